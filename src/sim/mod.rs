@@ -1,0 +1,1 @@
+//! The simulated Graph API (being written).
