@@ -1,1 +1,20 @@
-fn main() {}
+use clap::Parser;
+use igflight::cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    igflight::telemetry::init(cli.logging.verbose, cli.logging.log_json);
+    match cli.command {
+        Command::Simulate(args) => {
+            let config = args.to_config();
+            let listener = tokio::net::TcpListener::bind(args.listen).await?;
+            let addr = listener.local_addr()?;
+            println!("igflight simulated Graph API listening on http://{addr}");
+            println!("  base URL: http://{addr}/v15.0   token: {}", config.token);
+            println!("  call stats: http://{addr}/__stats");
+            igflight::sim::serve_forever(config, listener).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, Rust unit + integration tests, and the Python client tests
+# (in a virtualenv this script creates). Used by the README and by CI (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo build"
+cargo build --locked --all-targets
+
+echo "== Rust tests"
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --locked --no-fail-fast
+else
+    cargo test --locked --no-fail-fast
+fi
+cargo test --locked --doc
+
+if compgen -G "tests/python/test_*.py" >/dev/null; then
+    echo "== Python client tests"
+    if [ ! -x .venv/bin/python ]; then
+        python3 -m venv .venv
+    fi
+    .venv/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+    IGFLIGHT_BIN="$(pwd)/target/debug/igflight" .venv/bin/python -m pytest -q tests/python
+fi

@@ -1,0 +1,211 @@
+//! Insights in long ("tidy") form: one row per metric, period, end time and dimension (CONTRACT §4).
+//!
+//! A value is a number (one row, `dimension` null), a map (demographics, `online_followers` hours: one row
+//! per key), or a `total_value` with breakdowns (one row per result, dimension values joined with `,`).
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int64Builder, StringBuilder, TimestampSecondBuilder};
+use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+use serde_json::Value;
+
+use super::convert::parse_graph_timestamp;
+
+/// One long-format insights value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct InsightRow {
+    /// Metric name.
+    pub metric: String,
+    /// Period name.
+    pub period: String,
+    /// `end_time` in Unix seconds, where the Graph API gives one.
+    pub end_time: Option<i64>,
+    /// Breakdown or map key.
+    pub dimension: Option<String>,
+    /// The value.
+    pub value: Option<i64>,
+}
+
+fn num(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| v.as_f64().map(|f| f.round() as i64))
+}
+
+/// Flatten the `data` array of an insights response into rows.
+pub fn insight_rows(data: &[Value]) -> Vec<InsightRow> {
+    let mut out = Vec::new();
+    for m in data {
+        let metric = m.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+        let period = m.get("period").and_then(Value::as_str).unwrap_or_default().to_string();
+        let row = |end_time, dimension, value| InsightRow {
+            metric: metric.clone(),
+            period: period.clone(),
+            end_time,
+            dimension,
+            value,
+        };
+        if let Some(values) = m.get("values").and_then(Value::as_array) {
+            for v in values {
+                let end_time = v.get("end_time").and_then(Value::as_str).and_then(parse_graph_timestamp);
+                match v.get("value") {
+                    Some(Value::Object(map)) => {
+                        for (k, x) in map {
+                            out.push(row(end_time, Some(k.clone()), num(x)));
+                        }
+                    }
+                    Some(x) => out.push(row(end_time, None, num(x))),
+                    None => {}
+                }
+            }
+        } else if let Some(tv) = m.get("total_value") {
+            let breakdowns = tv.get("breakdowns").and_then(Value::as_array);
+            match breakdowns {
+                Some(bs) if !bs.is_empty() => {
+                    for b in bs {
+                        for r in b.get("results").and_then(Value::as_array).into_iter().flatten() {
+                            let dim: Vec<&str> = r
+                                .get("dimension_values")
+                                .and_then(Value::as_array)
+                                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                                .unwrap_or_default();
+                            out.push(row(None, Some(dim.join(",")), r.get("value").and_then(num)));
+                        }
+                    }
+                }
+                _ => out.push(row(None, None, tv.get("value").and_then(num))),
+            }
+        }
+    }
+    out
+}
+
+/// `user_insights` batch (schema: ig_user_id, metric, period, end_time, dimension, value).
+pub fn user_insights_batch(schema: &SchemaRef, ig_user_id: &str, rows: &[InsightRow]) -> Result<RecordBatch, ArrowError> {
+    let n = rows.len();
+    let mut cols: Vec<ArrayRef> = Vec::new();
+    for f in schema.fields() {
+        let col: ArrayRef = match f.name().as_str() {
+            "ig_user_id" => Arc::new(StringBuilder::from_iter_values(rows.iter().map(|_| ig_user_id)).finish_cloned()),
+            "metric" => Arc::new(StringBuilder::from_iter_values(rows.iter().map(|r| &r.metric)).finish_cloned()),
+            "period" => Arc::new(StringBuilder::from_iter_values(rows.iter().map(|r| &r.period)).finish_cloned()),
+            "end_time" => {
+                let mut b = TimestampSecondBuilder::with_capacity(n).with_timezone("UTC");
+                rows.iter().for_each(|r| b.append_option(r.end_time));
+                Arc::new(b.finish())
+            }
+            "dimension" => {
+                let mut b = StringBuilder::new();
+                rows.iter().for_each(|r| b.append_option(r.dimension.as_deref()));
+                Arc::new(b.finish())
+            }
+            "value" => {
+                let mut b = Int64Builder::with_capacity(n);
+                rows.iter().for_each(|r| b.append_option(r.value));
+                Arc::new(b.finish())
+            }
+            other => return Err(ArrowError::SchemaError(format!("user_insights has no column `{other}`"))),
+        };
+        cols.push(col);
+    }
+    RecordBatch::try_new_with_options(
+        schema.clone(),
+        cols,
+        &arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(n)),
+    )
+}
+
+/// One media's insights, with the media's type for the context columns.
+#[derive(Debug, Clone)]
+pub struct MediaInsights {
+    /// Media id.
+    pub media_id: String,
+    /// Graph `media_type`.
+    pub media_type: Option<String>,
+    /// Graph `media_product_type`.
+    pub media_product_type: Option<String>,
+    /// Its rows.
+    pub rows: Vec<InsightRow>,
+}
+
+/// `media_insights` batch (schema: media_id, media_type, media_product_type, metric, period, dimension, value).
+pub fn media_insights_batch(schema: &SchemaRef, media: &[MediaInsights]) -> Result<RecordBatch, ArrowError> {
+    let flat: Vec<(&MediaInsights, &InsightRow)> = media.iter().flat_map(|m| m.rows.iter().map(move |r| (m, r))).collect();
+    let n = flat.len();
+    let mut cols: Vec<ArrayRef> = Vec::new();
+    for f in schema.fields() {
+        let mut s = StringBuilder::new();
+        let col: ArrayRef = match f.name().as_str() {
+            "media_id" => {
+                flat.iter().for_each(|(m, _)| s.append_value(&m.media_id));
+                Arc::new(s.finish())
+            }
+            "media_type" => {
+                flat.iter().for_each(|(m, _)| s.append_option(m.media_type.as_deref()));
+                Arc::new(s.finish())
+            }
+            "media_product_type" => {
+                flat.iter().for_each(|(m, _)| s.append_option(m.media_product_type.as_deref()));
+                Arc::new(s.finish())
+            }
+            "metric" => {
+                flat.iter().for_each(|(_, r)| s.append_value(&r.metric));
+                Arc::new(s.finish())
+            }
+            "period" => {
+                flat.iter().for_each(|(_, r)| s.append_value(&r.period));
+                Arc::new(s.finish())
+            }
+            "dimension" => {
+                flat.iter().for_each(|(_, r)| s.append_option(r.dimension.as_deref()));
+                Arc::new(s.finish())
+            }
+            "value" => {
+                let mut b = Int64Builder::with_capacity(n);
+                flat.iter().for_each(|(_, r)| b.append_option(r.value));
+                Arc::new(b.finish())
+            }
+            other => return Err(ArrowError::SchemaError(format!("media_insights has no column `{other}`"))),
+        };
+        cols.push(col);
+    }
+    RecordBatch::try_new_with_options(
+        schema.clone(),
+        cols,
+        &arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(n)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::catalog::ReportKind;
+    use crate::reports::schema::report_schema;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_maps_and_total_values_become_long_rows() {
+        let data = vec![
+            json!({"name":"impressions","period":"day","values":[
+                {"value":4,"end_time":"2017-05-04T07:00:00+0000"},{"value":66,"end_time":"2017-05-05T07:00:00+0000"}]}),
+            json!({"name":"audience_country","period":"lifetime","values":[{"value":{"US":58435,"GB":9276}}]}),
+            json!({"name":"online_followers","period":"lifetime","values":[{"value":{"0":159,"13":7},"end_time":"2017-05-05T07:00:00+0000"}]}),
+            json!({"name":"profile_activity","period":"lifetime","total_value":{"value":4,"breakdowns":[{"dimension_keys":["action_type"],
+                "results":[{"dimension_values":["email"],"value":1},{"dimension_values":["bio_link_clicked"],"value":3}]}]}}),
+            json!({"name":"reach","period":"lifetime","values":[]}),
+        ];
+        let rows = insight_rows(&data);
+        assert_eq!(rows.len(), 2 + 2 + 2 + 2);
+        assert_eq!(rows[0].end_time, Some(1_493_881_200));
+        assert_eq!(rows[0].dimension, None);
+        assert!(rows.iter().any(|r| r.metric == "audience_country" && r.dimension.as_deref() == Some("GB") && r.end_time.is_none()));
+        assert!(rows.iter().any(|r| r.metric == "online_followers" && r.dimension.as_deref() == Some("13") && r.value == Some(7)));
+        assert!(rows.iter().any(|r| r.dimension.as_deref() == Some("bio_link_clicked") && r.value == Some(3)));
+
+        let b = user_insights_batch(&report_schema(ReportKind::UserInsights), "1784", &rows).unwrap();
+        assert_eq!(b.num_rows(), 8);
+        let m = MediaInsights { media_id: "1".into(), media_type: Some("IMAGE".into()), media_product_type: Some("FEED".into()), rows };
+        let b = media_insights_batch(&report_schema(ReportKind::MediaInsights), &[m]).unwrap();
+        assert_eq!(b.num_rows(), 8);
+    }
+}
