@@ -613,7 +613,7 @@ impl GraphClient {
     }
 
     /// Remove our secrets from an error's free text (decode messages can quote the body).
-    fn scrub(&self, mut err: GraphError) -> GraphError {
+    pub(crate) fn scrub(&self, mut err: GraphError) -> GraphError {
         if let GraphError::Decode { message, .. } = &mut err {
             scrub_in(message, &self.secrets());
         }

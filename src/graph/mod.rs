@@ -12,6 +12,32 @@
 //! * [`GraphClient::pages`] turns an edge into a lazy stream of pages with explicit stop rules
 //!   ([`PageRequest`], [`PageMode`]); [`insight_windows`] splits date ranges into ≤ 30-day calls.
 //!
+//! ```ignore
+//! use igflight::graph::{GraphClient, PageRequest, BudgetConfig, ErrorClass};
+//! use futures::TryStreamExt;
+//!
+//! let client = GraphClient::builder(token)            // token: String / &str / Secret
+//!     .base_url(graph_url)                            // default https://graph.facebook.com
+//!     .budget_config(BudgetConfig { limit: 200, ..Default::default() })
+//!     .build()?;
+//! let mut pages = std::pin::pin!(client.pages(
+//!     PageRequest::new(format!("{ig_user_id}/media"), &[("fields", "id,caption,timestamp".into())])
+//!         .page_size(100)
+//!         .limit(500),
+//! ));
+//! while let Some(page) = pages.try_next().await? {
+//!     // page.items: Vec<serde_json::Value>, already deduplicated by id
+//! }
+//! match client.get("17841…/insights", &params).await {
+//!     Err(e) if e.class() == ErrorClass::SkippableItem => { /* no data for this item */ }
+//!     other => { other?; }
+//! }
+//! let stats = client.stats();                         // CallStatsSnapshot (Serialize)
+//! ```
+//!
+//! Insights: do not follow `paging.next` on insights (it walks into the future); split the range
+//! with [`insight_windows`] and make one [`GraphClient::get`] per window.
+//!
 //! Secrets never reach a log line or an error: URLs are passed through [`redact_url`] and Graph error
 //! messages are scrubbed of the token and app secret.
 

@@ -214,10 +214,11 @@ async fn step(mut st: State) -> Result<Option<(PageOut, State)>, GraphError> {
         st.pages += 1;
         st.calls += resp.attempts;
 
-        let (page, context) = match &st.req.mode {
-            PageMode::Next => (resp.json::<Page<Value>>()?, None),
-            PageMode::Cursor { pointer, .. } => nested_page(&resp, pointer)?,
+        let decoded = match &st.req.mode {
+            PageMode::Next => resp.json::<Page<Value>>().map(|p| (p, None)),
+            PageMode::Cursor { pointer, .. } => nested_page(&resp, pointer),
         };
+        let (page, context) = decoded.map_err(|e| st.client.scrub(e))?;
         let page_len = page.data.len();
         let mut items = Vec::with_capacity(page_len);
         let mut duplicates = 0;
