@@ -1,1 +1,76 @@
-//! The Graph API client (being written).
+//! The Graph API client: one shared HTTP client that pages, retries, classifies errors once and keeps
+//! to a per-token call budget.
+//!
+//! * [`GraphClient`] (built by [`GraphClientBuilder`]) owns one `reqwest::Client`, the access token
+//!   ([`Secret`]) and, when configured, the app secret used for `appsecret_proof`.
+//! * Every HTTP attempt (retries included) first reserves one call in the shared [`Budget`]
+//!   (rolling window per token, also slowed down by the `X-App-Usage` / `X-Business-Use-Case-Usage`
+//!   headers), is counted in [`CallStats`], and its failure is classified once by [`classify`].
+//! * Only [`ErrorClass::Retryable`] failures are retried ([`RetryPolicy`]: exponential backoff with
+//!   full jitter, bounded attempts and total time, honouring `Retry-After` and
+//!   `estimated_time_to_regain_access`).
+//! * [`GraphClient::pages`] turns an edge into a lazy stream of pages with explicit stop rules
+//!   ([`PageRequest`], [`PageMode`]); [`insight_windows`] splits date ranges into ≤ 30-day calls.
+//!
+//! ```ignore
+//! use igflight::graph::{GraphClient, PageRequest, BudgetConfig, ErrorClass};
+//! use futures::TryStreamExt;
+//!
+//! let client = GraphClient::builder(token)            // token: String / &str / Secret
+//!     .base_url(graph_url)                            // default https://graph.facebook.com
+//!     .budget_config(BudgetConfig { limit: 200, ..Default::default() })
+//!     .build()?;
+//! let mut pages = std::pin::pin!(client.pages(
+//!     PageRequest::new(format!("{ig_user_id}/media"), &[("fields", "id,caption,timestamp".into())])
+//!         .page_size(100)
+//!         .limit(500),
+//! ));
+//! while let Some(page) = pages.try_next().await? {
+//!     // page.items: Vec<serde_json::Value>, already deduplicated by id
+//! }
+//! match client.get("17841…/insights", &params).await {
+//!     Err(e) if e.class() == ErrorClass::SkippableItem => { /* no data for this item */ }
+//!     other => { other?; }
+//! }
+//! let stats = client.stats();                         // CallStatsSnapshot (Serialize)
+//! ```
+//!
+//! Insights: do not follow `paging.next` on insights (it walks into the future); split the range
+//! with [`insight_windows`] and make one [`GraphClient::get`] per window.
+//!
+//! Secrets never reach a log line or an error: URLs are passed through [`redact_url`] and Graph error
+//! messages are scrubbed of the token and app secret.
+
+mod budget;
+mod client;
+mod endpoint;
+mod error;
+mod model;
+mod pager;
+mod retry;
+mod secret;
+mod stats;
+mod usage;
+mod windows;
+
+#[cfg(test)]
+mod testutil;
+
+pub use budget::{Budget, BudgetConfig, BudgetSnapshot, TokenBudgetSnapshot};
+pub use client::{
+    DEFAULT_BASE_URL, DEFAULT_VERSION, GraphClient, GraphClientBuilder, GraphConfig, GraphResponse,
+};
+pub use endpoint::EndpointKind;
+pub use error::{ApiError, ErrorClass, GraphError, classify};
+pub use model::{
+    BatchHeader, BatchItemResponse, Cursors, GraphErrorBody, Page, Paging, decode_json,
+};
+pub use pager::{CursorFields, PageMode, PageOut, PageRequest};
+pub use retry::RetryPolicy;
+pub use secret::{Secret, TokenKey, redact_url};
+pub use stats::{CallCount, CallStats, CallStatsSnapshot};
+pub use usage::{AppUsage, BusinessUsage, Usage};
+pub use windows::{InsightWindow, MAX_INSIGHT_WINDOW_DAYS, insight_windows};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,440 @@
+//! The per-token call budget: a rolling window (default 200 calls per hour) checked and reserved
+//! under a mutex before every HTTP attempt, plus the slow-down the usage headers ask for.
+//!
+//! Tokens are keyed by [`TokenKey`] (a SHA-256 prefix), never by the token itself. One [`Budget`]
+//! (behind an `Arc`) can be shared by any number of clients and tasks: a reservation is a single
+//! critical section (prune, check, push), so no interleaving lets an extra call through.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use parking_lot::Mutex;
+use serde::Serialize;
+use tokio::time::Instant;
+
+use super::error::GraphError;
+use super::secret::{Secret, TokenKey};
+use super::usage::Usage;
+
+#[derive(Clone, Debug)]
+pub struct BudgetConfig {
+    /// Calls allowed per token in any `window` (default 200).
+    pub limit: u32,
+    /// The rolling window (default one hour).
+    pub window: Duration,
+    /// How long a call may wait for the budget (or a ≥ 100 % usage block) before failing
+    /// (default 0: fail at once, saying when the budget frees).
+    pub max_wait: Duration,
+    /// Usage percentage from which calls are spaced out (default 75).
+    pub slowdown_from: f64,
+    /// The spacing between calls just below 100 % usage; it grows quadratically from 0 at
+    /// `slowdown_from` (default 20 s).
+    pub max_pause: Duration,
+    /// How long to hold calls at ≥ 100 % usage when the headers give no
+    /// `estimated_time_to_regain_access` (default 60 s).
+    pub blocked_pause: Duration,
+}
+
+impl Default for BudgetConfig {
+    fn default() -> Self {
+        Self {
+            limit: 200,
+            window: Duration::from_secs(3600),
+            max_wait: Duration::ZERO,
+            slowdown_from: 75.0,
+            max_pause: Duration::from_secs(20),
+            blocked_pause: Duration::from_secs(60),
+        }
+    }
+}
+
+impl BudgetConfig {
+    /// The spacing between calls at usage `percent` (below 100 %).
+    pub fn pause_for(&self, percent: f64) -> Duration {
+        if percent.is_nan() || percent < self.slowdown_from || self.slowdown_from >= 100.0 {
+            return Duration::ZERO;
+        }
+        let frac = ((percent - self.slowdown_from) / (100.0 - self.slowdown_from)).clamp(0.0, 1.0);
+        self.max_pause.mul_f64(frac * frac)
+    }
+}
+
+#[derive(Debug, Default)]
+struct TokenState {
+    /// Start instants of the calls inside the window, oldest first.
+    calls: VecDeque<Instant>,
+    /// Spacing asked by the usage headers (75–100 %).
+    pace: Duration,
+    not_before: Option<Instant>,
+    /// A hard stop (usage ≥ 100 % or `estimated_time_to_regain_access`), with its reason.
+    blocked: Option<(Instant, String)>,
+    last_percent: Option<f64>,
+    refused: u64,
+}
+
+/// A shared per-token call budget. Cheap to share as `Arc<Budget>`.
+#[derive(Debug)]
+pub struct Budget {
+    cfg: BudgetConfig,
+    tokens: Mutex<HashMap<TokenKey, TokenState>>,
+}
+
+enum Decision {
+    Go,
+    Pace(Instant),
+    Full(Instant),
+    Blocked(Instant, String),
+}
+
+impl Budget {
+    pub fn new(cfg: BudgetConfig) -> Self {
+        Self {
+            cfg,
+            tokens: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn shared(cfg: BudgetConfig) -> Arc<Self> {
+        Arc::new(Self::new(cfg))
+    }
+
+    pub fn config(&self) -> &BudgetConfig {
+        &self.cfg
+    }
+
+    /// Reserve `n` calls for `key` (a batch of n items costs n). Waits for the usage-header pace,
+    /// and for a full window or a throttle block only up to `max_wait`; otherwise fails with
+    /// [`GraphError::BudgetExhausted`] / [`GraphError::Throttled`] saying when it frees.
+    pub async fn acquire(&self, key: &TokenKey, n: u32) -> Result<(), GraphError> {
+        if n > self.cfg.limit {
+            return Err(GraphError::Config(format!(
+                "a request of {n} calls can never fit a budget of {} calls per window",
+                self.cfg.limit
+            )));
+        }
+        let deadline = Instant::now() + self.cfg.max_wait;
+        loop {
+            let now = Instant::now();
+            let decision = self.try_reserve(key, n, now);
+            let (until, refusal) = match decision {
+                Decision::Go => return Ok(()),
+                Decision::Pace(at) => (at, None),
+                Decision::Full(at) => (at, Some(None)),
+                Decision::Blocked(at, detail) => (at, Some(Some(detail))),
+            };
+            if let Some(detail) = refusal.filter(|_| until > deadline) {
+                self.tokens.lock().entry(key.clone()).or_default().refused += 1;
+                let frees_in = until.saturating_duration_since(now);
+                let frees_at = Utc::now()
+                    + chrono::Duration::from_std(frees_in).unwrap_or(chrono::Duration::MAX);
+                return Err(match detail {
+                    None => GraphError::BudgetExhausted {
+                        frees_in,
+                        frees_at,
+                        limit: self.cfg.limit,
+                        window: self.cfg.window,
+                    },
+                    Some(detail) => GraphError::Throttled {
+                        frees_in,
+                        frees_at,
+                        detail,
+                    },
+                });
+            }
+            tracing::debug!(token = %key, wait_ms = until.saturating_duration_since(now).as_millis() as u64, "waiting for call budget");
+            tokio::time::sleep_until(until).await;
+        }
+    }
+
+    fn try_reserve(&self, key: &TokenKey, n: u32, now: Instant) -> Decision {
+        let mut tokens = self.tokens.lock();
+        let st = tokens.entry(key.clone()).or_default();
+        prune(&mut st.calls, now, self.cfg.window);
+        if let Some((until, detail)) = &st.blocked {
+            if *until > now {
+                return Decision::Blocked(*until, detail.clone());
+            }
+            st.blocked = None;
+        }
+        let n = n as usize;
+        let limit = self.cfg.limit as usize;
+        if st.calls.len() + n > limit {
+            // The call whose departure leaves room for n more.
+            let oldest_needed = st.calls[st.calls.len() + n - limit - 1];
+            return Decision::Full(oldest_needed + self.cfg.window);
+        }
+        if let Some(at) = st.not_before.filter(|at| *at > now) {
+            return Decision::Pace(at);
+        }
+        st.calls.extend(std::iter::repeat_n(now, n));
+        st.not_before = (!st.pace.is_zero()).then(|| now + st.pace);
+        Decision::Go
+    }
+
+    /// Feed the usage headers of a response: above `slowdown_from` calls are spaced out; at ≥ 100 %
+    /// (or with an `estimated_time_to_regain_access`) calls are held until access returns.
+    pub fn observe_usage(&self, key: &TokenKey, usage: &Usage) {
+        let Some(percent) = usage.max_percent() else {
+            return;
+        };
+        let now = Instant::now();
+        let mut tokens = self.tokens.lock();
+        let st = tokens.entry(key.clone()).or_default();
+        st.last_percent = Some(percent);
+        let regain = usage.regain_after();
+        if percent >= 100.0 || regain.is_some() {
+            let wait = regain.unwrap_or(self.cfg.blocked_pause);
+            st.blocked = Some((
+                now + wait,
+                format!("usage headers report {percent:.0}% of the allowance used"),
+            ));
+            st.pace = self.cfg.max_pause;
+        } else {
+            st.pace = self.cfg.pause_for(percent);
+            if st.pace > Duration::ZERO {
+                tracing::debug!(token = %key, percent, pace_ms = st.pace.as_millis() as u64, "usage high: spacing calls");
+            }
+        }
+        st.not_before = (!st.pace.is_zero()).then(|| now + st.pace);
+    }
+
+    /// Calls still allowed in the current window for this token.
+    pub fn remaining(&self, token: &Secret) -> u32 {
+        self.remaining_for(&token.key())
+    }
+
+    pub fn remaining_for(&self, key: &TokenKey) -> u32 {
+        let now = Instant::now();
+        let mut tokens = self.tokens.lock();
+        match tokens.get_mut(key) {
+            Some(st) => {
+                prune(&mut st.calls, now, self.cfg.window);
+                self.cfg.limit.saturating_sub(st.calls.len() as u32)
+            }
+            None => self.cfg.limit,
+        }
+    }
+
+    pub fn snapshot(&self) -> BudgetSnapshot {
+        let now = Instant::now();
+        let mut tokens = self.tokens.lock();
+        let mut out: Vec<TokenBudgetSnapshot> = tokens
+            .iter_mut()
+            .map(|(key, st)| {
+                prune(&mut st.calls, now, self.cfg.window);
+                TokenBudgetSnapshot {
+                    token: key.clone(),
+                    used: st.calls.len() as u32,
+                    remaining: self.cfg.limit.saturating_sub(st.calls.len() as u32),
+                    frees_in_ms: st.calls.front().map(|t| {
+                        (*t + self.cfg.window)
+                            .saturating_duration_since(now)
+                            .as_millis() as u64
+                    }),
+                    usage_percent: st.last_percent,
+                    pace_ms: st.pace.as_millis() as u64,
+                    blocked_for_ms: st
+                        .blocked
+                        .as_ref()
+                        .map(|(until, _)| until.saturating_duration_since(now).as_millis() as u64)
+                        .filter(|ms| *ms > 0),
+                    refused: st.refused,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.token.cmp(&b.token));
+        BudgetSnapshot {
+            limit: self.cfg.limit,
+            window_secs: self.cfg.window.as_secs(),
+            tokens: out,
+        }
+    }
+}
+
+fn prune(calls: &mut VecDeque<Instant>, now: Instant, window: Duration) {
+    while calls.front().is_some_and(|t| *t + window <= now) {
+        calls.pop_front();
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BudgetSnapshot {
+    pub limit: u32,
+    pub window_secs: u64,
+    pub tokens: Vec<TokenBudgetSnapshot>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TokenBudgetSnapshot {
+    pub token: TokenKey,
+    pub used: u32,
+    pub remaining: u32,
+    /// When the oldest call in the window leaves it.
+    pub frees_in_ms: Option<u64>,
+    pub usage_percent: Option<f64>,
+    pub pace_ms: u64,
+    pub blocked_for_ms: Option<u64>,
+    /// Calls refused by this budget.
+    pub refused: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::usage::{AppUsage, BusinessUsage};
+
+    fn cfg(limit: u32, window_ms: u64) -> BudgetConfig {
+        BudgetConfig {
+            limit,
+            window: Duration::from_millis(window_ms),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn refuses_when_spent_and_says_when_it_frees() {
+        let b = Budget::new(cfg(3, 60_000));
+        let key = Secret::new("tok").key();
+        for _ in 0..3 {
+            b.acquire(&key, 1).await.unwrap();
+        }
+        assert_eq!(b.remaining(&Secret::new("tok")), 0);
+        let err = b.acquire(&key, 1).await.unwrap_err();
+        match &err {
+            GraphError::BudgetExhausted {
+                frees_in, limit, ..
+            } => {
+                assert_eq!(*limit, 3);
+                assert!(
+                    *frees_in <= Duration::from_secs(60) && *frees_in > Duration::from_secs(59)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(err.to_string().contains("frees in"));
+        assert_eq!(b.snapshot().tokens[0].refused, 1);
+        // Other tokens are independent.
+        assert_eq!(b.remaining(&Secret::new("other")), 3);
+    }
+
+    #[tokio::test]
+    async fn waits_within_max_wait_and_window_rolls() {
+        let b = Budget::new(BudgetConfig {
+            max_wait: Duration::from_millis(500),
+            ..cfg(2, 150)
+        });
+        let key = Secret::new("tok").key();
+        let start = Instant::now();
+        for _ in 0..4 {
+            b.acquire(&key, 1).await.unwrap();
+        }
+        assert!(start.elapsed() >= Duration::from_millis(150));
+    }
+
+    #[tokio::test]
+    async fn batch_reserves_many() {
+        let b = Budget::new(cfg(10, 60_000));
+        let key = Secret::new("tok").key();
+        b.acquire(&key, 7).await.unwrap();
+        assert!(matches!(
+            b.acquire(&key, 4).await,
+            Err(GraphError::BudgetExhausted { .. })
+        ));
+        b.acquire(&key, 3).await.unwrap();
+        assert!(matches!(
+            b.acquire(&key, 11).await,
+            Err(GraphError::Config(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn usage_at_100_percent_blocks_until_regain() {
+        let b = Budget::new(cfg(200, 3_600_000));
+        let key = Secret::new("tok").key();
+        let usage = Usage {
+            app: None,
+            business: vec![BusinessUsage {
+                business_id: "1784".into(),
+                r#type: Some("instagram".into()),
+                call_count: 100.0,
+                estimated_time_to_regain_access: 19,
+                ..Default::default()
+            }],
+        };
+        b.observe_usage(&key, &usage);
+        let err = b.acquire(&key, 1).await.unwrap_err();
+        match &err {
+            GraphError::Throttled { frees_in, .. } => {
+                assert!(*frees_in > Duration::from_secs(18 * 60))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            err.to_string().contains("access returns in 18m")
+                || err.to_string().contains("access returns in 19m")
+        );
+    }
+
+    #[tokio::test]
+    async fn high_usage_spaces_calls() {
+        let b = Budget::new(BudgetConfig {
+            max_pause: Duration::from_millis(400),
+            ..cfg(200, 3_600_000)
+        });
+        let key = Secret::new("tok").key();
+        assert_eq!(b.config().pause_for(50.0), Duration::ZERO);
+        assert_eq!(b.config().pause_for(75.0), Duration::ZERO);
+        assert!(b.config().pause_for(90.0) > b.config().pause_for(80.0));
+        let usage = Usage {
+            app: Some(AppUsage {
+                call_count: 95.0,
+                ..Default::default()
+            }),
+            business: vec![],
+        };
+        b.observe_usage(&key, &usage);
+        let pace = b.config().pause_for(95.0);
+        let start = Instant::now();
+        b.acquire(&key, 1).await.unwrap();
+        b.acquire(&key, 1).await.unwrap();
+        assert!(
+            start.elapsed() >= pace + pace / 2,
+            "{:?} vs {pace:?}",
+            start.elapsed()
+        );
+        // Back to low usage: no more spacing.
+        b.observe_usage(
+            &key,
+            &Usage {
+                app: Some(AppUsage::default()),
+                business: vec![],
+            },
+        );
+        let start = Instant::now();
+        b.acquire(&key, 1).await.unwrap();
+        b.acquire(&key, 1).await.unwrap();
+        assert!(start.elapsed() < Duration::from_millis(100));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_reservations_never_exceed_limit() {
+        let b = Budget::shared(cfg(50, 60_000));
+        let key = Secret::new("tok").key();
+        let mut tasks = Vec::new();
+        for _ in 0..200 {
+            let b = b.clone();
+            let key = key.clone();
+            tasks.push(tokio::spawn(
+                async move { b.acquire(&key, 1).await.is_ok() },
+            ));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            ok += usize::from(t.await.unwrap());
+        }
+        assert_eq!(ok, 50);
+        assert_eq!(b.remaining_for(&key), 0);
+    }
+}

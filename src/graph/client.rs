@@ -1,0 +1,739 @@
+//! `GraphClient`: one shared `reqwest::Client`, credentials added per request, every attempt
+//! budgeted, counted, classified and (when retryable) retried.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use hmac::{Hmac, Mac};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+use sha2::Sha256;
+use tokio::time::Instant;
+use url::Url;
+
+use super::budget::{Budget, BudgetConfig};
+use super::endpoint::EndpointKind;
+use super::error::{ApiError, ErrorClass, GraphError, classify, scrub_in};
+use super::model::{ErrorEnvelope, decode_json};
+use super::retry::RetryPolicy;
+use super::secret::{Secret, TokenKey, redact_url};
+use super::stats::{CallStats, CallStatsSnapshot};
+use super::usage::Usage;
+
+pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";
+pub const DEFAULT_VERSION: &str = "v15.0";
+
+/// Everything a [`GraphClient`] is built from.
+#[derive(Clone, Debug)]
+pub struct GraphConfig {
+    /// Scheme, host, port and optional path prefix of the Graph API (default `https://graph.facebook.com`).
+    pub base_url: String,
+    /// API version path segment (default `v15.0`).
+    pub version: String,
+    pub access_token: Secret,
+    /// When set, every request carries `appsecret_proof = hex(HMAC-SHA256(app_secret, access_token))`.
+    pub app_secret: Option<Secret>,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+    /// Used when no shared [`Budget`] is given to the builder.
+    pub budget: BudgetConfig,
+    pub user_agent: String,
+}
+
+impl GraphConfig {
+    pub fn new(access_token: impl Into<Secret>) -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            version: DEFAULT_VERSION.to_owned(),
+            access_token: access_token.into(),
+            app_secret: None,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            budget: BudgetConfig::default(),
+            user_agent: concat!("igflight/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+/// Builds a [`GraphClient`]; shared pieces (HTTP client, budget, stats) can be passed in so that
+/// several clients draw on one budget.
+#[derive(Debug)]
+#[must_use]
+pub struct GraphClientBuilder {
+    config: GraphConfig,
+    budget: Option<Arc<Budget>>,
+    stats: Option<Arc<CallStats>>,
+    http: Option<reqwest::Client>,
+}
+
+impl GraphClientBuilder {
+    pub fn new(access_token: impl Into<Secret>) -> Self {
+        Self::from_config(GraphConfig::new(access_token))
+    }
+
+    pub fn from_config(config: GraphConfig) -> Self {
+        Self {
+            config,
+            budget: None,
+            stats: None,
+            http: None,
+        }
+    }
+
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.config.base_url = url.into();
+        self
+    }
+
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.config.version = version.into();
+        self
+    }
+
+    pub fn app_secret(mut self, secret: impl Into<Secret>) -> Self {
+        self.config.app_secret = Some(secret.into());
+        self
+    }
+
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.config.request_timeout = timeout;
+        self
+    }
+
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// A budget of its own with this configuration (ignored when [`Self::shared_budget`] is set).
+    pub fn budget_config(mut self, cfg: BudgetConfig) -> Self {
+        self.config.budget = cfg;
+        self
+    }
+
+    /// Draw on a budget shared with other clients.
+    pub fn shared_budget(mut self, budget: Arc<Budget>) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    pub fn shared_stats(mut self, stats: Arc<CallStats>) -> Self {
+        self.stats = Some(stats);
+        self
+    }
+
+    /// Reuse an existing `reqwest::Client` (its timeouts then apply instead of the configured ones).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    pub fn build(self) -> Result<GraphClient, GraphError> {
+        let cfg = self.config;
+        let mut base = Url::parse(&cfg.base_url).map_err(|e| {
+            GraphError::Config(format!(
+                "base URL {:?} is not a URL: {e}",
+                redact_url(&cfg.base_url)
+            ))
+        })?;
+        if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
+            return Err(GraphError::Config(format!(
+                "base URL {} must be http(s)://host[:port]",
+                redact_url(base.as_str())
+            )));
+        }
+        base.set_query(None);
+        base.set_fragment(None);
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let version = cfg.version.trim_matches('/').to_owned();
+        if version.is_empty() || version.contains('/') {
+            return Err(GraphError::Config(format!(
+                "API version {version:?} must be one path segment such as v15.0"
+            )));
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .use_rustls_tls()
+                .gzip(true)
+                .connect_timeout(cfg.connect_timeout)
+                .timeout(cfg.request_timeout)
+                // A redirect would carry the token in the URL to wherever it points.
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(cfg.user_agent.clone())
+                .build()
+                .map_err(|e| GraphError::Config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        let budget = self
+            .budget
+            .unwrap_or_else(|| Budget::shared(cfg.budget.clone()));
+        let stats = self.stats.unwrap_or_default();
+        Ok(GraphClient {
+            inner: Arc::new(Inner::new(
+                http,
+                base,
+                version,
+                cfg.access_token,
+                cfg.app_secret,
+                cfg.retry,
+                budget,
+                stats,
+            )),
+        })
+    }
+}
+
+/// The Graph API client. Cheap to clone; clones share the HTTP connection pool, budget and stats.
+#[derive(Clone, Debug)]
+pub struct GraphClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    /// Base URL with a trailing slash, no query.
+    base: Url,
+    version: String,
+    token: Secret,
+    token_key: TokenKey,
+    app_secret: Option<Secret>,
+    proof: Option<Secret>,
+    retry: RetryPolicy,
+    budget: Arc<Budget>,
+    stats: Arc<CallStats>,
+}
+
+impl Inner {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        http: reqwest::Client,
+        base: Url,
+        version: String,
+        token: Secret,
+        app_secret: Option<Secret>,
+        retry: RetryPolicy,
+        budget: Arc<Budget>,
+        stats: Arc<CallStats>,
+    ) -> Self {
+        let proof = app_secret
+            .as_ref()
+            .map(|s| Secret::new(appsecret_proof(s, &token)));
+        let token_key = token.key();
+        Self {
+            http,
+            base,
+            version,
+            token,
+            token_key,
+            app_secret,
+            proof,
+            retry,
+            budget,
+            stats,
+        }
+    }
+}
+
+/// `hex(HMAC_SHA256(key = app_secret, message = access_token))` (reference §3.5).
+pub(crate) fn appsecret_proof(app_secret: &Secret, token: &Secret) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.expose().as_bytes())
+        .expect("HMAC takes keys of any length");
+    mac.update(token.expose().as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// A successful Graph answer: the raw body (decode it with [`GraphResponse::json`]), its status and
+/// the usage headers that came with it.
+#[derive(Clone, Debug)]
+pub struct GraphResponse {
+    pub status: u16,
+    pub body: Bytes,
+    pub usage: Usage,
+    pub endpoint: EndpointKind,
+    /// HTTP attempts this answer took (1 without retries).
+    pub attempts: u32,
+}
+
+impl GraphResponse {
+    /// Decode the body; a failure names the JSON path and the endpoint kind.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, GraphError> {
+        decode_json(&self.body, self.endpoint)
+    }
+}
+
+/// One request, before credentials are added.
+struct Prepared {
+    post: bool,
+    url: Url,
+    form: Vec<(String, String)>,
+    endpoint: EndpointKind,
+    /// Budget units: 1, or the number of items of a batch.
+    cost: u32,
+    redacted: String,
+}
+
+impl GraphClient {
+    pub fn builder(access_token: impl Into<Secret>) -> GraphClientBuilder {
+        GraphClientBuilder::new(access_token)
+    }
+
+    /// A client for another token that shares this one's HTTP pool, budget, stats and settings.
+    pub fn with_token(&self, token: impl Into<Secret>) -> Self {
+        let i = &self.inner;
+        Self {
+            inner: Arc::new(Inner::new(
+                i.http.clone(),
+                i.base.clone(),
+                i.version.clone(),
+                token.into(),
+                i.app_secret.clone(),
+                i.retry.clone(),
+                i.budget.clone(),
+                i.stats.clone(),
+            )),
+        }
+    }
+
+    /// The key this client's token is budgeted and counted under.
+    pub fn token_key(&self) -> &TokenKey {
+        &self.inner.token_key
+    }
+
+    pub fn budget(&self) -> &Arc<Budget> {
+        &self.inner.budget
+    }
+
+    pub fn stats(&self) -> CallStatsSnapshot {
+        self.inner.stats.snapshot()
+    }
+
+    pub fn version(&self) -> &str {
+        &self.inner.version
+    }
+
+    /// Base URL with a trailing slash.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// `GET /{version}/{path}?{params}`. `path` may start with `/` or already with a version segment.
+    pub async fn get(
+        &self,
+        path: &str,
+        params: &[(&str, String)],
+    ) -> Result<GraphResponse, GraphError> {
+        let url = self.url_for(path, params)?;
+        let endpoint =
+            EndpointKind::from_request(false, path, params.iter().map(|(k, v)| (*k, v.as_str())));
+        self.execute(self.prepare(false, url, Vec::new(), endpoint, 1))
+            .await
+    }
+
+    /// [`Self::get`] and decode the body as `T`.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        params: &[(&str, String)],
+    ) -> Result<T, GraphError> {
+        self.get(path, params)
+            .await?
+            .json()
+            .map_err(|e| self.scrub(e))
+    }
+
+    /// Follow a `next` URL: its `access_token`/`appsecret_proof` are dropped and ours added; a URL on
+    /// another origin (or outside the base path) is refused with [`GraphError::ForeignNextUrl`].
+    pub async fn get_url(&self, next: &str) -> Result<GraphResponse, GraphError> {
+        self.get_url_with(next, &[]).await
+    }
+
+    /// [`Self::get_url`], replacing (or adding) the given query parameters, e.g. a smaller `limit`.
+    pub async fn get_url_with(
+        &self,
+        next: &str,
+        replace: &[(&str, String)],
+    ) -> Result<GraphResponse, GraphError> {
+        let (url, endpoint) = self.clean_next_url(next, replace)?;
+        self.execute(self.prepare(false, url, Vec::new(), endpoint, 1))
+            .await
+    }
+
+    /// `POST /{version}/{path}` with a form body (credentials go in the body). A `batch` field is
+    /// budgeted as one call per item (reference §3.6: each item counts against the limits).
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, String)],
+    ) -> Result<GraphResponse, GraphError> {
+        let url = self.url_for(path, &[])?;
+        let endpoint =
+            EndpointKind::from_request(true, path, form.iter().map(|(k, v)| (*k, v.as_str())));
+        let cost = form
+            .iter()
+            .find(|(k, _)| *k == "batch")
+            .and_then(|(_, v)| serde_json::from_str::<Vec<serde::de::IgnoredAny>>(v).ok())
+            .map_or(1, |items| items.len().max(1) as u32);
+        let form = form
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        self.execute(self.prepare(true, url, form, endpoint, cost))
+            .await
+    }
+
+    fn url_for(&self, path: &str, params: &[(&str, String)]) -> Result<Url, GraphError> {
+        let path = path.trim_start_matches('/');
+        let first = path.split('/').next().unwrap_or("");
+        let full = if first == self.inner.version {
+            format!("{}{path}", self.inner.base)
+        } else {
+            format!("{}{}/{path}", self.inner.base, self.inner.version)
+        };
+        let mut url = Url::parse(&full)
+            .map_err(|e| GraphError::Config(format!("bad path {:?}: {e}", redact_url(path))))?;
+        if url.origin() != self.inner.base.origin()
+            || !url.path().starts_with(self.inner.base.path())
+        {
+            return Err(GraphError::Config(format!(
+                "path {:?} leaves the Graph API base URL",
+                redact_url(path)
+            )));
+        }
+        if !params.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        Ok(url)
+    }
+
+    fn clean_next_url(
+        &self,
+        next: &str,
+        replace: &[(&str, String)],
+    ) -> Result<(Url, EndpointKind), GraphError> {
+        let url = Url::parse(next).map_err(|e| {
+            GraphError::Config(format!("paging URL {} is not a URL: {e}", redact_url(next)))
+        })?;
+        let base = &self.inner.base;
+        if url.origin() != base.origin() || !url.path().starts_with(base.path()) {
+            return Err(GraphError::ForeignNextUrl {
+                url: redact_url(next),
+                expected: base.as_str().trim_end_matches('/').to_owned(),
+            });
+        }
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| {
+                k != "access_token"
+                    && k != "appsecret_proof"
+                    && !replace.iter().any(|(r, _)| r == k)
+            })
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .chain(replace.iter().map(|(k, v)| ((*k).to_owned(), v.clone())))
+            .collect();
+        let mut clean = url.clone();
+        clean.set_query(None);
+        clean.set_fragment(None);
+        if !pairs.is_empty() {
+            clean.query_pairs_mut().extend_pairs(&pairs);
+        }
+        let rel_path = &url.path()[base.path().len()..];
+        let endpoint = EndpointKind::from_request(
+            false,
+            rel_path,
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        Ok((clean, endpoint))
+    }
+
+    fn prepare(
+        &self,
+        post: bool,
+        url: Url,
+        form: Vec<(String, String)>,
+        endpoint: EndpointKind,
+        cost: u32,
+    ) -> Prepared {
+        let redacted = redact_url(url.as_str());
+        Prepared {
+            post,
+            url,
+            form,
+            endpoint,
+            cost,
+            redacted,
+        }
+    }
+
+    async fn execute(&self, req: Prepared) -> Result<GraphResponse, GraphError> {
+        let inner = &self.inner;
+        let start = Instant::now();
+        let mut attempts = 0u32;
+        loop {
+            inner.budget.acquire(&inner.token_key, req.cost).await?;
+            attempts += 1;
+            let err = match self.send_once(&req, attempts).await {
+                Ok(mut resp) => {
+                    resp.attempts = attempts;
+                    return Ok(resp);
+                }
+                Err(err) => err,
+            };
+            let reason = err.reason();
+            let class = err.class();
+            match inner.retry.after_failure(attempts, start.elapsed(), err) {
+                Ok(delay) => {
+                    tracing::warn!(
+                        endpoint = req.endpoint.as_str(),
+                        attempt = attempts,
+                        delay_ms = delay.as_millis() as u64,
+                        reason = %reason,
+                        url = %req.redacted,
+                        "Graph call failed, retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                Err(final_err) => {
+                    if class.is_retryable() {
+                        tracing::warn!(
+                            endpoint = req.endpoint.as_str(),
+                            attempt = attempts,
+                            reason = %reason,
+                            url = %req.redacted,
+                            error = %final_err,
+                            "Graph call failed, giving up"
+                        );
+                    }
+                    return Err(final_err);
+                }
+            }
+        }
+    }
+
+    async fn send_once(&self, req: &Prepared, attempt: u32) -> Result<GraphResponse, GraphError> {
+        let inner = &self.inner;
+        let mut creds = vec![("access_token", inner.token.expose())];
+        if let Some(proof) = &inner.proof {
+            creds.push(("appsecret_proof", proof.expose()));
+        }
+        let builder = if req.post {
+            let mut form: Vec<(&str, &str)> = req
+                .form
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            form.extend(creds);
+            inner.http.post(req.url.clone()).form(&form)
+        } else {
+            let mut url = req.url.clone();
+            url.query_pairs_mut().extend_pairs(creds);
+            inner.http.get(url)
+        };
+        tracing::debug!(endpoint = req.endpoint.as_str(), attempt, url = %req.redacted, "Graph request");
+        let record =
+            |outcome: &'static str| inner.stats.record(req.endpoint, &inner.token_key, outcome);
+        let transport = |e: reqwest::Error| {
+            record(ErrorClass::Retryable.as_str());
+            let timeout = e.is_timeout();
+            let mut message = error_chain(e.without_url());
+            scrub_in(&mut message, &self.secrets());
+            GraphError::Transport {
+                endpoint: req.endpoint,
+                url: req.redacted.clone(),
+                message,
+                timeout,
+            }
+        };
+        let resp = builder.send().await.map_err(&transport)?;
+        let status = resp.status().as_u16();
+        let usage = Usage::from_headers(resp.headers());
+        if !usage.is_empty() {
+            inner.budget.observe_usage(&inner.token_key, &usage);
+        }
+        let retry_after = retry_after(resp.headers());
+        let body = resp.bytes().await.map_err(&transport)?;
+        let is_json = looks_like_json(&body);
+        if (200..300).contains(&status) && is_json {
+            record("ok");
+            return Ok(GraphResponse {
+                status,
+                body,
+                usage,
+                endpoint: req.endpoint,
+                attempts: attempt,
+            });
+        }
+        let parsed = serde_json::from_slice::<ErrorEnvelope>(&body)
+            .ok()
+            .map(|e| e.error);
+        let class = match &parsed {
+            Some(b) => classify(status, Some(b)),
+            None if !is_json => ErrorClass::Retryable,
+            None => classify(status, None),
+        };
+        record(class.as_str());
+        let snippet = (parsed.is_none())
+            .then(|| String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned());
+        let wait_hint = match (retry_after, usage.regain_after()) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let mut api = ApiError {
+            class,
+            status,
+            body: parsed,
+            endpoint: req.endpoint,
+            url: req.redacted.clone(),
+            wait_hint,
+            snippet,
+        };
+        api.scrub(&self.secrets());
+        Err(GraphError::Api(Box::new(api)))
+    }
+
+    fn secrets(&self) -> [&str; 3] {
+        let i = &self.inner;
+        [
+            i.token.expose(),
+            i.app_secret.as_ref().map_or("", Secret::expose),
+            i.proof.as_ref().map_or("", Secret::expose),
+        ]
+    }
+
+    /// Remove our secrets from an error's free text (decode messages can quote the body).
+    pub(crate) fn scrub(&self, mut err: GraphError) -> GraphError {
+        if let GraphError::Decode { message, .. } = &mut err {
+            scrub_in(message, &self.secrets());
+        }
+        err
+    }
+}
+
+fn looks_like_json(body: &[u8]) -> bool {
+    matches!(
+        body.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    )
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    text.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn error_chain(err: reqwest::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appsecret_proof_is_hmac_sha256_hex() {
+        // HMAC-SHA256(key="key", "The quick brown fox jumps over the lazy dog"), a published test vector.
+        let proof = appsecret_proof(
+            &Secret::new("key"),
+            &Secret::new("The quick brown fox jumps over the lazy dog"),
+        );
+        assert_eq!(
+            proof,
+            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+        );
+    }
+
+    #[test]
+    fn builds_urls_under_base_and_version() {
+        let c = GraphClient::builder("tok")
+            .base_url("http://127.0.0.1:9/prefix")
+            .build()
+            .unwrap();
+        let u = c
+            .url_for("/17841/media", &[("fields", "id,caption".into())])
+            .unwrap();
+        assert_eq!(
+            u.as_str(),
+            "http://127.0.0.1:9/prefix/v15.0/17841/media?fields=id%2Ccaption"
+        );
+        let u = c.url_for("v15.0/me", &[]).unwrap();
+        assert_eq!(u.as_str(), "http://127.0.0.1:9/prefix/v15.0/me");
+        assert!(c.url_for("../../etc", &[]).is_err());
+    }
+
+    #[test]
+    fn next_urls_are_cleaned_and_checked() {
+        let c = GraphClient::builder("tok")
+            .base_url("https://graph.facebook.com")
+            .build()
+            .unwrap();
+        let (u, kind) = c
+            .clean_next_url(
+                "https://graph.facebook.com/v15.0/17841/media?access_token=EAAGsecret&appsecret_proof=p&limit=25&after=QVFI",
+                &[("limit", "7".into())],
+            )
+            .unwrap();
+        assert_eq!(
+            u.as_str(),
+            "https://graph.facebook.com/v15.0/17841/media?after=QVFI&limit=7"
+        );
+        assert_eq!(kind, EndpointKind::UserMedia);
+        let err = c
+            .clean_next_url(
+                "https://evil.example.com/v15.0/17841/media?access_token=EAAGsecret",
+                &[],
+            )
+            .unwrap_err();
+        assert!(matches!(err, GraphError::ForeignNextUrl { .. }));
+        assert!(!format!("{err} {err:?}").contains("EAAGsecret"));
+        assert!(
+            c.clean_next_url("http://graph.facebook.com/v15.0/x", &[])
+                .is_err(),
+            "scheme is part of the origin"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_config() {
+        assert!(
+            GraphClient::builder("t")
+                .base_url("not a url")
+                .build()
+                .is_err()
+        );
+        assert!(
+            GraphClient::builder("t")
+                .base_url("ftp://x")
+                .build()
+                .is_err()
+        );
+        assert!(GraphClient::builder("t").version("").build().is_err());
+        let c = GraphClient::builder("EAAGsecret")
+            .app_secret("appsecret")
+            .build()
+            .unwrap();
+        let dbg = format!("{c:?}");
+        assert!(
+            !dbg.contains("EAAGsecret") && !dbg.contains("appsecret\""),
+            "{dbg}"
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! Retry policy: exponential backoff with full jitter, bounded attempts and bounded total time,
+//! honouring the Graph API's own wait hints (`Retry-After`, `estimated_time_to_regain_access`).
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::error::GraphError;
+
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Attempts in total, the first one included (default 5).
+    pub max_attempts: u32,
+    /// Total time a call may spend, waits included (default 10 minutes).
+    pub max_elapsed: Duration,
+    /// Backoff cap of the first retry; doubles with each attempt (default 2 s).
+    pub base_delay: Duration,
+    /// Upper bound of a single backoff (default 2 minutes). Server wait hints are not capped by it.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            max_elapsed: Duration::from_secs(600),
+            base_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, no retries.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The backoff before retry number `attempt` (1 = after the first failure): uniformly random in
+    /// `[0, min(max_delay, base_delay · 2^(attempt-1))]` ("full jitter").
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exp = 2f64.powi(attempt.saturating_sub(1).min(30) as i32);
+        let cap = self.base_delay.mul_f64(exp).min(self.max_delay);
+        cap.mul_f64(random_fraction())
+    }
+
+    /// After a failed attempt: the delay before the next one, or the error to return. Only retryable
+    /// errors are retried; a server wait hint longer than the remaining time fails at once with
+    /// [`GraphError::Throttled`] (saying when access returns) instead of sleeping.
+    pub(crate) fn after_failure(
+        &self,
+        attempts: u32,
+        elapsed: Duration,
+        err: GraphError,
+    ) -> Result<Duration, GraphError> {
+        if !err.class().is_retryable() {
+            return Err(err);
+        }
+        let remaining = self.max_elapsed.saturating_sub(elapsed);
+        let hint = err.wait_hint();
+        if let Some(wait) = hint.filter(|w| *w > remaining) {
+            return Err(GraphError::Throttled {
+                frees_in: wait,
+                frees_at: Utc::now()
+                    + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX),
+                detail: err.reason(),
+            });
+        }
+        let delay = self.backoff(attempts).max(hint.unwrap_or(Duration::ZERO));
+        if attempts >= self.max_attempts || delay > remaining {
+            return Err(GraphError::RetriesExhausted {
+                attempts,
+                elapsed,
+                last: Box::new(err),
+            });
+        }
+        Ok(delay)
+    }
+}
+
+/// A uniformly distributed number in `[0, 1)`, from std's randomly keyed SipHash over a counter and
+/// the clock (no `rand` dependency; good enough for jitter, not for cryptography).
+fn random_fraction() -> f64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::endpoint::EndpointKind;
+    use crate::graph::error::{ApiError, ErrorClass};
+
+    fn api(class: ErrorClass, wait_hint: Option<Duration>) -> GraphError {
+        GraphError::Api(Box::new(ApiError {
+            class,
+            status: 400,
+            body: None,
+            endpoint: EndpointKind::UserMedia,
+            url: String::new(),
+            wait_hint,
+            snippet: None,
+        }))
+    }
+
+    #[test]
+    fn backoff_is_bounded_and_jittered() {
+        let p = RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(350),
+            ..Default::default()
+        };
+        let samples: Vec<Duration> = (0..200).map(|_| p.backoff(3)).collect();
+        assert!(samples.iter().all(|d| *d <= Duration::from_millis(350)));
+        let distinct: std::collections::HashSet<_> = samples.iter().collect();
+        assert!(distinct.len() > 150, "jitter should vary");
+        assert!((0..100).all(|_| p.backoff(1) <= Duration::from_millis(100)));
+        let mean = (0..2000).map(|_| random_fraction()).sum::<f64>() / 2000.0;
+        assert!((0.4..0.6).contains(&mean), "{mean}");
+    }
+
+    #[test]
+    fn only_retryable_errors_are_retried() {
+        let p = RetryPolicy::default();
+        assert!(
+            p.after_failure(1, Duration::ZERO, api(ErrorClass::Retryable, None))
+                .is_ok()
+        );
+        let err = p
+            .after_failure(1, Duration::ZERO, api(ErrorClass::Permission, None))
+            .unwrap_err();
+        assert_eq!(err.class(), ErrorClass::Permission);
+    }
+
+    #[test]
+    fn attempts_and_time_are_bounded() {
+        let p = RetryPolicy {
+            max_attempts: 3,
+            ..Default::default()
+        };
+        let err = p
+            .after_failure(3, Duration::ZERO, api(ErrorClass::Retryable, None))
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            GraphError::RetriesExhausted { attempts: 3, .. }
+        ));
+        assert_eq!(err.class(), ErrorClass::Unavailable);
+        let p = RetryPolicy {
+            base_delay: Duration::from_secs(1000),
+            max_delay: Duration::from_secs(1000),
+            ..Default::default()
+        };
+        // Some jittered delay will exceed the 1 s left; the loop makes the test independent of luck.
+        let gave_up = (0..50).any(|_| {
+            matches!(
+                p.after_failure(
+                    1,
+                    Duration::from_secs(599),
+                    api(ErrorClass::Retryable, None)
+                ),
+                Err(GraphError::RetriesExhausted { .. })
+            )
+        });
+        assert!(gave_up);
+    }
+
+    #[test]
+    fn server_wait_hint_is_honoured_or_fails_fast() {
+        let p = RetryPolicy {
+            base_delay: Duration::from_millis(1),
+            ..Default::default()
+        };
+        let d = p
+            .after_failure(
+                1,
+                Duration::ZERO,
+                api(ErrorClass::Retryable, Some(Duration::from_secs(30))),
+            )
+            .unwrap();
+        assert!(d >= Duration::from_secs(30));
+        let err = p
+            .after_failure(
+                1,
+                Duration::ZERO,
+                api(ErrorClass::Retryable, Some(Duration::from_secs(19 * 60))),
+            )
+            .unwrap_err();
+        match &err {
+            GraphError::Throttled { frees_in, .. } => {
+                assert_eq!(*frees_in, Duration::from_secs(19 * 60))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(err.to_string().contains("19m 0s"), "{err}");
+    }
+}

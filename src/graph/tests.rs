@@ -1,0 +1,895 @@
+//! End-to-end tests of the client against small scripted axum servers (see `testutil`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+
+use super::testutil::{Reply, Seen, TestServer};
+use super::*;
+
+const TOKEN: &str = "EAAGtestTOKENs3cr3tVALUE";
+const APP_SECRET: &str = "appSECRETvalue42";
+
+fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        max_elapsed: Duration::from_secs(5),
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+    }
+}
+
+fn client(server: &TestServer) -> GraphClient {
+    GraphClient::builder(TOKEN)
+        .base_url(&server.base)
+        .retry(fast_retry())
+        .build()
+        .unwrap()
+}
+
+fn ids(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn media(ids: &[u32]) -> Value {
+    Value::Array(
+        ids.iter()
+            .map(|i| json!({"id": i.to_string(), "caption": format!("m{i}")}))
+            .collect(),
+    )
+}
+
+async fn collect(c: &GraphClient, req: PageRequest) -> (Vec<PageOut>, Option<GraphError>) {
+    let mut pages = Vec::new();
+    let mut stream = std::pin::pin!(c.pages(req));
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(p) => pages.push(p),
+            Err(e) => return (pages, Some(e)),
+        }
+    }
+    (pages, None)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paging stop rules
+
+/// (a) The last page has no `next` (a cursor edge whose final page carries only `cursors.before`);
+/// an empty page that still has `next` is not the end; the stream is lazy.
+#[tokio::test]
+async fn stop_rule_no_next() {
+    let server = TestServer::start(|req: &Seen, base: &str| {
+        let next = |after: &str| format!("{base}/v15.0/17841/media?access_token=OLDTOKEN&limit=25&after={after}");
+        match req.query.get("after").map(String::as_str) {
+            None => Reply::json(json!({"data": media(&[1, 2]), "paging": {"cursors": {"before": "b0", "after": "c1"}, "next": next("c1")}})),
+            Some("c1") => Reply::json(json!({"data": [], "paging": {"cursors": {"before": "b1", "after": "c2"}, "next": next("c2")}})),
+            Some("c2") => Reply::json(json!({"data": media(&[3]), "paging": {"cursors": {"before": "b2"}}})),
+            Some(_) => Reply::raw(500, "unexpected"),
+        }
+    })
+    .await;
+    let c = client(&server);
+    let stream = c.pages(PageRequest::new(
+        "17841/media",
+        &[("fields", "id,caption".into())],
+    ));
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(server.hits(), 0, "no call before the stream is polled");
+    let pages: Vec<PageOut> = stream.try_collect().await.unwrap();
+    assert_eq!(server.hits(), 3);
+    let all: Vec<Value> = pages.iter().flat_map(|p| p.items.clone()).collect();
+    assert_eq!(ids(&all), ["1", "2", "3"]);
+    assert_eq!(pages.len(), 2, "the empty page is fetched but not yielded");
+    assert_eq!(pages[1].page_index, 2);
+    assert_eq!(pages[1].calls_so_far, 3);
+    // Following `next`: its stale token was replaced by ours, other parameters kept.
+    let seen = server.seen();
+    for s in &seen {
+        assert_eq!(s.query["access_token"], TOKEN);
+    }
+    assert_eq!(seen[1].query["limit"], "25");
+    assert_eq!(seen[0].query["fields"], "id,caption");
+    assert_eq!(c.stats().endpoint(EndpointKind::UserMedia), 3);
+}
+
+/// (b) Cursor-only nested paging of business-discovery media: requests are rebuilt with
+/// `.after(cursor)`; stop when `paging` (or `cursors.after`) is absent.
+#[tokio::test]
+async fn stop_rule_cursor_only_nested() {
+    let server = TestServer::start(|req: &Seen, _: &str| {
+        let fields = &req.query["fields"];
+        let page = |data: Value, paging: Option<Value>| {
+            let mut m = json!({"data": data});
+            if let Some(p) = paging {
+                m["paging"] = p;
+            }
+            Reply::json(json!({"business_discovery": {"username": "bluebottle", "followers_count": 7, "media": m, "id": "1784999"}, "id": "17841"}))
+        };
+        if fields.contains(".after(B)") {
+            page(media(&[5]), None)
+        } else if fields.contains(".after(A)") {
+            page(media(&[3, 4]), Some(json!({"cursors": {"before": "X", "after": "B"}})))
+        } else {
+            page(media(&[1, 2]), Some(json!({"cursors": {"after": "A"}})))
+        }
+    })
+    .await;
+    let c = client(&server);
+    let req = PageRequest::nested("17841", &[], "/business_discovery/media", |after, limit| {
+        let after = after.map(|a| format!(".after({a})")).unwrap_or_default();
+        format!("business_discovery.username(bluebottle){{username,followers_count,media{after}.limit({limit}){{id,caption}}}}")
+    })
+    .page_size(2);
+    let pages: Vec<PageOut> = c.pages(req).try_collect().await.unwrap();
+    let all: Vec<Value> = pages.iter().flat_map(|p| p.items.clone()).collect();
+    assert_eq!(ids(&all), ["1", "2", "3", "4", "5"]);
+    assert_eq!(server.hits(), 3);
+    let seen = server.seen();
+    assert!(
+        seen[0].query["fields"].contains("media.limit(2){id,caption}"),
+        "{}",
+        seen[0].query["fields"]
+    );
+    assert!(seen[1].query["fields"].contains("media.after(A).limit(2)"));
+    assert!(seen[2].query["fields"].contains("media.after(B).limit(2)"));
+    let ctx = pages[0].context.as_ref().unwrap();
+    assert_eq!(ctx["business_discovery"]["username"], "bluebottle");
+    assert!(
+        ctx["business_discovery"].get("media").is_none(),
+        "the page is taken out of the context"
+    );
+    assert_eq!(c.stats().endpoint(EndpointKind::BusinessDiscovery), 3);
+
+    // Paging with cursors but no `after` also ends it.
+    let server = TestServer::script(vec![Reply::json(
+        json!({"business_discovery": {"media": {"data": media(&[1]), "paging": {"cursors": {"before": "Z"}}}}}),
+    )])
+    .await;
+    let c = client(&server);
+    let req = PageRequest::nested("17841", &[], "/business_discovery/media", |_, n| {
+        format!("business_discovery.username(x){{media.limit({n}){{id}}}}")
+    });
+    let pages: Vec<PageOut> = c.pages(req).try_collect().await.unwrap();
+    assert_eq!(pages.len(), 1);
+    assert_eq!(server.hits(), 1);
+}
+
+/// (c) `recent_media` repeats the same `after` cursor on every page while `next` still advances:
+/// the repeat alone does not stop paging; a page with no new id does; duplicates are never yielded.
+#[tokio::test]
+async fn stop_rule_repeated_cursor_dedupes() {
+    let server = TestServer::start(|req: &Seen, base: &str| {
+        let next = |p: u32| json!({"cursors": {"after": "SAME"}, "next": format!("{base}/v15.0/17843/recent_media?user_id=1&after=SAME&page={p}")});
+        match req.query.get("page").map(String::as_str) {
+            None => Reply::json(json!({"data": media(&[1, 2]), "paging": next(2)})),
+            Some("2") => Reply::json(json!({"data": media(&[3, 4]), "paging": next(3)})),
+            Some("3") => Reply::json(json!({"data": media(&[4, 5]), "paging": next(4)})),
+            Some("4") => Reply::json(json!({"data": media(&[5, 1]), "paging": next(5)})),
+            Some(_) => Reply::json(json!({"data": media(&[9]), "paging": next(6)})),
+        }
+    })
+    .await;
+    let c = client(&server);
+    let pages: Vec<PageOut> = c
+        .pages(PageRequest::new(
+            "17843/recent_media",
+            &[("user_id", "1".into())],
+        ))
+        .try_collect()
+        .await
+        .unwrap();
+    let all: Vec<Value> = pages.iter().flat_map(|p| p.items.clone()).collect();
+    assert_eq!(ids(&all), ["1", "2", "3", "4", "5"]);
+    assert_eq!(
+        server.hits(),
+        4,
+        "page 4 brought nothing new: stop without fetching page 5"
+    );
+    assert_eq!(pages[2].duplicates, 1);
+    assert_eq!(c.stats().endpoint(EndpointKind::HashtagRecentMedia), 4);
+}
+
+/// (d) `limit`: each request asks `min(page_size, remaining)`; once `limit` rows were yielded the
+/// stream ends without another call; a page larger than asked is cut.
+#[tokio::test]
+async fn stop_rule_limit() {
+    let counter = Arc::new(Mutex::new(0u32));
+    let n = counter.clone();
+    let server = TestServer::start(move |req: &Seen, base: &str| {
+        let mut i = n.lock();
+        *i += 1;
+        let asked: u32 = req.query["limit"].parse().unwrap();
+        let start = (*i - 1) * 100;
+        // Answer one row more than asked on the last page, to check truncation.
+        let count = if asked < 4 { asked + 1 } else { asked };
+        let data: Vec<u32> = (start..start + count).collect();
+        Reply::json(json!({"data": media(&data), "paging": {"next": format!("{base}/v15.0/17841/media?limit={asked}&after=p{i}")}}))
+    })
+    .await;
+    let c = client(&server);
+    let req = PageRequest::new("17841/media", &[("limit", "99".into())])
+        .page_size(4)
+        .limit(10);
+    let pages: Vec<PageOut> = c.pages(req).try_collect().await.unwrap();
+    let asked: Vec<String> = server
+        .seen()
+        .iter()
+        .map(|s| s.query["limit"].clone())
+        .collect();
+    assert_eq!(asked, ["4", "4", "2"]);
+    assert_eq!(server.hits(), 3, "no call after the limit was reached");
+    assert_eq!(pages.iter().map(|p| p.items.len()).sum::<usize>(), 10);
+    assert_eq!(pages.last().unwrap().rows_so_far, 10);
+
+    // items() flattens and also stops at the limit.
+    let before = server.hits();
+    let rows: Vec<Value> = c
+        .items(PageRequest::new("17841/media", &[]).page_size(3).limit(3))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(server.hits(), before + 1);
+}
+
+/// (e) A hard page cap ends the stream with `PageCap` (an error, not a short result).
+#[tokio::test]
+async fn stop_rule_page_cap() {
+    let counter = Arc::new(Mutex::new(0u32));
+    let n = counter.clone();
+    let server = TestServer::start(move |_: &Seen, base: &str| {
+        let mut i = n.lock();
+        *i += 1;
+        Reply::json(json!({"data": media(&[*i]), "paging": {"next": format!("{base}/v15.0/17841/media?after=p{i}")}}))
+    })
+    .await;
+    let c = client(&server);
+    let (pages, err) = collect(&c, PageRequest::new("17841/media", &[]).max_pages(2)).await;
+    assert_eq!(pages.len(), 2);
+    let err = err.expect("the cap is an error");
+    assert!(matches!(err, GraphError::PageCap { pages: 2 }), "{err:?}");
+    assert!(err.to_string().contains("incomplete"));
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn foreign_next_url_is_refused_without_a_call() {
+    let server = TestServer::script(vec![Reply::json(
+        json!({"data": media(&[1]), "paging": {"next": format!("https://evil.example.com/v15.0/17841/media?access_token={TOKEN}")}}),
+    )])
+    .await;
+    let c = client(&server);
+    let (pages, err) = collect(&c, PageRequest::new("17841/media", &[])).await;
+    assert_eq!(pages.len(), 1);
+    let err = err.unwrap();
+    assert!(matches!(err, GraphError::ForeignNextUrl { .. }), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains(TOKEN));
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn page_without_data_is_a_decode_error() {
+    let server = TestServer::script(vec![Reply::json(json!({"id": "1"}))]).await;
+    let c = client(&server);
+    let (_, err) = collect(&c, PageRequest::new("17841/media", &[])).await;
+    match err.unwrap() {
+        GraphError::Decode {
+            endpoint, message, ..
+        } => {
+            assert_eq!(endpoint, EndpointKind::UserMedia);
+            assert!(message.contains("data"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors, retries
+
+fn err_body(code: i64, subcode: Option<i64>, message: &str, kind: &str) -> Value {
+    let mut e = json!({"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEf"});
+    if let Some(s) = subcode {
+        e["error_subcode"] = json!(s);
+    }
+    e
+}
+
+/// Each class from real error bodies (reference §7) through the whole client.
+#[tokio::test]
+async fn error_classes_from_real_bodies() {
+    let cases: Vec<(Reply, ErrorClass)> = vec![
+        (
+            Reply::error(
+                400,
+                err_body(
+                    190,
+                    Some(463),
+                    "Error validating access token: Session has expired on Tuesday, 01-Nov-22 08:00:00 PDT.",
+                    "OAuthException",
+                ),
+            ),
+            ErrorClass::Reauthenticate,
+        ),
+        (
+            Reply::error(
+                400,
+                err_body(
+                    102,
+                    None,
+                    "Session key invalid or no longer valid",
+                    "OAuthException",
+                ),
+            ),
+            ErrorClass::Reauthenticate,
+        ),
+        (
+            Reply::error(
+                400,
+                err_body(
+                    10,
+                    None,
+                    "(#10) Application does not have permission for this action",
+                    "OAuthException",
+                ),
+            ),
+            ErrorClass::Permission,
+        ),
+        (
+            Reply::error(
+                403,
+                err_body(
+                    200,
+                    None,
+                    "(#200) Requires instagram_manage_insights permission",
+                    "OAuthException",
+                ),
+            ),
+            ErrorClass::Permission,
+        ),
+        (
+            Reply::error(
+                400,
+                err_body(
+                    10,
+                    None,
+                    "(#10) Not enough viewers for the media to show insights",
+                    "OAuthException",
+                ),
+            ),
+            ErrorClass::SkippableItem,
+        ),
+        (
+            Reply::error(
+                400,
+                err_body(
+                    100,
+                    Some(2108006),
+                    "(#100) Media Posted Before Business Account Conversion",
+                    "OAuthException",
+                ),
+            ),
+            ErrorClass::SkippableItem,
+        ),
+        (
+            Reply::error(
+                400,
+                err_body(
+                    100,
+                    Some(33),
+                    "Unsupported get request. Object with ID '178' does not exist, cannot be loaded due to missing permissions, or does not support this operation.",
+                    "GraphMethodException",
+                ),
+            ),
+            ErrorClass::NotFound,
+        ),
+        (
+            Reply::error(
+                400,
+                err_body(110, Some(2207013), "Invalid user id", "OAuthException"),
+            ),
+            ErrorClass::NotFound,
+        ),
+        (
+            Reply::error(
+                400,
+                err_body(
+                    18,
+                    None,
+                    "(#18) Hashtag limit of 30 unique hashtags per week has been reached",
+                    "OAuthException",
+                ),
+            ),
+            ErrorClass::HashtagBudget,
+        ),
+        (
+            Reply::error(
+                400,
+                err_body(
+                    100,
+                    None,
+                    "(#100) metric[0] must be one of the following values: impressions, reach",
+                    "OAuthException",
+                ),
+            ),
+            ErrorClass::InvalidRequest,
+        ),
+        (
+            Reply::error(
+                400,
+                err_body(
+                    3,
+                    None,
+                    "(#3) Application does not have the capability to make this API call.",
+                    "OAuthException",
+                ),
+            ),
+            ErrorClass::Fatal,
+        ),
+    ];
+    for (reply, expected) in cases {
+        let server = TestServer::script(vec![reply.clone()]).await;
+        let c = client(&server);
+        let err = c.get("17841/media", &[]).await.unwrap_err();
+        assert_eq!(err.class(), expected, "{}", reply.body);
+        assert_eq!(
+            server.hits(),
+            1,
+            "non-retryable errors are not retried: {}",
+            reply.body
+        );
+        let GraphError::Api(api) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(api.endpoint, EndpointKind::UserMedia);
+        assert_eq!(
+            api.body.as_ref().unwrap().fbtrace_id.as_deref(),
+            Some("AbCdEf")
+        );
+        assert!(api.url.contains("access_token=REDACTED") || !api.url.contains("access_token"));
+        assert!(err.to_string().contains(expected.hint()));
+    }
+    // Retryable ones end, after the retries, as RetriesExhausted (class Unavailable) keeping the last error.
+    let retryable = vec![
+        Reply::error(
+            400,
+            err_body(
+                80002,
+                None,
+                "There have been too many calls to this Instagram account. Wait a bit and try again.",
+                "OAuthException",
+            ),
+        ),
+        Reply::error(
+            400,
+            err_body(
+                4,
+                None,
+                "(#4) Application request limit reached",
+                "OAuthException",
+            ),
+        ),
+        Reply::error(
+            400,
+            err_body(
+                17,
+                None,
+                "(#17) User request limit reached",
+                "OAuthException",
+            ),
+        ),
+        Reply::error(
+            500,
+            err_body(
+                2,
+                None,
+                "An unexpected error has occurred. Please retry your request later.",
+                "OAuthException",
+            ),
+        ),
+        Reply::error(
+            400,
+            json!({"message": "x", "code": 99999, "is_transient": true}),
+        ),
+        Reply::raw(502, "<html><body>Bad Gateway</body></html>"),
+        Reply::raw(200, "<html>oops</html>"),
+    ];
+    for reply in retryable {
+        let server = TestServer::script(vec![reply.clone()]).await;
+        let c = client(&server);
+        let err = c.get("17841/media", &[]).await.unwrap_err();
+        assert_eq!(err.class(), ErrorClass::Unavailable, "{}", reply.body);
+        let GraphError::RetriesExhausted { attempts, last, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(*attempts, 4);
+        assert_eq!(last.class(), ErrorClass::Retryable);
+        assert_eq!(server.hits(), 4, "{}", reply.body);
+        assert_eq!(c.stats().by_outcome["retryable"], 4);
+    }
+}
+
+#[tokio::test]
+async fn retry_then_success() {
+    let server = TestServer::script(vec![
+        Reply::error(500, err_body(2, None, "Service temporarily unavailable", "OAuthException")),
+        Reply::error(400, err_body(80002, None, "There have been too many calls to this Instagram account.", "OAuthException")).header(
+            "x-business-use-case-usage",
+            r#"{"17841":[{"type":"instagram","call_count":60,"total_cputime":5,"total_time":5,"estimated_time_to_regain_access":0}]}"#,
+        ),
+        Reply::json(json!({"id": "17841", "username": "me"})).header("x-app-usage", r#"{"call_count":28,"total_time":25,"total_cputime":25}"#),
+    ])
+    .await;
+    let c = client(&server);
+    let resp = c
+        .get("17841", &[("fields", "id,username".into())])
+        .await
+        .unwrap();
+    assert_eq!(resp.attempts, 3);
+    assert_eq!(resp.usage.app.as_ref().unwrap().call_count, 28.0);
+    let v: Value = resp.json().unwrap();
+    assert_eq!(v["username"], "me");
+    let stats = c.stats();
+    assert_eq!(stats.total, 3);
+    assert_eq!(stats.by_outcome["retryable"], 2);
+    assert_eq!(stats.by_outcome["ok"], 1);
+    assert_eq!(stats.endpoint(EndpointKind::User), 3);
+    assert_eq!(
+        c.budget().remaining_for(c.token_key()),
+        197,
+        "retries spend budget too"
+    );
+}
+
+#[tokio::test]
+async fn long_regain_time_fails_at_once_saying_when() {
+    let server = TestServer::script(vec![
+        Reply::error(400, err_body(80002, None, "There have been too many calls to this Instagram account. Wait a bit and try again.", "OAuthException"))
+            .header(
+                "x-business-use-case-usage",
+                r#"{"17841405309211844":[{"type":"instagram","call_count":100,"total_cputime":25,"total_time":25,"estimated_time_to_regain_access":19}]}"#,
+            ),
+    ])
+    .await;
+    let c = client(&server);
+    let started = std::time::Instant::now();
+    let err = c.get("17841405309211844/media", &[]).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2), "no sleeping");
+    assert_eq!(server.hits(), 1);
+    match &err {
+        GraphError::Throttled {
+            frees_in, detail, ..
+        } => {
+            assert_eq!(*frees_in, Duration::from_secs(19 * 60));
+            assert!(detail.contains("80002"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string().contains("access returns in 19m 0s"),
+        "{err}"
+    );
+    assert_eq!(err.class(), ErrorClass::RateLimited);
+    // The usage header also blocks the token in the budget: the next call fails without HTTP.
+    let err = c.get("17841405309211844/media", &[]).await.unwrap_err();
+    assert!(matches!(err, GraphError::Throttled { .. }), "{err:?}");
+    assert_eq!(server.hits(), 1);
+
+    // Retry-After beyond the remaining time: same.
+    let server =
+        TestServer::script(vec![Reply::raw(503, "busy").header("retry-after", "3600")]).await;
+    let c = client(&server);
+    let err = c.get("me/accounts", &[]).await.unwrap_err();
+    assert!(matches!(err, GraphError::Throttled { .. }), "{err:?}");
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn transport_failure_is_retried_then_unavailable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let c = GraphClient::builder(TOKEN)
+        .base_url(base)
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let err = c.get("17841/media", &[]).await.unwrap_err();
+    assert_eq!(err.class(), ErrorClass::Unavailable);
+    let GraphError::RetriesExhausted { last, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(matches!(**last, GraphError::Transport { .. }), "{last:?}");
+    assert!(!format!("{err} {err:?}").contains(TOKEN));
+    assert_eq!(c.stats().total, 4);
+}
+
+#[tokio::test]
+async fn get_json_decode_error_names_path() {
+    let server = TestServer::script(vec![Reply::json(
+        json!({"data": [{"id": "1", "like_count": 3}, {"id": "2", "like_count": "many"}]}),
+    )])
+    .await;
+    let c = client(&server);
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct M {
+        id: String,
+        like_count: i64,
+    }
+    let err = c.get_json::<Page<M>>("17841/media", &[]).await.unwrap_err();
+    assert!(err.to_string().contains("data[1].like_count"), "{err}");
+    assert!(err.to_string().contains("user/media"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials
+
+#[tokio::test]
+async fn sends_token_and_appsecret_proof() {
+    let server = TestServer::script(vec![Reply::json(json!({"id": "1"}))]).await;
+    let c = GraphClient::builder(TOKEN)
+        .app_secret(APP_SECRET)
+        .base_url(&server.base)
+        .version("v16.0")
+        .build()
+        .unwrap();
+    c.get("/me", &[("fields", "id".into())]).await.unwrap();
+    let seen = &server.seen()[0];
+    assert_eq!(seen.path, "/v16.0/me");
+    assert_eq!(seen.query["access_token"], TOKEN);
+    let expected = super::client::appsecret_proof(&Secret::new(APP_SECRET), &Secret::new(TOKEN));
+    assert_eq!(seen.query["appsecret_proof"], expected);
+    assert_eq!(expected.len(), 64);
+}
+
+#[tokio::test]
+async fn batch_posts_form_and_spends_one_call_per_item() {
+    let server = TestServer::script(vec![Reply::raw(
+        200,
+        r#"[{"code":200,"headers":[],"body":"{\"id\":\"1\"}"},null,{"code":400,"body":"{\"error\":{\"code\":100,\"message\":\"x\"}}"}]"#,
+    )])
+    .await;
+    let c = GraphClient::builder(TOKEN)
+        .app_secret(APP_SECRET)
+        .base_url(&server.base)
+        .build()
+        .unwrap();
+    let batch = json!([
+        {"method": "GET", "relative_url": "v15.0/1/insights?metric=reach"},
+        {"method": "GET", "relative_url": "v15.0/2/insights?metric=reach"},
+        {"method": "GET", "relative_url": "v15.0/3/insights?metric=reach"}
+    ]);
+    let resp = c
+        .post_form(
+            "",
+            &[
+                ("batch", batch.to_string()),
+                ("include_headers", "false".into()),
+            ],
+        )
+        .await
+        .unwrap();
+    let items: Vec<Option<BatchItemResponse>> = resp.json().unwrap();
+    assert_eq!(items.len(), 3);
+    assert!(items[1].is_none());
+    assert_eq!(items[2].as_ref().unwrap().code, 400);
+    let seen = &server.seen()[0];
+    assert_eq!(seen.method, "POST");
+    assert_eq!(seen.path, "/v15.0/");
+    assert!(
+        seen.raw_query.is_empty(),
+        "credentials go in the body, not the URL"
+    );
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(seen.body.as_bytes())
+            .into_owned()
+            .collect();
+    assert_eq!(form["access_token"], TOKEN);
+    assert!(form.contains_key("appsecret_proof"));
+    assert_eq!(form["batch"], batch.to_string());
+    assert_eq!(c.budget().remaining(&Secret::new(TOKEN)), 197);
+    assert_eq!(c.stats().endpoint(EndpointKind::Batch), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Budget
+
+#[tokio::test]
+async fn eleventh_call_is_refused_without_http() {
+    let server = TestServer::script(vec![Reply::json(json!({"id": "1"}))]).await;
+    let c = GraphClient::builder(TOKEN)
+        .base_url(&server.base)
+        .budget_config(BudgetConfig {
+            limit: 10,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    for _ in 0..10 {
+        c.get("17841", &[]).await.unwrap();
+    }
+    let err = c.get("17841", &[]).await.unwrap_err();
+    assert_eq!(server.hits(), 10);
+    let GraphError::BudgetExhausted {
+        frees_in,
+        frees_at,
+        limit,
+        window,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*limit, 10);
+    assert_eq!(*window, Duration::from_secs(3600));
+    assert!(*frees_in > Duration::from_secs(3590) && *frees_in <= Duration::from_secs(3600));
+    assert!(*frees_at > chrono::Utc::now());
+    let text = err.to_string();
+    assert!(
+        text.contains("10 calls per 1h 0m")
+            && (text.contains("frees in 59m") || text.contains("frees in 1h 0m")),
+        "{text}"
+    );
+    let snap = c.budget().snapshot();
+    assert_eq!(snap.tokens[0].remaining, 0);
+    assert_eq!(snap.tokens[0].refused, 1);
+    assert_eq!(c.stats().total, 10, "refused calls are not HTTP attempts");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_clients_share_one_budget() {
+    let server = TestServer::start(|_: &Seen, _: &str| Reply::json(json!({"id": "1"}))).await;
+    let budget = Budget::shared(BudgetConfig {
+        limit: 10,
+        ..Default::default()
+    });
+    let stats = Arc::new(CallStats::default());
+    let make = || {
+        GraphClient::builder(TOKEN)
+            .base_url(&server.base)
+            .shared_budget(budget.clone())
+            .shared_stats(stats.clone())
+            .build()
+            .unwrap()
+    };
+    let clients = [make(), make(), make()];
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let c = clients[i % 3].clone();
+        tasks.push(tokio::spawn(async move { c.get("17841", &[]).await }));
+    }
+    let mut ok = 0;
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(GraphError::BudgetExhausted { .. }) => refused += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!((ok, refused), (10, 20));
+    assert_eq!(server.hits(), 10);
+    assert_eq!(budget.remaining(&Secret::new(TOKEN)), 0);
+    // Another token has its own budget, and shares the stats.
+    let other = clients[0].with_token("another-token");
+    other.get("17841", &[]).await.unwrap();
+    assert_eq!(stats.snapshot().by_token.len(), 2);
+    assert_eq!(server.hits(), 11);
+}
+
+// ---------------------------------------------------------------------------------------------
+// No secret in logs or errors
+
+#[derive(Clone, Default)]
+struct LogBuf(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn secrets_never_reach_logs_or_errors() {
+    let buf = LogBuf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let proof = super::client::appsecret_proof(&Secret::new(APP_SECRET), &Secret::new(TOKEN));
+    let server = TestServer::start(move |req: &Seen, base: &str| {
+        if req.query.contains_key("after") {
+            // The Graph API echoing the token back in a message must not leak it either.
+            Reply::error(
+                500,
+                err_body(
+                    2,
+                    None,
+                    &format!("temporary failure for token {TOKEN}"),
+                    "OAuthException",
+                ),
+            )
+            .header(
+                "x-app-usage",
+                r#"{"call_count":80,"total_time":1,"total_cputime":1}"#,
+            )
+        } else {
+            let next = format!(
+                "{base}/v15.0/17841/media?access_token={TOKEN}&appsecret_proof=abc&after=c1"
+            );
+            Reply::json(json!({"data": media(&[1]), "paging": {"next": next}}))
+        }
+    })
+    .await;
+    let c = GraphClient::builder(TOKEN)
+        .app_secret(APP_SECRET)
+        .base_url(&server.base)
+        .retry(fast_retry())
+        .budget_config(BudgetConfig {
+            max_pause: Duration::from_millis(10),
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    let (pages, err) = collect(
+        &c,
+        PageRequest::new("17841/media", &[("fields", "id".into())]),
+    )
+    .await;
+    assert_eq!(pages.len(), 1);
+    let err = err.unwrap();
+    assert_eq!(server.hits(), 5);
+    // A foreign next URL and a transport failure too.
+    let foreign = c
+        .get_url(&format!(
+            "https://evil.example.com/v15.0/1?access_token={TOKEN}"
+        ))
+        .await
+        .unwrap_err();
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", l.local_addr().unwrap());
+        drop(l);
+        GraphClient::builder(TOKEN)
+            .app_secret(APP_SECRET)
+            .base_url(base)
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap()
+    };
+    let transport = dead
+        .get("17841/media", &[("input_token", TOKEN.into())])
+        .await
+        .unwrap_err();
+
+    let logs = String::from_utf8(buf.0.lock().clone()).unwrap();
+    assert!(logs.contains("retrying"), "the capture works: {logs}");
+    assert!(logs.contains("REDACTED"), "{logs}");
+    let mut everything = logs.clone();
+    for e in [&err, &foreign, &transport] {
+        everything.push_str(&format!("{e}\n{e:?}\n"));
+    }
+    everything.push_str(&format!("{c:?}{:?}", c.stats()));
+    everything.push_str(&serde_json::to_string(&c.stats()).unwrap());
+    everything.push_str(&serde_json::to_string(&c.budget().snapshot()).unwrap());
+    for secret in [TOKEN, APP_SECRET, proof.as_str()] {
+        assert!(!everything.contains(secret), "secret leaked:\n{everything}");
+    }
+    assert!(
+        err.to_string().contains("temporary failure for token ****"),
+        "{err}"
+    );
+}
