@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int64Builder, StringBuilder, TimestampSecondBuilder};
+use arrow::array::{ArrayRef, Int64Builder, StringArray, StringBuilder, TimestampSecondBuilder};
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
@@ -86,9 +86,9 @@ pub fn user_insights_batch(schema: &SchemaRef, ig_user_id: &str, rows: &[Insight
     let mut cols: Vec<ArrayRef> = Vec::new();
     for f in schema.fields() {
         let col: ArrayRef = match f.name().as_str() {
-            "ig_user_id" => Arc::new(StringBuilder::from_iter_values(rows.iter().map(|_| ig_user_id)).finish_cloned()),
-            "metric" => Arc::new(StringBuilder::from_iter_values(rows.iter().map(|r| &r.metric)).finish_cloned()),
-            "period" => Arc::new(StringBuilder::from_iter_values(rows.iter().map(|r| &r.period)).finish_cloned()),
+            "ig_user_id" => Arc::new(StringArray::from_iter_values(rows.iter().map(|_| ig_user_id))),
+            "metric" => Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.metric))),
+            "period" => Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.period))),
             "end_time" => {
                 let mut b = TimestampSecondBuilder::with_capacity(n).with_timezone("UTC");
                 rows.iter().for_each(|r| b.append_option(r.end_time));

@@ -57,7 +57,7 @@ pub fn items_to_batch(
         let name = field.name().as_str();
         let path = paths.iter().find(|(c, _)| *c == name).map_or(name, |(_, p)| *p);
         let ctx = context.iter().find(|(c, _)| *c == name).map(|(_, v)| *v);
-        let get = |item: &Value| lookup(item, path);
+        let get = |item| lookup(item, path);
         let col: ArrayRef = match field.data_type() {
             DataType::Utf8 => {
                 let mut b = StringBuilder::with_capacity(items.len(), items.len() * 16);
