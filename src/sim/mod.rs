@@ -1,1 +1,4 @@
-//! The simulated Graph API (being written).
+//! The simulated Graph API.
+pub mod data;
+pub mod fields;
+pub mod rng;
