@@ -149,7 +149,10 @@ pub struct Media {
 impl Media {
     /// Number of stored comments plus replies.
     pub fn stored_comment_total(&self) -> u64 {
-        self.comments.iter().map(|c| 1 + c.replies.len() as u64).sum()
+        self.comments
+            .iter()
+            .map(|c| 1 + c.replies.len() as u64)
+            .sum()
     }
 }
 
@@ -297,8 +300,13 @@ pub const USER_METRICS_DAY: &[&str] = &[
 /// `week` and `days_28` metrics.
 pub const USER_METRICS_WEEK: &[&str] = &["impressions", "reach"];
 /// `lifetime` metrics.
-pub const USER_METRICS_LIFETIME: &[&str] =
-    &["online_followers", "audience_city", "audience_country", "audience_gender_age", "audience_locale"];
+pub const USER_METRICS_LIFETIME: &[&str] = &[
+    "online_followers",
+    "audience_city",
+    "audience_country",
+    "audience_gender_age",
+    "audience_locale",
+];
 /// Every valid user metric, in the order the real error message lists them.
 pub const USER_METRICS_ALL: &[&str] = &[
     "impressions",
@@ -317,12 +325,20 @@ pub const USER_METRICS_ALL: &[&str] = &[
     "online_followers",
 ];
 /// Valid periods accepted by the `period` parameter.
-pub const USER_PERIODS: &[&str] = &["day", "week", "days_28", "month", "lifetime", "total_over_range"];
+pub const USER_PERIODS: &[&str] = &[
+    "day",
+    "week",
+    "days_28",
+    "month",
+    "lifetime",
+    "total_over_range",
+];
 
 /// IMAGE / FEED media metrics.
 pub const MEDIA_METRICS_IMAGE: &[&str] = &["engagement", "impressions", "reach", "saved"];
 /// VIDEO / FEED media metrics.
-pub const MEDIA_METRICS_VIDEO: &[&str] = &["engagement", "impressions", "reach", "saved", "video_views"];
+pub const MEDIA_METRICS_VIDEO: &[&str] =
+    &["engagement", "impressions", "reach", "saved", "video_views"];
 /// CAROUSEL_ALBUM metrics.
 pub const MEDIA_METRICS_CAROUSEL: &[&str] = &[
     "carousel_album_engagement",
@@ -332,9 +348,24 @@ pub const MEDIA_METRICS_CAROUSEL: &[&str] = &[
     "carousel_album_video_views",
 ];
 /// REELS metrics.
-pub const MEDIA_METRICS_REELS: &[&str] = &["comments", "likes", "plays", "reach", "saved", "shares", "total_interactions"];
+pub const MEDIA_METRICS_REELS: &[&str] = &[
+    "comments",
+    "likes",
+    "plays",
+    "reach",
+    "saved",
+    "shares",
+    "total_interactions",
+];
 /// STORY metrics.
-pub const MEDIA_METRICS_STORY: &[&str] = &["exits", "impressions", "reach", "replies", "taps_forward", "taps_back"];
+pub const MEDIA_METRICS_STORY: &[&str] = &[
+    "exits",
+    "impressions",
+    "reach",
+    "replies",
+    "taps_forward",
+    "taps_back",
+];
 /// Every media metric name the API knows (the list of the `metric[i] must be one of` error).
 pub const MEDIA_METRICS_ALL: &[&str] = &[
     "impressions",
@@ -442,7 +473,15 @@ const CAPTION_BITS: &[&str] = &[
     "Single origin: Ethiopia Yirgacheffe",
     "Weekend brunch 🥞🍳",
 ];
-const HASHTAG_BITS: &[&str] = &["#coffee", "#latteart", "#espresso", "#barista", "#thirdwave", "#travel", "#brunch"];
+const HASHTAG_BITS: &[&str] = &[
+    "#coffee",
+    "#latteart",
+    "#espresso",
+    "#barista",
+    "#thirdwave",
+    "#travel",
+    "#brunch",
+];
 const COMMENT_BITS: &[&str] = &[
     "Love this! 😍",
     "Where is this?",
@@ -460,12 +499,27 @@ const COMMENT_BITS: &[&str] = &[
     "美味しそう",
 ];
 const COMMENTER_BASE: &[&str] = &[
-    "coffee_lover", "bean.geek", "mitty", "latte_lena", "portland_pete", "sam.sips", "anna_k", "jo_brews", "noodle",
-    "mar.ia", "théo", "kenji_t", "olu", "priya.p", "zoe_zoe",
+    "coffee_lover",
+    "bean.geek",
+    "mitty",
+    "latte_lena",
+    "portland_pete",
+    "sam.sips",
+    "anna_k",
+    "jo_brews",
+    "noodle",
+    "mar.ia",
+    "théo",
+    "kenji_t",
+    "olu",
+    "priya.p",
+    "zoe_zoe",
 ];
 
 fn digits(rng: &mut Rng, n: usize) -> String {
-    (0..n).map(|_| char::from(b'0' + rng.below(10) as u8)).collect()
+    (0..n)
+        .map(|_| char::from(b'0' + rng.below(10) as u8))
+        .collect()
 }
 
 fn shortcode(rng: &mut Rng) -> String {
@@ -493,9 +547,13 @@ impl Gen {
             return None;
         }
         let n = self.rng.range(1, 3);
-        let mut parts: Vec<String> = (0..n).map(|_| self.rng.pick(CAPTION_BITS).to_string()).collect();
+        let mut parts: Vec<String> = (0..n)
+            .map(|_| self.rng.pick(CAPTION_BITS).to_string())
+            .collect();
         if self.rng.chance(0.6) {
-            let tags: Vec<&str> = (0..self.rng.range(1, 3)).map(|_| *self.rng.pick(HASHTAG_BITS)).collect();
+            let tags: Vec<&str> = (0..self.rng.range(1, 3))
+                .map(|_| *self.rng.pick(HASHTAG_BITS))
+                .collect();
             parts.push(tags.join(" "));
         }
         let sep = if self.rng.chance(0.5) { " " } else { "\n\n" };
@@ -504,19 +562,33 @@ impl Gen {
     fn url(&mut self, video: bool, id: &str) -> String {
         let oh = format!("{:016x}", self.rng.next_u64());
         if video {
-            format!("https://video.cdninstagram.com/o1/v/t16/f1/m82/{id}_n.mp4?efg=eyJ2ZW5jb2RlX3RhZyI6In0&_nc_ht=video.cdninstagram.com&oh=00_{oh}&oe=65A1B2C3")
+            format!(
+                "https://video.cdninstagram.com/o1/v/t16/f1/m82/{id}_n.mp4?efg=eyJ2ZW5jb2RlX3RhZyI6In0&_nc_ht=video.cdninstagram.com&oh=00_{oh}&oe=65A1B2C3"
+            )
         } else {
-            format!("https://scontent.cdninstagram.com/v/t51.29350-15/{id}_n.jpg?_nc_cat=10&ccb=1-7&_nc_sid=8ae9d6&_nc_ohc=Xk3{oh}&oh=00_{oh}&oe=65A1B2C3")
+            format!(
+                "https://scontent.cdninstagram.com/v/t51.29350-15/{id}_n.jpg?_nc_cat=10&ccb=1-7&_nc_sid=8ae9d6&_nc_ohc=Xk3{oh}&oh=00_{oh}&oe=65A1B2C3"
+            )
         }
     }
     fn commenter(&mut self) -> (String, String) {
         let i = self.rng.below(60);
         let base = COMMENTER_BASE[(i as usize) % COMMENTER_BASE.len()];
-        let name = if i < COMMENTER_BASE.len() as u64 { base.to_string() } else { format!("{base}{i}") };
+        let name = if i < COMMENTER_BASE.len() as u64 {
+            base.to_string()
+        } else {
+            format!("{base}{i}")
+        };
         let id = (5_400_000_000_000_000u64 + hash_str(&name) % 1_000_000_000_000_000).to_string();
         (name, id)
     }
-    fn comment(&mut self, media_id: &str, after: DateTime<Utc>, now: DateTime<Utc>, parent: Option<&str>) -> Comment {
+    fn comment(
+        &mut self,
+        media_id: &str,
+        after: DateTime<Utc>,
+        now: DateTime<Utc>,
+        parent: Option<&str>,
+    ) -> Comment {
         let span = (now - after).num_seconds().max(60) as u64;
         let ts = after + Duration::seconds(self.rng.range(30, span) as i64);
         let (username, from_id) = self.commenter();
@@ -530,7 +602,11 @@ impl Gen {
             timestamp: ts,
             username,
             from_id,
-            like_count: if self.rng.chance(0.4) { 0 } else { self.rng.range(1, 60) },
+            like_count: if self.rng.chance(0.4) {
+                0
+            } else {
+                self.rng.range(1, 60)
+            },
             hidden: self.rng.chance(0.03),
             media_id: media_id.to_string(),
             parent_id: parent.map(str::to_string),
@@ -561,7 +637,11 @@ impl Gen {
                 let cvideo = self.rng.chance(0.25);
                 children.push(Child {
                     ig_id: digits(&mut self.rng, 19),
-                    media_type: if cvideo { MediaType::Video } else { MediaType::Image },
+                    media_type: if cvideo {
+                        MediaType::Video
+                    } else {
+                        MediaType::Image
+                    },
                     media_url: self.url(cvideo, &cid),
                     thumbnail_url: cvideo.then(|| self.url(false, &cid)),
                     permalink: permalink.clone(),
@@ -589,7 +669,11 @@ impl Gen {
             permalink,
             shortcode: sc,
             timestamp: ts,
-            like_count: if self.rng.chance(0.07) { None } else { Some(self.rng.range(0, 2500)) },
+            like_count: if self.rng.chance(0.07) {
+                None
+            } else {
+                Some(self.rng.range(0, 2500))
+            },
             comments_count: Some(self.rng.range(0, 120)),
             is_comment_enabled: self.rng.chance(0.92),
             is_shared_to_feed: (product == ProductType::Reels).then(|| self.rng.chance(0.8)),
@@ -611,7 +695,14 @@ impl Gen {
         }
     }
 
-    fn account(&mut self, username: &str, name: &str, media_n: usize, span_days: i64, now: DateTime<Utc>) -> IgAccount {
+    fn account(
+        &mut self,
+        username: &str,
+        name: &str,
+        media_n: usize,
+        span_days: i64,
+        now: DateTime<Utc>,
+    ) -> IgAccount {
         let id = format!("17841{}", digits(&mut self.rng, 12));
         let ig_id = self.rng.range(300_000_000, 9_999_999_999);
         let mut media = Vec::with_capacity(media_n);
@@ -631,8 +722,14 @@ impl Gen {
             followers_count: self.rng.range(8_000, 300_000),
             follows_count: self.rng.range(80, 1_500),
             media_count: media.len() as u64,
-            biography: format!("{name} ☕️ — roasting since 20{:02}\nOrders & \"events\": DM us", self.rng.range(5, 19)),
-            website: format!("https://www.{}.example.com/", username.replace(['_', '.'], "")),
+            biography: format!(
+                "{name} ☕️ — roasting since 20{:02}\nOrders & \"events\": DM us",
+                self.rng.range(5, 19)
+            ),
+            website: format!(
+                "https://www.{}.example.com/",
+                username.replace(['_', '.'], "")
+            ),
             id,
             ig_id,
             username: username.to_string(),
@@ -648,15 +745,34 @@ impl Gen {
 
 /// Static hashtag id from the name (hashtag ids are global in the real API).
 pub fn hashtag_id_for(name: &str) -> String {
-    format!("17843{:012}", hash_str(&name.to_lowercase()) % 1_000_000_000_000)
+    format!(
+        "17843{:012}",
+        hash_str(&name.to_lowercase()) % 1_000_000_000_000
+    )
 }
 
 /// Hashtag names of the data set.
-pub const HASHTAGS: &[&str] =
-    &["coffee", "latteart", "travel", "espresso", "barista", "foodie", "sunset", "portland", "thirdwave", "brunch"];
+pub const HASHTAGS: &[&str] = &[
+    "coffee",
+    "latteart",
+    "travel",
+    "espresso",
+    "barista",
+    "foodie",
+    "sunset",
+    "portland",
+    "thirdwave",
+    "brunch",
+];
 
 /// Business-discovery usernames of the data set.
-pub const DISCOVERY_USERNAMES: &[&str] = &["bluebottle", "stumptown", "blue_bottle_cafe", "intelligentsia", "lacolombe"];
+pub const DISCOVERY_USERNAMES: &[&str] = &[
+    "bluebottle",
+    "stumptown",
+    "blue_bottle_cafe",
+    "intelligentsia",
+    "lacolombe",
+];
 
 /// Index of the media (in `accounts[0].media`) that carries the big comment thread.
 pub const BIG_THREAD_MEDIA: usize = 2;
@@ -664,19 +780,36 @@ pub const BIG_THREAD_MEDIA: usize = 2;
 impl Dataset {
     /// Generate the data set for `seed` at clock `now`.
     pub fn generate(seed: u64, now: DateTime<Utc>) -> Dataset {
-        let now = Utc.timestamp_opt(now.timestamp(), 0).single().unwrap_or(now);
-        let mut g = Gen { rng: Rng::new(seed), media_counter: 0, comment_counter: 0 };
-        let user = FbUser { id: format!("1{}", digits(&mut g.rng, 14)), name: "Demo Owner".to_string() };
+        let now = Utc
+            .timestamp_opt(now.timestamp(), 0)
+            .single()
+            .unwrap_or(now);
+        let mut g = Gen {
+            rng: Rng::new(seed),
+            media_counter: 0,
+            comment_counter: 0,
+        };
+        let user = FbUser {
+            id: format!("1{}", digits(&mut g.rng, 14)),
+            name: "Demo Owner".to_string(),
+        };
 
         // Own accounts.
         let own = [
-            ("northside_roasters", "Northside Roasters", 250usize, 440i64, 300i64),
+            (
+                "northside_roasters",
+                "Northside Roasters",
+                250usize,
+                440i64,
+                300i64,
+            ),
             ("harbor_cafe", "Harbor Café & Bar", 320, 520, 380),
         ];
         let mut accounts = Vec::new();
         for (ai, (u, n, count, span, conv)) in own.iter().enumerate() {
             let mut a = g.account(u, n, *count, *span, now);
-            a.conversion_time = now - Duration::days(*conv) - Duration::seconds(g.rng.below(86_400) as i64);
+            a.conversion_time =
+                now - Duration::days(*conv) - Duration::seconds(g.rng.below(86_400) as i64);
             // comments
             for (mi, m) in a.media.iter_mut().enumerate() {
                 let (top, reply_max) = if ai == 0 && mi == BIG_THREAD_MEDIA {
@@ -686,15 +819,20 @@ impl Dataset {
                 } else {
                     (g.rng.range(1, 6) as usize, 3)
                 };
-                let mut comments: Vec<Comment> = (0..top).map(|_| g.comment(&m.id, m.timestamp, now, None)).collect();
+                let mut comments: Vec<Comment> = (0..top)
+                    .map(|_| g.comment(&m.id, m.timestamp, now, None))
+                    .collect();
                 for (ci, c) in comments.iter_mut().enumerate() {
-                    let nrep = if ai == 0 && mi == BIG_THREAD_MEDIA && [0usize, 5, 17].contains(&ci) {
-                        [35usize, 48, 61][[0usize, 5, 17].iter().position(|x| *x == ci).unwrap_or(0)]
+                    let nrep = if ai == 0 && mi == BIG_THREAD_MEDIA && [0usize, 5, 17].contains(&ci)
+                    {
+                        [35usize, 48, 61]
+                            [[0usize, 5, 17].iter().position(|x| *x == ci).unwrap_or(0)]
                     } else {
                         g.rng.below(reply_max + 1) as usize
                     };
-                    let mut reps: Vec<Comment> =
-                        (0..nrep).map(|_| g.comment(&m.id, c.timestamp, now, Some(&c.id))).collect();
+                    let mut reps: Vec<Comment> = (0..nrep)
+                        .map(|_| g.comment(&m.id, c.timestamp, now, Some(&c.id)))
+                        .collect();
                     reps.sort_by(|x, y| y.timestamp.cmp(&x.timestamp).then(y.id.cmp(&x.id)));
                     c.replies = reps;
                 }
@@ -720,22 +858,41 @@ impl Dataset {
                 s.low_viewers = si % 2 == 1;
                 stories.push(s);
             }
-            stories.sort_by(|x, y| y.timestamp.cmp(&x.timestamp));
+            stories.sort_by_key(|x| std::cmp::Reverse(x.timestamp));
             a.stories = stories;
             accounts.push(a);
         }
 
         // Pages.
         let page_defs = [
-            (accounts[0].name.clone(), "Coffee Shop", Some(accounts[0].id.clone())),
-            (accounts[1].name.clone(), "Café", Some(accounts[1].id.clone())),
+            (
+                accounts[0].name.clone(),
+                "Coffee Shop",
+                Some(accounts[0].id.clone()),
+            ),
+            (
+                accounts[1].name.clone(),
+                "Café",
+                Some(accounts[1].id.clone()),
+            ),
             ("Northside Events".to_string(), "Community", None),
         ];
         let mut pages = Vec::new();
         for (name, cat, ig) in page_defs {
             let id = format!("10{}", digits(&mut g.rng, 13));
-            let tok: String = format!("EAAG{}", (0..4).map(|_| format!("{:016x}", g.rng.next_u64())).collect::<String>());
-            pages.push(Page { id, name, category: cat.to_string(), ig_account_id: ig, access_token: tok });
+            let tok: String = format!(
+                "EAAG{}",
+                (0..4)
+                    .map(|_| format!("{:016x}", g.rng.next_u64()))
+                    .collect::<String>()
+            );
+            pages.push(Page {
+                id,
+                name,
+                category: cat.to_string(),
+                ig_account_id: ig,
+                access_token: tok,
+            });
         }
         for (i, a) in accounts.iter_mut().enumerate() {
             a.page_id = Some(pages[i].id.clone());
@@ -753,7 +910,7 @@ impl Dataset {
                     g.media(k, ts, "", "")
                 })
                 .collect();
-            recent.sort_by(|x, y| y.timestamp.cmp(&x.timestamp));
+            recent.sort_by_key(|x| std::cmp::Reverse(x.timestamp));
             // not strictly chronological: swap some neighbours
             for i in 0..recent.len().saturating_sub(1) {
                 if g.rng.chance(0.15) {
@@ -769,12 +926,17 @@ impl Dataset {
                     m
                 })
                 .collect();
-            top.sort_by(|x, y| y.like_count.cmp(&x.like_count));
+            top.sort_by_key(|x| std::cmp::Reverse(x.like_count));
             for m in recent.iter_mut().chain(top.iter_mut()) {
                 m.username.clear();
                 m.owner_id.clear();
             }
-            hashtags.push(Hashtag { id: hashtag_id_for(name), name: name.to_string(), recent_media: recent, top_media: top });
+            hashtags.push(Hashtag {
+                id: hashtag_id_for(name),
+                name: name.to_string(),
+                recent_media: recent,
+                top_media: top,
+            });
         }
 
         // Initial searches (within the last 7 days, plus one expired one).
@@ -800,7 +962,16 @@ impl Dataset {
             discovery.push(a);
         }
 
-        let mut ds = Dataset { seed, now, user, pages, accounts, hashtags, discovery, index: HashMap::new() };
+        let mut ds = Dataset {
+            seed,
+            now,
+            user,
+            pages,
+            accounts,
+            hashtags,
+            discovery,
+            index: HashMap::new(),
+        };
         ds.build_index();
         ds
     }
@@ -848,7 +1019,10 @@ impl Dataset {
     /// A business-discovery target by username (own accounts can be discovered too).
     pub fn discover(&self, username: &str) -> Option<&IgAccount> {
         let u = username.to_lowercase();
-        self.discovery.iter().chain(self.accounts.iter()).find(|a| a.username == u)
+        self.discovery
+            .iter()
+            .chain(self.accounts.iter())
+            .find(|a| a.username == u)
     }
 
     /// A feed media or story by id (not children, not hashtag/discovery media).
@@ -883,7 +1057,9 @@ impl Dataset {
     /// Whether insights of this media fail with 100/2108006 (posted before the owner's conversion).
     pub fn before_conversion(&self, media_id: &str) -> bool {
         match self.lookup(media_id) {
-            Some(ObjRef::Media(a, i)) => self.accounts[a].media[i].timestamp < self.accounts[a].conversion_time,
+            Some(ObjRef::Media(a, i)) => {
+                self.accounts[a].media[i].timestamp < self.accounts[a].conversion_time
+            }
             _ => false,
         }
     }
@@ -977,14 +1153,26 @@ impl Dataset {
     fn lifetime_map(&self, account: &IgAccount, metric: &str, salt: u64) -> Value {
         let keys: Vec<String> = match metric {
             "audience_city" => [
-                "Portland, Oregon", "Seattle, Washington", "London, England", "São Paulo, São Paulo (state)",
-                "New York, New York", "Tokyo, Tokyo", "Berlin, Berlin", "Paris, Île-de-France", "Vancouver, British Columbia",
-                "San Francisco, California", "Mexico City, Distrito Federal", "Kraków, Lesser Poland Voivodeship",
+                "Portland, Oregon",
+                "Seattle, Washington",
+                "London, England",
+                "São Paulo, São Paulo (state)",
+                "New York, New York",
+                "Tokyo, Tokyo",
+                "Berlin, Berlin",
+                "Paris, Île-de-France",
+                "Vancouver, British Columbia",
+                "San Francisco, California",
+                "Mexico City, Distrito Federal",
+                "Kraków, Lesser Poland Voivodeship",
             ]
             .iter()
             .map(|s| s.to_string())
             .collect(),
-            "audience_country" => ["US", "GB", "BR", "JP", "DE", "FR", "CA", "MX", "PL", "IT"].iter().map(|s| s.to_string()).collect(),
+            "audience_country" => ["US", "GB", "BR", "JP", "DE", "FR", "CA", "MX", "PL", "IT"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             "audience_gender_age" => {
                 let mut v = Vec::new();
                 for g in ["F", "M", "U"] {
@@ -994,13 +1182,24 @@ impl Dataset {
                 }
                 v
             }
-            "audience_locale" => ["en_US", "en_GB", "es_LA", "pt_BR", "ja_JP", "de_DE", "fr_FR", "pl_PL"].iter().map(|s| s.to_string()).collect(),
+            "audience_locale" => [
+                "en_US", "en_GB", "es_LA", "pt_BR", "ja_JP", "de_DE", "fr_FR", "pl_PL",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
             _ => (0..24).map(|h| h.to_string()).collect(),
         };
         let mut map = BTreeMap::new();
         let n = keys.len() as u64;
         for (i, k) in keys.into_iter().enumerate() {
-            let h = hash(&[self.seed, hash_str(&account.id), hash_str(metric), salt, i as u64]);
+            let h = hash(&[
+                self.seed,
+                hash_str(&account.id),
+                hash_str(metric),
+                salt,
+                i as u64,
+            ]);
             let v = if metric == "online_followers" {
                 // diurnal curve, peak in the evening
                 let hour = i as u64;
@@ -1038,14 +1237,15 @@ impl Dataset {
         }
         let last30 = e > self.now - Duration::days(30);
         match (period, metric) {
-            ("lifetime", "online_followers") => {
-                last30.then(|| self.lifetime_map(acc, metric, e.timestamp().div_euclid(86_400) as u64))
-            }
+            ("lifetime", "online_followers") => last30
+                .then(|| self.lifetime_map(acc, metric, e.timestamp().div_euclid(86_400) as u64)),
             ("day", "follower_count") => last30.then(|| json!(self.daily(acc, metric, e))),
             ("day", _) => Some(json!(self.daily(acc, metric, e))),
             ("week", _) | ("days_28", _) => {
                 let days = if period == "week" { 7 } else { 28 };
-                let sum: u64 = (0..days).map(|d| self.daily(acc, metric, e - Duration::days(d))).sum();
+                let sum: u64 = (0..days)
+                    .map(|d| self.daily(acc, metric, e - Duration::days(d)))
+                    .sum();
                 let factor = match (metric, days) {
                     ("reach", 7) => 70,
                     ("reach", _) => 50,
@@ -1069,16 +1269,27 @@ mod tests {
     fn fingerprint(d: &Dataset) -> Vec<String> {
         let mut v = vec![d.user.id.clone()];
         for a in &d.accounts {
-            v.push(format!("{}|{}|{}|{}", a.id, a.username, a.followers_count, a.media_count));
+            v.push(format!(
+                "{}|{}|{}|{}",
+                a.id, a.username, a.followers_count, a.media_count
+            ));
             for m in &a.media {
-                v.push(format!("{}|{:?}|{:?}|{}|{:?}", m.id, m.caption, m.media_type, m.timestamp, m.like_count));
+                v.push(format!(
+                    "{}|{:?}|{:?}|{}|{:?}",
+                    m.id, m.caption, m.media_type, m.timestamp, m.like_count
+                ));
                 for c in &m.comments {
                     v.push(format!("{}|{}|{}", c.id, c.text, c.replies.len()));
                 }
             }
         }
         for h in &d.hashtags {
-            v.push(format!("{}|{}|{}", h.id, h.recent_media.len(), h.top_media.len()));
+            v.push(format!(
+                "{}|{}|{}",
+                h.id,
+                h.recent_media.len(),
+                h.top_media.len()
+            ));
         }
         v
     }
@@ -1091,7 +1302,10 @@ mod tests {
         assert_eq!(fingerprint(&a), fingerprint(&b));
         assert_ne!(fingerprint(&a), fingerprint(&c));
         let e = pacific_midnight(NaiveDate::from_ymd_opt(2024, 5, 10).unwrap());
-        assert_eq!(a.user_insight(&a.accounts[0].id, "reach", "day", Some(e)), b.user_insight(&b.accounts[0].id, "reach", "day", Some(e)));
+        assert_eq!(
+            a.user_insight(&a.accounts[0].id, "reach", "day", Some(e)),
+            b.user_insight(&b.accounts[0].id, "reach", "day", Some(e))
+        );
     }
 
     #[test]
@@ -1103,7 +1317,11 @@ mod tests {
             assert!(a.id.starts_with("1784") && a.id.len() == 17);
             assert_eq!(a.media_count as usize, a.media.len());
             assert!(a.media.windows(2).all(|w| w[0].timestamp > w[1].timestamp));
-            assert!(a.media.iter().any(|m| m.media_product_type == ProductType::Reels));
+            assert!(
+                a.media
+                    .iter()
+                    .any(|m| m.media_product_type == ProductType::Reels)
+            );
             assert!(a.media.iter().any(|m| m.like_count.is_none()));
             assert!(a.media.iter().any(|m| m.timestamp < a.conversion_time));
             for m in &a.media {
@@ -1113,41 +1331,83 @@ mod tests {
                     assert!((2..=5).contains(&m.children.len()));
                 }
             }
-            assert!(a.stories.iter().any(|s| s.low_viewers) && a.stories.iter().any(|s| !s.low_viewers));
+            assert!(
+                a.stories.iter().any(|s| s.low_viewers) && a.stories.iter().any(|s| !s.low_viewers)
+            );
         }
         let big = &d.accounts[0].media[BIG_THREAD_MEDIA];
         assert_eq!(big.comments.len(), 120);
         assert!(big.comments.iter().any(|c| c.replies.len() > 50));
-        let ids: std::collections::HashSet<_> = d.accounts.iter().flat_map(|a| a.media.iter().map(|m| m.id.clone())).collect();
+        let ids: std::collections::HashSet<_> = d
+            .accounts
+            .iter()
+            .flat_map(|a| a.media.iter().map(|m| m.id.clone()))
+            .collect();
         assert_eq!(ids.len(), 570);
     }
 
     #[test]
     fn pacific_end_times_follow_dst() {
         let w = Utc.with_ymd_and_hms(2024, 1, 10, 0, 0, 0).unwrap();
-        assert_eq!(fmt_ts(pacific_end_times(w, w + Duration::days(1))[0]), "2024-01-10T08:00:00+0000");
+        assert_eq!(
+            fmt_ts(pacific_end_times(w, w + Duration::days(1))[0]),
+            "2024-01-10T08:00:00+0000"
+        );
         let s = Utc.with_ymd_and_hms(2024, 5, 3, 0, 0, 0).unwrap();
         let v = pacific_end_times(s, s + Duration::days(2));
-        assert_eq!(v.iter().map(|t| fmt_ts(*t)).collect::<Vec<_>>(), ["2024-05-03T07:00:00+0000", "2024-05-04T07:00:00+0000"]);
+        assert_eq!(
+            v.iter().map(|t| fmt_ts(*t)).collect::<Vec<_>>(),
+            ["2024-05-03T07:00:00+0000", "2024-05-04T07:00:00+0000"]
+        );
     }
 
     #[test]
     fn insight_rules() {
         let d = Dataset::generate(42, now());
         let a = &d.accounts[0];
-        let old = a.media.iter().find(|m| m.timestamp < a.conversion_time).unwrap();
-        assert_eq!(d.media_insight(&old.id, "reach"), Err(InsightError::BeforeConversion));
-        let img = a.media.iter().find(|m| m.media_type == MediaType::Image && m.timestamp > a.conversion_time).unwrap();
+        let old = a
+            .media
+            .iter()
+            .find(|m| m.timestamp < a.conversion_time)
+            .unwrap();
+        assert_eq!(
+            d.media_insight(&old.id, "reach"),
+            Err(InsightError::BeforeConversion)
+        );
+        let img = a
+            .media
+            .iter()
+            .find(|m| m.media_type == MediaType::Image && m.timestamp > a.conversion_time)
+            .unwrap();
         assert!(d.media_insight(&img.id, "reach").is_ok());
-        assert_eq!(d.media_insight(&img.id, "plays"), Err(InsightError::Incompatible));
-        assert_eq!(d.media_insight(&img.id, "nope"), Err(InsightError::InvalidMetric));
+        assert_eq!(
+            d.media_insight(&img.id, "plays"),
+            Err(InsightError::Incompatible)
+        );
+        assert_eq!(
+            d.media_insight(&img.id, "nope"),
+            Err(InsightError::InvalidMetric)
+        );
         let low = a.stories.iter().find(|s| s.low_viewers).unwrap();
-        assert_eq!(d.media_insight(&low.id, "reach"), Err(InsightError::NotEnoughViewers));
+        assert_eq!(
+            d.media_insight(&low.id, "reach"),
+            Err(InsightError::NotEnoughViewers)
+        );
         let recent = pacific_end_times(d.now - Duration::days(3), d.now);
-        assert!(d.user_insight(&a.id, "follower_count", "day", Some(recent[0])).is_some());
+        assert!(
+            d.user_insight(&a.id, "follower_count", "day", Some(recent[0]))
+                .is_some()
+        );
         let old_e = pacific_end_times(d.now - Duration::days(60), d.now - Duration::days(59))[0];
-        assert!(d.user_insight(&a.id, "follower_count", "day", Some(old_e)).is_none());
+        assert!(
+            d.user_insight(&a.id, "follower_count", "day", Some(old_e))
+                .is_none()
+        );
         assert!(d.user_insight(&a.id, "reach", "day", Some(old_e)).is_some());
-        assert!(d.user_insight(&a.id, "audience_city", "lifetime", None).unwrap().is_object());
+        assert!(
+            d.user_insight(&a.id, "audience_city", "lifetime", None)
+                .unwrap()
+                .is_object()
+        );
     }
 }

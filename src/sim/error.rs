@@ -81,7 +81,9 @@ impl GraphError {
     }
     /// Unknown field on a node type.
     pub fn nonexisting_field(field: &str, node: &str) -> Self {
-        Self::param(format!("Tried accessing nonexisting field ({field}) on node type ({node})"))
+        Self::param(format!(
+            "Tried accessing nonexisting field ({field}) on node type ({node})"
+        ))
     }
     /// A field refused in this context (business discovery / hashtag media).
     pub fn unsupported_field() -> Self {
@@ -96,7 +98,10 @@ impl GraphError {
     }
     /// Story with fewer than 5 viewers.
     pub fn not_enough_viewers() -> Self {
-        Self::new(10, "(#10) Not enough viewers for the media to show insights")
+        Self::new(
+            10,
+            "(#10) Not enough viewers for the media to show insights",
+        )
     }
     /// Metric valid elsewhere but not for this media.
     pub fn incompatible_metric(metric: &str) -> Self {
@@ -104,7 +109,10 @@ impl GraphError {
     }
     /// `metric[i] must be one of the following values: …`.
     pub fn invalid_metric(index: usize, valid: &[&str]) -> Self {
-        Self::param(format!("metric[{index}] must be one of the following values: {}", valid.join(", ")))
+        Self::param(format!(
+            "metric[{index}] must be one of the following values: {}",
+            valid.join(", ")
+        ))
     }
     /// Missing access token (code 104).
     pub fn token_required() -> Self {
@@ -112,7 +120,10 @@ impl GraphError {
     }
     /// Unparseable token (code 190).
     pub fn invalid_token() -> Self {
-        Self::new(190, "Invalid OAuth access token - Cannot parse access token")
+        Self::new(
+            190,
+            "Invalid OAuth access token - Cannot parse access token",
+        )
     }
 
     /// The JSON body `{"error":{…}}` with the given trace id.

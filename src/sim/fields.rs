@@ -26,15 +26,25 @@ pub struct Field {
 impl Field {
     /// A plain field without modifiers or selection.
     pub fn plain(name: &str) -> Field {
-        Field { name: name.to_string(), modifiers: Vec::new(), children: None }
+        Field {
+            name: name.to_string(),
+            modifiers: Vec::new(),
+            children: None,
+        }
     }
     /// The arguments of modifier `name` (last one wins).
     pub fn modifier(&self, name: &str) -> Option<&[String]> {
-        self.modifiers.iter().rev().find(|(n, _)| n == name).map(|(_, a)| a.as_slice())
+        self.modifiers
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, a)| a.as_slice())
     }
     /// The first argument of modifier `name`.
     pub fn modifier_one(&self, name: &str) -> Option<&str> {
-        self.modifier(name).and_then(|a| a.first()).map(String::as_str)
+        self.modifier(name)
+            .and_then(|a| a.first())
+            .map(String::as_str)
     }
 }
 
@@ -92,18 +102,26 @@ impl Parser<'_> {
         self.s.get(self.pos).copied()
     }
     fn err(&self, msg: String) -> FieldsError {
-        FieldsError { position: self.pos, message: msg }
+        FieldsError {
+            position: self.pos,
+            message: msg,
+        }
     }
     fn unexpected(&self, expected: &str) -> FieldsError {
         match self.s.get(self.pos) {
-            Some(c) => self.err(format!("Expected {expected} instead of \"{}\".", *c as char)),
+            Some(c) => self.err(format!(
+                "Expected {expected} instead of \"{}\".",
+                *c as char
+            )),
             None => self.err(format!("Expected {expected} instead of end of string.")),
         }
     }
     fn name(&mut self) -> Result<String, FieldsError> {
         self.skip_ws();
         let start = self.pos;
-        while self.pos < self.s.len() && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_') {
+        while self.pos < self.s.len()
+            && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_')
+        {
             self.pos += 1;
         }
         if start == self.pos {
@@ -121,7 +139,11 @@ impl Parser<'_> {
                 b')' if depth == 0 => {
                     let raw = String::from_utf8_lossy(&self.s[start..self.pos]).into_owned();
                     self.pos += 1;
-                    let args = raw.split(',').map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+                    let args = raw
+                        .split(',')
+                        .map(|a| a.trim().to_string())
+                        .filter(|a| !a.is_empty())
+                        .collect();
                     return Ok(args);
                 }
                 b')' => depth -= 1,
@@ -133,7 +155,11 @@ impl Parser<'_> {
     }
     fn field(&mut self) -> Result<Field, FieldsError> {
         let name = self.name()?;
-        let mut field = Field { name, modifiers: Vec::new(), children: None };
+        let mut field = Field {
+            name,
+            modifiers: Vec::new(),
+            children: None,
+        };
         while self.peek() == Some(b'.') {
             self.pos += 1;
             let m = self.name()?;
@@ -178,10 +204,16 @@ impl Parser<'_> {
 
 /// Parse a `fields` value. An empty string gives an empty list.
 pub fn parse_fields(s: &str) -> Result<Vec<Field>, FieldsError> {
-    let mut p = Parser { s: s.as_bytes(), pos: 0 };
+    let mut p = Parser {
+        s: s.as_bytes(),
+        pos: 0,
+    };
     let list = p.list()?;
     if p.peek().is_some() {
-        return Err(p.err(format!("Expected end of string instead of \"{}\".", p.s[p.pos] as char)));
+        return Err(p.err(format!(
+            "Expected end of string instead of \"{}\".",
+            p.s[p.pos] as char
+        )));
     }
     Ok(list)
 }
@@ -193,7 +225,10 @@ mod tests {
     #[test]
     fn flat_list() {
         let f = parse_fields("id, caption ,media_type").unwrap();
-        assert_eq!(f.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(), ["id", "caption", "media_type"]);
+        assert_eq!(
+            f.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(),
+            ["id", "caption", "media_type"]
+        );
         assert!(parse_fields("").unwrap().is_empty());
         assert_eq!(parse_fields("id,").unwrap().len(), 1);
     }

@@ -10,8 +10,9 @@ use serde_json::{Map, Value, json};
 use url::form_urlencoded;
 
 use super::data::{
-    Child, Comment, Dataset, FbUser, Hashtag, IgAccount, InsightError, Media, MediaType, ObjRef, Page,
-    USER_METRICS_ALL, USER_PERIODS, fmt_ts, hashtag_id_for, pacific_end_times, user_metrics_for_period,
+    Child, Comment, Dataset, FbUser, Hashtag, IgAccount, InsightError, Media, MediaType, ObjRef,
+    Page, USER_METRICS_ALL, USER_PERIODS, fmt_ts, hashtag_id_for, pacific_end_times,
+    user_metrics_for_period,
 };
 use super::error::GraphError;
 use super::fields::{Field, FieldList, parse_fields};
@@ -43,7 +44,12 @@ impl HashtagState {
                 .recent_searches
                 .iter()
                 .map(|(id, t)| {
-                    let name = d.hashtags.iter().find(|h| &h.id == id).map(|h| h.name.clone()).unwrap_or_default();
+                    let name = d
+                        .hashtags
+                        .iter()
+                        .find(|h| &h.id == id)
+                        .map(|h| h.name.clone())
+                        .unwrap_or_default();
                     (id.clone(), name, *t)
                 })
                 .collect();
@@ -56,9 +62,14 @@ impl HashtagState {
         let mut v: Vec<_> = self
             .searches
             .get(user)
-            .map(|l| l.iter().filter(|(_, _, t)| *t > now - Duration::days(7) && *t <= now).cloned().collect())
+            .map(|l| {
+                l.iter()
+                    .filter(|(_, _, t)| *t > now - Duration::days(7) && *t <= now)
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default();
-        v.sort_by(|a, b| b.2.cmp(&a.2));
+        v.sort_by_key(|a| std::cmp::Reverse(a.2));
         v
     }
 }
@@ -103,7 +114,13 @@ struct PageReq {
 impl PageReq {
     fn from_field(f: &Field) -> Self {
         let g = |k| f.modifier_one(k).map(str::to_string);
-        PageReq { limit: g("limit"), after: g("after"), before: g("before"), since: g("since"), until: g("until") }
+        PageReq {
+            limit: g("limit"),
+            after: g("after"),
+            before: g("before"),
+            since: g("since"),
+            until: g("until"),
+        }
     }
 }
 
@@ -123,35 +140,78 @@ pub fn parse_time(v: &str) -> Option<DateTime<Utc>> {
     if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
         return Some(d.and_hms_opt(0, 0, 0)?.and_utc());
     }
-    DateTime::parse_from_rfc3339(v).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(v)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 fn time_param(name: &str, v: Option<&str>) -> GResult<Option<DateTime<Utc>>> {
     match v {
         None => Ok(None),
-        Some(s) if s.is_empty() => Ok(None),
-        Some(s) => parse_time(s)
-            .map(Some)
-            .ok_or_else(|| GraphError::param(format!("The parameter {name} must be a valid unix timestamp or date"))),
+        Some("") => Ok(None),
+        Some(s) => parse_time(s).map(Some).ok_or_else(|| {
+            GraphError::param(format!(
+                "The parameter {name} must be a valid unix timestamp or date"
+            ))
+        }),
     }
 }
 
 fn user_metric_title(m: &str) -> (&'static str, &'static str) {
     match m {
-        "impressions" => ("Impressions", "Total number of times the Business Account's media objects have been viewed"),
-        "reach" => ("Reach", "Total number of times the Business Account's media objects have been uniquely viewed"),
-        "follower_count" => ("Follower Count", "Total number of unique accounts following this profile"),
-        "email_contacts" => ("Email Contacts", "Total number of taps on the email link in this profile"),
-        "phone_call_clicks" => ("Phone Call Clicks", "Total number of taps on the call link in this profile"),
-        "text_message_clicks" => ("Text Message Clicks", "Total number of taps on the text message link in this profile"),
-        "get_directions_clicks" => ("Get Directions Clicks", "Total number of taps on the directions link in this profile"),
-        "website_clicks" => ("Website Clicks", "Total number of taps on the website link in this profile"),
-        "profile_views" => ("Profile Views", "Total number of users who have viewed the Business Account's profile within the specified period"),
-        "online_followers" => ("Online Followers", "Total number of this profile's followers that were online during the specified period"),
+        "impressions" => (
+            "Impressions",
+            "Total number of times the Business Account's media objects have been viewed",
+        ),
+        "reach" => (
+            "Reach",
+            "Total number of times the Business Account's media objects have been uniquely viewed",
+        ),
+        "follower_count" => (
+            "Follower Count",
+            "Total number of unique accounts following this profile",
+        ),
+        "email_contacts" => (
+            "Email Contacts",
+            "Total number of taps on the email link in this profile",
+        ),
+        "phone_call_clicks" => (
+            "Phone Call Clicks",
+            "Total number of taps on the call link in this profile",
+        ),
+        "text_message_clicks" => (
+            "Text Message Clicks",
+            "Total number of taps on the text message link in this profile",
+        ),
+        "get_directions_clicks" => (
+            "Get Directions Clicks",
+            "Total number of taps on the directions link in this profile",
+        ),
+        "website_clicks" => (
+            "Website Clicks",
+            "Total number of taps on the website link in this profile",
+        ),
+        "profile_views" => (
+            "Profile Views",
+            "Total number of users who have viewed the Business Account's profile within the specified period",
+        ),
+        "online_followers" => (
+            "Online Followers",
+            "Total number of this profile's followers that were online during the specified period",
+        ),
         "audience_city" => ("Audience City", "The cities of this profile's followers"),
-        "audience_country" => ("Audience Country", "The countries of this profile's followers"),
-        "audience_gender_age" => ("Gender and Age", "The gender and age distribution of this profile's followers"),
-        "audience_locale" => ("Location", "The locales by country codes of this profile's followers"),
+        "audience_country" => (
+            "Audience Country",
+            "The countries of this profile's followers",
+        ),
+        "audience_gender_age" => (
+            "Gender and Age",
+            "The gender and age distribution of this profile's followers",
+        ),
+        "audience_locale" => (
+            "Location",
+            "The locales by country codes of this profile's followers",
+        ),
         _ => ("", ""),
     }
 }
@@ -163,7 +223,9 @@ fn media_metric_title(m: &str) -> (String, String) {
         .map(|(i, w)| {
             if i == 0 {
                 let mut c = w.chars();
-                c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
             } else {
                 w.to_string()
             }
@@ -171,16 +233,28 @@ fn media_metric_title(m: &str) -> (String, String) {
         .collect::<Vec<_>>()
         .join(" ");
     let desc = match m {
-        "reach" | "carousel_album_reach" => "Total number of unique accounts that have seen the media object",
-        "impressions" | "carousel_album_impressions" => "Total number of times the media object has been seen",
-        "saved" | "carousel_album_saved" => "Total number of unique accounts that have saved the media object",
-        "engagement" | "carousel_album_engagement" => "Total number of likes and comments on the media object",
-        "video_views" | "carousel_album_video_views" => "Total number of times the video has been seen",
+        "reach" | "carousel_album_reach" => {
+            "Total number of unique accounts that have seen the media object"
+        }
+        "impressions" | "carousel_album_impressions" => {
+            "Total number of times the media object has been seen"
+        }
+        "saved" | "carousel_album_saved" => {
+            "Total number of unique accounts that have saved the media object"
+        }
+        "engagement" | "carousel_album_engagement" => {
+            "Total number of likes and comments on the media object"
+        }
+        "video_views" | "carousel_album_video_views" => {
+            "Total number of times the video has been seen"
+        }
         "exits" => "Number of times someone exited the story",
         "replies" => "Total number of replies to the story",
         "taps_forward" => "Total number of taps to see this story's next photo or video",
         "taps_back" => "Total number of taps to see this story's previous photo or video",
-        "plays" => "Total number of times the Reel starts to play after an impression is already counted",
+        "plays" => {
+            "Total number of times the Reel starts to play after an impression is already counted"
+        }
         "shares" => "Total number of shares of the media",
         "likes" => "Total number of likes on the media",
         "comments" => "Total number of comments on the media",
@@ -192,7 +266,9 @@ fn media_metric_title(m: &str) -> (String, String) {
 fn map_insight_err(e: InsightError, media_id: &str, index: usize, metric: &str) -> GraphError {
     match e {
         InsightError::UnknownMedia => GraphError::unsupported_get(media_id),
-        InsightError::InvalidMetric => GraphError::invalid_metric(index, super::data::MEDIA_METRICS_ALL),
+        InsightError::InvalidMetric => {
+            GraphError::invalid_metric(index, super::data::MEDIA_METRICS_ALL)
+        }
         InsightError::Incompatible => GraphError::incompatible_metric(metric),
         InsightError::BeforeConversion => GraphError::before_conversion(),
         InsightError::NotEnoughViewers => GraphError::not_enough_viewers(),
@@ -200,24 +276,72 @@ fn map_insight_err(e: InsightError, media_id: &str, index: usize, metric: &str) 
 }
 
 const IGUSER_FIELDS: &[&str] = &[
-    "id", "ig_id", "username", "name", "biography", "website", "profile_picture_url", "followers_count",
-    "follows_count", "media_count", "media", "stories", "insights", "business_discovery",
-    "recently_searched_hashtags", "tags", "live_media",
+    "id",
+    "ig_id",
+    "username",
+    "name",
+    "biography",
+    "website",
+    "profile_picture_url",
+    "followers_count",
+    "follows_count",
+    "media_count",
+    "media",
+    "stories",
+    "insights",
+    "business_discovery",
+    "recently_searched_hashtags",
+    "tags",
+    "live_media",
 ];
 const MEDIA_FIELDS: &[&str] = &[
-    "id", "ig_id", "caption", "comments_count", "like_count", "is_comment_enabled", "is_shared_to_feed",
-    "media_type", "media_product_type", "media_url", "thumbnail_url", "permalink", "shortcode", "timestamp",
-    "username", "owner", "children", "comments", "insights",
+    "id",
+    "ig_id",
+    "caption",
+    "comments_count",
+    "like_count",
+    "is_comment_enabled",
+    "is_shared_to_feed",
+    "media_type",
+    "media_product_type",
+    "media_url",
+    "thumbnail_url",
+    "permalink",
+    "shortcode",
+    "timestamp",
+    "username",
+    "owner",
+    "children",
+    "comments",
+    "insights",
 ];
 const HASHTAG_MEDIA_ALLOWED: &[&str] = &[
-    "id", "caption", "media_type", "media_product_type", "comments_count", "like_count", "media_url", "permalink",
-    "timestamp", "children",
+    "id",
+    "caption",
+    "media_type",
+    "media_product_type",
+    "comments_count",
+    "like_count",
+    "media_url",
+    "permalink",
+    "timestamp",
+    "children",
 ];
-const DISCOVERY_MEDIA_REFUSED: &[&str] = &["ig_id", "is_comment_enabled", "shortcode", "thumbnail_url", "is_shared_to_feed"];
+const DISCOVERY_MEDIA_REFUSED: &[&str] = &[
+    "ig_id",
+    "is_comment_enabled",
+    "shortcode",
+    "thumbnail_url",
+    "is_shared_to_feed",
+];
 
 impl<'a> Ctx<'a> {
     pub fn param(&self, k: &str) -> Option<&str> {
-        self.params.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .rev()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
     }
 
     fn concern(&self, ig_user: &str) {
@@ -231,7 +355,13 @@ impl<'a> Ctx<'a> {
         match self.param("fields") {
             None => Ok(Vec::new()),
             Some(f) => parse_fields(f).map_err(|e| {
-                GraphError::new(2500, format!("Syntax error \"{}\" at character {}: {}", e.message, e.position, f))
+                GraphError::new(
+                    2500,
+                    format!(
+                        "Syntax error \"{}\" at character {}: {}",
+                        e.message, e.position, f
+                    ),
+                )
             }),
         }
     }
@@ -253,7 +383,9 @@ impl<'a> Ctx<'a> {
                 let mut p: Vec<(String, String)> = self
                     .params
                     .iter()
-                    .filter(|(k, _)| !matches!(k.as_str(), "after" | "before" | "limit" | "__paging_token"))
+                    .filter(|(k, _)| {
+                        !matches!(k.as_str(), "after" | "before" | "limit" | "__paging_token")
+                    })
                     .cloned()
                     .collect();
                 p.push(("limit".into(), limit.to_string()));
@@ -287,11 +419,22 @@ impl<'a> Ctx<'a> {
         render: &dyn Fn(&T) -> GResult<Value>,
     ) -> GResult<Value> {
         let limit = parse_limit(req.limit.as_deref(), default, max);
-        let w: Window = window(items.len(), limit, req.after.as_deref(), req.before.as_deref(), quirk)?;
-        let data = items[w.start..w.end].iter().map(render).collect::<GResult<Vec<_>>>()?;
+        let w: Window = window(
+            items.len(),
+            limit,
+            req.after.as_deref(),
+            req.before.as_deref(),
+            quirk,
+        )?;
+        let data = items[w.start..w.end]
+            .iter()
+            .map(render)
+            .collect::<GResult<Vec<_>>>()?;
         let mut out = Map::new();
         out.insert("data".into(), Value::Array(data));
-        if let Some(p) = paging(&w, items.len(), style, &|k, c| self.link(&links, limit, k, c)) {
+        if let Some(p) = paging(&w, items.len(), style, &|k, c| {
+            self.link(&links, limit, k, c)
+        }) {
             out.insert("paging".into(), p);
         }
         Ok(Value::Object(out))
@@ -309,22 +452,38 @@ impl<'a> Ctx<'a> {
             ["me", edge] => self.edge_of(&self.data.user.id.clone(), edge),
             [id] => self.node(id),
             [id, edge] => self.edge_of(id, edge),
-            _ => Err(GraphError::new(2500, format!("Unknown path components: /{}", segs[2..].join("/")))),
+            _ => Err(GraphError::new(
+                2500,
+                format!("Unknown path components: /{}", segs[2..].join("/")),
+            )),
         }
     }
 
     fn multi_ids(&self) -> GResult<Value> {
         let ids: Vec<&str> = match self.param("ids") {
-            Some(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
+            Some(s) => s
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect(),
             None => return Err(GraphError::param("Missing parameter ids or an object path")),
         };
         if ids.len() > 50 {
-            return Err(GraphError::param(format!("Too many IDs. Maximum: 50. Provided: {}.", ids.len())));
+            return Err(GraphError::param(format!(
+                "Too many IDs. Maximum: 50. Provided: {}.",
+                ids.len()
+            )));
         }
         let fields = self.fields_param()?;
         let missing: Vec<&str> = ids.iter().copied().filter(|id| !self.exists(id)).collect();
         if !missing.is_empty() {
-            return Err(GraphError::new(803, format!("(#803) Some of the aliases you requested do not exist: {}", missing.join(","))));
+            return Err(GraphError::new(
+                803,
+                format!(
+                    "(#803) Some of the aliases you requested do not exist: {}",
+                    missing.join(",")
+                ),
+            ));
         }
         let mut out = Map::new();
         for id in ids {
@@ -334,7 +493,9 @@ impl<'a> Ctx<'a> {
     }
 
     fn exists(&self, id: &str) -> bool {
-        id == "me" || self.data.lookup(id).is_some() || self.tags.lock().virtual_tags.contains_key(id)
+        id == "me"
+            || self.data.lookup(id).is_some()
+            || self.tags.lock().virtual_tags.contains_key(id)
     }
 
     fn node(&self, id: &str) -> GResult<Value> {
@@ -344,22 +505,34 @@ impl<'a> Ctx<'a> {
 
     fn render_id(&self, id: &str, fields: &[Field]) -> GResult<Value> {
         let d = self.data;
-        match if id == "me" { Some(ObjRef::FbUser) } else { d.lookup(id) } {
+        match if id == "me" {
+            Some(ObjRef::FbUser)
+        } else {
+            d.lookup(id)
+        } {
             Some(ObjRef::FbUser) => self.render_fb_user(&d.user, fields),
             Some(ObjRef::Page(i)) => self.render_page(&d.pages[i], fields, false),
             Some(ObjRef::Account(i)) => self.render_user(i, fields),
-            Some(ObjRef::Media(a, i)) => self.render_media(&d.accounts[a].media[i], fields, MediaCtx::Owned),
-            Some(ObjRef::Story(a, i)) => self.render_media(&d.accounts[a].stories[i], fields, MediaCtx::Owned),
+            Some(ObjRef::Media(a, i)) => {
+                self.render_media(&d.accounts[a].media[i], fields, MediaCtx::Owned)
+            }
+            Some(ObjRef::Story(a, i)) => {
+                self.render_media(&d.accounts[a].stories[i], fields, MediaCtx::Owned)
+            }
             Some(ObjRef::Child(a, i, c)) => {
                 let m = &d.accounts[a].media[i];
                 self.render_child(&m.children[c], m, fields)
             }
             Some(ObjRef::Comment(a, _, _, _)) => {
                 self.concern(&d.accounts[a].id);
-                let c = d.comment(id).ok_or_else(|| GraphError::unsupported_get(id))?;
+                let c = d
+                    .comment(id)
+                    .ok_or_else(|| GraphError::unsupported_get(id))?;
                 self.render_comment(c, fields)
             }
-            Some(ObjRef::Hashtag(i)) => self.render_hashtag(&d.hashtags[i].id, &d.hashtags[i].name, fields),
+            Some(ObjRef::Hashtag(i)) => {
+                self.render_hashtag(&d.hashtags[i].id, &d.hashtags[i].name, fields)
+            }
             None => {
                 let name = self.tags.lock().virtual_tags.get(id).cloned();
                 match name {
@@ -372,7 +545,13 @@ impl<'a> Ctx<'a> {
 
     fn query_req(&self) -> PageReq {
         let g = |k| self.param(k).map(str::to_string);
-        PageReq { limit: g("limit"), after: g("after"), before: g("before"), since: g("since"), until: g("until") }
+        PageReq {
+            limit: g("limit"),
+            after: g("after"),
+            before: g("before"),
+            since: g("since"),
+            until: g("until"),
+        }
     }
 
     fn edge_of(&self, id: &str, edge: &str) -> GResult<Value> {
@@ -393,11 +572,24 @@ impl<'a> Ctx<'a> {
                     "insights" => {
                         let metrics: Vec<String> = self
                             .param("metric")
-                            .map(|m| m.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                            .map(|m| {
+                                m.split(',')
+                                    .map(|s| s.trim().to_string())
+                                    .filter(|s| !s.is_empty())
+                                    .collect()
+                            })
                             .unwrap_or_default();
-                        self.user_insights(&d.accounts[a], &metrics, self.param("period"), &req, true)
+                        self.user_insights(
+                            &d.accounts[a],
+                            &metrics,
+                            self.param("period"),
+                            &req,
+                            true,
+                        )
                     }
-                    "recently_searched_hashtags" => self.recent_searches_edge(a, &req, &fields, Links::TopLevel),
+                    "recently_searched_hashtags" => {
+                        self.recent_searches_edge(a, &req, &fields, Links::TopLevel)
+                    }
                     "tags" | "live_media" => Ok(json!({"data": []})),
                     _ => Err(bad_edge("IGUser")),
                 }
@@ -411,7 +603,12 @@ impl<'a> Ctx<'a> {
                     "insights" => {
                         let metrics: Vec<String> = self
                             .param("metric")
-                            .map(|m| m.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                            .map(|m| {
+                                m.split(',')
+                                    .map(|s| s.trim().to_string())
+                                    .filter(|s| !s.is_empty())
+                                    .collect()
+                            })
                             .unwrap_or_default();
                         self.media_insights(&m.id, &metrics)
                     }
@@ -422,7 +619,13 @@ impl<'a> Ctx<'a> {
                 self.concern(&d.accounts[a].id);
                 match edge {
                     "insights" => {
-                        let metric = self.param("metric").unwrap_or("").split(',').next().unwrap_or("").to_string();
+                        let metric = self
+                            .param("metric")
+                            .unwrap_or("")
+                            .split(',')
+                            .next()
+                            .unwrap_or("")
+                            .to_string();
                         Err(GraphError::incompatible_metric(&metric))
                     }
                     "children" | "comments" => Ok(json!({"data": []})),
@@ -431,14 +634,20 @@ impl<'a> Ctx<'a> {
             }
             Some(ObjRef::Comment(a, _, _, r)) => {
                 self.concern(&d.accounts[a].id);
-                let c = d.comment(id).ok_or_else(|| GraphError::unsupported_get(id))?;
+                let c = d
+                    .comment(id)
+                    .ok_or_else(|| GraphError::unsupported_get(id))?;
                 match edge {
-                    "replies" if r.is_none() => self.replies_edge(c, &req, &fields, Links::TopLevel),
+                    "replies" if r.is_none() => {
+                        self.replies_edge(c, &req, &fields, Links::TopLevel)
+                    }
                     "replies" => Ok(json!({"data": []})),
                     _ => Err(bad_edge("IGComment")),
                 }
             }
-            Some(ObjRef::Hashtag(i)) => self.hashtag_media_edge(Some(&d.hashtags[i]), edge, &req, &fields),
+            Some(ObjRef::Hashtag(i)) => {
+                self.hashtag_media_edge(Some(&d.hashtags[i]), edge, &req, &fields)
+            }
             Some(ObjRef::Page(_)) => Err(bad_edge("Page")),
             None => {
                 if self.tags.lock().virtual_tags.contains_key(id) {
@@ -455,16 +664,25 @@ impl<'a> Ctx<'a> {
     fn render_fb_user(&self, u: &FbUser, fields: &[Field]) -> GResult<Value> {
         let mut o = Map::new();
         let default = [Field::plain("name"), Field::plain("id")];
-        for f in if fields.is_empty() { &default[..] } else { fields } {
+        for f in if fields.is_empty() {
+            &default[..]
+        } else {
+            fields
+        } {
             match f.name.as_str() {
                 "id" => o.insert("id".into(), json!(u.id)),
                 "name" => o.insert("name".into(), json!(u.name)),
-                "accounts" => {
-                    o.insert("accounts".into(), self.pages_edge(&PageReq::from_field(f), f.children.as_deref().unwrap_or(&[]), Links::Nested {
-                        path: format!("{}/accounts", u.id),
-                        fields: FieldList(f.children.as_deref().unwrap_or(&[])).to_string(),
-                    })?)
-                }
+                "accounts" => o.insert(
+                    "accounts".into(),
+                    self.pages_edge(
+                        &PageReq::from_field(f),
+                        f.children.as_deref().unwrap_or(&[]),
+                        Links::Nested {
+                            path: format!("{}/accounts", u.id),
+                            fields: FieldList(f.children.as_deref().unwrap_or(&[])).to_string(),
+                        },
+                    )?,
+                ),
                 other => return Err(GraphError::nonexisting_field(other, "User")),
             };
         }
@@ -472,33 +690,70 @@ impl<'a> Ctx<'a> {
     }
 
     fn pages_edge(&self, req: &PageReq, fields: &[Field], links: Links) -> GResult<Value> {
-        self.edge(&self.data.pages, req, 25, 100, Quirk::None, Style::AccountsLast, links, &|p| {
-            self.render_page(p, fields, true)
-        })
+        self.edge(
+            &self.data.pages,
+            req,
+            25,
+            100,
+            Quirk::None,
+            Style::AccountsLast,
+            links,
+            &|p| self.render_page(p, fields, true),
+        )
     }
 
     fn render_page(&self, p: &Page, fields: &[Field], in_accounts: bool) -> GResult<Value> {
         let mut o = Map::new();
         let default: Vec<Field> = if in_accounts {
-            ["access_token", "category", "category_list", "name", "id", "tasks"].iter().map(|n| Field::plain(n)).collect()
+            [
+                "access_token",
+                "category",
+                "category_list",
+                "name",
+                "id",
+                "tasks",
+            ]
+            .iter()
+            .map(|n| Field::plain(n))
+            .collect()
         } else {
             vec![Field::plain("name"), Field::plain("id")]
         };
-        for f in if fields.is_empty() { &default[..] } else { fields } {
+        for f in if fields.is_empty() {
+            &default[..]
+        } else {
+            fields
+        } {
             let v = match f.name.as_str() {
                 "id" => json!(p.id),
                 "name" => json!(p.name),
                 "category" => json!(p.category),
-                "category_list" => json!([{"id": format!("{}", 100_000_000_000_000u64 + (p.category.len() as u64) * 7919), "name": p.category}]),
-                "tasks" => json!(["ANALYZE", "ADVERTISE", "MESSAGING", "MODERATE", "CREATE_CONTENT", "MANAGE"]),
+                "category_list" => {
+                    json!([{"id": format!("{}", 100_000_000_000_000u64 + (p.category.len() as u64) * 7919), "name": p.category}])
+                }
+                "tasks" => json!([
+                    "ANALYZE",
+                    "ADVERTISE",
+                    "MESSAGING",
+                    "MODERATE",
+                    "CREATE_CONTENT",
+                    "MANAGE"
+                ]),
                 "access_token" => json!(p.access_token),
-                "instagram_business_account" | "connected_instagram_account" => match &p.ig_account_id {
-                    None => continue,
-                    Some(ig) => {
-                        let a = self.data.accounts.iter().position(|a| &a.id == ig).ok_or_else(|| GraphError::unsupported_get(ig))?;
-                        self.render_user(a, f.children.as_deref().unwrap_or(&[]))?
+                "instagram_business_account" | "connected_instagram_account" => {
+                    match &p.ig_account_id {
+                        None => continue,
+                        Some(ig) => {
+                            let a = self
+                                .data
+                                .accounts
+                                .iter()
+                                .position(|a| &a.id == ig)
+                                .ok_or_else(|| GraphError::unsupported_get(ig))?;
+                            self.render_user(a, f.children.as_deref().unwrap_or(&[]))?
+                        }
                     }
-                },
+                }
                 other => return Err(GraphError::nonexisting_field(other, "Page")),
             };
             o.insert(f.name.clone(), v);
@@ -509,7 +764,11 @@ impl<'a> Ctx<'a> {
     fn render_hashtag(&self, id: &str, name: &str, fields: &[Field]) -> GResult<Value> {
         let mut o = Map::new();
         let default = [Field::plain("id")];
-        for f in if fields.is_empty() { &default[..] } else { fields } {
+        for f in if fields.is_empty() {
+            &default[..]
+        } else {
+            fields
+        } {
             match f.name.as_str() {
                 "id" => o.insert("id".into(), json!(id)),
                 "name" => o.insert("name".into(), json!(name)),
@@ -524,28 +783,51 @@ impl<'a> Ctx<'a> {
         self.concern(&a.id);
         let mut o = Map::new();
         let default = [Field::plain("id")];
-        for f in if fields.is_empty() { &default[..] } else { fields } {
+        for f in if fields.is_empty() {
+            &default[..]
+        } else {
+            fields
+        } {
             if let Some(v) = self.user_scalar(a, &f.name) {
                 o.insert(f.name.clone(), v);
                 continue;
             }
             let sub = f.children.as_deref().unwrap_or(&[]);
-            let nested = |edge: &str| Links::Nested { path: format!("{}/{edge}", a.id), fields: FieldList(sub).to_string() };
+            let nested = |edge: &str| Links::Nested {
+                path: format!("{}/{edge}", a.id),
+                fields: FieldList(sub).to_string(),
+            };
             let v = match f.name.as_str() {
                 "media" => self.media_edge(ai, &PageReq::from_field(f), sub, nested("media"))?,
-                "stories" => self.stories_edge(ai, &PageReq::from_field(f), sub, nested("stories"))?,
-                "recently_searched_hashtags" => {
-                    self.recent_searches_edge(ai, &PageReq::from_field(f), sub, nested("recently_searched_hashtags"))?
+                "stories" => {
+                    self.stories_edge(ai, &PageReq::from_field(f), sub, nested("stories"))?
                 }
+                "recently_searched_hashtags" => self.recent_searches_edge(
+                    ai,
+                    &PageReq::from_field(f),
+                    sub,
+                    nested("recently_searched_hashtags"),
+                )?,
                 "insights" => {
-                    let metrics: Vec<String> = f.modifier("metric").map(|m| m.to_vec()).unwrap_or_default();
-                    self.user_insights(a, &metrics, f.modifier_one("period"), &PageReq::from_field(f), false)?
+                    let metrics: Vec<String> =
+                        f.modifier("metric").map(|m| m.to_vec()).unwrap_or_default();
+                    self.user_insights(
+                        a,
+                        &metrics,
+                        f.modifier_one("period"),
+                        &PageReq::from_field(f),
+                        false,
+                    )?
                 }
                 "business_discovery" => self.business_discovery(f)?,
                 "tags" | "live_media" => json!({"data": []}),
                 other => return Err(GraphError::nonexisting_field(other, "IGUser")),
             };
-            if v.get("data").and_then(Value::as_array).is_some_and(|d| d.is_empty()) && v.get("paging").is_none() {
+            if v.get("data")
+                .and_then(Value::as_array)
+                .is_some_and(|d| d.is_empty())
+                && v.get("paging").is_none()
+            {
                 continue;
             }
             o.insert(f.name.clone(), v);
@@ -570,18 +852,25 @@ impl<'a> Ctx<'a> {
     }
 
     fn business_discovery(&self, f: &Field) -> GResult<Value> {
-        let username = f
-            .modifier_one("username")
-            .ok_or_else(|| GraphError::param("Missing username parameter for business_discovery"))?;
+        let username = f.modifier_one("username").ok_or_else(|| {
+            GraphError::param("Missing username parameter for business_discovery")
+        })?;
         let target = self.data.discover(username).ok_or_else(|| {
-            GraphError::new(110, "Invalid user id").subcode(2207013).user("Cannot find User", &format!(
-                "The user with username: {username} cannot be found."
-            ))
+            GraphError::new(110, "Invalid user id")
+                .subcode(2207013)
+                .user(
+                    "Cannot find User",
+                    &format!("The user with username: {username} cannot be found."),
+                )
         })?;
         let fields = f.children.as_deref().unwrap_or(&[]);
         let mut o = Map::new();
         let default = [Field::plain("id")];
-        for g in if fields.is_empty() { &default[..] } else { fields } {
+        for g in if fields.is_empty() {
+            &default[..]
+        } else {
+            fields
+        } {
             if let Some(v) = self.user_scalar(target, &g.name) {
                 o.insert(g.name.clone(), v);
                 continue;
@@ -591,16 +880,33 @@ impl<'a> Ctx<'a> {
                     let sub = g.children.as_deref().unwrap_or(&[]);
                     let req = PageReq::from_field(g);
                     let items = filter_time(&target.media, &req)?;
-                    let v = self.edge(&items, &req, 25, 50, Quirk::None, Style::CursorsOnly, Links::TopLevel, &|m| {
-                        self.render_media(m, sub, MediaCtx::Discovery)
-                    })?;
+                    let v = self.edge(
+                        &items,
+                        &req,
+                        25,
+                        50,
+                        Quirk::None,
+                        Style::CursorsOnly,
+                        Links::TopLevel,
+                        &|m| self.render_media(m, sub, MediaCtx::Discovery),
+                    )?;
                     o.insert("media".into(), v);
                 }
                 "stories" | "tags" => {
-                    return Err(GraphError::new(10, "(#10) Application does not have permission for this action"));
+                    return Err(GraphError::new(
+                        10,
+                        "(#10) Application does not have permission for this action",
+                    ));
                 }
-                "live_media" => return Err(GraphError::new(36104, "(#36104) Cannot access live media from business discovery")),
-                other if IGUSER_FIELDS.contains(&other) => return Err(GraphError::unsupported_field()),
+                "live_media" => {
+                    return Err(GraphError::new(
+                        36104,
+                        "(#36104) Cannot access live media from business discovery",
+                    ));
+                }
+                other if IGUSER_FIELDS.contains(&other) => {
+                    return Err(GraphError::unsupported_field());
+                }
                 other => return Err(GraphError::nonexisting_field(other, "IGUser")),
             }
         }
@@ -610,16 +916,26 @@ impl<'a> Ctx<'a> {
     fn render_media(&self, m: &Media, fields: &[Field], mc: MediaCtx) -> GResult<Value> {
         let mut o = Map::new();
         let default = [Field::plain("id")];
-        for f in if fields.is_empty() { &default[..] } else { fields } {
+        for f in if fields.is_empty() {
+            &default[..]
+        } else {
+            fields
+        } {
             let name = f.name.as_str();
             if !MEDIA_FIELDS.contains(&name) {
                 return Err(GraphError::nonexisting_field(name, "IGMedia"));
             }
             match mc {
-                MediaCtx::Discovery if DISCOVERY_MEDIA_REFUSED.contains(&name) || name == "comments" || name == "insights" => {
+                MediaCtx::Discovery
+                    if DISCOVERY_MEDIA_REFUSED.contains(&name)
+                        || name == "comments"
+                        || name == "insights" =>
+                {
                     return Err(GraphError::unsupported_field());
                 }
-                MediaCtx::Hashtag if !HASHTAG_MEDIA_ALLOWED.contains(&name) => return Err(GraphError::unsupported_field()),
+                MediaCtx::Hashtag if !HASHTAG_MEDIA_ALLOWED.contains(&name) => {
+                    return Err(GraphError::unsupported_field());
+                }
                 _ => {}
             }
             let sub = f.children.as_deref().unwrap_or(&[]);
@@ -655,7 +971,9 @@ impl<'a> Ctx<'a> {
                             match g.name.as_str() {
                                 "id" => ow.insert("id".into(), json!(m.owner_id)),
                                 "username" => ow.insert("username".into(), json!(m.username)),
-                                other => return Err(GraphError::nonexisting_field(other, "IGUser")),
+                                other => {
+                                    return Err(GraphError::nonexisting_field(other, "IGUser"));
+                                }
                             };
                         }
                         Value::Object(ow)
@@ -669,16 +987,22 @@ impl<'a> Ctx<'a> {
                     }
                 }
                 "comments" => {
-                    let links = Links::Nested { path: format!("{}/comments", m.id), fields: FieldList(sub).to_string() };
+                    let links = Links::Nested {
+                        path: format!("{}/comments", m.id),
+                        fields: FieldList(sub).to_string(),
+                    };
                     let v = self.comments_edge(m, &PageReq::from_field(f), sub, links)?;
-                    if v["data"].as_array().is_some_and(|d| d.is_empty()) && v.get("paging").is_none() {
+                    if v["data"].as_array().is_some_and(|d| d.is_empty())
+                        && v.get("paging").is_none()
+                    {
                         Value::Null
                     } else {
                         v
                     }
                 }
                 "insights" => {
-                    let metrics: Vec<String> = f.modifier("metric").map(|m| m.to_vec()).unwrap_or_default();
+                    let metrics: Vec<String> =
+                        f.modifier("metric").map(|m| m.to_vec()).unwrap_or_default();
                     self.media_insights(&m.id, &metrics)?
                 }
                 _ => Value::Null,
@@ -693,7 +1017,11 @@ impl<'a> Ctx<'a> {
     fn render_child(&self, c: &Child, parent: &Media, fields: &[Field]) -> GResult<Value> {
         let mut o = Map::new();
         let default = [Field::plain("id")];
-        for f in if fields.is_empty() { &default[..] } else { fields } {
+        for f in if fields.is_empty() {
+            &default[..]
+        } else {
+            fields
+        } {
             let name = f.name.as_str();
             if !MEDIA_FIELDS.contains(&name) {
                 return Err(GraphError::nonexisting_field(name, "IGMedia"));
@@ -709,7 +1037,11 @@ impl<'a> Ctx<'a> {
                 "timestamp" => json!(fmt_ts(c.timestamp)),
                 "username" if !parent.username.is_empty() => json!(parent.username),
                 "owner" if !parent.owner_id.is_empty() => json!({"id": parent.owner_id}),
-                "insights" => return Err(GraphError::incompatible_metric(f.modifier_one("metric").unwrap_or(""))),
+                "insights" => {
+                    return Err(GraphError::incompatible_metric(
+                        f.modifier_one("metric").unwrap_or(""),
+                    ));
+                }
                 _ => Value::Null, // caption, like_count, comments_count, … are omitted on album children
             };
             if !v.is_null() {
@@ -721,8 +1053,16 @@ impl<'a> Ctx<'a> {
 
     fn render_comment(&self, c: &Comment, fields: &[Field]) -> GResult<Value> {
         let mut o = Map::new();
-        let default = [Field::plain("timestamp"), Field::plain("text"), Field::plain("id")];
-        for f in if fields.is_empty() { &default[..] } else { fields } {
+        let default = [
+            Field::plain("timestamp"),
+            Field::plain("text"),
+            Field::plain("id"),
+        ];
+        for f in if fields.is_empty() {
+            &default[..]
+        } else {
+            fields
+        } {
             let sub = f.children.as_deref().unwrap_or(&[]);
             let v = match f.name.as_str() {
                 "id" => json!(c.id),
@@ -733,9 +1073,16 @@ impl<'a> Ctx<'a> {
                 "hidden" => json!(c.hidden),
                 "from" => json!({"id": c.from_id, "username": c.username}),
                 "media" => {
-                    let m = self.data.media(&c.media_id).ok_or_else(|| GraphError::unsupported_get(&c.media_id))?;
+                    let m = self
+                        .data
+                        .media(&c.media_id)
+                        .ok_or_else(|| GraphError::unsupported_get(&c.media_id))?;
                     let d = [Field::plain("id")];
-                    self.render_media(m, if sub.is_empty() { &d[..] } else { sub }, MediaCtx::Owned)?
+                    self.render_media(
+                        m,
+                        if sub.is_empty() { &d[..] } else { sub },
+                        MediaCtx::Owned,
+                    )?
                 }
                 "parent_id" => opt(c.parent_id.as_ref()),
                 "user" => Value::Null,
@@ -743,7 +1090,10 @@ impl<'a> Ctx<'a> {
                     if c.replies.is_empty() {
                         Value::Null
                     } else {
-                        let links = Links::Nested { path: format!("{}/replies", c.id), fields: FieldList(sub).to_string() };
+                        let links = Links::Nested {
+                            path: format!("{}/replies", c.id),
+                            fields: FieldList(sub).to_string(),
+                        };
                         self.replies_edge(c, &PageReq::from_field(f), sub, links)?
                     }
                 }
@@ -758,7 +1108,13 @@ impl<'a> Ctx<'a> {
 
     // ------------------------------------------------------------------ edges
 
-    fn media_edge(&self, ai: usize, req: &PageReq, fields: &[Field], links: Links) -> GResult<Value> {
+    fn media_edge(
+        &self,
+        ai: usize,
+        req: &PageReq,
+        fields: &[Field],
+        links: Links,
+    ) -> GResult<Value> {
         let a = &self.data.accounts[ai];
         let items = filter_time(&a.media, req)?;
         let quirk = match ai {
@@ -766,42 +1122,114 @@ impl<'a> Ctx<'a> {
             1 => Quirk::EmptyFrom(EMPTY_PAGE_FROM),
             _ => Quirk::None,
         };
-        self.edge(&items, req, 25, 100, quirk, Style::Full, links, &|m| self.render_media(m, fields, MediaCtx::Owned))
-    }
-
-    fn stories_edge(&self, ai: usize, req: &PageReq, fields: &[Field], links: Links) -> GResult<Value> {
-        let a = &self.data.accounts[ai];
-        let live: Vec<&Media> = a.stories.iter().filter(|s| s.timestamp > self.now - Duration::hours(24)).collect();
-        self.edge(&live, req, 25, 100, Quirk::None, Style::Full, links, &|m| self.render_media(m, fields, MediaCtx::Owned))
-    }
-
-    fn children_edge(&self, m: &Media, fields: &[Field]) -> GResult<Value> {
-        let data = m.children.iter().map(|c| self.render_child(c, m, fields)).collect::<GResult<Vec<_>>>()?;
-        Ok(json!({ "data": data }))
-    }
-
-    fn comments_edge(&self, m: &Media, req: &PageReq, fields: &[Field], links: Links) -> GResult<Value> {
-        self.edge(&m.comments, req, 25, 50, Quirk::None, Style::Full, links, &|c| self.render_comment(c, fields))
-    }
-
-    fn replies_edge(&self, c: &Comment, req: &PageReq, fields: &[Field], links: Links) -> GResult<Value> {
-        self.edge(&c.replies, req, 25, 50, Quirk::None, Style::Full, links, &|r| self.render_comment(r, fields))
-    }
-
-    fn recent_searches_edge(&self, ai: usize, req: &PageReq, fields: &[Field], links: Links) -> GResult<Value> {
-        let a = &self.data.accounts[ai];
-        let active = self.tags.lock().active(&a.id, self.now);
-        self.edge(&active, req, 25, 30, Quirk::None, Style::Full, links, &|(id, name, _)| {
-            self.render_hashtag(id, name, fields)
+        self.edge(&items, req, 25, 100, quirk, Style::Full, links, &|m| {
+            self.render_media(m, fields, MediaCtx::Owned)
         })
     }
 
-    fn hashtag_media_edge(&self, h: Option<&Hashtag>, edge: &str, req: &PageReq, fields: &[Field]) -> GResult<Value> {
+    fn stories_edge(
+        &self,
+        ai: usize,
+        req: &PageReq,
+        fields: &[Field],
+        links: Links,
+    ) -> GResult<Value> {
+        let a = &self.data.accounts[ai];
+        let live: Vec<&Media> = a
+            .stories
+            .iter()
+            .filter(|s| s.timestamp > self.now - Duration::hours(24))
+            .collect();
+        self.edge(&live, req, 25, 100, Quirk::None, Style::Full, links, &|m| {
+            self.render_media(m, fields, MediaCtx::Owned)
+        })
+    }
+
+    fn children_edge(&self, m: &Media, fields: &[Field]) -> GResult<Value> {
+        let data = m
+            .children
+            .iter()
+            .map(|c| self.render_child(c, m, fields))
+            .collect::<GResult<Vec<_>>>()?;
+        Ok(json!({ "data": data }))
+    }
+
+    fn comments_edge(
+        &self,
+        m: &Media,
+        req: &PageReq,
+        fields: &[Field],
+        links: Links,
+    ) -> GResult<Value> {
+        self.edge(
+            &m.comments,
+            req,
+            25,
+            50,
+            Quirk::None,
+            Style::Full,
+            links,
+            &|c| self.render_comment(c, fields),
+        )
+    }
+
+    fn replies_edge(
+        &self,
+        c: &Comment,
+        req: &PageReq,
+        fields: &[Field],
+        links: Links,
+    ) -> GResult<Value> {
+        self.edge(
+            &c.replies,
+            req,
+            25,
+            50,
+            Quirk::None,
+            Style::Full,
+            links,
+            &|r| self.render_comment(r, fields),
+        )
+    }
+
+    fn recent_searches_edge(
+        &self,
+        ai: usize,
+        req: &PageReq,
+        fields: &[Field],
+        links: Links,
+    ) -> GResult<Value> {
+        let a = &self.data.accounts[ai];
+        let active = self.tags.lock().active(&a.id, self.now);
+        self.edge(
+            &active,
+            req,
+            25,
+            30,
+            Quirk::None,
+            Style::Full,
+            links,
+            &|(id, name, _)| self.render_hashtag(id, name, fields),
+        )
+    }
+
+    fn hashtag_media_edge(
+        &self,
+        h: Option<&Hashtag>,
+        edge: &str,
+        req: &PageReq,
+        fields: &[Field],
+    ) -> GResult<Value> {
         if edge != "recent_media" && edge != "top_media" {
             return Err(GraphError::nonexisting_field(edge, "ShadowIGHashtag"));
         }
-        let user = self.param("user_id").ok_or_else(|| GraphError::param("The parameter user_id is required"))?;
-        let acc = self.data.account(user).ok_or_else(|| GraphError::unsupported_get(user))?;
+        let user = self
+            .param("user_id")
+            .ok_or_else(|| GraphError::param("The parameter user_id is required"))?;
+        let acc = self
+            .data
+            .account(user)
+            .ok_or_else(|| GraphError::unsupported_get(user))?;
         self.concern(&acc.id);
         // validate fields even when there is no data
         let probe = Media::probe();
@@ -810,7 +1238,16 @@ impl<'a> Ctx<'a> {
         let render = |m: &Media| self.render_media(m, fields, MediaCtx::Hashtag);
         if edge == "top_media" {
             let items = h.map(|h| &h.top_media).unwrap_or(&empty);
-            return self.edge(items, req, 25, 50, Quirk::None, Style::Full, Links::TopLevel, &render);
+            return self.edge(
+                items,
+                req,
+                25,
+                50,
+                Quirk::None,
+                Style::Full,
+                Links::TopLevel,
+                &render,
+            );
         }
         // recent_media: only a constant `after` cursor; the real position travels in `__paging_token`.
         let items = h.map(|h| &h.recent_media).unwrap_or(&empty);
@@ -822,12 +1259,20 @@ impl<'a> Ctx<'a> {
             .and_then(|s| s.strip_prefix("pos:").and_then(|p| p.parse::<usize>().ok()))
             .unwrap_or(0);
         let len = items.len();
-        let (start, end) = if pos >= len { (len.saturating_sub(limit), len) } else { (pos, (pos + limit).min(len)) };
-        let data = items[start..end].iter().map(render).collect::<GResult<Vec<_>>>()?;
+        let (start, end) = if pos >= len {
+            (len.saturating_sub(limit), len)
+        } else {
+            (pos, (pos + limit).min(len))
+        };
+        let data = items[start..end]
+            .iter()
+            .map(render)
+            .collect::<GResult<Vec<_>>>()?;
         if data.is_empty() {
             return Ok(json!({"data": []}));
         }
-        let after = b64_encode(format!("recent:{}", h.map(|h| h.id.as_str()).unwrap_or("")).as_bytes());
+        let after =
+            b64_encode(format!("recent:{}", h.map(|h| h.id.as_str()).unwrap_or("")).as_bytes());
         let next_pos = if pos >= len { pos } else { end };
         let mut p: Vec<(String, String)> = self
             .params
@@ -837,7 +1282,10 @@ impl<'a> Ctx<'a> {
             .collect();
         p.push(("limit".into(), limit.to_string()));
         p.push(("after".into(), after.clone()));
-        p.push(("__paging_token".into(), b64_encode(format!("pos:{next_pos}").as_bytes())));
+        p.push((
+            "__paging_token".into(),
+            b64_encode(format!("pos:{next_pos}").as_bytes()),
+        ));
         let next = self.url(&self.segs.join("/"), &p);
         Ok(json!({"data": data, "paging": {"cursors": {"after": after}, "next": next}}))
     }
@@ -850,7 +1298,10 @@ impl<'a> Ctx<'a> {
         }
         let mut data = Vec::new();
         for (i, metric) in metrics.iter().enumerate() {
-            let v = self.data.media_insight(media_id, metric).map_err(|e| map_insight_err(e, media_id, i, metric))?;
+            let v = self
+                .data
+                .media_insight(media_id, metric)
+                .map_err(|e| map_insight_err(e, media_id, i, metric))?;
             let (title, desc) = media_metric_title(metric);
             data.push(json!({
                 "name": metric, "period": "lifetime", "values": [{"value": v}],
@@ -879,10 +1330,16 @@ impl<'a> Ctx<'a> {
         }
         let period = period.ok_or_else(|| GraphError::param("The parameter period is required"))?;
         if !USER_PERIODS.contains(&period) {
-            return Err(GraphError::param(format!("period must be one of the following values: {}", USER_PERIODS.join(", "))));
+            return Err(GraphError::param(format!(
+                "period must be one of the following values: {}",
+                USER_PERIODS.join(", ")
+            )));
         }
-        let bad: Vec<&str> =
-            metrics.iter().map(String::as_str).filter(|m| !user_metrics_for_period(period).contains(m)).collect();
+        let bad: Vec<&str> = metrics
+            .iter()
+            .map(String::as_str)
+            .filter(|m| !user_metrics_for_period(period).contains(m))
+            .collect();
         if !bad.is_empty() {
             return Err(GraphError::param(format!(
                 "The following metrics do not support the period {period}: {}. All metrics of one request must share a compatible period",
@@ -900,12 +1357,21 @@ impl<'a> Ctx<'a> {
         };
         if windowed {
             if since > until {
-                return Err(GraphError::param("The since parameter must be earlier than the until parameter"));
+                return Err(GraphError::param(
+                    "The since parameter must be earlier than the until parameter",
+                ));
             }
             if (until - since).num_seconds() > 2_592_000 {
-                return Err(GraphError::param("There cannot be more than 30 days (2592000 s) between since and until"));
+                return Err(GraphError::param(
+                    "There cannot be more than 30 days (2592000 s) between since and until",
+                ));
             }
-            let today = self.now.date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+            let today = self
+                .now
+                .date_naive()
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight")
+                .and_utc();
             if metrics.iter().any(|m| m == "follower_count") && since < today - Duration::days(30) {
                 return Err(GraphError::param(
                     "(follower_count) metric only supports querying data for the last 30 days excluding the current day",
@@ -916,10 +1382,17 @@ impl<'a> Ctx<'a> {
         let mut data = Vec::new();
         for m in metrics {
             let values: Vec<Value> = if m.starts_with("audience_") {
-                self.data.user_insight(&a.id, m, period, None).map(|v| vec![json!({ "value": v })]).unwrap_or_default()
+                self.data
+                    .user_insight(&a.id, m, period, None)
+                    .map(|v| vec![json!({ "value": v })])
+                    .unwrap_or_default()
             } else {
                 ends.iter()
-                    .filter_map(|e| self.data.user_insight(&a.id, m, period, Some(*e)).map(|v| json!({"value": v, "end_time": fmt_ts(*e)})))
+                    .filter_map(|e| {
+                        self.data
+                            .user_insight(&a.id, m, period, Some(*e))
+                            .map(|v| json!({"value": v, "end_time": fmt_ts(*e)}))
+                    })
                     .collect()
             };
             let (title, desc) = user_metric_title(m);
@@ -933,13 +1406,20 @@ impl<'a> Ctx<'a> {
         if windowed && top_level {
             let w = until - since;
             let mk = |s: DateTime<Utc>, u: DateTime<Utc>| {
-                let mut p: Vec<(String, String)> =
-                    self.params.iter().filter(|(k, _)| k != "since" && k != "until").cloned().collect();
+                let mut p: Vec<(String, String)> = self
+                    .params
+                    .iter()
+                    .filter(|(k, _)| k != "since" && k != "until")
+                    .cloned()
+                    .collect();
                 p.push(("since".into(), s.timestamp().to_string()));
                 p.push(("until".into(), u.timestamp().to_string()));
                 self.url(&self.segs.join("/"), &p)
             };
-            out.insert("paging".into(), json!({"previous": mk(since - w, until - w), "next": mk(since + w, until + w)}));
+            out.insert(
+                "paging".into(),
+                json!({"previous": mk(since - w, until - w), "next": mk(since + w, until + w)}),
+            );
         }
         Ok(Value::Object(out))
     }
@@ -947,23 +1427,42 @@ impl<'a> Ctx<'a> {
     // ------------------------------------------------------------------ hashtag search
 
     fn hashtag_search(&self) -> GResult<Value> {
-        let user = self.param("user_id").ok_or_else(|| GraphError::param("The parameter user_id is required"))?;
-        let acc = self.data.account(user).ok_or_else(|| GraphError::unsupported_get(user))?;
+        let user = self
+            .param("user_id")
+            .ok_or_else(|| GraphError::param("The parameter user_id is required"))?;
+        let acc = self
+            .data
+            .account(user)
+            .ok_or_else(|| GraphError::unsupported_get(user))?;
         self.concern(&acc.id);
-        let q = self.param("q").ok_or_else(|| GraphError::param("The parameter q is required"))?;
+        let q = self
+            .param("q")
+            .ok_or_else(|| GraphError::param("The parameter q is required"))?;
         let name = q.trim().trim_start_matches('#').to_lowercase();
         if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
             return Ok(json!({"data": []}));
         }
-        let id = self.data.hashtag_by_name(&name).map(|h| h.id.clone()).unwrap_or_else(|| hashtag_id_for(&name));
+        let id = self
+            .data
+            .hashtag_by_name(&name)
+            .map(|h| h.id.clone())
+            .unwrap_or_else(|| hashtag_id_for(&name));
         let mut st = self.tags.lock();
         let active = st.active(&acc.id, self.now);
         if !active.iter().any(|(i, _, _)| *i == id) {
-            let unique: std::collections::HashSet<&String> = active.iter().map(|(i, _, _)| i).collect();
+            let unique: std::collections::HashSet<&String> =
+                active.iter().map(|(i, _, _)| i).collect();
             if unique.len() >= 30 {
-                return Err(GraphError::new(18, "(#18) Hashtag limit of 30 unique hashtags per week has been reached"));
+                return Err(GraphError::new(
+                    18,
+                    "(#18) Hashtag limit of 30 unique hashtags per week has been reached",
+                ));
             }
-            st.searches.entry(acc.id.clone()).or_default().push((id.clone(), name.clone(), self.now));
+            st.searches.entry(acc.id.clone()).or_default().push((
+                id.clone(),
+                name.clone(),
+                self.now,
+            ));
         }
         if self.data.hashtag_by_name(&name).is_none() {
             st.virtual_tags.insert(id.clone(), name);
@@ -982,7 +1481,9 @@ fn filter_time<'m>(media: &'m [Media], req: &PageReq) -> GResult<Vec<&'m Media>>
     let until = time_param("until", req.until.as_deref())?;
     Ok(media
         .iter()
-        .filter(|m| since.is_none_or(|s| m.timestamp >= s) && until.is_none_or(|u| m.timestamp <= u))
+        .filter(|m| {
+            since.is_none_or(|s| m.timestamp >= s) && until.is_none_or(|u| m.timestamp <= u)
+        })
         .collect())
 }
 

@@ -124,8 +124,13 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// Every kind.
-    pub const ALL: [FaultKind; 5] =
-        [FaultKind::Http500Code2, FaultKind::Code1, FaultKind::DropConnection, FaultKind::Slow, FaultKind::Html503];
+    pub const ALL: [FaultKind; 5] = [
+        FaultKind::Http500Code2,
+        FaultKind::Code1,
+        FaultKind::DropConnection,
+        FaultKind::Slow,
+        FaultKind::Html503,
+    ];
 }
 
 impl fmt::Display for FaultKind {
@@ -149,7 +154,9 @@ impl FromStr for FaultKind {
             "drop" => Ok(FaultKind::DropConnection),
             "slow" => Ok(FaultKind::Slow),
             "html503" => Ok(FaultKind::Html503),
-            other => Err(format!("unknown fault kind '{other}': expected one of http500, code1, drop, slow, html503")),
+            other => Err(format!(
+                "unknown fault kind '{other}': expected one of http500, code1, drop, slow, html503"
+            )),
         }
     }
 }
@@ -190,7 +197,12 @@ impl Simulator {
                 .await
         });
         tracing::info!(addr = %local, seed = state.cfg.seed, "simulated Graph API listening");
-        Ok(SimHandle { state, addr: local, shutdown: Some(tx), task: Some(task) })
+        Ok(SimHandle {
+            state,
+            addr: local,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
     }
 }
 
@@ -204,7 +216,10 @@ pub struct SimHandle {
 
 impl fmt::Debug for SimHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SimHandle").field("addr", &self.addr).field("token", &"<redacted>").finish()
+        f.debug_struct("SimHandle")
+            .field("addr", &self.addr)
+            .field("token", &"<redacted>")
+            .finish()
     }
 }
 
@@ -234,10 +249,12 @@ impl SimHandle {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
-                task.abort();
-            }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
         }
     }
 }
@@ -254,7 +271,10 @@ impl Drop for SimHandle {
 }
 
 /// Serve on `listener` until the process ends (`igflight simulate`).
-pub async fn serve_forever(config: SimConfig, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+pub async fn serve_forever(
+    config: SimConfig,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
     let local = listener.local_addr()?;
     let state = Arc::new(server::AppState::new(config, local));
     tracing::info!(addr = %local, seed = state.cfg.seed, "simulated Graph API listening");

@@ -88,16 +88,31 @@ pub fn window(
     let mut end = (start + limit).min(cap).max(start);
     match quirk {
         Quirk::ShortAt(x) if start < x && x < end => end = x,
-        Quirk::EmptyFrom(x) if !flag && start >= x && start < x + limit && start < len && start > 0 => {
-            return Ok(Window { start, end: start, empty_quirk: true });
+        Quirk::EmptyFrom(x)
+            if !flag && start >= x && start < x + limit && start < len && start > 0 =>
+        {
+            return Ok(Window {
+                start,
+                end: start,
+                empty_quirk: true,
+            });
         }
         _ => {}
     }
-    Ok(Window { start, end, empty_quirk: false })
+    Ok(Window {
+        start,
+        end,
+        empty_quirk: false,
+    })
 }
 
 /// Build the `paging` object. `link(key, cursor)` gives the `next`/`previous` URL for `after`/`before`.
-pub fn paging(w: &Window, len: usize, style: Style, link: &dyn Fn(&str, &str) -> String) -> Option<Value> {
+pub fn paging(
+    w: &Window,
+    len: usize,
+    style: Style,
+    link: &dyn Fn(&str, &str) -> String,
+) -> Option<Value> {
     let mut p = Map::new();
     if w.empty_quirk {
         let before = enc_cursor(w.start, false);
@@ -161,7 +176,10 @@ mod tests {
                     pages += 1;
                     let p = paging(&w, len, Style::Full, &|k, c| format!("{k}={c}"));
                     match p.as_ref().and_then(|p| p.get("next")) {
-                        Some(_) => after = Some(p.unwrap()["cursors"]["after"].as_str().unwrap().to_string()),
+                        Some(_) => {
+                            after =
+                                Some(p.unwrap()["cursors"]["after"].as_str().unwrap().to_string())
+                        }
                         None => break,
                     }
                     assert!(pages < 1000);

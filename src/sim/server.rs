@@ -106,17 +106,32 @@ impl AppState {
         let now = data.now;
         store.tokens.insert(
             cfg.token.clone(),
-            TokenInfo { kind: TokenKind::User, issued_at: now - Duration::days(1), expires_at: Some(now + Duration::days(59)) },
+            TokenInfo {
+                kind: TokenKind::User,
+                issued_at: now - Duration::days(1),
+                expires_at: Some(now + Duration::days(59)),
+            },
         );
-        let expired = Utc.with_ymd_and_hms(2022, 1, 1, 8, 0, 0).single().unwrap_or(now);
+        let expired = Utc
+            .with_ymd_and_hms(2022, 1, 1, 8, 0, 0)
+            .single()
+            .unwrap_or(now);
         store.tokens.insert(
             "expired-token".into(),
-            TokenInfo { kind: TokenKind::User, issued_at: expired - Duration::days(60), expires_at: Some(expired) },
+            TokenInfo {
+                kind: TokenKind::User,
+                issued_at: expired - Duration::days(60),
+                expires_at: Some(expired),
+            },
         );
         for p in &data.pages {
             store.tokens.insert(
                 p.access_token.clone(),
-                TokenInfo { kind: TokenKind::Page(p.id.clone()), issued_at: now - Duration::days(1), expires_at: None },
+                TokenInfo {
+                    kind: TokenKind::Page(p.id.clone()),
+                    issued_at: now - Duration::days(1),
+                    expires_at: None,
+                },
             );
         }
         AppState {
@@ -135,7 +150,8 @@ impl AppState {
 
     /// The simulator clock: the data set's `now` plus the time since start.
     pub fn now(&self) -> DateTime<Utc> {
-        self.data.now + Duration::from_std(self.started.elapsed()).unwrap_or_else(|_| Duration::zero())
+        self.data.now
+            + Duration::from_std(self.started.elapsed()).unwrap_or_else(|_| Duration::zero())
     }
 
     fn fbtrace(&self) -> String {
@@ -199,15 +215,32 @@ impl AppState {
         let trace = self.fbtrace();
         let mut h = headers;
         h.push(("x-fb-trace-id".into(), trace.clone()));
-        Out { status: e.status, body: OutBody::Json(e.body(&trace)), headers: h, kind: kind.to_string(), throttled: false }
+        Out {
+            status: e.status,
+            body: OutBody::Json(e.body(&trace)),
+            headers: h,
+            kind: kind.to_string(),
+            throttled: false,
+        }
     }
 
     // ------------------------------------------------------------------ classification
 
     /// Endpoint kind (for stats/logs) and the IG account the call concerns (for the BUC header).
-    fn classify(&self, method: &Method, segs: &[String], params: &[(String, String)]) -> (String, Option<String>) {
+    fn classify(
+        &self,
+        method: &Method,
+        segs: &[String],
+        params: &[(String, String)],
+    ) -> (String, Option<String>) {
         let d = &self.data;
-        let p = |k: &str| params.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let p = |k: &str| {
+            params
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
         let s: Vec<&str> = segs.iter().map(String::as_str).collect();
         let owner = |r: Option<ObjRef>| -> Option<String> {
             match r? {
@@ -240,7 +273,9 @@ impl AppState {
                             "user"
                         }
                     }
-                    Some(ObjRef::Media(..)) | Some(ObjRef::Story(..)) | Some(ObjRef::Child(..)) => "media",
+                    Some(ObjRef::Media(..)) | Some(ObjRef::Story(..)) | Some(ObjRef::Child(..)) => {
+                        "media"
+                    }
                     Some(ObjRef::Comment(..)) => "comment",
                     Some(ObjRef::Hashtag(_)) => "hashtag",
                     None if self.tags.lock().virtual_tags.contains_key(*id) => "hashtag",
@@ -252,7 +287,9 @@ impl AppState {
                 let r = d.lookup(id);
                 let base = match r {
                     Some(ObjRef::Account(_)) => "user",
-                    Some(ObjRef::Media(..)) | Some(ObjRef::Story(..)) | Some(ObjRef::Child(..)) => "media",
+                    Some(ObjRef::Media(..)) | Some(ObjRef::Story(..)) | Some(ObjRef::Child(..)) => {
+                        "media"
+                    }
                     Some(ObjRef::Comment(..)) => "comment",
                     Some(ObjRef::Hashtag(_)) => "hashtag",
                     Some(ObjRef::FbUser) => "me",
@@ -260,15 +297,31 @@ impl AppState {
                     _ => "unknown",
                 };
                 const EDGES: &[&str] = &[
-                    "media", "stories", "insights", "recently_searched_hashtags", "children", "comments", "replies",
-                    "recent_media", "top_media", "accounts", "tags", "live_media",
+                    "media",
+                    "stories",
+                    "insights",
+                    "recently_searched_hashtags",
+                    "children",
+                    "comments",
+                    "replies",
+                    "recent_media",
+                    "top_media",
+                    "accounts",
+                    "tags",
+                    "live_media",
                 ];
                 let kind = if base == "unknown" || !EDGES.contains(edge) {
                     "unknown".to_string()
                 } else {
                     format!("{base}/{edge}")
                 };
-                let ig = owner(r).or_else(|| if base == "hashtag" { p("user_id") } else { None });
+                let ig = owner(r).or_else(|| {
+                    if base == "hashtag" {
+                        p("user_id")
+                    } else {
+                        None
+                    }
+                });
                 (kind, ig)
             }
             _ => ("unknown".into(), None),
@@ -291,7 +344,13 @@ impl AppState {
     }
 
     fn check_token(&self, token: &str) -> Result<TokenInfo, GraphError> {
-        let info = self.tokens.lock().tokens.get(token).cloned().ok_or_else(GraphError::invalid_token)?;
+        let info = self
+            .tokens
+            .lock()
+            .tokens
+            .get(token)
+            .cloned()
+            .ok_or_else(GraphError::invalid_token)?;
         match info.expires_at {
             Some(e) if e <= self.now() => Err(self.expired_error(e)),
             _ => Ok(info),
@@ -299,7 +358,8 @@ impl AppState {
     }
 
     fn proof_for(&self, token: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.cfg.app_secret.as_bytes()).expect("HMAC accepts any key length");
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.cfg.app_secret.as_bytes())
+            .expect("HMAC accepts any key length");
         mac.update(token.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -314,7 +374,10 @@ impl AppState {
         }
         match self.cfg.calls_per_hour {
             Some(limit) if q.len() as u64 >= u64::from(limit) => {
-                let wait = q.front().map(|t| HOUR.saturating_sub(now.duration_since(*t))).unwrap_or(HOUR);
+                let wait = q
+                    .front()
+                    .map(|t| HOUR.saturating_sub(now.duration_since(*t)))
+                    .unwrap_or(HOUR);
                 Err(wait.as_secs().div_ceil(60).max(1) as u32)
             }
             _ => {
@@ -334,11 +397,19 @@ impl AppState {
 
     fn current_pct(&self, token: &str) -> u32 {
         let usage = self.usage.lock();
-        let used = usage.get(token).map(|q| q.iter().filter(|t| t.elapsed() < HOUR).count()).unwrap_or(0);
+        let used = usage
+            .get(token)
+            .map(|q| q.iter().filter(|t| t.elapsed() < HOUR).count())
+            .unwrap_or(0);
         self.usage_pct(used)
     }
 
-    fn usage_headers(&self, pct: u32, ig_user: Option<&str>, regain_min: u32) -> Vec<(String, String)> {
+    fn usage_headers(
+        &self,
+        pct: u32,
+        ig_user: Option<&str>,
+        regain_min: u32,
+    ) -> Vec<(String, String)> {
         let mut h = vec![(
             "x-app-usage".to_string(),
             json!({"call_count": pct, "total_time": pct / 2, "total_cputime": pct / 3}).to_string(),
@@ -350,7 +421,10 @@ impl AppState {
                 json!([{"type": "instagram", "call_count": pct, "total_cputime": pct / 3, "total_time": pct / 2,
                         "estimated_time_to_regain_access": regain_min}]),
             );
-            h.push(("x-business-use-case-usage".to_string(), Value::Object(m).to_string()));
+            h.push((
+                "x-business-use-case-usage".to_string(),
+                Value::Object(m).to_string(),
+            ));
         }
         h
     }
@@ -370,16 +444,35 @@ impl AppState {
     // ------------------------------------------------------------------ dispatch
 
     /// Answer one Graph call (no faults here; batch items come through here too).
-    fn dispatch(&self, method: &Method, version: Option<String>, segs: Vec<String>, params: Vec<(String, String)>, base: &str) -> Out {
+    fn dispatch(
+        &self,
+        method: &Method,
+        version: Option<String>,
+        segs: Vec<String>,
+        params: Vec<(String, String)>,
+        base: &str,
+    ) -> Out {
         let (kind, hint) = self.classify(method, &segs, &params);
-        let p = |k: &str| params.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let p = |k: &str| {
+            params
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
         let s: Vec<&str> = segs.iter().map(String::as_str).collect();
         let special = match s.as_slice() {
             ["oauth", "access_token"] => Some(self.oauth(&params)),
             ["debug_token"] => Some(self.debug_token(&params)),
             ["dialog", "oauth"] => {
                 return match self.dialog(&params) {
-                    Ok(loc) => Out { status: 302, body: OutBody::Redirect(loc), headers: vec![], kind, throttled: false },
+                    Ok(loc) => Out {
+                        status: 302,
+                        body: OutBody::Redirect(loc),
+                        headers: vec![],
+                        kind,
+                        throttled: false,
+                    },
                     Err(e) => self.error_out(&kind, e, vec![]),
                 };
             }
@@ -387,14 +480,27 @@ impl AppState {
         };
         if let Some(r) = special {
             return match r {
-                Ok(v) => Out { status: 200, body: OutBody::Json(v), headers: vec![], kind, throttled: false },
+                Ok(v) => Out {
+                    status: 200,
+                    body: OutBody::Json(v),
+                    headers: vec![],
+                    kind,
+                    throttled: false,
+                },
                 Err(e) => self.error_out(&kind, e, vec![]),
             };
         }
         if *method != Method::GET {
             let id = s.first().copied().unwrap_or("");
             let e = GraphError::unsupported_get(id);
-            let e = GraphError { message: e.message.replacen("Unsupported get request", "Unsupported post request", 1), ..e };
+            let e = GraphError {
+                message: e.message.replacen(
+                    "Unsupported get request",
+                    "Unsupported post request",
+                    1,
+                ),
+                ..e
+            };
             return self.error_out(&kind, e, vec![]);
         }
         let Some(token) = p("access_token").filter(|t| !t.is_empty()) else {
@@ -413,7 +519,11 @@ impl AppState {
                 _ => None,
             };
             if let Some(msg) = e {
-                return self.error_out(&kind, GraphError::new(100, msg).kind("GraphMethodException"), vec![]);
+                return self.error_out(
+                    &kind,
+                    GraphError::new(100, msg).kind("GraphMethodException"),
+                    vec![],
+                );
             }
         }
         let pct = match self.take_budget(&token) {
@@ -440,53 +550,94 @@ impl AppState {
         let result = ctx.route();
         let ig = ctx.ig_user.borrow().clone().or(hint);
         let mut headers = self.usage_headers(pct, ig.as_deref(), 0);
-        headers.push(("facebook-api-version".into(), version.unwrap_or_else(|| "v15.0".into())));
+        headers.push((
+            "facebook-api-version".into(),
+            version.unwrap_or_else(|| "v15.0".into()),
+        ));
         match result {
             Ok(v) => {
                 headers.push(("x-fb-trace-id".into(), self.fbtrace()));
-                Out { status: 200, body: OutBody::Json(v), headers, kind, throttled: false }
+                Out {
+                    status: 200,
+                    body: OutBody::Json(v),
+                    headers,
+                    kind,
+                    throttled: false,
+                }
             }
             Err(e) => self.error_out(&kind, e, headers),
         }
     }
 
     fn batch(&self, params: &[(String, String)], base: &str) -> Out {
-        let p = |k: &str| params.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let p = |k: &str| {
+            params
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
         let Some(raw) = p("batch") else {
-            return self.error_out("batch", GraphError::param("The parameter batch is required"), vec![]);
+            return self.error_out(
+                "batch",
+                GraphError::param("The parameter batch is required"),
+                vec![],
+            );
         };
         let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&raw) else {
-            return self.error_out("batch", GraphError::param("The parameter batch must be a JSON-encoded array"), vec![]);
+            return self.error_out(
+                "batch",
+                GraphError::param("The parameter batch must be a JSON-encoded array"),
+                vec![],
+            );
         };
         if items.len() > 50 {
-            let e = GraphError::new(1, "Too many requests in batch message. Maximum batch size is 50").kind("GraphBatchException");
+            let e = GraphError::new(
+                1,
+                "Too many requests in batch message. Maximum batch size is 50",
+            )
+            .kind("GraphBatchException");
             return self.error_out("batch", e, vec![]);
         }
         let outer_token = p("access_token");
         let outer_proof = p("appsecret_proof");
         let mut answers = Vec::new();
         for item in &items {
-            let method = item.get("method").and_then(Value::as_str).unwrap_or("GET").to_uppercase();
-            let rel = item.get("relative_url").and_then(Value::as_str).unwrap_or("");
+            let method = item
+                .get("method")
+                .and_then(Value::as_str)
+                .unwrap_or("GET")
+                .to_uppercase();
+            let rel = item
+                .get("relative_url")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             let (path, query) = rel.split_once('?').unwrap_or((rel, ""));
-            let mut ip: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+            let mut ip: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
             if !ip.iter().any(|(k, _)| k == "access_token") {
-                let t = item.get("access_token").and_then(Value::as_str).map(str::to_string).or_else(|| outer_token.clone());
+                let t = item
+                    .get("access_token")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .or_else(|| outer_token.clone());
                 if let Some(t) = t {
                     ip.push(("access_token".into(), t));
                 }
             }
-            if !ip.iter().any(|(k, _)| k == "appsecret_proof") {
-                if let Some(pr) = &outer_proof {
-                    ip.push(("appsecret_proof".into(), pr.clone()));
-                }
+            if let Some(pr) = &outer_proof
+                && !ip.iter().any(|(k, _)| k == "appsecret_proof")
+            {
+                ip.push(("appsecret_proof".into(), pr.clone()));
             }
             let (version, segs) = split_path(path);
             let m = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
             let out = self.dispatch(&m, version, segs, ip, base);
             self.record(&out.kind, out.status, out.throttled, false);
             tracing::info!(method = %m, endpoint = %out.kind, status = out.status, "sim batch item");
-            let mut headers = vec![json!({"name": "Content-Type", "value": "application/json; charset=UTF-8"})];
+            let mut headers =
+                vec![json!({"name": "Content-Type", "value": "application/json; charset=UTF-8"})];
             for (k, v) in &out.headers {
                 headers.push(json!({"name": k, "value": v}));
             }
@@ -497,7 +648,10 @@ impl AppState {
             };
             answers.push(json!({"code": out.status, "headers": headers, "body": body}));
         }
-        let pct = outer_token.as_deref().map(|t| self.current_pct(t)).unwrap_or(0);
+        let pct = outer_token
+            .as_deref()
+            .map(|t| self.current_pct(t))
+            .unwrap_or(0);
         Out {
             status: 200,
             body: OutBody::Json(Value::Array(answers)),
@@ -510,9 +664,18 @@ impl AppState {
     // ------------------------------------------------------------------ oauth
 
     fn check_app(&self, params: &[(String, String)], need_secret: bool) -> Result<(), GraphError> {
-        let p = |k: &str| params.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let p = |k: &str| {
+            params
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.as_str())
+        };
         if p("client_id") != Some(self.cfg.app_id.as_str()) {
-            return Err(GraphError::new(101, "Error validating application. Invalid application ID."));
+            return Err(GraphError::new(
+                101,
+                "Error validating application. Invalid application ID.",
+            ));
         }
         if need_secret && p("client_secret") != Some(self.cfg.app_secret.as_str()) {
             return Err(GraphError::new(1, "Error validating client secret."));
@@ -524,26 +687,51 @@ impl AppState {
         let mut st = self.tokens.lock();
         st.issued += 1;
         let n = st.issued;
-        let body: String =
-            (0..5).map(|i| format!("{:016x}", hash(&[self.cfg.seed, 0x70c, n, i, self.started.elapsed().as_nanos() as u64]))).collect();
+        let body: String = (0..5)
+            .map(|i| {
+                format!(
+                    "{:016x}",
+                    hash(&[
+                        self.cfg.seed,
+                        0x70c,
+                        n,
+                        i,
+                        self.started.elapsed().as_nanos() as u64
+                    ])
+                )
+            })
+            .collect();
         format!("{prefix}{body}")
     }
 
     fn oauth(&self, params: &[(String, String)]) -> Result<Value, GraphError> {
-        let p = |k: &str| params.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let p = |k: &str| {
+            params
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
         self.check_app(params, true)?;
         let now = self.now();
         match p("grant_type").as_deref() {
             Some("fb_exchange_token") => {
-                let old = p("fb_exchange_token").ok_or_else(|| GraphError::param("Missing fb_exchange_token parameter"))?;
+                let old = p("fb_exchange_token")
+                    .ok_or_else(|| GraphError::param("Missing fb_exchange_token parameter"))?;
                 let info = self.check_token(&old)?;
                 if !matches!(info.kind, TokenKind::User) {
-                    return Err(GraphError::param("The access token must be a user access token"));
+                    return Err(GraphError::param(
+                        "The access token must be a user access token",
+                    ));
                 }
                 let tok = self.new_token("EAAG");
                 self.tokens.lock().tokens.insert(
                     tok.clone(),
-                    TokenInfo { kind: TokenKind::User, issued_at: now, expires_at: Some(now + Duration::seconds(5_184_000)) },
+                    TokenInfo {
+                        kind: TokenKind::User,
+                        issued_at: now,
+                        expires_at: Some(now + Duration::seconds(5_184_000)),
+                    },
                 );
                 Ok(json!({"access_token": tok, "token_type": "bearer", "expires_in": 5_184_000}))
             }
@@ -552,12 +740,22 @@ impl AppState {
                 "token_type": "bearer"
             })),
             _ => {
-                let code = p("code").ok_or_else(|| GraphError::param("Missing redirect_uri, code or grant_type parameter"))?;
+                let code = p("code").ok_or_else(|| {
+                    GraphError::param("Missing redirect_uri, code or grant_type parameter")
+                })?;
                 let redirect = p("redirect_uri").unwrap_or_default();
                 let mut st = self.tokens.lock();
                 match st.codes.get_mut(&code) {
-                    None => return Err(GraphError::new(100, "Invalid verification code format.").subcode(36007)),
-                    Some((_, true)) => return Err(GraphError::new(100, "This authorization code has been used.").subcode(36009)),
+                    None => {
+                        return Err(GraphError::new(100, "Invalid verification code format.")
+                            .subcode(36007));
+                    }
+                    Some((_, true)) => {
+                        return Err(
+                            GraphError::new(100, "This authorization code has been used.")
+                                .subcode(36009),
+                        );
+                    }
                     Some((r, _)) if *r != redirect => {
                         return Err(GraphError::new(
                             100,
@@ -571,7 +769,11 @@ impl AppState {
                 let tok = self.new_token("EAAG");
                 self.tokens.lock().tokens.insert(
                     tok.clone(),
-                    TokenInfo { kind: TokenKind::User, issued_at: now, expires_at: Some(now + Duration::seconds(5_400)) },
+                    TokenInfo {
+                        kind: TokenKind::User,
+                        issued_at: now,
+                        expires_at: Some(now + Duration::seconds(5_400)),
+                    },
                 );
                 Ok(json!({"access_token": tok, "token_type": "bearer", "expires_in": 5_400}))
             }
@@ -579,11 +781,21 @@ impl AppState {
     }
 
     fn dialog(&self, params: &[(String, String)]) -> Result<String, GraphError> {
-        let p = |k: &str| params.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let p = |k: &str| {
+            params
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
         self.check_app(params, false)?;
-        let redirect = p("redirect_uri").ok_or_else(|| GraphError::param("Missing redirect_uri parameter."))?;
+        let redirect = p("redirect_uri")
+            .ok_or_else(|| GraphError::param("Missing redirect_uri parameter."))?;
         let code = self.new_token("AQ");
-        self.tokens.lock().codes.insert(code.clone(), (redirect.clone(), false));
+        self.tokens
+            .lock()
+            .codes
+            .insert(code.clone(), (redirect.clone(), false));
         let mut q = form_urlencoded::Serializer::new(String::new());
         q.append_pair("code", &code);
         if let Some(s) = p("state") {
@@ -594,7 +806,13 @@ impl AppState {
     }
 
     fn debug_token(&self, params: &[(String, String)]) -> Result<Value, GraphError> {
-        let p = |k: &str| params.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let p = |k: &str| {
+            params
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
         let app_token = format!("{}|{}", self.cfg.app_id, self.cfg.app_secret);
         let caller = p("access_token").ok_or_else(GraphError::token_required)?;
         if caller != app_token && self.check_token(&caller).is_err() {
@@ -602,10 +820,13 @@ impl AppState {
                 "You must provide an app access token, or a user access token that is an owner or developer of the app",
             ));
         }
-        let input = p("input_token").ok_or_else(|| GraphError::param("The parameter input_token is required"))?;
+        let input = p("input_token")
+            .ok_or_else(|| GraphError::param("The parameter input_token is required"))?;
         let info = self.tokens.lock().tokens.get(&input).cloned();
         let Some(info) = info else {
-            return Ok(json!({"data": {"error": {"code": 190, "message": "Invalid OAuth access token."}, "is_valid": false, "scopes": []}}));
+            return Ok(
+                json!({"data": {"error": {"code": 190, "message": "Invalid OAuth access token."}, "is_valid": false, "scopes": []}}),
+            );
         };
         let now = self.now();
         let valid = info.expires_at.is_none_or(|e| e > now);
@@ -641,13 +862,26 @@ impl AppState {
 
 /// Split `/v15.0/a/b` into (`Some("v15.0")`, `["a","b"]`).
 pub(crate) fn split_path(path: &str) -> (Option<String>, Vec<String>) {
-    let mut segs: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect();
+    let mut segs: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
     let is_version = |s: &str| {
-        s.strip_prefix('v').and_then(|r| r.split_once('.')).is_some_and(|(a, b)| {
-            !a.is_empty() && !b.is_empty() && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit())
-        })
+        s.strip_prefix('v')
+            .and_then(|r| r.split_once('.'))
+            .is_some_and(|(a, b)| {
+                !a.is_empty()
+                    && !b.is_empty()
+                    && a.bytes().all(|c| c.is_ascii_digit())
+                    && b.bytes().all(|c| c.is_ascii_digit())
+            })
     };
-    let version = if segs.first().is_some_and(|s| is_version(s)) { Some(segs.remove(0)) } else { None };
+    let version = if segs.first().is_some_and(|s| is_version(s)) {
+        Some(segs.remove(0))
+    } else {
+        None
+    };
     (version, segs)
 }
 
@@ -657,14 +891,21 @@ const HTML_503: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\
 
 fn build_response(out: Out, drop_body: bool) -> Response {
     let (ct, bytes, location) = match out.body {
-        OutBody::Json(v) => ("application/json; charset=UTF-8", serde_json::to_vec(&v).unwrap_or_default(), None),
+        OutBody::Json(v) => (
+            "application/json; charset=UTF-8",
+            serde_json::to_vec(&v).unwrap_or_default(),
+            None,
+        ),
         OutBody::Html(s) => ("text/html; charset=utf-8", s.into_bytes(), None),
         OutBody::Redirect(l) => ("text/html; charset=utf-8", Vec::new(), Some(l)),
     };
     let mut b = Response::builder()
         .status(StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
         .header(header::CONTENT_TYPE, ct)
-        .header(header::CACHE_CONTROL, "private, no-cache, no-store, must-revalidate");
+        .header(
+            header::CACHE_CONTROL,
+            "private, no-cache, no-store, must-revalidate",
+        );
     for (k, v) in &out.headers {
         b = b.header(k.as_str(), v.as_str());
     }
@@ -673,18 +914,32 @@ fn build_response(out: Out, drop_body: bool) -> Response {
     }
     let body = if drop_body {
         let half = Bytes::from(bytes[..bytes.len() / 2].to_vec());
-        let chunks: Vec<Result<Bytes, std::io::Error>> =
-            vec![Ok(half), Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "simulated connection drop"))];
+        let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+            Ok(half),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "simulated connection drop",
+            )),
+        ];
         Body::from_stream(futures::stream::iter(chunks))
     } else {
         Body::from(bytes)
     };
-    b.body(body).unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    b.body(body)
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
-async fn graph_handler(State(st): State<Arc<AppState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let mut params: Vec<(String, String)> =
-        uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+async fn graph_handler(
+    State(st): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut params: Vec<(String, String)> = uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
     if method == Method::POST && !body.is_empty() {
         let is_json = headers
             .get(header::CONTENT_TYPE)
@@ -701,14 +956,25 @@ async fn graph_handler(State(st): State<Arc<AppState>>, method: Method, uri: Uri
         .map(|h| format!("http://{h}"))
         .unwrap_or_else(|| format!("http://{}", st.addr));
     let (kind, _) = st.classify(&method, &segs, &params);
-    let fault = if kind == "dialog" { None } else { st.pick_fault() };
+    let fault = if kind == "dialog" {
+        None
+    } else {
+        st.pick_fault()
+    };
     let mut drop_body = false;
     if let Some(f) = fault {
         let quick = match f {
             FaultKind::Http500Code2 => Some(
-                GraphError::new(2, "An unexpected error has occurred. Please retry your request later.").transient(true).status(500),
+                GraphError::new(
+                    2,
+                    "An unexpected error has occurred. Please retry your request later.",
+                )
+                .transient(true)
+                .status(500),
             ),
-            FaultKind::Code1 => Some(GraphError::new(1, "An unknown error has occurred.").status(500)),
+            FaultKind::Code1 => {
+                Some(GraphError::new(1, "An unknown error has occurred.").status(500))
+            }
             FaultKind::Html503 => None,
             FaultKind::Slow => {
                 tokio::time::sleep(st.cfg.slow_delay).await;
@@ -727,7 +993,13 @@ async fn graph_handler(State(st): State<Arc<AppState>>, method: Method, uri: Uri
         if f == FaultKind::Html503 {
             st.record(&kind, 503, false, true);
             tracing::info!(method = %method, endpoint = %kind, status = 503, fault = %f, "sim request");
-            let out = Out { status: 503, body: OutBody::Html(HTML_503.into()), headers: vec![], kind, throttled: false };
+            let out = Out {
+                status: 503,
+                body: OutBody::Html(HTML_503.into()),
+                headers: vec![],
+                kind,
+                throttled: false,
+            };
             return build_response(out, false);
         }
     }
@@ -741,8 +1013,12 @@ async fn graph_handler(State(st): State<Arc<AppState>>, method: Method, uri: Uri
     };
     st.record(&out.kind, out.status, out.throttled, fault.is_some());
     match fault {
-        Some(f) => tracing::info!(method = %method, endpoint = %out.kind, status = out.status, fault = %f, "sim request"),
-        None => tracing::info!(method = %method, endpoint = %out.kind, status = out.status, "sim request"),
+        Some(f) => {
+            tracing::info!(method = %method, endpoint = %out.kind, status = out.status, fault = %f, "sim request")
+        }
+        None => {
+            tracing::info!(method = %method, endpoint = %out.kind, status = out.status, "sim request")
+        }
     }
     build_response(out, drop_body)
 }

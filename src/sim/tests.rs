@@ -9,11 +9,16 @@ use serde_json::Value;
 use super::*;
 
 fn cfg() -> SimConfig {
-    SimConfig { now: Utc.with_ymd_and_hms(2024, 5, 20, 15, 30, 0).unwrap(), ..SimConfig::default() }
+    SimConfig {
+        now: Utc.with_ymd_and_hms(2024, 5, 20, 15, 30, 0).unwrap(),
+        ..SimConfig::default()
+    }
 }
 
 async fn start(c: SimConfig) -> SimHandle {
-    Simulator::start(c, "127.0.0.1:0".parse().unwrap()).await.unwrap()
+    Simulator::start(c, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
 }
 
 async fn get_url(url: &str) -> (u16, Value) {
@@ -24,7 +29,12 @@ async fn get_url(url: &str) -> (u16, Value) {
 
 async fn get(h: &SimHandle, pq: &str) -> (u16, Value) {
     let sep = if pq.contains('?') { '&' } else { '?' };
-    get_url(&format!("{}/v15.0/{pq}{sep}access_token={}", h.base_url(), h.token())).await
+    get_url(&format!(
+        "{}/v15.0/{pq}{sep}access_token={}",
+        h.base_url(),
+        h.token()
+    ))
+    .await
 }
 
 fn err_code(v: &Value) -> i64 {
@@ -40,7 +50,12 @@ async fn media_paging_yields_media_count_ids_with_quirks() {
         assert_eq!(s, 200);
         assert!(v["ig_id"].is_u64());
         let count = v["media_count"].as_u64().unwrap() as usize;
-        let mut url = format!("{}/v15.0/{}/media?access_token={}&fields=id,timestamp", h.base_url(), acc.id, h.token());
+        let mut url = format!(
+            "{}/v15.0/{}/media?access_token={}&fields=id,timestamp",
+            h.base_url(),
+            acc.id,
+            h.token()
+        );
         let mut ids = Vec::new();
         let (mut short, mut empty) = (false, false);
         loop {
@@ -89,8 +104,18 @@ async fn recent_media_constant_cursor() {
     let (s, v) = get(&h, &format!("ig_hashtag_search?user_id={acc}&q=%23Coffee")).await;
     assert_eq!(s, 200);
     let tag = v["data"][0]["id"].as_str().unwrap().to_string();
-    let expected = ds.hashtags.iter().find(|t| t.id == tag).unwrap().recent_media.len();
-    let (s, v) = get(&h, &format!("{tag}/recent_media?user_id={acc}&fields=id,username")).await;
+    let expected = ds
+        .hashtags
+        .iter()
+        .find(|t| t.id == tag)
+        .unwrap()
+        .recent_media
+        .len();
+    let (s, v) = get(
+        &h,
+        &format!("{tag}/recent_media?user_id={acc}&fields=id,username"),
+    )
+    .await;
     assert_eq!((s, err_code(&v)), (400, 100));
     let mut url = format!(
         "{}/v15.0/{tag}/recent_media?user_id={acc}&fields=id,caption,media_type,like_count&limit=50&access_token={}",
@@ -105,12 +130,19 @@ async fn recent_media_constant_cursor() {
         assert_eq!(s, 200);
         pages += 1;
         assert!(page["paging"]["cursors"].get("before").is_none());
-        afters.insert(page["paging"]["cursors"]["after"].as_str().unwrap().to_string());
+        afters.insert(
+            page["paging"]["cursors"]["after"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
         let before = seen.len();
         for m in page["data"].as_array().unwrap() {
             seen.insert(m["id"].as_str().unwrap().to_string());
         }
-        let next = page["paging"]["next"].as_str().expect("recent_media always has next");
+        let next = page["paging"]["next"]
+            .as_str()
+            .expect("recent_media always has next");
         if seen.len() == before {
             break;
         }
@@ -134,7 +166,9 @@ async fn business_discovery_nested_paging_has_only_cursors() {
             Some(a) => format!("media.after({a}).limit(25)"),
             None => "media.limit(25)".into(),
         };
-        let q = format!("{me}?fields=business_discovery.username(bluebottle){{followers_count,{media}{{id,caption,like_count}}}}");
+        let q = format!(
+            "{me}?fields=business_discovery.username(bluebottle){{followers_count,{media}{{id,caption,like_count}}}}"
+        );
         let (s, v) = get(&h, &q.replace('{', "%7B").replace('}', "%7D")).await;
         assert_eq!(s, 200, "{v}");
         let bd = &v["business_discovery"];
@@ -150,10 +184,21 @@ async fn business_discovery_nested_paging_has_only_cursors() {
         }
     }
     assert_eq!(ids.len(), target.media.len());
-    let (s, v) = get(&h, &format!("{me}?fields=business_discovery.username(bluebottle)%7Bmedia%7Bshortcode%7D%7D")).await;
+    let (s, v) = get(
+        &h,
+        &format!("{me}?fields=business_discovery.username(bluebottle)%7Bmedia%7Bshortcode%7D%7D"),
+    )
+    .await;
     assert_eq!(s, 400);
-    assert_eq!(v["error"]["message"], "(#100) Please read documentation for supported fields.");
-    let (s, v) = get(&h, &format!("{me}?fields=business_discovery.username(nobody_here)%7Bid%7D")).await;
+    assert_eq!(
+        v["error"]["message"],
+        "(#100) Please read documentation for supported fields."
+    );
+    let (s, v) = get(
+        &h,
+        &format!("{me}?fields=business_discovery.username(nobody_here)%7Bid%7D"),
+    )
+    .await;
     assert_eq!((s, err_code(&v)), (400, 110));
     assert_eq!(v["error"]["error_subcode"], 2207013);
     assert_eq!(v["error"]["error_user_title"], "Cannot find User");
@@ -164,40 +209,103 @@ async fn insights_rules() {
     let h = start(cfg()).await;
     let ds = h.dataset();
     let acc = &ds.accounts[0].id;
-    let until = Utc.with_ymd_and_hms(2024, 5, 19, 0, 0, 0).unwrap().timestamp();
+    let until = Utc
+        .with_ymd_and_hms(2024, 5, 19, 0, 0, 0)
+        .unwrap()
+        .timestamp();
     let since = until - 31 * 86_400;
-    let (s, v) = get(&h, &format!("{acc}/insights?metric=reach&period=day&since={since}&until={until}")).await;
+    let (s, v) = get(
+        &h,
+        &format!("{acc}/insights?metric=reach&period=day&since={since}&until={until}"),
+    )
+    .await;
     assert_eq!(s, 400);
-    assert_eq!(v["error"]["message"], "(#100) There cannot be more than 30 days (2592000 s) between since and until");
+    assert_eq!(
+        v["error"]["message"],
+        "(#100) There cannot be more than 30 days (2592000 s) between since and until"
+    );
     let since = until - 30 * 86_400;
-    let (s, v) = get(&h, &format!("{acc}/insights?metric=reach,impressions&period=day&since={since}&until={until}")).await;
+    let (s, v) = get(
+        &h,
+        &format!("{acc}/insights?metric=reach,impressions&period=day&since={since}&until={until}"),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     let vals = v["data"][0]["values"].as_array().unwrap();
     assert_eq!(vals.len(), 30);
     assert_eq!(vals[0]["end_time"], "2024-04-19T07:00:00+0000");
-    assert!(v["paging"]["next"].as_str().unwrap().contains(&format!("since={until}")));
+    assert!(
+        v["paging"]["next"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("since={until}"))
+    );
     // default window: 2 values
     let (_, v) = get(&h, &format!("{acc}/insights?metric=reach&period=day")).await;
     assert_eq!(v["data"][0]["values"].as_array().unwrap().len(), 2);
     // invalid metric, mixed periods, audience
     let (_, v) = get(&h, &format!("{acc}/insights?metric=bogus&period=day")).await;
-    assert!(v["error"]["message"].as_str().unwrap().starts_with("(#100) metric[0] must be one of the following values: impressions"));
-    let (s, _) = get(&h, &format!("{acc}/insights?metric=reach,online_followers&period=day")).await;
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("(#100) metric[0] must be one of the following values: impressions")
+    );
+    let (s, _) = get(
+        &h,
+        &format!("{acc}/insights?metric=reach,online_followers&period=day"),
+    )
+    .await;
     assert_eq!(s, 400);
-    let (_, v) = get(&h, &format!("{acc}/insights?metric=audience_city,audience_gender_age&period=lifetime")).await;
+    let (_, v) = get(
+        &h,
+        &format!("{acc}/insights?metric=audience_city,audience_gender_age&period=lifetime"),
+    )
+    .await;
     assert!(v["data"][0]["values"][0]["value"].is_object());
     assert!(v["data"][0]["values"][0].get("end_time").is_none());
     let old = until - 60 * 86_400;
-    let (_, v) = get(&h, &format!("{acc}/insights?metric=follower_count&period=day&since={old}&until={}", old + 86_400 * 5)).await;
-    assert!(v["error"]["message"].as_str().unwrap().contains("(follower_count) metric only supports"));
+    let (_, v) = get(
+        &h,
+        &format!(
+            "{acc}/insights?metric=follower_count&period=day&since={old}&until={}",
+            old + 86_400 * 5
+        ),
+    )
+    .await;
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(follower_count) metric only supports")
+    );
     // media insights: the value matches the data set
-    let m = ds.accounts[0].media.iter().find(|m| m.media_type == data::MediaType::Image && m.timestamp > ds.accounts[0].conversion_time).unwrap();
+    let m = ds.accounts[0]
+        .media
+        .iter()
+        .find(|m| {
+            m.media_type == data::MediaType::Image && m.timestamp > ds.accounts[0].conversion_time
+        })
+        .unwrap();
     let (_, v) = get(&h, &format!("{}/insights?metric=reach,saved", m.id)).await;
-    assert_eq!(v["data"][0]["values"][0]["value"], ds.media_insight(&m.id, "reach").unwrap());
-    assert_eq!(v["data"][1]["id"], format!("{}/insights/saved/lifetime", m.id));
-    let low = ds.accounts[0].stories.iter().find(|s| s.low_viewers).unwrap();
+    assert_eq!(
+        v["data"][0]["values"][0]["value"],
+        ds.media_insight(&m.id, "reach").unwrap()
+    );
+    assert_eq!(
+        v["data"][1]["id"],
+        format!("{}/insights/saved/lifetime", m.id)
+    );
+    let low = ds.accounts[0]
+        .stories
+        .iter()
+        .find(|s| s.low_viewers)
+        .unwrap();
     let (_, v) = get(&h, &format!("{}/insights?metric=reach", low.id)).await;
-    assert_eq!(v["error"]["message"], "(#10) Not enough viewers for the media to show insights");
+    assert_eq!(
+        v["error"]["message"],
+        "(#10) Not enough viewers for the media to show insights"
+    );
 }
 
 #[tokio::test]
@@ -205,12 +313,41 @@ async fn ids_expansion_fails_whole_call_on_pre_conversion_media() {
     let h = start(cfg()).await;
     let ds = h.dataset();
     let a = &ds.accounts[0];
-    let new: Vec<&str> = a.media.iter().filter(|m| m.timestamp > a.conversion_time && m.media_product_type == data::ProductType::Feed && m.media_type == data::MediaType::Image).take(2).map(|m| m.id.as_str()).collect();
-    let old = a.media.iter().find(|m| m.timestamp < a.conversion_time && m.media_type == data::MediaType::Image).unwrap();
-    let (s, v) = get(&h, &format!("?ids={}&fields=id,insights.metric(reach,saved)", new.join(","))).await;
+    let new: Vec<&str> = a
+        .media
+        .iter()
+        .filter(|m| {
+            m.timestamp > a.conversion_time
+                && m.media_product_type == data::ProductType::Feed
+                && m.media_type == data::MediaType::Image
+        })
+        .take(2)
+        .map(|m| m.id.as_str())
+        .collect();
+    let old = a
+        .media
+        .iter()
+        .find(|m| m.timestamp < a.conversion_time && m.media_type == data::MediaType::Image)
+        .unwrap();
+    let (s, v) = get(
+        &h,
+        &format!(
+            "?ids={}&fields=id,insights.metric(reach,saved)",
+            new.join(",")
+        ),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     assert!(v[new[0]]["insights"]["data"][0]["values"][0]["value"].is_u64());
-    let (s, v) = get(&h, &format!("?ids={},{}&fields=id,insights.metric(reach)", new.join(","), old.id)).await;
+    let (s, v) = get(
+        &h,
+        &format!(
+            "?ids={},{}&fields=id,insights.metric(reach)",
+            new.join(","),
+            old.id
+        ),
+    )
+    .await;
     assert_eq!(s, 400);
     assert_eq!(v["error"]["error_subcode"], 2108006);
     assert_eq!(v["error"]["message"], "Invalid parameter");
@@ -231,26 +368,56 @@ async fn hashtag_budget_31st_tag_is_refused() {
     }
     let (s, v) = get(&h, &format!("ig_hashtag_search?user_id={acc}&q=onemore")).await;
     assert_eq!((s, err_code(&v)), (400, 18));
-    assert_eq!(v["error"]["message"], "(#18) Hashtag limit of 30 unique hashtags per week has been reached");
+    assert_eq!(
+        v["error"]["message"],
+        "(#18) Hashtag limit of 30 unique hashtags per week has been reached"
+    );
     let (s, _) = get(&h, &format!("ig_hashtag_search?user_id={acc}&q=travel")).await;
     assert_eq!(s, 200, "repeats are free");
-    let (_, v) = get(&h, &format!("{acc}/recently_searched_hashtags?limit=30&fields=id,name")).await;
+    let (_, v) = get(
+        &h,
+        &format!("{acc}/recently_searched_hashtags?limit=30&fields=id,name"),
+    )
+    .await;
     assert_eq!(v["data"].as_array().unwrap().len(), 30);
 }
 
 #[tokio::test]
 async fn hourly_budget_throttles() {
-    let h = start(SimConfig { calls_per_hour: Some(5), throttle_code: 80002, ..cfg() }).await;
+    let h = start(SimConfig {
+        calls_per_hour: Some(5),
+        throttle_code: 80002,
+        ..cfg()
+    })
+    .await;
     let acc = h.dataset().accounts[0].id.clone();
     for _ in 0..5 {
-        let r = reqwest::get(format!("{}/v15.0/{acc}?access_token={}", h.base_url(), h.token())).await.unwrap();
+        let r = reqwest::get(format!(
+            "{}/v15.0/{acc}?access_token={}",
+            h.base_url(),
+            h.token()
+        ))
+        .await
+        .unwrap();
         assert_eq!(r.status(), 200);
         assert!(r.headers().get("x-app-usage").is_some());
     }
-    let r = reqwest::get(format!("{}/v15.0/{acc}?access_token={}", h.base_url(), h.token())).await.unwrap();
+    let r = reqwest::get(format!(
+        "{}/v15.0/{acc}?access_token={}",
+        h.base_url(),
+        h.token()
+    ))
+    .await
+    .unwrap();
     assert_eq!(r.status(), 400);
-    let buc: Value = serde_json::from_str(r.headers()["x-business-use-case-usage"].to_str().unwrap()).unwrap();
-    assert!(buc[&acc][0]["estimated_time_to_regain_access"].as_u64().unwrap() > 0);
+    let buc: Value =
+        serde_json::from_str(r.headers()["x-business-use-case-usage"].to_str().unwrap()).unwrap();
+    assert!(
+        buc[&acc][0]["estimated_time_to_regain_access"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
     let app: Value = serde_json::from_str(r.headers()["x-app-usage"].to_str().unwrap()).unwrap();
     assert_eq!(app["call_count"], 100);
     let v: Value = r.json().await.unwrap();
@@ -263,7 +430,12 @@ async fn hourly_budget_throttles() {
 
 #[tokio::test]
 async fn each_fault_kind() {
-    let one = |k: FaultKind| SimConfig { fault_rate: 1.0, faults: vec![k], slow_delay: std::time::Duration::from_millis(200), ..cfg() };
+    let one = |k: FaultKind| SimConfig {
+        fault_rate: 1.0,
+        faults: vec![k],
+        slow_delay: std::time::Duration::from_millis(200),
+        ..cfg()
+    };
     let h = start(one(FaultKind::Http500Code2)).await;
     let (s, v) = get(&h, "me").await;
     assert_eq!((s, err_code(&v)), (500, 2));
@@ -279,14 +451,30 @@ async fn each_fault_kind() {
     assert_eq!(v["error"]["message"], "An unknown error has occurred.");
 
     let h = start(one(FaultKind::Html503)).await;
-    let r = reqwest::get(format!("{}/v15.0/me?access_token={}", h.base_url(), h.token())).await.unwrap();
+    let r = reqwest::get(format!(
+        "{}/v15.0/me?access_token={}",
+        h.base_url(),
+        h.token()
+    ))
+    .await
+    .unwrap();
     assert_eq!(r.status(), 503);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(r.text().await.unwrap().contains("<html"));
 
     let h = start(one(FaultKind::DropConnection)).await;
     let acc = h.dataset().accounts[0].id.clone();
-    let r = reqwest::get(format!("{}/v15.0/{acc}/media?fields=id,caption&access_token={}", h.base_url(), h.token())).await;
+    let r = reqwest::get(format!(
+        "{}/v15.0/{acc}/media?fields=id,caption&access_token={}",
+        h.base_url(),
+        h.token()
+    ))
+    .await;
     let failed = match r {
         Err(_) => true,
         Ok(r) => r.bytes().await.is_err(),
@@ -301,12 +489,22 @@ async fn each_fault_kind() {
     assert!(t.elapsed() >= std::time::Duration::from_millis(200));
 
     // a fault rate between 0 and 1 is deterministic per seed and call number
-    let h = start(SimConfig { fault_rate: 0.3, faults: vec![FaultKind::Code1], ..cfg() }).await;
+    let h = start(SimConfig {
+        fault_rate: 0.3,
+        faults: vec![FaultKind::Code1],
+        ..cfg()
+    })
+    .await;
     let mut codes = Vec::new();
     for _ in 0..20 {
         codes.push(get(&h, "me").await.0);
     }
-    let h2 = start(SimConfig { fault_rate: 0.3, faults: vec![FaultKind::Code1], ..cfg() }).await;
+    let h2 = start(SimConfig {
+        fault_rate: 0.3,
+        faults: vec![FaultKind::Code1],
+        ..cfg()
+    })
+    .await;
     let mut codes2 = Vec::new();
     for _ in 0..20 {
         codes2.push(get(&h2, "me").await.0);
@@ -337,7 +535,13 @@ async fn batch_requests() {
     assert_eq!(v[0]["code"], 200);
     let body: Value = serde_json::from_str(v[0]["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["username"], acc.username.as_str());
-    assert!(v[0]["headers"].as_array().unwrap().iter().any(|h| h["name"] == "x-app-usage"));
+    assert!(
+        v[0]["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["name"] == "x-app-usage")
+    );
     let body: Value = serde_json::from_str(v[1]["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["data"].as_array().unwrap().len(), 3);
     assert_eq!(v[2]["code"], 400);
@@ -346,31 +550,50 @@ async fn batch_requests() {
     assert_eq!(st.by_endpoint["user/media"], 1);
     assert_eq!(st.total, 4);
 
-    let many: Vec<Value> = (0..51).map(|_| serde_json::json!({"method": "GET", "relative_url": "me"})).collect();
+    let many: Vec<Value> = (0..51)
+        .map(|_| serde_json::json!({"method": "GET", "relative_url": "me"}))
+        .collect();
     let r = c
         .post(format!("{}/", h.base_url()))
-        .form(&[("access_token", h.token()), ("batch", &Value::Array(many).to_string())])
+        .form(&[
+            ("access_token", h.token()),
+            ("batch", &Value::Array(many).to_string()),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["type"], "GraphBatchException");
-    assert_eq!(v["error"]["message"], "Too many requests in batch message. Maximum batch size is 50");
+    assert_eq!(
+        v["error"]["message"],
+        "Too many requests in batch message. Maximum batch size is 50"
+    );
 }
 
 #[tokio::test]
 async fn oauth_and_tokens() {
-    let h = start(SimConfig { require_appsecret_proof: false, ..cfg() }).await;
+    let h = start(SimConfig {
+        require_appsecret_proof: false,
+        ..cfg()
+    })
+    .await;
     let b = h.base_url();
     let (s, v) = get_url(&format!("{b}/v15.0/me")).await;
     assert_eq!((s, err_code(&v)), (400, 104));
     let (s, v) = get_url(&format!("{b}/v15.0/me?access_token=nope")).await;
     assert_eq!((s, err_code(&v)), (400, 190));
-    assert_eq!(v["error"]["message"], "Invalid OAuth access token - Cannot parse access token");
+    assert_eq!(
+        v["error"]["message"],
+        "Invalid OAuth access token - Cannot parse access token"
+    );
     let (_, v) = get_url(&format!("{b}/v15.0/me?access_token=expired-token")).await;
     assert_eq!(v["error"]["error_subcode"], 463);
-    assert!(v["error"]["message"].as_str().unwrap().starts_with("Error validating access token: Session has expired on Saturday, 01-Jan-22"));
+    assert!(
+        v["error"]["message"].as_str().unwrap().starts_with(
+            "Error validating access token: Session has expired on Saturday, 01-Jan-22"
+        )
+    );
 
     let (s, v) = get_url(&format!(
         "{b}/v15.0/oauth/access_token?grant_type=fb_exchange_token&client_id=demo-app&client_secret=demo-secret&fb_exchange_token={}",
@@ -386,18 +609,31 @@ async fn oauth_and_tokens() {
     let pages = v["data"].as_array().unwrap();
     assert_eq!(pages.len(), 3);
     assert!(pages[2].get("instagram_business_account").is_none());
-    assert_eq!(v["paging"].as_object().unwrap().len(), 1, "last page: only cursors.before");
+    assert_eq!(
+        v["paging"].as_object().unwrap().len(),
+        1,
+        "last page: only cursors.before"
+    );
     assert!(v["paging"]["cursors"].get("after").is_none());
 
-    let (_, v) = get_url(&format!("{b}/debug_token?input_token={long}&access_token=demo-app|demo-secret")).await;
+    let (_, v) = get_url(&format!(
+        "{b}/debug_token?input_token={long}&access_token=demo-app|demo-secret"
+    ))
+    .await;
     assert_eq!(v["data"]["is_valid"], true);
     assert_eq!(v["data"]["user_id"], h.dataset().user.id);
-    let (_, v) = get_url(&format!("{b}/debug_token?input_token=expired-token&access_token=demo-app|demo-secret")).await;
+    let (_, v) = get_url(&format!(
+        "{b}/debug_token?input_token=expired-token&access_token=demo-app|demo-secret"
+    ))
+    .await;
     assert_eq!(v["data"]["is_valid"], false);
     assert_eq!(v["data"]["error"]["subcode"], 463);
 
     // login flow without a browser
-    let c = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let r = c
         .get(format!("{b}/v15.0/dialog/oauth?client_id=demo-app&redirect_uri=http://localhost:9/cb&state=xyz&scope=instagram_basic"))
         .send()
@@ -408,7 +644,9 @@ async fn oauth_and_tokens() {
     let q: std::collections::HashMap<_, _> = loc.query_pairs().into_owned().collect();
     assert_eq!(q["state"], "xyz");
     let code = &q["code"];
-    let ex = format!("{b}/v15.0/oauth/access_token?client_id=demo-app&client_secret=demo-secret&redirect_uri=http://localhost:9/cb&code={code}");
+    let ex = format!(
+        "{b}/v15.0/oauth/access_token?client_id=demo-app&client_secret=demo-secret&redirect_uri=http://localhost:9/cb&code={code}"
+    );
     let (s, v) = get_url(&ex).await;
     assert_eq!(s, 200);
     let short = v["access_token"].as_str().unwrap();
@@ -420,7 +658,11 @@ async fn oauth_and_tokens() {
 
 #[tokio::test]
 async fn appsecret_proof_required() {
-    let h = start(SimConfig { require_appsecret_proof: true, ..cfg() }).await;
+    let h = start(SimConfig {
+        require_appsecret_proof: true,
+        ..cfg()
+    })
+    .await;
     let (s, v) = get(&h, "me").await;
     assert_eq!((s, err_code(&v)), (400, 100));
     use hmac::{Hmac, Mac};
@@ -436,11 +678,26 @@ async fn comments_replies_and_errors() {
     let h = start(cfg()).await;
     let ds = h.dataset();
     let big = &ds.accounts[0].media[data::BIG_THREAD_MEDIA];
-    let (s, v) = get(&h, &format!("{}/comments?fields=id,text,username,replies.limit(5)%7Bid,parent_id%7D", big.id)).await;
+    let (s, v) = get(
+        &h,
+        &format!(
+            "{}/comments?fields=id,text,username,replies.limit(5)%7Bid,parent_id%7D",
+            big.id
+        ),
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(v["data"].as_array().unwrap().len(), 25);
-    let with_many = v["data"].as_array().unwrap().iter().find(|c| c["replies"]["paging"]["next"].is_string());
-    let first = big.comments.iter().position(|c| c.replies.len() > 5).unwrap();
+    let with_many = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["replies"]["paging"]["next"].is_string());
+    let first = big
+        .comments
+        .iter()
+        .position(|c| c.replies.len() > 5)
+        .unwrap();
     if first < 25 {
         let c = with_many.expect("a comment with a replies next link");
         let next = c["replies"]["paging"]["next"].as_str().unwrap();
@@ -451,7 +708,12 @@ async fn comments_replies_and_errors() {
     }
     // count comments + replies through paging equals comments_count
     let mut total = 0;
-    let mut url = format!("{}/v15.0/{}/comments?limit=50&access_token={}", h.base_url(), big.id, h.token());
+    let mut url = format!(
+        "{}/v15.0/{}/comments?limit=50&access_token={}",
+        h.base_url(),
+        big.id,
+        h.token()
+    );
     let mut tops = Vec::new();
     loop {
         let (_, p) = get_url(&url).await;
@@ -466,7 +728,11 @@ async fn comments_replies_and_errors() {
     }
     total += tops.len();
     for id in &tops {
-        let mut url = format!("{}/v15.0/{id}/replies?limit=50&access_token={}", h.base_url(), h.token());
+        let mut url = format!(
+            "{}/v15.0/{id}/replies?limit=50&access_token={}",
+            h.base_url(),
+            h.token()
+        );
         loop {
             let (_, p) = get_url(&url).await;
             total += p["data"].as_array().unwrap().len();
@@ -480,17 +746,35 @@ async fn comments_replies_and_errors() {
 
     let (s, v) = get(&h, &format!("{}?fields=foo", ds.accounts[0].id)).await;
     assert_eq!(s, 400);
-    assert_eq!(v["error"]["message"], "(#100) Tried accessing nonexisting field (foo) on node type (IGUser)");
+    assert_eq!(
+        v["error"]["message"],
+        "(#100) Tried accessing nonexisting field (foo) on node type (IGUser)"
+    );
     let (s, v) = get(&h, "1234567").await;
     assert_eq!((s, v["error"]["error_subcode"].as_i64()), (400, Some(33)));
     assert_eq!(v["error"]["type"], "GraphMethodException");
     // children omitted on non-carousels, present on carousels
-    let img = ds.accounts[0].media.iter().find(|m| m.media_type == data::MediaType::Image).unwrap();
+    let img = ds.accounts[0]
+        .media
+        .iter()
+        .find(|m| m.media_type == data::MediaType::Image)
+        .unwrap();
     let (_, v) = get(&h, &format!("{}?fields=id,children%7Bid%7D", img.id)).await;
     assert!(v.get("children").is_none());
-    let car = ds.accounts[0].media.iter().find(|m| m.media_type == data::MediaType::CarouselAlbum).unwrap();
-    let (_, v) = get(&h, &format!("{}?fields=children%7Bid,media_type,caption%7D", car.id)).await;
-    assert_eq!(v["children"]["data"].as_array().unwrap().len(), car.children.len());
+    let car = ds.accounts[0]
+        .media
+        .iter()
+        .find(|m| m.media_type == data::MediaType::CarouselAlbum)
+        .unwrap();
+    let (_, v) = get(
+        &h,
+        &format!("{}?fields=children%7Bid,media_type,caption%7D", car.id),
+    )
+    .await;
+    assert_eq!(
+        v["children"]["data"].as_array().unwrap().len(),
+        car.children.len()
+    );
     assert!(v["children"]["data"][0].get("caption").is_none());
     // no version prefix works too
     let (s, _) = get_url(&format!("{}/me?access_token={}", h.base_url(), h.token())).await;
@@ -510,7 +794,11 @@ async fn stats_count_calls() {
     assert_eq!(v["by_endpoint"]["user/stories"], 1);
     assert_eq!(v["by_status"]["400"], 1);
     assert_eq!(h.stats().total, 3);
-    reqwest::Client::new().post(format!("{}/__stats/reset", h.base_url())).send().await.unwrap();
+    reqwest::Client::new()
+        .post(format!("{}/__stats/reset", h.base_url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(h.stats().total, 0);
     h.shutdown().await;
 }
