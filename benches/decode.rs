@@ -21,7 +21,10 @@ async fn fetch_pages() -> Vec<Vec<u8>> {
     let http = reqwest::Client::new();
     let accounts: serde_json::Value = http
         .get(format!("{base}/me/accounts"))
-        .query(&[("fields", "id,instagram_business_account"), ("access_token", &token)])
+        .query(&[
+            ("fields", "id,instagram_business_account"),
+            ("access_token", &token),
+        ])
         .send()
         .await
         .unwrap()
@@ -30,14 +33,27 @@ async fn fetch_pages() -> Vec<Vec<u8>> {
         .unwrap();
     let mut pages = Vec::new();
     for page in accounts["data"].as_array().unwrap() {
-        let Some(ig) = page["instagram_business_account"]["id"].as_str() else { continue };
+        let Some(ig) = page["instagram_business_account"]["id"].as_str() else {
+            continue;
+        };
         let mut url = reqwest::Url::parse_with_params(
             &format!("{base}/{ig}/media"),
-            &[("fields", FIELDS), ("limit", "100"), ("access_token", &token)],
+            &[
+                ("fields", FIELDS),
+                ("limit", "100"),
+                ("access_token", &token),
+            ],
         )
         .unwrap();
         loop {
-            let bytes = http.get(url.clone()).send().await.unwrap().bytes().await.unwrap();
+            let bytes = http
+                .get(url.clone())
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
             let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
             pages.push(bytes.to_vec());
             match v["paging"]["next"].as_str() {
@@ -102,7 +118,12 @@ fn main() {
     assert_eq!(value_rows, typed_rows);
     assert_eq!(value_rows, arrow_rows);
 
-    println!("decode Graph media pages: {} pages, {} rows, {:.2} MiB", pages.len(), value_rows, mib);
+    println!(
+        "decode Graph media pages: {} pages, {} rows, {:.2} MiB",
+        pages.len(),
+        value_rows,
+        mib
+    );
     let line = |name: &str, t: Duration| {
         let secs = t.as_secs_f64();
         println!(

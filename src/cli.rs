@@ -73,14 +73,18 @@ pub struct SimulateArgs {
 fn parse_throttle_code(s: &str) -> Result<u32, String> {
     match s {
         "4" | "17" | "80002" => Ok(s.parse().unwrap_or(17)),
-        _ => Err(format!("`{s}` is not a throttle code; accepted: 4, 17, 80002")),
+        _ => Err(format!(
+            "`{s}` is not a throttle code; accepted: 4, 17, 80002"
+        )),
     }
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-        _ => Err(format!("`{s}` is not a probability; accepted: a number from 0 to 1")),
+        _ => Err(format!(
+            "`{s}` is not a probability; accepted: a number from 0 to 1"
+        )),
     }
 }
 

@@ -13,7 +13,7 @@
 //!   also listens to the usage headers, and call counters.
 //! * [`sim`]: a deterministic, faithful simulated Graph API (`igflight simulate`).
 
-// pub mod cli;
+pub mod cli;
 pub mod graph;
 pub mod reports;
 pub mod sim;

@@ -68,18 +68,28 @@ impl ReportKind {
     /// One-line description.
     pub fn description(self) -> &'static str {
         match self {
-            ReportKind::HashtagRecentMedia => "Public media tagged with a hashtag in the last 24 hours",
+            ReportKind::HashtagRecentMedia => {
+                "Public media tagged with a hashtag in the last 24 hours"
+            }
             ReportKind::HashtagTopMedia => "The most popular public media tagged with a hashtag",
             ReportKind::MediaComments => "Comments (and replies) on one media object",
-            ReportKind::MediaInsights => "Lifetime insights of the account's media, one row per metric",
-            ReportKind::OtherUsers => "Another business or creator account, through business discovery",
+            ReportKind::MediaInsights => {
+                "Lifetime insights of the account's media, one row per metric"
+            }
+            ReportKind::OtherUsers => {
+                "Another business or creator account, through business discovery"
+            }
             ReportKind::OtherUsersMedia => "The media of another business or creator account",
-            ReportKind::RecentlySearchedHashtags => "Hashtags the account searched in the last 7 days",
+            ReportKind::RecentlySearchedHashtags => {
+                "Hashtags the account searched in the last 7 days"
+            }
             ReportKind::User => "The Instagram business account's profile and counts",
             ReportKind::UserInsights => "Account insights per metric, period and day (long format)",
             ReportKind::UserMedia => "The account's media (posts, reels, albums)",
             ReportKind::UserStories => "The account's live stories (last 24 hours)",
-            ReportKind::Pages => "Facebook pages the token reaches and their linked Instagram accounts",
+            ReportKind::Pages => {
+                "Facebook pages the token reaches and their linked Instagram accounts"
+            }
         }
     }
 
@@ -99,27 +109,73 @@ impl ReportKind {
             ReportKind::HashtagRecentMedia | ReportKind::HashtagTopMedia => {
                 &["account", "page", "fields", "hashtag", "limit", "page_size"]
             }
-            ReportKind::MediaComments => {
-                &["account", "page", "fields", "media_id", "include_replies", "limit", "page_size"]
-            }
+            ReportKind::MediaComments => &[
+                "account",
+                "page",
+                "fields",
+                "media_id",
+                "include_replies",
+                "limit",
+                "page_size",
+            ],
             ReportKind::MediaInsights => &[
-                "account", "page", "fields", "metrics", "period", "media_type", "media_items", "media_id",
-                "date_from", "date_to", "date_from_offset", "date_to_offset", "limit", "page_size",
+                "account",
+                "page",
+                "fields",
+                "metrics",
+                "period",
+                "media_type",
+                "media_items",
+                "media_id",
+                "date_from",
+                "date_to",
+                "date_from_offset",
+                "date_to_offset",
+                "limit",
+                "page_size",
             ],
             ReportKind::OtherUsers => &["account", "page", "fields", "username"],
             ReportKind::OtherUsersMedia => &[
-                "account", "page", "fields", "username", "date_from", "date_to", "date_from_offset",
-                "date_to_offset", "limit", "page_size",
+                "account",
+                "page",
+                "fields",
+                "username",
+                "date_from",
+                "date_to",
+                "date_from_offset",
+                "date_to_offset",
+                "limit",
+                "page_size",
             ],
-            ReportKind::RecentlySearchedHashtags => &["account", "page", "fields", "limit", "page_size"],
+            ReportKind::RecentlySearchedHashtags => {
+                &["account", "page", "fields", "limit", "page_size"]
+            }
             ReportKind::User => &["account", "page", "fields"],
             ReportKind::UserInsights => &[
-                "account", "page", "fields", "metrics", "period", "date_from", "date_to", "date_from_offset",
-                "date_to_offset", "limit",
+                "account",
+                "page",
+                "fields",
+                "metrics",
+                "period",
+                "date_from",
+                "date_to",
+                "date_from_offset",
+                "date_to_offset",
+                "limit",
             ],
             ReportKind::UserMedia => &[
-                "account", "page", "fields", "media_type", "media_items", "media_id", "date_from", "date_to",
-                "date_from_offset", "date_to_offset", "limit", "page_size",
+                "account",
+                "page",
+                "fields",
+                "media_type",
+                "media_items",
+                "media_id",
+                "date_from",
+                "date_to",
+                "date_from_offset",
+                "date_to_offset",
+                "limit",
+                "page_size",
             ],
             ReportKind::UserStories => &["account", "page", "fields", "limit", "page_size"],
             ReportKind::Pages => &["fields", "limit", "page_size"],
@@ -210,8 +266,13 @@ pub enum MediaKind {
 
 impl MediaKind {
     /// Every kind.
-    pub const ALL: [MediaKind; 5] =
-        [MediaKind::Image, MediaKind::Video, MediaKind::CarouselAlbum, MediaKind::Reels, MediaKind::Story];
+    pub const ALL: [MediaKind; 5] = [
+        MediaKind::Image,
+        MediaKind::Video,
+        MediaKind::CarouselAlbum,
+        MediaKind::Reels,
+        MediaKind::Story,
+    ];
 
     /// The `media_type` ticket value.
     pub fn name(self) -> &'static str {
@@ -250,8 +311,23 @@ pub fn media_metrics(kind: MediaKind) -> &'static [&'static str] {
             "carousel_album_saved",
             "carousel_album_video_views",
         ],
-        MediaKind::Reels => &["comments", "likes", "plays", "reach", "saved", "shares", "total_interactions"],
-        MediaKind::Story => &["exits", "impressions", "reach", "replies", "taps_forward", "taps_back"],
+        MediaKind::Reels => &[
+            "comments",
+            "likes",
+            "plays",
+            "reach",
+            "saved",
+            "shares",
+            "total_interactions",
+        ],
+        MediaKind::Story => &[
+            "exits",
+            "impressions",
+            "reach",
+            "replies",
+            "taps_forward",
+            "taps_back",
+        ],
     }
 }
 
@@ -288,10 +364,22 @@ mod tests {
 
     #[test]
     fn reels_are_not_videos() {
-        assert_eq!(MediaKind::classify(Some("VIDEO"), Some("REELS")), Some(MediaKind::Reels));
-        assert_eq!(MediaKind::classify(Some("VIDEO"), Some("FEED")), Some(MediaKind::Video));
-        assert_eq!(MediaKind::classify(Some("IMAGE"), Some("STORY")), Some(MediaKind::Story));
-        assert_eq!(MediaKind::classify(Some("CAROUSEL_ALBUM"), None), Some(MediaKind::CarouselAlbum));
+        assert_eq!(
+            MediaKind::classify(Some("VIDEO"), Some("REELS")),
+            Some(MediaKind::Reels)
+        );
+        assert_eq!(
+            MediaKind::classify(Some("VIDEO"), Some("FEED")),
+            Some(MediaKind::Video)
+        );
+        assert_eq!(
+            MediaKind::classify(Some("IMAGE"), Some("STORY")),
+            Some(MediaKind::Story)
+        );
+        assert_eq!(
+            MediaKind::classify(Some("CAROUSEL_ALBUM"), None),
+            Some(MediaKind::CarouselAlbum)
+        );
         assert!(media_metrics(MediaKind::Reels).contains(&"plays"));
         assert!(!media_metrics(MediaKind::Image).contains(&"video_views"));
     }

@@ -39,14 +39,26 @@ mod tests {
     #[test]
     fn parses_the_documented_example() {
         // reference §1: `2021-08-17T19:00:42+0000`
-        assert_eq!(parse_graph_timestamp("2021-08-17T19:00:42+0000"), Some(1_629_226_842));
+        assert_eq!(
+            parse_graph_timestamp("2021-08-17T19:00:42+0000"),
+            Some(1_629_226_842)
+        );
     }
 
     #[test]
     fn parses_other_offsets_and_rfc3339() {
-        assert_eq!(parse_graph_timestamp("2021-08-17T21:00:42+0200"), Some(1_629_226_842));
-        assert_eq!(parse_graph_timestamp("2021-08-17T19:00:42Z"), Some(1_629_226_842));
-        assert_eq!(parse_graph_timestamp("2017-05-04T07:00:00+0000"), Some(1_493_881_200));
+        assert_eq!(
+            parse_graph_timestamp("2021-08-17T21:00:42+0200"),
+            Some(1_629_226_842)
+        );
+        assert_eq!(
+            parse_graph_timestamp("2021-08-17T19:00:42Z"),
+            Some(1_629_226_842)
+        );
+        assert_eq!(
+            parse_graph_timestamp("2017-05-04T07:00:00+0000"),
+            Some(1_493_881_200)
+        );
     }
 
     #[test]

@@ -36,8 +36,16 @@ fn num(v: &Value) -> Option<i64> {
 pub fn insight_rows(data: &[Value]) -> Vec<InsightRow> {
     let mut out = Vec::new();
     for m in data {
-        let metric = m.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-        let period = m.get("period").and_then(Value::as_str).unwrap_or_default().to_string();
+        let metric = m
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let period = m
+            .get("period")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let row = |end_time, dimension, value| InsightRow {
             metric: metric.clone(),
             period: period.clone(),
@@ -47,7 +55,10 @@ pub fn insight_rows(data: &[Value]) -> Vec<InsightRow> {
         };
         if let Some(values) = m.get("values").and_then(Value::as_array) {
             for v in values {
-                let end_time = v.get("end_time").and_then(Value::as_str).and_then(parse_graph_timestamp);
+                let end_time = v
+                    .get("end_time")
+                    .and_then(Value::as_str)
+                    .and_then(parse_graph_timestamp);
                 match v.get("value") {
                     Some(Value::Object(map)) => {
                         for (k, x) in map {
@@ -63,7 +74,12 @@ pub fn insight_rows(data: &[Value]) -> Vec<InsightRow> {
             match breakdowns {
                 Some(bs) if !bs.is_empty() => {
                     for b in bs {
-                        for r in b.get("results").and_then(Value::as_array).into_iter().flatten() {
+                        for r in b
+                            .get("results")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                        {
                             let dim: Vec<&str> = r
                                 .get("dimension_values")
                                 .and_then(Value::as_array)
@@ -81,14 +97,24 @@ pub fn insight_rows(data: &[Value]) -> Vec<InsightRow> {
 }
 
 /// `user_insights` batch (schema: ig_user_id, metric, period, end_time, dimension, value).
-pub fn user_insights_batch(schema: &SchemaRef, ig_user_id: &str, rows: &[InsightRow]) -> Result<RecordBatch, ArrowError> {
+pub fn user_insights_batch(
+    schema: &SchemaRef,
+    ig_user_id: &str,
+    rows: &[InsightRow],
+) -> Result<RecordBatch, ArrowError> {
     let n = rows.len();
     let mut cols: Vec<ArrayRef> = Vec::new();
     for f in schema.fields() {
         let col: ArrayRef = match f.name().as_str() {
-            "ig_user_id" => Arc::new(StringArray::from_iter_values(rows.iter().map(|_| ig_user_id))),
-            "metric" => Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.metric))),
-            "period" => Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.period))),
+            "ig_user_id" => Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|_| ig_user_id),
+            )),
+            "metric" => Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| &r.metric),
+            )),
+            "period" => Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| &r.period),
+            )),
             "end_time" => {
                 let mut b = TimestampSecondBuilder::with_capacity(n).with_timezone("UTC");
                 rows.iter().for_each(|r| b.append_option(r.end_time));
@@ -96,7 +122,8 @@ pub fn user_insights_batch(schema: &SchemaRef, ig_user_id: &str, rows: &[Insight
             }
             "dimension" => {
                 let mut b = StringBuilder::new();
-                rows.iter().for_each(|r| b.append_option(r.dimension.as_deref()));
+                rows.iter()
+                    .for_each(|r| b.append_option(r.dimension.as_deref()));
                 Arc::new(b.finish())
             }
             "value" => {
@@ -104,7 +131,11 @@ pub fn user_insights_batch(schema: &SchemaRef, ig_user_id: &str, rows: &[Insight
                 rows.iter().for_each(|r| b.append_option(r.value));
                 Arc::new(b.finish())
             }
-            other => return Err(ArrowError::SchemaError(format!("user_insights has no column `{other}`"))),
+            other => {
+                return Err(ArrowError::SchemaError(format!(
+                    "user_insights has no column `{other}`"
+                )));
+            }
         };
         cols.push(col);
     }
@@ -129,8 +160,14 @@ pub struct MediaInsights {
 }
 
 /// `media_insights` batch (schema: media_id, media_type, media_product_type, metric, period, dimension, value).
-pub fn media_insights_batch(schema: &SchemaRef, media: &[MediaInsights]) -> Result<RecordBatch, ArrowError> {
-    let flat: Vec<(&MediaInsights, &InsightRow)> = media.iter().flat_map(|m| m.rows.iter().map(move |r| (m, r))).collect();
+pub fn media_insights_batch(
+    schema: &SchemaRef,
+    media: &[MediaInsights],
+) -> Result<RecordBatch, ArrowError> {
+    let flat: Vec<(&MediaInsights, &InsightRow)> = media
+        .iter()
+        .flat_map(|m| m.rows.iter().map(move |r| (m, r)))
+        .collect();
     let n = flat.len();
     let mut cols: Vec<ArrayRef> = Vec::new();
     for f in schema.fields() {
@@ -141,11 +178,13 @@ pub fn media_insights_batch(schema: &SchemaRef, media: &[MediaInsights]) -> Resu
                 Arc::new(s.finish())
             }
             "media_type" => {
-                flat.iter().for_each(|(m, _)| s.append_option(m.media_type.as_deref()));
+                flat.iter()
+                    .for_each(|(m, _)| s.append_option(m.media_type.as_deref()));
                 Arc::new(s.finish())
             }
             "media_product_type" => {
-                flat.iter().for_each(|(m, _)| s.append_option(m.media_product_type.as_deref()));
+                flat.iter()
+                    .for_each(|(m, _)| s.append_option(m.media_product_type.as_deref()));
                 Arc::new(s.finish())
             }
             "metric" => {
@@ -157,7 +196,8 @@ pub fn media_insights_batch(schema: &SchemaRef, media: &[MediaInsights]) -> Resu
                 Arc::new(s.finish())
             }
             "dimension" => {
-                flat.iter().for_each(|(_, r)| s.append_option(r.dimension.as_deref()));
+                flat.iter()
+                    .for_each(|(_, r)| s.append_option(r.dimension.as_deref()));
                 Arc::new(s.finish())
             }
             "value" => {
@@ -165,7 +205,11 @@ pub fn media_insights_batch(schema: &SchemaRef, media: &[MediaInsights]) -> Resu
                 flat.iter().for_each(|(_, r)| b.append_option(r.value));
                 Arc::new(b.finish())
             }
-            other => return Err(ArrowError::SchemaError(format!("media_insights has no column `{other}`"))),
+            other => {
+                return Err(ArrowError::SchemaError(format!(
+                    "media_insights has no column `{other}`"
+                )));
+            }
         };
         cols.push(col);
     }
@@ -198,13 +242,26 @@ mod tests {
         assert_eq!(rows.len(), 2 + 2 + 2 + 2);
         assert_eq!(rows[0].end_time, Some(1_493_881_200));
         assert_eq!(rows[0].dimension, None);
-        assert!(rows.iter().any(|r| r.metric == "audience_country" && r.dimension.as_deref() == Some("GB") && r.end_time.is_none()));
-        assert!(rows.iter().any(|r| r.metric == "online_followers" && r.dimension.as_deref() == Some("13") && r.value == Some(7)));
-        assert!(rows.iter().any(|r| r.dimension.as_deref() == Some("bio_link_clicked") && r.value == Some(3)));
+        assert!(rows.iter().any(|r| r.metric == "audience_country"
+            && r.dimension.as_deref() == Some("GB")
+            && r.end_time.is_none()));
+        assert!(rows.iter().any(|r| r.metric == "online_followers"
+            && r.dimension.as_deref() == Some("13")
+            && r.value == Some(7)));
+        assert!(
+            rows.iter()
+                .any(|r| r.dimension.as_deref() == Some("bio_link_clicked") && r.value == Some(3))
+        );
 
-        let b = user_insights_batch(&report_schema(ReportKind::UserInsights), "1784", &rows).unwrap();
+        let b =
+            user_insights_batch(&report_schema(ReportKind::UserInsights), "1784", &rows).unwrap();
         assert_eq!(b.num_rows(), 8);
-        let m = MediaInsights { media_id: "1".into(), media_type: Some("IMAGE".into()), media_product_type: Some("FEED".into()), rows };
+        let m = MediaInsights {
+            media_id: "1".into(),
+            media_type: Some("IMAGE".into()),
+            media_product_type: Some("FEED".into()),
+            rows,
+        };
         let b = media_insights_batch(&report_schema(ReportKind::MediaInsights), &[m]).unwrap();
         assert_eq!(b.num_rows(), 8);
     }

@@ -6,7 +6,6 @@
 use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 
-
 use arrow::array::{
     ArrayRef, BooleanBuilder, Int64Builder, ListBuilder, StringBuilder, TimestampSecondBuilder,
 };
@@ -20,7 +19,8 @@ use super::convert::parse_graph_timestamp;
 use super::schema::report_schema;
 
 /// Schema of `user_media` / `user_stories`: the media columns and `ig_user_id`.
-pub static USER_MEDIA_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| report_schema(ReportKind::UserMedia));
+pub static USER_MEDIA_SCHEMA: LazyLock<SchemaRef> =
+    LazyLock::new(|| report_schema(ReportKind::UserMedia));
 
 /// One media object as the Graph API returns it; every field but `id` may be missing.
 #[derive(Debug, Deserialize)]
@@ -100,7 +100,10 @@ pub fn decode_media_page(bytes: &[u8]) -> Result<MediaPage<'_>, String> {
 }
 
 /// Build a batch with [`USER_MEDIA_SCHEMA`] from rows; `ig_user_id` fills the context column.
-pub fn media_rows_to_batch(rows: &[MediaRow<'_>], ig_user_id: Option<&str>) -> Result<RecordBatch, ArrowError> {
+pub fn media_rows_to_batch(
+    rows: &[MediaRow<'_>],
+    ig_user_id: Option<&str>,
+) -> Result<RecordBatch, ArrowError> {
     let n = rows.len();
     let mut id = StringBuilder::with_capacity(n, n * 18);
     let mut caption = StringBuilder::with_capacity(n, n * 64);
@@ -186,7 +189,9 @@ mod tests {
         let ts = batch.column(8).as_primitive::<TimestampSecondType>();
         assert_eq!(ts.value(0), 1_629_226_842);
         assert!(ts.is_null(1));
-        let likes = batch.column(9).as_primitive::<arrow::datatypes::Int64Type>();
+        let likes = batch
+            .column(9)
+            .as_primitive::<arrow::datatypes::Int64Type>();
         assert!(likes.is_null(1));
         let children = batch.column(13).as_list::<i32>();
         assert_eq!(children.value(0).len(), 2);

@@ -8,7 +8,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Int64Builder, ListBuilder, NullArray, StringBuilder, TimestampSecondBuilder,
+    ArrayRef, BooleanBuilder, Int64Builder, ListBuilder, NullArray, StringBuilder,
+    TimestampSecondBuilder,
 };
 use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
@@ -55,14 +56,19 @@ pub fn items_to_batch(
     let mut cols: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
     for field in schema.fields() {
         let name = field.name().as_str();
-        let path = paths.iter().find(|(c, _)| *c == name).map_or(name, |(_, p)| *p);
+        let path = paths
+            .iter()
+            .find(|(c, _)| *c == name)
+            .map_or(name, |(_, p)| *p);
         let ctx = context.iter().find(|(c, _)| *c == name).map(|(_, v)| *v);
         let get = |item| lookup(item, path);
         let col: ArrayRef = match field.data_type() {
             DataType::Utf8 => {
                 let mut b = StringBuilder::with_capacity(items.len(), items.len() * 16);
                 for (row, item) in items.iter().enumerate() {
-                    let v = get(item).and_then(as_string).or_else(|| ctx.map(str::to_string));
+                    let v = get(item)
+                        .and_then(as_string)
+                        .or_else(|| ctx.map(str::to_string));
                     if v.is_none() && !field.is_nullable() {
                         return Err(ArrowError::InvalidArgumentError(format!(
                             "the Graph API returned an item without `{path}` (row {row}), which column `{name}` needs"
@@ -75,7 +81,11 @@ pub fn items_to_batch(
             DataType::Int64 => {
                 let mut b = Int64Builder::with_capacity(items.len());
                 for item in items {
-                    b.append_option(get(item).and_then(as_i64).or_else(|| ctx.and_then(|c| c.parse().ok())));
+                    b.append_option(
+                        get(item)
+                            .and_then(as_i64)
+                            .or_else(|| ctx.and_then(|c| c.parse().ok())),
+                    );
                 }
                 Arc::new(b.finish())
             }
@@ -87,9 +97,14 @@ pub fn items_to_batch(
                 Arc::new(b.finish())
             }
             DataType::Timestamp(TimeUnit::Second, tz) => {
-                let mut b = TimestampSecondBuilder::with_capacity(items.len()).with_timezone_opt(tz.clone());
+                let mut b = TimestampSecondBuilder::with_capacity(items.len())
+                    .with_timezone_opt(tz.clone());
                 for item in items {
-                    b.append_option(get(item).and_then(Value::as_str).and_then(parse_graph_timestamp));
+                    b.append_option(
+                        get(item)
+                            .and_then(Value::as_str)
+                            .and_then(parse_graph_timestamp),
+                    );
                 }
                 Arc::new(b.finish())
             }
@@ -97,7 +112,10 @@ pub fn items_to_batch(
                 // `children{id}`: {"data":[{"id":…},…]} → list of ids
                 let mut b = ListBuilder::new(StringBuilder::new());
                 for item in items {
-                    match get(item).and_then(|c| c.get("data")).and_then(Value::as_array) {
+                    match get(item)
+                        .and_then(|c| c.get("data"))
+                        .and_then(Value::as_array)
+                    {
                         Some(children) => {
                             for c in children {
                                 b.values().append_option(c.get("id").and_then(as_string));
@@ -111,7 +129,9 @@ pub fn items_to_batch(
             }
             DataType::Null => Arc::new(NullArray::new(items.len())),
             other => {
-                return Err(ArrowError::NotYetImplemented(format!("column `{name}` of type {other}")));
+                return Err(ArrowError::NotYetImplemented(format!(
+                    "column `{name}` of type {other}"
+                )));
             }
         };
         cols.push(col);
@@ -154,7 +174,10 @@ mod tests {
     #[test]
     fn context_fills_only_where_missing_and_numbers_become_strings() {
         let items = vec![json!({"id":"1","username":"other"}), json!({"id":"2"})];
-        let schema = projected_schema(ReportKind::OtherUsersMedia, Some(&["id".into(), "username".into()]));
+        let schema = projected_schema(
+            ReportKind::OtherUsersMedia,
+            Some(&["id".into(), "username".into()]),
+        );
         let b = items_to_batch(&schema, &items, &[], &[("username", "bluebottle")]).unwrap();
         let u = b.column(1).as_string::<i32>();
         assert_eq!(u.value(0), "other");
@@ -169,7 +192,8 @@ mod tests {
     #[test]
     fn a_missing_id_is_an_error_not_a_null() {
         let items = vec![json!({"caption":"x"})];
-        let err = items_to_batch(&report_schema(ReportKind::UserMedia), &items, &[], &[]).unwrap_err();
+        let err =
+            items_to_batch(&report_schema(ReportKind::UserMedia), &items, &[], &[]).unwrap_err();
         assert!(err.to_string().contains("without `id`"), "{err}");
     }
 

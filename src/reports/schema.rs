@@ -35,7 +35,11 @@ pub fn media_fields() -> Vec<Field> {
         i("comments_count"),
         s("username"),
         Field::new("is_comment_enabled", DataType::Boolean, true),
-        Field::new("children", DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))), true),
+        Field::new(
+            "children",
+            DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+            true,
+        ),
     ]
 }
 
@@ -62,8 +66,14 @@ fn user_schema() -> SchemaRef {
 
 static SCHEMAS: LazyLock<Vec<(ReportKind, SchemaRef)>> = LazyLock::new(|| {
     vec![
-        (ReportKind::HashtagRecentMedia, media_with(&["hashtag_id", "hashtag"])),
-        (ReportKind::HashtagTopMedia, media_with(&["hashtag_id", "hashtag"])),
+        (
+            ReportKind::HashtagRecentMedia,
+            media_with(&["hashtag_id", "hashtag"]),
+        ),
+        (
+            ReportKind::HashtagTopMedia,
+            media_with(&["hashtag_id", "hashtag"]),
+        ),
         (
             ReportKind::MediaComments,
             Arc::new(Schema::new(vec![
@@ -160,8 +170,14 @@ mod tests {
             assert!(!s.field(0).is_nullable(), "{r}: first column is not null");
         }
         assert_eq!(report_schema(ReportKind::UserMedia).fields().len(), 15);
-        assert_eq!(report_schema(ReportKind::HashtagTopMedia).fields().len(), 16);
-        let p = projected_schema(ReportKind::UserMedia, Some(&["timestamp".into(), "id".into()]));
+        assert_eq!(
+            report_schema(ReportKind::HashtagTopMedia).fields().len(),
+            16
+        );
+        let p = projected_schema(
+            ReportKind::UserMedia,
+            Some(&["timestamp".into(), "id".into()]),
+        );
         assert_eq!(p.field(0).name(), "timestamp");
         assert_eq!(p.fields().len(), 2);
     }

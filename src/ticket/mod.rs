@@ -68,7 +68,10 @@ pub enum TicketError {
 }
 
 fn invalid(key: &str, message: impl Into<String>) -> TicketError {
-    TicketError::Invalid { key: key.to_string(), message: message.into() }
+    TicketError::Invalid {
+        key: key.to_string(),
+        message: message.into(),
+    }
 }
 
 /// Which account a report runs for.
@@ -148,7 +151,9 @@ pub fn decode_raw(bytes: &[u8]) -> Result<proto::ReportTicket, TicketError> {
             .map_err(|e| TicketError::Undecodable(format!("invalid JSON: {e}")))?;
         return match v {
             Value::Object(map) => from_json(&map),
-            _ => Err(TicketError::Undecodable("JSON ticket must be an object".into())),
+            _ => Err(TicketError::Undecodable(
+                "JSON ticket must be an object".into(),
+            )),
         };
     }
     if let Ok(any) = prost_types_any(bytes)
@@ -159,8 +164,13 @@ pub fn decode_raw(bytes: &[u8]) -> Result<proto::ReportTicket, TicketError> {
     }
     match proto::ReportTicket::decode(bytes) {
         Ok(t) if !t.report.is_empty() => Ok(t),
-        Ok(_) => Err(invalid("report", format!("missing key `report`; accepted: {}", ReportKind::names()))),
-        Err(e) => Err(TicketError::Undecodable(format!("not JSON, and invalid protobuf: {e}"))),
+        Ok(_) => Err(invalid(
+            "report",
+            format!("missing key `report`; accepted: {}", ReportKind::names()),
+        )),
+        Err(e) => Err(TicketError::Undecodable(format!(
+            "not JSON, and invalid protobuf: {e}"
+        ))),
     }
 }
 
@@ -185,7 +195,11 @@ pub fn decode(bytes: &[u8], today: NaiveDate) -> Result<ReportRequest, TicketErr
 
 /// Encode a raw ticket in the canonical form (protobuf `Any`).
 pub fn encode(raw: &proto::ReportTicket) -> Vec<u8> {
-    AnyMsg { type_url: TYPE_URL.to_string(), value: raw.encode_to_vec() }.encode_to_vec()
+    AnyMsg {
+        type_url: TYPE_URL.to_string(),
+        value: raw.encode_to_vec(),
+    }
+    .encode_to_vec()
 }
 
 /// The JSON form of a raw ticket (only the keys that are set).
@@ -199,8 +213,14 @@ pub fn to_json(raw: &proto::ReportTicket) -> Value {
     };
     put("account", raw.account.clone().map(Value::from));
     put("page", raw.page.clone().map(Value::from));
-    put("fields", (!raw.fields.is_empty()).then(|| raw.fields.clone().into()));
-    put("metrics", (!raw.metrics.is_empty()).then(|| raw.metrics.clone().into()));
+    put(
+        "fields",
+        (!raw.fields.is_empty()).then(|| raw.fields.clone().into()),
+    );
+    put(
+        "metrics",
+        (!raw.metrics.is_empty()).then(|| raw.metrics.clone().into()),
+    );
     put("period", raw.period.clone().map(Value::from));
     put("media_type", raw.media_type.clone().map(Value::from));
     put("media_items", raw.media_items.clone().map(Value::from));
@@ -238,27 +258,37 @@ fn from_json(map: &Map<String, Value>) -> Result<proto::ReportTicket, TicketErro
             "hashtag" => t.hashtag = Some(json_string(key, v)?),
             "username" => t.username = Some(json_string(key, v)?),
             "include_replies" => {
-                t.include_replies = Some(
-                    v.as_bool()
-                        .ok_or_else(|| invalid(key, format!("key `{key}` must be a boolean (true or false), got {v}")))?,
-                )
+                t.include_replies = Some(v.as_bool().ok_or_else(|| {
+                    invalid(
+                        key,
+                        format!("key `{key}` must be a boolean (true or false), got {v}"),
+                    )
+                })?)
             }
             "limit" => t.limit = Some(json_int(key, v)?),
             "page_size" => t.page_size = Some(json_int(key, v)?),
             "partition" => {
                 let p = json_int(key, v)?;
-                t.partition = Some(u32::try_from(p).map_err(|_| invalid(key, "key `partition` must be ≥ 0"))?);
+                t.partition = Some(
+                    u32::try_from(p).map_err(|_| invalid(key, "key `partition` must be ≥ 0"))?,
+                );
             }
             other => {
                 return Err(invalid(
                     other,
-                    format!("unknown key `{other}`; accepted keys: {}", KEYS[..18].join(", ")),
+                    format!(
+                        "unknown key `{other}`; accepted keys: {}",
+                        KEYS[..18].join(", ")
+                    ),
                 ));
             }
         }
     }
     if t.report.is_empty() {
-        return Err(invalid("report", format!("missing key `report`; accepted: {}", ReportKind::names())));
+        return Err(invalid(
+            "report",
+            format!("missing key `report`; accepted: {}", ReportKind::names()),
+        ));
     }
     Ok(t)
 }
@@ -266,28 +296,44 @@ fn from_json(map: &Map<String, Value>) -> Result<proto::ReportTicket, TicketErro
 fn json_string(key: &str, v: &Value) -> Result<String, TicketError> {
     match v {
         Value::String(s) => Ok(s.clone()),
-        Value::Number(n) if key.ends_with("_id") || key == "account" || key == "page" => Ok(n.to_string()),
-        _ => Err(invalid(key, format!("key `{key}` must be a string, got {v}"))),
+        Value::Number(n) if key.ends_with("_id") || key == "account" || key == "page" => {
+            Ok(n.to_string())
+        }
+        _ => Err(invalid(
+            key,
+            format!("key `{key}` must be a string, got {v}"),
+        )),
     }
 }
 
 fn json_strings(key: &str, v: &Value) -> Result<Vec<String>, TicketError> {
     match v {
-        Value::String(s) => Ok(s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()),
+        Value::String(s) => Ok(s
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect()),
         Value::Array(items) => items
             .iter()
             .map(|i| {
                 i.as_str().map(str::to_string).ok_or_else(|| {
-                    invalid(key, format!("key `{key}` must be a list of strings, got an item {i}"))
+                    invalid(
+                        key,
+                        format!("key `{key}` must be a list of strings, got an item {i}"),
+                    )
                 })
             })
             .collect(),
-        _ => Err(invalid(key, format!("key `{key}` must be a list of strings, got {v}"))),
+        _ => Err(invalid(
+            key,
+            format!("key `{key}` must be a list of strings, got {v}"),
+        )),
     }
 }
 
 fn json_int(key: &str, v: &Value) -> Result<i64, TicketError> {
-    v.as_i64().ok_or_else(|| invalid(key, format!("key `{key}` must be an integer, got {v}")))
+    v.as_i64()
+        .ok_or_else(|| invalid(key, format!("key `{key}` must be an integer, got {v}")))
 }
 
 fn set_keys(t: &proto::ReportTicket) -> Vec<&'static str> {
@@ -318,16 +364,26 @@ fn set_keys(t: &proto::ReportTicket) -> Vec<&'static str> {
 }
 
 fn parse_date(key: &str, s: &str) -> Result<NaiveDate, TicketError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| invalid(key, format!("key `{key}` must be a date YYYY-MM-DD, got `{s}`")))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        invalid(
+            key,
+            format!("key `{key}` must be a date YYYY-MM-DD, got `{s}`"),
+        )
+    })
 }
 
 fn offset(key: &str, v: i64) -> Result<i64, TicketError> {
     if v < 0 {
-        return Err(invalid(key, format!("key `{key}` must be a number of days ≥ 0, got {v}")));
+        return Err(invalid(
+            key,
+            format!("key `{key}` must be a number of days ≥ 0, got {v}"),
+        ));
     }
     if v > 36_500 {
-        return Err(invalid(key, format!("key `{key}` must be at most 36500 days, got {v}")));
+        return Err(invalid(
+            key,
+            format!("key `{key}` must be at most 36500 days, got {v}"),
+        ));
     }
     Ok(v)
 }
@@ -335,7 +391,14 @@ fn offset(key: &str, v: i64) -> Result<i64, TicketError> {
 /// Validate a raw ticket. Everything a user can get wrong is refused here, before any Graph call.
 pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportRequest, TicketError> {
     let report = ReportKind::from_name(&t.report).ok_or_else(|| {
-        invalid("report", format!("unknown report `{}`; accepted: {}", t.report, ReportKind::names()))
+        invalid(
+            "report",
+            format!(
+                "unknown report `{}`; accepted: {}",
+                t.report,
+                ReportKind::names()
+            ),
+        )
     })?;
     for key in set_keys(&t) {
         if !report.accepted().contains(&key) {
@@ -349,10 +412,16 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         }
     }
     let account = match (&t.account, &t.page) {
-        (Some(_), Some(_)) => return Err(invalid("page", "give either `account` or `page`, not both")),
-        (Some(a), None) if a.trim().is_empty() => return Err(invalid("account", "key `account` is empty")),
+        (Some(_), Some(_)) => {
+            return Err(invalid("page", "give either `account` or `page`, not both"));
+        }
+        (Some(a), None) if a.trim().is_empty() => {
+            return Err(invalid("account", "key `account` is empty"));
+        }
         (Some(a), None) => AccountRef::Account(a.trim().to_string()),
-        (None, Some(p)) if p.trim().is_empty() => return Err(invalid("page", "key `page` is empty")),
+        (None, Some(p)) if p.trim().is_empty() => {
+            return Err(invalid("page", "key `page` is empty"));
+        }
         (None, Some(p)) => AccountRef::Page(p.trim().to_string()),
         (None, None) => AccountRef::Default,
     };
@@ -367,7 +436,10 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
                 let cols: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
                 return Err(invalid(
                     "fields",
-                    format!("unknown field `{f}` for report `{report}`; accepted: {}", cols.join(", ")),
+                    format!(
+                        "unknown field `{f}` for report `{report}`; accepted: {}",
+                        cols.join(", ")
+                    ),
                 ));
             }
             if !out.contains(f) {
@@ -379,64 +451,117 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
 
     for key in report.required() {
         let missing = match *key {
-            "hashtag" => t.hashtag.as_deref().is_none_or(|h| h.trim_start_matches('#').trim().is_empty()),
+            "hashtag" => t
+                .hashtag
+                .as_deref()
+                .is_none_or(|h| h.trim_start_matches('#').trim().is_empty()),
             "media_id" => t.media_id.as_deref().is_none_or(|m| m.trim().is_empty()),
             "username" => t.username.as_deref().is_none_or(|u| u.trim().is_empty()),
             _ => false,
         };
         if missing {
-            return Err(invalid(key, format!("report `{report}` requires key `{key}`")));
+            return Err(invalid(
+                key,
+                format!("report `{report}` requires key `{key}`"),
+            ));
         }
     }
 
     let limit = match t.limit {
         None => None,
         Some(l) if l > 0 => Some(l as u64),
-        Some(l) => return Err(invalid("limit", format!("key `limit` must be an integer > 0, got {l}"))),
+        Some(l) => {
+            return Err(invalid(
+                "limit",
+                format!("key `limit` must be an integer > 0, got {l}"),
+            ));
+        }
     };
     let page_size = match t.page_size {
         None => None,
         Some(p) if p > 0 => Some(p.min(10_000) as u32),
-        Some(p) => return Err(invalid("page_size", format!("key `page_size` must be an integer > 0, got {p}"))),
+        Some(p) => {
+            return Err(invalid(
+                "page_size",
+                format!("key `page_size` must be an integer > 0, got {p}"),
+            ));
+        }
     };
 
-    let media_type = match t.media_type.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let media_type = match t
+        .media_type
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None | Some("all") => None,
         Some(m) => {
             let kinds = match report {
                 ReportKind::UserMedia => &MediaKind::ALL[..4],
                 _ => &MediaKind::ALL[..],
             };
-            let accepted: Vec<&str> = std::iter::once("all").chain(kinds.iter().map(|k| k.name())).collect();
-            let kind = kinds.iter().copied().find(|k| k.name() == m).ok_or_else(|| {
-                let hint = if m == "story" { " (stories are in report `user_stories`)" } else { "" };
-                invalid("media_type", format!("unknown media_type `{m}`{hint}; accepted: {}", accepted.join(", ")))
-            })?;
+            let accepted: Vec<&str> = std::iter::once("all")
+                .chain(kinds.iter().map(|k| k.name()))
+                .collect();
+            let kind = kinds
+                .iter()
+                .copied()
+                .find(|k| k.name() == m)
+                .ok_or_else(|| {
+                    let hint = if m == "story" {
+                        " (stories are in report `user_stories`)"
+                    } else {
+                        ""
+                    };
+                    invalid(
+                        "media_type",
+                        format!(
+                            "unknown media_type `{m}`{hint}; accepted: {}",
+                            accepted.join(", ")
+                        ),
+                    )
+                })?;
             Some(kind)
         }
     };
 
     let media_id = t.media_id.as_ref().map(|m| m.trim().to_string());
-    let media_items = match t.media_items.as_deref() {
-        None | Some("all") => MediaItems::All,
-        Some("range") => MediaItems::Range,
-        Some("single") => MediaItems::Single(media_id.clone().ok_or_else(|| {
-            invalid("media_id", "`media_items: single` needs key `media_id`")
-        })?),
-        Some(other) => {
-            return Err(invalid("media_items", format!("unknown media_items `{other}`; accepted: all, range, single")));
-        }
-    };
-    if media_id.is_some() && report != ReportKind::MediaComments && !matches!(media_items, MediaItems::Single(_)) {
-        return Err(invalid("media_id", "key `media_id` needs `media_items: single`"));
+    let media_items =
+        match t.media_items.as_deref() {
+            None | Some("all") => MediaItems::All,
+            Some("range") => MediaItems::Range,
+            Some("single") => MediaItems::Single(media_id.clone().ok_or_else(|| {
+                invalid("media_id", "`media_items: single` needs key `media_id`")
+            })?),
+            Some(other) => {
+                return Err(invalid(
+                    "media_items",
+                    format!("unknown media_items `{other}`; accepted: all, range, single"),
+                ));
+            }
+        };
+    if media_id.is_some()
+        && report != ReportKind::MediaComments
+        && !matches!(media_items, MediaItems::Single(_))
+    {
+        return Err(invalid(
+            "media_id",
+            "key `media_id` needs `media_items: single`",
+        ));
     }
 
     // Dates: specific dates or day offsets, per bound.
     if t.date_from.is_some() && t.date_from_offset.is_some() {
-        return Err(invalid("date_from_offset", "give either `date_from` or `date_from_offset`, not both"));
+        return Err(invalid(
+            "date_from_offset",
+            "give either `date_from` or `date_from_offset`, not both",
+        ));
     }
     if t.date_to.is_some() && t.date_to_offset.is_some() {
-        return Err(invalid("date_to_offset", "give either `date_to` or `date_to_offset`, not both"));
+        return Err(invalid(
+            "date_to_offset",
+            "give either `date_to` or `date_to_offset`, not both",
+        ));
     }
     let from = match (&t.date_from, t.date_from_offset) {
         (Some(d), _) => Some(parse_date("date_from", d)?),
@@ -451,24 +576,40 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
     let mut dates = match (from, to) {
         (None, None) => None,
         (Some(f), None) => Some(DateRange { from: f, to: today }),
-        (None, Some(t)) => Some(DateRange { from: t - Duration::days(29), to: t }),
+        (None, Some(t)) => Some(DateRange {
+            from: t - Duration::days(29),
+            to: t,
+        }),
         (Some(f), Some(t)) => Some(DateRange { from: f, to: t }),
     };
     if let Some(r) = dates
         && r.from > r.to
     {
-        let key = if t.date_from.is_some() { "date_from" } else { "date_from_offset" };
-        return Err(invalid(key, format!("`date_from` ({}) is after `date_to` ({})", r.from, r.to)));
+        let key = if t.date_from.is_some() {
+            "date_from"
+        } else {
+            "date_from_offset"
+        };
+        return Err(invalid(
+            key,
+            format!("`date_from` ({}) is after `date_to` ({})", r.from, r.to),
+        ));
     }
     if media_items == MediaItems::Range && dates.is_none() {
-        return Err(invalid("media_items", "`media_items: range` needs a date range (date_from/date_to or offsets)"));
+        return Err(invalid(
+            "media_items",
+            "`media_items: range` needs a date range (date_from/date_to or offsets)",
+        ));
     }
 
     // Periods and metrics.
     let period = match t.period.as_deref() {
         None => None,
         Some(p) => Some(Period::from_name(p).ok_or_else(|| {
-            invalid("period", format!("unknown period `{p}`; accepted: day, week, days_28, lifetime"))
+            invalid(
+                "period",
+                format!("unknown period `{p}`; accepted: day, week, days_28, lifetime"),
+            )
         })?),
     };
     let (period, metrics) = match report {
@@ -488,7 +629,10 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
                 }
                 for m in &t.metrics {
                     if !all.contains(&m.as_str()) {
-                        return Err(invalid("metrics", format!("unknown metric `{m}`; accepted: {}", all.join(", "))));
+                        return Err(invalid(
+                            "metrics",
+                            format!("unknown metric `{m}`; accepted: {}", all.join(", ")),
+                        ));
                     }
                     if !valid.contains(&m.as_str()) {
                         return Err(invalid(
@@ -504,7 +648,10 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
             };
             if dates.is_none() {
                 // Default: the last 30 days ending yesterday.
-                dates = Some(DateRange { from: today - Duration::days(30), to: today - Duration::days(1) });
+                dates = Some(DateRange {
+                    from: today - Duration::days(30),
+                    to: today - Duration::days(1),
+                });
             }
             (period, metrics)
         }
@@ -518,12 +665,17 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
                 ));
             }
             let metrics = if t.metrics.is_empty() {
-                media_type.map(|k| media_metrics(k).iter().map(|m| m.to_string()).collect()).unwrap_or_default()
+                media_type
+                    .map(|k| media_metrics(k).iter().map(|m| m.to_string()).collect())
+                    .unwrap_or_default()
             } else {
                 let all = all_media_metrics();
                 for m in &t.metrics {
                     if !all.contains(&m.as_str()) {
-                        return Err(invalid("metrics", format!("unknown metric `{m}`; accepted: {}", all.join(", "))));
+                        return Err(invalid(
+                            "metrics",
+                            format!("unknown metric `{m}`; accepted: {}", all.join(", ")),
+                        ));
                     }
                     if let Some(k) = media_type
                         && !media_metrics(k).contains(&m.as_str())
@@ -546,17 +698,31 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         _ => (Period::Day, Vec::new()),
     };
 
-    let hashtag = t.hashtag.as_ref().map(|h| h.trim().trim_start_matches('#').trim().to_lowercase());
+    let hashtag = t
+        .hashtag
+        .as_ref()
+        .map(|h| h.trim().trim_start_matches('#').trim().to_lowercase());
     if let Some(h) = &hashtag
         && !h.chars().all(|c| c.is_alphanumeric() || c == '_')
     {
-        return Err(invalid("hashtag", format!("hashtag `{h}` may only hold letters, digits and `_`")));
+        return Err(invalid(
+            "hashtag",
+            format!("hashtag `{h}` may only hold letters, digits and `_`"),
+        ));
     }
-    let username = t.username.as_ref().map(|u| u.trim().trim_start_matches('@').to_string());
+    let username = t
+        .username
+        .as_ref()
+        .map(|u| u.trim().trim_start_matches('@').to_string());
     if let Some(u) = &username
-        && !u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        && !u
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
     {
-        return Err(invalid("username", format!("username `{u}` may only hold letters, digits, `_` and `.`")));
+        return Err(invalid(
+            "username",
+            format!("username `{u}` may only hold letters, digits, `_` and `.`"),
+        ));
     }
 
     Ok(ReportRequest {

@@ -23,36 +23,136 @@ fn refusals_name_the_key_and_what_is_accepted() {
         says: &'static [&'static str],
     }
     let cases = [
-        Case { json: r#"{"report":"nope"}"#, key: "report", says: &["unknown report `nope`", "user_media"] },
-        Case { json: r#"{}"#, key: "report", says: &["missing key `report`"] },
-        Case { json: r#"{"report":"user","colour":"red"}"#, key: "colour", says: &["unknown key `colour`", "hashtag"] },
-        Case { json: r#"{"report":"user_media","limit":"ten"}"#, key: "limit", says: &["must be an integer"] },
-        Case { json: r#"{"report":"user_media","limit":0}"#, key: "limit", says: &["> 0"] },
-        Case { json: r#"{"report":"user_media","fields":[1]}"#, key: "fields", says: &["list of strings"] },
-        Case { json: r#"{"report":"user_media","fields":["id","colour"]}"#, key: "fields", says: &["unknown field `colour`", "caption"] },
-        Case { json: r#"{"report":"hashtag_recent_media"}"#, key: "hashtag", says: &["requires key `hashtag`"] },
-        Case { json: r#"{"report":"media_comments"}"#, key: "media_id", says: &["requires key `media_id`"] },
-        Case { json: r#"{"report":"other_users_media","username":""}"#, key: "username", says: &["requires key `username`"] },
-        Case { json: r#"{"report":"user_insights","metrics":["likes_given"]}"#, key: "metrics", says: &["unknown metric `likes_given`", "profile_views"] },
-        Case { json: r#"{"report":"user_insights","period":"month"}"#, key: "period", says: &["unknown period `month`", "days_28"] },
-        Case { json: r#"{"report":"user_insights","period":"week","metrics":["profile_views"]}"#, key: "metrics", says: &["does not fit period `week`", "impressions, reach"] },
-        Case { json: r#"{"report":"media_insights","media_type":"image","metrics":["plays"]}"#, key: "metrics", says: &["does not fit media type `image`", "saved"] },
-        Case { json: r#"{"report":"media_insights","period":"day"}"#, key: "period", says: &["accepted: lifetime"] },
-        Case { json: r#"{"report":"user_insights","date_from_offset":-1}"#, key: "date_from_offset", says: &["≥ 0"] },
-        Case { json: r#"{"report":"user_insights","date_from":"2026-05-02","date_to":"2026-05-01"}"#, key: "date_from", says: &["after"] },
-        Case { json: r#"{"report":"user_insights","date_from":"May 1"}"#, key: "date_from", says: &["YYYY-MM-DD"] },
-        Case { json: r#"{"report":"user_media","media_items":"single"}"#, key: "media_id", says: &["needs key `media_id`"] },
-        Case { json: r#"{"report":"user_media","media_items":"some"}"#, key: "media_items", says: &["all, range, single"] },
-        Case { json: r#"{"report":"user_media","media_type":"story"}"#, key: "media_type", says: &["user_stories"] },
-        Case { json: r#"{"report":"user","hashtag":"coffee"}"#, key: "hashtag", says: &["does not apply to report `user`"] },
-        Case { json: r#"{"report":"user","account":"1","page":"2"}"#, key: "page", says: &["not both"] },
-        Case { json: r#"{"report":"media_comments","media_id":"1","include_replies":"yes"}"#, key: "include_replies", says: &["boolean"] },
+        Case {
+            json: r#"{"report":"nope"}"#,
+            key: "report",
+            says: &["unknown report `nope`", "user_media"],
+        },
+        Case {
+            json: r#"{}"#,
+            key: "report",
+            says: &["missing key `report`"],
+        },
+        Case {
+            json: r#"{"report":"user","colour":"red"}"#,
+            key: "colour",
+            says: &["unknown key `colour`", "hashtag"],
+        },
+        Case {
+            json: r#"{"report":"user_media","limit":"ten"}"#,
+            key: "limit",
+            says: &["must be an integer"],
+        },
+        Case {
+            json: r#"{"report":"user_media","limit":0}"#,
+            key: "limit",
+            says: &["> 0"],
+        },
+        Case {
+            json: r#"{"report":"user_media","fields":[1]}"#,
+            key: "fields",
+            says: &["list of strings"],
+        },
+        Case {
+            json: r#"{"report":"user_media","fields":["id","colour"]}"#,
+            key: "fields",
+            says: &["unknown field `colour`", "caption"],
+        },
+        Case {
+            json: r#"{"report":"hashtag_recent_media"}"#,
+            key: "hashtag",
+            says: &["requires key `hashtag`"],
+        },
+        Case {
+            json: r#"{"report":"media_comments"}"#,
+            key: "media_id",
+            says: &["requires key `media_id`"],
+        },
+        Case {
+            json: r#"{"report":"other_users_media","username":""}"#,
+            key: "username",
+            says: &["requires key `username`"],
+        },
+        Case {
+            json: r#"{"report":"user_insights","metrics":["likes_given"]}"#,
+            key: "metrics",
+            says: &["unknown metric `likes_given`", "profile_views"],
+        },
+        Case {
+            json: r#"{"report":"user_insights","period":"month"}"#,
+            key: "period",
+            says: &["unknown period `month`", "days_28"],
+        },
+        Case {
+            json: r#"{"report":"user_insights","period":"week","metrics":["profile_views"]}"#,
+            key: "metrics",
+            says: &["does not fit period `week`", "impressions, reach"],
+        },
+        Case {
+            json: r#"{"report":"media_insights","media_type":"image","metrics":["plays"]}"#,
+            key: "metrics",
+            says: &["does not fit media type `image`", "saved"],
+        },
+        Case {
+            json: r#"{"report":"media_insights","period":"day"}"#,
+            key: "period",
+            says: &["accepted: lifetime"],
+        },
+        Case {
+            json: r#"{"report":"user_insights","date_from_offset":-1}"#,
+            key: "date_from_offset",
+            says: &["≥ 0"],
+        },
+        Case {
+            json: r#"{"report":"user_insights","date_from":"2026-05-02","date_to":"2026-05-01"}"#,
+            key: "date_from",
+            says: &["after"],
+        },
+        Case {
+            json: r#"{"report":"user_insights","date_from":"May 1"}"#,
+            key: "date_from",
+            says: &["YYYY-MM-DD"],
+        },
+        Case {
+            json: r#"{"report":"user_media","media_items":"single"}"#,
+            key: "media_id",
+            says: &["needs key `media_id`"],
+        },
+        Case {
+            json: r#"{"report":"user_media","media_items":"some"}"#,
+            key: "media_items",
+            says: &["all, range, single"],
+        },
+        Case {
+            json: r#"{"report":"user_media","media_type":"story"}"#,
+            key: "media_type",
+            says: &["user_stories"],
+        },
+        Case {
+            json: r#"{"report":"user","hashtag":"coffee"}"#,
+            key: "hashtag",
+            says: &["does not apply to report `user`"],
+        },
+        Case {
+            json: r#"{"report":"user","account":"1","page":"2"}"#,
+            key: "page",
+            says: &["not both"],
+        },
+        Case {
+            json: r#"{"report":"media_comments","media_id":"1","include_replies":"yes"}"#,
+            key: "include_replies",
+            says: &["boolean"],
+        },
     ];
     for c in cases {
         let (key, message) = err(c.json);
         assert_eq!(key, c.key, "{}: {message}", c.json);
         for s in c.says {
-            assert!(message.contains(s), "{}: `{message}` should say `{s}`", c.json);
+            assert!(
+                message.contains(s),
+                "{}: `{message}` should say `{s}`",
+                c.json
+            );
         }
     }
 }
@@ -77,9 +177,13 @@ fn offsets_count_days_before_today() {
 
 #[test]
 fn hashtags_lose_their_hash_and_fields_keep_their_order() {
-    let r = ok(r##"{"report":"hashtag_top_media","hashtag":"#Coffee","fields":["timestamp","id"]}"##);
+    let r =
+        ok(r##"{"report":"hashtag_top_media","hashtag":"#Coffee","fields":["timestamp","id"]}"##);
     assert_eq!(r.hashtag.as_deref(), Some("coffee"));
-    assert_eq!(r.fields.unwrap(), vec!["timestamp".to_string(), "id".to_string()]);
+    assert_eq!(
+        r.fields.unwrap(),
+        vec!["timestamp".to_string(), "id".to_string()]
+    );
 }
 
 #[test]
@@ -105,7 +209,10 @@ fn frozen_v1_ticket_still_decodes() {
     let r = decode(&frozen, today()).unwrap();
     assert_eq!(r.report, ReportKind::UserInsights);
     assert_eq!(r.account, AccountRef::Account("17841400000000001".into()));
-    assert_eq!(r.metrics, vec!["reach".to_string(), "impressions".to_string()]);
+    assert_eq!(
+        r.metrics,
+        vec!["reach".to_string(), "impressions".to_string()]
+    );
     assert_eq!(r.period, Period::Week);
     assert_eq!(
         r.dates,
@@ -121,7 +228,16 @@ const FROZEN_V1: &str = include_str!("frozen_v1.hex");
 
 #[test]
 fn garbage_is_undecodable() {
-    assert!(matches!(decode(b"\xff\xff\xff", today()), Err(TicketError::Undecodable(_))));
-    assert!(matches!(decode(b"{not json", today()), Err(TicketError::Undecodable(_))));
-    assert!(matches!(decode(b"[1,2]", today()), Err(TicketError::Undecodable(_))));
+    assert!(matches!(
+        decode(b"\xff\xff\xff", today()),
+        Err(TicketError::Undecodable(_))
+    ));
+    assert!(matches!(
+        decode(b"{not json", today()),
+        Err(TicketError::Undecodable(_))
+    ));
+    assert!(matches!(
+        decode(b"[1,2]", today()),
+        Err(TicketError::Undecodable(_))
+    ));
 }

@@ -1,0 +1,43 @@
+//! Shared fixtures: the simulated Graph API in-process on port 0, and Graph clients pointed at it.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use igflight::graph::{BudgetConfig, GraphClient, RetryPolicy};
+use igflight::sim::{SimConfig, SimHandle, Simulator};
+
+/// Start the simulator on 127.0.0.1:0.
+pub async fn start_sim(config: SimConfig) -> SimHandle {
+    Simulator::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("start simulator")
+}
+
+/// A retry policy with millisecond backoff, so fault tests stay fast.
+pub fn fast_retry(max_attempts: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts,
+        max_elapsed: Duration::from_secs(60),
+        base_delay: Duration::from_millis(2),
+        max_delay: Duration::from_millis(20),
+    }
+}
+
+/// A budget large enough to never bind.
+pub fn big_budget() -> BudgetConfig {
+    BudgetConfig {
+        limit: 100_000,
+        ..BudgetConfig::default()
+    }
+}
+
+/// A client for `sim` with fast retries and an unbinding budget.
+pub fn client(sim: &SimHandle) -> GraphClient {
+    GraphClient::builder(sim.token().to_string())
+        .base_url(sim.base_url())
+        .retry(fast_retry(8))
+        .budget_config(big_budget())
+        .request_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
