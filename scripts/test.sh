@@ -16,7 +16,6 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --locked --no-fail-fast
 fi
-cargo test --locked --doc
 
 if compgen -G "tests/python/test_*.py" >/dev/null; then
     echo "== Python client tests"
