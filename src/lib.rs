@@ -14,7 +14,10 @@
 //! * [`sim`]: a deterministic, faithful simulated Graph API (`igflight simulate`).
 
 pub mod cli;
+pub mod error;
+pub mod flight;
 pub mod graph;
+pub mod plan;
 pub mod reports;
 pub mod sim;
 pub mod telemetry;

@@ -1,0 +1,133 @@
+//! The report layer's error, and the one place where errors become gRPC statuses.
+
+use arrow::error::ArrowError;
+use tonic::{Code, Status};
+
+use crate::graph::{ErrorClass, GraphError};
+use crate::ticket::TicketError;
+
+/// Why a report could not be produced (or stopped part way).
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The ticket was refused before any Graph call.
+    #[error("{0}")]
+    Ticket(#[from] TicketError),
+    /// A Graph API call failed.
+    #[error("{0}")]
+    Graph(#[from] GraphError),
+    /// No account was named and the token reaches several: the message lists them.
+    #[error(
+        "the token reaches {count} Instagram business accounts; name one with `account` or `page`: {list}"
+    )]
+    AmbiguousAccount {
+        /// How many.
+        count: usize,
+        /// `id (@username, page "name")`, comma separated.
+        list: String,
+    },
+    /// An account, page, media, hashtag or username does not exist or is not reachable.
+    #[error("{0}")]
+    NotFound(String),
+    /// The 30-hashtags-per-7-days budget of the account is spent; refused without a call.
+    #[error(
+        "the account {account} has searched 30 hashtags in the last 7 days (the Instagram limit); \
+         `#{hashtag}` would be a new one. The oldest search ages out at {frees_at}"
+    )]
+    HashtagBudget {
+        /// The account.
+        account: String,
+        /// The hashtag refused.
+        hashtag: String,
+        /// When a slot frees (RFC 3339).
+        frees_at: String,
+    },
+    /// Building Arrow data failed.
+    #[error("could not build Arrow data: {0}")]
+    Arrow(#[from] ArrowError),
+    /// The Graph API answered with something we cannot use.
+    #[error("unexpected Graph API response: {0}")]
+    Unexpected(String),
+}
+
+/// Message suffix for an expired or invalid token.
+pub const RECONNECT_HINT: &str = "The Graph access token is invalid or expired: reconnect the account (`igflight accounts reconnect NAME`) \
+     or set a new IGFLIGHT_ACCESS_TOKEN.";
+
+impl ReportError {
+    /// The gRPC code of this error (CONTRACT §5).
+    pub fn code(&self) -> Code {
+        match self {
+            ReportError::Ticket(_) | ReportError::AmbiguousAccount { .. } => Code::InvalidArgument,
+            ReportError::NotFound(_) => Code::NotFound,
+            ReportError::HashtagBudget { .. } => Code::ResourceExhausted,
+            ReportError::Arrow(_) | ReportError::Unexpected(_) => Code::Internal,
+            ReportError::Graph(g) => match g.class() {
+                ErrorClass::Reauthenticate => Code::Unauthenticated,
+                ErrorClass::Permission => Code::PermissionDenied,
+                ErrorClass::NotFound => Code::NotFound,
+                ErrorClass::RateLimited | ErrorClass::HashtagBudget => Code::ResourceExhausted,
+                ErrorClass::Retryable | ErrorClass::Unavailable => Code::Unavailable,
+                ErrorClass::InvalidRequest => Code::InvalidArgument,
+                ErrorClass::SkippableItem => Code::FailedPrecondition,
+                ErrorClass::Fatal => Code::Internal,
+            },
+        }
+    }
+
+    /// The status a client receives: the code, and a message that says what happened and what to do.
+    pub fn to_status(&self) -> Status {
+        let code = self.code();
+        let message = match code {
+            Code::Unauthenticated => format!("{self}. {RECONNECT_HINT}"),
+            _ => self.to_string(),
+        };
+        if matches!(code, Code::Internal | Code::Unavailable) {
+            tracing::warn!(code = ?code, error = %message, "report failed");
+        } else {
+            tracing::info!(code = ?code, error = %message, "report refused");
+        }
+        Status::new(code, message)
+    }
+}
+
+impl From<ReportError> for Status {
+    fn from(e: ReportError) -> Status {
+        e.to_status()
+    }
+}
+
+impl From<TicketError> for Status {
+    fn from(e: TicketError) -> Status {
+        ReportError::Ticket(e).to_status()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_follow_the_contract() {
+        let t = TicketError::Invalid {
+            key: "report".into(),
+            message: "unknown report".into(),
+        };
+        assert_eq!(ReportError::from(t).code(), Code::InvalidArgument);
+        assert_eq!(ReportError::NotFound("x".into()).code(), Code::NotFound);
+        assert_eq!(
+            ReportError::AmbiguousAccount {
+                count: 2,
+                list: "a, b".into()
+            }
+            .code(),
+            Code::InvalidArgument
+        );
+        let h = ReportError::HashtagBudget {
+            account: "1".into(),
+            hashtag: "x".into(),
+            frees_at: "t".into(),
+        };
+        assert_eq!(h.code(), Code::ResourceExhausted);
+        assert!(h.to_string().contains("30 hashtags"));
+    }
+}

@@ -1,0 +1,119 @@
+//! Which Instagram account a report runs for: `account`, `page` (id or exact name), or the one account
+//! the token reaches. The `me/accounts` listing is cached, so resolution costs at most one call.
+
+use std::time::Instant;
+
+use futures::TryStreamExt;
+
+use super::{CallTracker, PageInfo, ReportContext, RunSummary};
+use crate::error::ReportError;
+use crate::graph::PageRequest;
+use crate::ticket::AccountRef;
+
+/// List the pages the token reaches with their linked Instagram accounts (cached).
+pub async fn list_pages(
+    ctx: &ReportContext,
+    summary: &RunSummary,
+) -> Result<Vec<PageInfo>, ReportError> {
+    if let Some((at, pages)) = ctx.pages.lock().as_ref()
+        && at.elapsed() < ReportContext::PAGES_TTL
+    {
+        return Ok(pages.clone());
+    }
+    let req = PageRequest::new(
+        "me/accounts",
+        &[(
+            "fields",
+            "id,name,instagram_business_account{id,username}".to_string(),
+        )],
+    )
+    .page_size(100);
+    let mut tracker = CallTracker::new();
+    let mut out = Vec::new();
+    let mut stream = Box::pin(ctx.graph.pages(req));
+    while let Some(page) = stream.try_next().await? {
+        tracker.page(summary, &page);
+        for p in &page.items {
+            let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
+            out.push(PageInfo {
+                page_id: s(&p["id"])
+                    .ok_or_else(|| ReportError::Unexpected("a page without `id`".into()))?,
+                page_name: s(&p["name"]),
+                ig_user_id: s(&p["instagram_business_account"]["id"]),
+                ig_username: s(&p["instagram_business_account"]["username"]),
+            });
+        }
+    }
+    *ctx.pages.lock() = Some((Instant::now(), out.clone()));
+    Ok(out)
+}
+
+fn describe(p: &PageInfo) -> String {
+    format!(
+        "{} (@{}, page \"{}\")",
+        p.ig_user_id.as_deref().unwrap_or("?"),
+        p.ig_username.as_deref().unwrap_or("?"),
+        p.page_name.as_deref().unwrap_or(&p.page_id)
+    )
+}
+
+/// The Instagram business account id for `account`.
+pub async fn resolve_account(
+    ctx: &ReportContext,
+    summary: &RunSummary,
+    account: &AccountRef,
+) -> Result<String, ReportError> {
+    match account {
+        AccountRef::Account(id) => Ok(id.clone()),
+        AccountRef::Page(p) => {
+            let pages = list_pages(ctx, summary).await?;
+            let found = pages.iter().find(|x| &x.page_id == p).or_else(|| {
+                pages
+                    .iter()
+                    .find(|x| x.page_name.as_deref() == Some(p.as_str()))
+            });
+            match found {
+                Some(PageInfo {
+                    ig_user_id: Some(id),
+                    ..
+                }) => Ok(id.clone()),
+                Some(x) => Err(ReportError::NotFound(format!(
+                    "the Facebook page \"{}\" ({}) has no linked Instagram business account",
+                    x.page_name.as_deref().unwrap_or(""),
+                    x.page_id
+                ))),
+                None => {
+                    let names: Vec<String> = pages
+                        .iter()
+                        .map(|x| {
+                            format!("{} \"{}\"", x.page_id, x.page_name.as_deref().unwrap_or(""))
+                        })
+                        .collect();
+                    Err(ReportError::NotFound(format!(
+                        "no Facebook page with id or name \"{p}\" is reachable with this token; pages: {}",
+                        names.join(", ")
+                    )))
+                }
+            }
+        }
+        AccountRef::Default => {
+            let pages = list_pages(ctx, summary).await?;
+            let linked: Vec<&PageInfo> = pages.iter().filter(|x| x.ig_user_id.is_some()).collect();
+            match linked.as_slice() {
+                [one] => Ok(one.ig_user_id.clone().unwrap_or_default()),
+                [] => Err(ReportError::NotFound(
+                    "the token reaches no Facebook page with a linked Instagram business account"
+                        .into(),
+                )),
+                many => Err(ReportError::AmbiguousAccount {
+                    count: many.len(),
+                    list: many
+                        .iter()
+                        .map(|p| describe(p))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }),
+            }
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! Insights reports.
+//!
+//! `user_insights`: one call per ≤ 30-day window (all metrics of one period share a call); lifetime
+//! demographics (`audience_*`) in one call without a window. Values are selected by the UTC date of their
+//! `end_time` and deduplicated across windows.
+//!
+//! `media_insights` spends about N / 100 + N / 50 calls for N media, not N: the media are listed once
+//! (100 per page), then the insights of up to 50 media that take the same metric set are asked in one
+//! `GET /?ids=…&fields=insights.metric(…)`. Such a call fails whole when one media cannot answer, so a
+//! failing group is split in halves to isolate the media at fault. Media that cannot have insights are
+//! skipped and counted (`RunSummary::skipped`): posts from before the business conversion (the first one
+//! found sets a cutoff: no call is spent on older media) and stories with too few viewers.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use arrow::record_batch::RecordBatch;
+
+use futures::{Stream, TryStreamExt};
+use serde_json::Value;
+
+use super::media::unix_bounds;
+use super::{CallTracker, ReportContext, RunSummary, get_json, resolve_account};
+use crate::error::ReportError;
+use crate::graph::{ErrorClass, GraphError, MAX_INSIGHT_WINDOW_DAYS, PageRequest, insight_windows};
+use crate::reports::catalog::{MediaKind, ReportKind, is_demographic, media_metrics};
+use crate::reports::convert::parse_graph_timestamp;
+use crate::reports::insights::{
+    MediaInsights, insight_rows, media_insights_batch, user_insights_batch,
+};
+use crate::reports::schema::report_schema;
+use crate::ticket::{MediaItems, ReportRequest};
+
+/// Media per multi-id insights call (the Graph API's `ids` maximum).
+pub const IDS_PER_CALL: usize = 50;
+
+pub(super) fn user_insights(
+    ctx: Arc<ReportContext>,
+    req: ReportRequest,
+    summary: Arc<RunSummary>,
+) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
+    async_stream::try_stream! {
+        let ig = resolve_account(&ctx, &summary, &req.account).await?;
+        let schema = report_schema(ReportKind::UserInsights);
+        let period = req.period.name().to_string();
+        let (demo, timed): (Vec<&String>, Vec<&String>) = req.metrics.iter().partition(|m| is_demographic(m));
+        let path = format!("{ig}/insights");
+        if !demo.is_empty() {
+            let metric = demo.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+            let v = get_json(&ctx, &summary, &path, &[("metric", metric), ("period", period.clone())]).await?;
+            let rows = insight_rows(v["data"].as_array().map_or(&[][..], Vec::as_slice));
+            yield user_insights_batch(&schema, &ig, &rows)?;
+        }
+        if !timed.is_empty() {
+            let range = req.dates.expect("user_insights always has a date range");
+            let metric = timed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+            let (lo, hi) = unix_bounds(&range);
+            let mut seen = HashSet::new();
+            for w in insight_windows(range.from, range.to, MAX_INSIGHT_WINDOW_DAYS) {
+                let (since, until) = w.as_pair();
+                let v = get_json(&ctx, &summary, &path, &[
+                    ("metric", metric.clone()),
+                    ("period", period.clone()),
+                    ("since", since.to_string()),
+                    ("until", until.to_string()),
+                ])
+                .await?;
+                let rows: Vec<_> = insight_rows(v["data"].as_array().map_or(&[][..], Vec::as_slice))
+                    .into_iter()
+                    // a value belongs to the UTC date of its end_time
+                    .filter(|r| r.end_time.is_none_or(|t| t >= lo && t < hi))
+                    .filter(|r| seen.insert((r.metric.clone(), r.end_time, r.dimension.clone())))
+                    .collect();
+                yield user_insights_batch(&schema, &ig, &rows)?;
+            }
+        }
+    }
+}
+
+/// A media to ask insights for.
+#[derive(Debug, Clone)]
+struct Target {
+    id: String,
+    media_type: Option<String>,
+    product: Option<String>,
+    timestamp: Option<i64>,
+    metrics: Vec<String>,
+}
+
+/// Metrics to ask for a media kind: the requested ones that fit (all of the kind's when none requested).
+fn metrics_for(req: &ReportRequest, kind: MediaKind) -> Vec<String> {
+    let valid = media_metrics(kind);
+    if req.metrics.is_empty() {
+        valid.iter().map(|m| m.to_string()).collect()
+    } else {
+        req.metrics
+            .iter()
+            .filter(|m| valid.contains(&m.as_str()))
+            .cloned()
+            .collect()
+    }
+}
+
+/// State shared by the group calls of one run.
+struct Batcher {
+    /// Pending targets per metric set, newest first.
+    pending: BTreeMap<Vec<String>, Vec<Target>>,
+    /// Media at or before this timestamp were posted before the business conversion.
+    cutoff: Option<i64>,
+}
+
+impl Batcher {
+    fn before_cutoff(&self, t: &Target) -> bool {
+        matches!((self.cutoff, t.timestamp), (Some(c), Some(ts)) if ts <= c)
+    }
+}
+
+pub(super) fn media_insights(
+    ctx: Arc<ReportContext>,
+    req: ReportRequest,
+    summary: Arc<RunSummary>,
+) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
+    async_stream::try_stream! {
+        let ig = resolve_account(&ctx, &summary, &req.account).await?;
+        let schema = report_schema(ReportKind::MediaInsights);
+        let mut b = Batcher { pending: BTreeMap::new(), cutoff: None };
+        let listing_fields = "id,media_type,media_product_type,timestamp".to_string();
+
+        // 1. the media to report on
+        let mut listing: std::pin::Pin<Box<dyn Stream<Item = Result<Vec<Value>, ReportError>> + Send>> =
+            if let MediaItems::Single(id) = &req.media_items {
+                let v = get_json(&ctx, &summary, id, &[("fields", listing_fields.clone())]).await?;
+                Box::pin(futures::stream::iter(vec![Ok(vec![v])]))
+            } else {
+                let edge = if req.media_type == Some(MediaKind::Story) { "stories" } else { "media" };
+                let mut params = vec![("fields", listing_fields.clone())];
+                if let (Some(r), MediaItems::Range, "media") = (&req.dates, &req.media_items, edge) {
+                    let (since, until) = unix_bounds(r);
+                    params.push(("since", since.to_string()));
+                    params.push(("until", until.to_string()));
+                }
+                let pr = PageRequest::new(format!("{ig}/{edge}"), &params).page_size(100);
+                let s = summary.clone();
+                let mut tracker = CallTracker::new();
+                Box::pin(ctx.graph.pages(pr).map_ok(move |p| {
+                    tracker.page(&s, &p);
+                    p.items
+                }).map_err(ReportError::from))
+            };
+
+        let range = match (&req.media_items, &req.dates) {
+            (MediaItems::Range, Some(r)) => Some(unix_bounds(r)),
+            _ => None,
+        };
+        let mut done = false;
+        while !done {
+            // 2. take the next listing page into the pending groups
+            match listing.try_next().await? {
+                Some(items) => {
+                    for v in items {
+                        let kind = MediaKind::classify(v["media_type"].as_str(), v["media_product_type"].as_str());
+                        let Some(kind) = kind else {
+                            summary.skip("unknown_media_type", 1);
+                            continue;
+                        };
+                        if req.media_type.is_some_and(|k| k != kind) {
+                            continue;
+                        }
+                        let timestamp = v["timestamp"].as_str().and_then(parse_graph_timestamp);
+                        if let (Some((lo, hi)), Some(t)) = (range, timestamp)
+                            && (t < lo || t >= hi)
+                        {
+                            continue;
+                        }
+                        let metrics = metrics_for(&req, kind);
+                        if metrics.is_empty() {
+                            summary.skip("no_requested_metric_fits", 1);
+                            continue;
+                        }
+                        let t = Target {
+                            id: v["id"].as_str().unwrap_or_default().to_string(),
+                            media_type: v["media_type"].as_str().map(str::to_string),
+                            product: v["media_product_type"].as_str().map(str::to_string),
+                            timestamp,
+                            metrics: metrics.clone(),
+                        };
+                        if b.before_cutoff(&t) {
+                            summary.skip("before_business_conversion", 1);
+                            continue;
+                        }
+                        b.pending.entry(metrics).or_default().push(t);
+                    }
+                }
+                None => done = true,
+            }
+            // 3. call full groups (all groups once the listing is done)
+            let keys: Vec<Vec<String>> = b.pending.keys().cloned().collect();
+            for key in keys {
+                loop {
+                    let ready = b.pending.get(&key).map_or(0, Vec::len);
+                    if ready == 0 || (!done && ready < IDS_PER_CALL) {
+                        break;
+                    }
+                    let group: Vec<Target> = {
+                        let p = b.pending.get_mut(&key).expect("key exists");
+                        p.drain(..ready.min(IDS_PER_CALL)).collect()
+                    };
+                    let media = run_group(&ctx, &summary, &mut b, group).await?;
+                    if !media.is_empty() {
+                        yield media_insights_batch(&schema, &media)?;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Ask one group's insights; split on a failure that one media can cause, skip what cannot answer.
+async fn run_group(
+    ctx: &ReportContext,
+    summary: &RunSummary,
+    b: &mut Batcher,
+    group: Vec<Target>,
+) -> Result<Vec<MediaInsights>, ReportError> {
+    let mut out = Vec::new();
+    let mut queue: VecDeque<Vec<Target>> = VecDeque::from([group]);
+    while let Some(g) = queue.pop_front() {
+        let (before, g): (Vec<Target>, Vec<Target>) =
+            g.into_iter().partition(|t| b.before_cutoff(t));
+        if !before.is_empty() {
+            summary.skip("before_business_conversion", before.len() as u64);
+        }
+        if g.is_empty() {
+            continue;
+        }
+        let ids = g
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let fields = format!("insights.metric({})", g[0].metrics.join(","));
+        match get_json(ctx, summary, "", &[("ids", ids), ("fields", fields)]).await {
+            Ok(v) => {
+                for t in g {
+                    let data = v[&t.id]["insights"]["data"]
+                        .as_array()
+                        .map_or(&[][..], Vec::as_slice);
+                    out.push(MediaInsights {
+                        rows: insight_rows(data),
+                        media_id: t.id,
+                        media_type: t.media_type,
+                        media_product_type: t.product,
+                    });
+                }
+            }
+            Err(ReportError::Graph(e)) if splittable(&e) => {
+                if g.len() == 1 {
+                    let t = &g[0];
+                    let reason = skip_reason(&e);
+                    tracing::info!(media_id = %t.id, reason, "media skipped: it cannot have insights");
+                    summary.skip(reason, 1);
+                    if reason == "before_business_conversion" {
+                        b.cutoff = Some(b.cutoff.map_or(t.timestamp.unwrap_or(i64::MAX), |c| {
+                            c.max(t.timestamp.unwrap_or(c))
+                        }));
+                    }
+                } else {
+                    // newer half first: finding the conversion boundary there spares the older half's calls
+                    let mut g = g;
+                    let older = g.split_off(g.len() / 2);
+                    queue.push_front(older);
+                    queue.push_front(g);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// Errors one media in a multi-id call causes for all: skippable items (2108006, "Not enough viewers").
+fn splittable(e: &GraphError) -> bool {
+    e.class() == ErrorClass::SkippableItem
+}
+
+fn skip_reason(e: &GraphError) -> &'static str {
+    match e.api_body() {
+        Some(b) if b.error_subcode == Some(2108006) => "before_business_conversion",
+        Some(b) if b.code == 10 => "not_enough_viewers",
+        _ => "cannot_have_insights",
+    }
+}

@@ -1,0 +1,202 @@
+//! Media reports on the account's own edges (`user_media`, `user_stories`) and through business
+//! discovery (`other_users_media`).
+
+use std::sync::Arc;
+
+use arrow::record_batch::RecordBatch;
+use chrono::{Duration, NaiveTime};
+use futures::{Stream, TryStreamExt};
+use serde_json::Value;
+
+use super::{
+    CallTracker, ReportContext, RunSummary, get_json, media_graph_fields, resolve_account,
+};
+use crate::error::ReportError;
+use crate::graph::PageRequest;
+use crate::reports::catalog::{MediaKind, ReportKind};
+use crate::reports::convert::parse_graph_timestamp;
+use crate::reports::rows::items_to_batch;
+use crate::reports::schema::report_schema;
+use crate::ticket::{DateRange, MediaItems, ReportRequest};
+
+/// Media fields the account's own edges answer.
+pub(super) const OWN_MEDIA_FIELDS: [&str; 14] = [
+    "id",
+    "caption",
+    "media_type",
+    "media_product_type",
+    "media_url",
+    "thumbnail_url",
+    "permalink",
+    "shortcode",
+    "timestamp",
+    "like_count",
+    "comments_count",
+    "username",
+    "is_comment_enabled",
+    "children",
+];
+
+/// Media fields business discovery answers (reference §2.6: not ig_id, is_comment_enabled, shortcode,
+/// thumbnail_url).
+pub(super) const DISCOVERY_MEDIA_FIELDS: [&str; 10] = [
+    "id",
+    "caption",
+    "media_type",
+    "media_product_type",
+    "media_url",
+    "permalink",
+    "timestamp",
+    "like_count",
+    "comments_count",
+    "children",
+];
+
+/// The columns the request wants, plus those a local filter needs.
+pub(super) fn needed_columns(req: &ReportRequest, all: &[&'static str]) -> Vec<&'static str> {
+    let mut cols: Vec<&'static str> = match &req.fields {
+        None => all.to_vec(),
+        Some(f) => all
+            .iter()
+            .copied()
+            .filter(|c| f.iter().any(|x| x == c))
+            .collect(),
+    };
+    let mut need = |c: &'static str| {
+        if !cols.contains(&c) {
+            cols.push(c);
+        }
+    };
+    if req.media_type.is_some() {
+        need("media_type");
+        need("media_product_type");
+    }
+    if req.dates.is_some() {
+        need("timestamp");
+    }
+    cols
+}
+
+/// `since`/`until` (Unix seconds) of an inclusive UTC date range.
+pub(super) fn unix_bounds(r: &DateRange) -> (i64, i64) {
+    let since = r.from.and_time(NaiveTime::MIN).and_utc().timestamp();
+    let until = (r.to + Duration::days(1))
+        .and_time(NaiveTime::MIN)
+        .and_utc()
+        .timestamp();
+    (since, until)
+}
+
+/// Keep the items that pass the local filters (media type, date range): the Graph API has no media-type
+/// filter, and the date range is checked again on `timestamp` so a lenient `since`/`until` can't widen it.
+pub(super) fn keep(req: &ReportRequest, item: &Value) -> bool {
+    if let Some(kind) = req.media_type {
+        let k = MediaKind::classify(
+            item["media_type"].as_str(),
+            item["media_product_type"].as_str(),
+        );
+        if k != Some(kind) {
+            return false;
+        }
+    }
+    if let Some(r) = &req.dates {
+        let (since, until) = unix_bounds(r);
+        match item["timestamp"].as_str().and_then(parse_graph_timestamp) {
+            Some(t) if t >= since && t < until => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Page size: the ticket's, capped at the edge's maximum.
+pub(super) fn page_size(req: &ReportRequest, default: usize, max: usize) -> usize {
+    req.page_size.map_or(default, |p| (p as usize).min(max))
+}
+
+pub(super) fn user_media(
+    ctx: Arc<ReportContext>,
+    req: ReportRequest,
+    summary: Arc<RunSummary>,
+) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
+    async_stream::try_stream! {
+        let ig = resolve_account(&ctx, &summary, &req.account).await?;
+        let schema = report_schema(req.report);
+        let cols = needed_columns(&req, &OWN_MEDIA_FIELDS);
+        let fields = media_graph_fields(&cols, &OWN_MEDIA_FIELDS);
+        let context = [("ig_user_id", ig.as_str())];
+        if let MediaItems::Single(id) = &req.media_items {
+            let v = get_json(&ctx, &summary, id, &[("fields", fields.clone())]).await?;
+            let items: Vec<Value> = std::iter::once(v).filter(|v| keep(&req, v)).collect();
+            yield items_to_batch(&schema, &items, &[], &context)?;
+            return;
+        }
+        let edge = if req.report == ReportKind::UserStories { "stories" } else { "media" };
+        let mut params = vec![("fields", fields)];
+        if let (Some(r), ReportKind::UserMedia) = (&req.dates, req.report) {
+            let (since, until) = unix_bounds(r);
+            params.push(("since", since.to_string()));
+            params.push(("until", until.to_string()));
+        }
+        let mut pr = PageRequest::new(format!("{ig}/{edge}"), &params).page_size(page_size(&req, 100, 100));
+        let filtered = req.media_type.is_some() || req.dates.is_some();
+        if let (Some(l), false) = (req.limit, filtered) {
+            pr = pr.limit(l as usize);
+        }
+        let mut tracker = CallTracker::new();
+        let mut pages = Box::pin(ctx.graph.pages(pr));
+        while let Some(page) = pages.try_next().await? {
+            tracker.page(&summary, &page);
+            let items: Vec<Value> = page.items.into_iter().filter(|v| keep(&req, v)).collect();
+            yield items_to_batch(&schema, &items, &[], &context)?;
+        }
+    }
+}
+
+pub(super) fn other_users_media(
+    ctx: Arc<ReportContext>,
+    req: ReportRequest,
+    summary: Arc<RunSummary>,
+) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
+    async_stream::try_stream! {
+        let ig = resolve_account(&ctx, &summary, &req.account).await?;
+        let username = req.username.clone().unwrap_or_default();
+        let schema = report_schema(ReportKind::OtherUsersMedia);
+        let cols = needed_columns(&req, &DISCOVERY_MEDIA_FIELDS);
+        let fields = media_graph_fields(&cols, &DISCOVERY_MEDIA_FIELDS);
+        let window = req.dates.as_ref().map(unix_bounds);
+        let user = username.clone();
+        let pr = PageRequest::nested(ig.clone(), &[], "/business_discovery/media", move |after, limit| {
+            let mut m = String::from("media");
+            if let Some((since, until)) = window {
+                m.push_str(&format!(".since({since}).until({until})"));
+            }
+            if let Some(a) = after {
+                m.push_str(&format!(".after({a})"));
+            }
+            format!("business_discovery.username({user}){{username,media{m}.limit({limit}){{{fields}}}}}")
+        })
+        .page_size(page_size(&req, 50, 50));
+        let pr = match (req.limit, req.dates.is_some()) {
+            (Some(l), false) => pr.limit(l as usize),
+            _ => pr,
+        };
+        let mut tracker = CallTracker::new();
+        let mut pages = Box::pin(ctx.graph.pages(pr));
+        while let Some(page) = pages.try_next().await.map_err(|e| not_found_user(e, &username))? {
+            tracker.page(&summary, &page);
+            let items: Vec<Value> = page.items.into_iter().filter(|v| keep(&req, v)).collect();
+            yield items_to_batch(&schema, &items, &[], &[("username", username.as_str())])?;
+        }
+    }
+}
+
+fn not_found_user(e: crate::graph::GraphError, username: &str) -> ReportError {
+    if e.class() == crate::graph::ErrorClass::NotFound {
+        ReportError::NotFound(format!(
+            "no business or creator account named `{username}` was found (business discovery: {e})"
+        ))
+    } else {
+        e.into()
+    }
+}

@@ -1,0 +1,246 @@
+//! Plans: a validated request becomes Graph calls, and their pages become Arrow batches.
+//!
+//! [`report_stream`] is the one function both Flight (`DoGet`) and SQL (table scans) call, so they cannot
+//! disagree. It returns at once; no Graph call is made until the stream is polled, each Graph page is
+//! converted and yielded as it arrives, and dropping the stream (a client that went away) stops the calls.
+
+mod account;
+mod comments;
+pub mod context;
+mod hashtag;
+mod insights;
+mod media;
+mod profile;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
+use parking_lot::Mutex;
+use serde_json::Value;
+
+pub use account::resolve_account;
+pub use context::{PageInfo, ReportContext};
+
+use crate::error::ReportError;
+use crate::graph::PageOut;
+use crate::reports::catalog::ReportKind;
+use crate::reports::schema::projected_schema;
+use crate::ticket::ReportRequest;
+
+/// What one report run did: visible to the client at the end of the stream and in the log.
+#[derive(Debug, Default)]
+pub struct RunSummary {
+    rows: AtomicU64,
+    batches: AtomicU64,
+    graph_calls: AtomicU64,
+    skipped: Mutex<BTreeMap<String, u64>>,
+}
+
+impl RunSummary {
+    /// Count Graph calls (HTTP attempts, retries included).
+    pub fn add_calls(&self, n: u64) {
+        self.graph_calls.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Count items skipped for `reason` (e.g. `before_business_conversion`).
+    pub fn skip(&self, reason: &str, n: u64) {
+        *self.skipped.lock().entry(reason.to_string()).or_default() += n;
+    }
+
+    /// Rows sent so far.
+    pub fn rows(&self) -> u64 {
+        self.rows.load(Ordering::Relaxed)
+    }
+
+    /// Graph calls so far.
+    pub fn graph_calls(&self) -> u64 {
+        self.graph_calls.load(Ordering::Relaxed)
+    }
+
+    /// Skipped items by reason.
+    pub fn skipped(&self) -> BTreeMap<String, u64> {
+        self.skipped.lock().clone()
+    }
+
+    /// JSON form: `{"rows":…,"batches":…,"graph_calls":…,"skipped":{…}}`.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "rows": self.rows(),
+            "batches": self.batches.load(Ordering::Relaxed),
+            "graph_calls": self.graph_calls(),
+            "skipped": self.skipped(),
+        })
+    }
+}
+
+/// A report being produced: its schema (known before any call) and its batches.
+pub struct ReportStream {
+    /// The schema every batch has (the report's columns narrowed to `fields`).
+    pub schema: SchemaRef,
+    /// The batches, as Graph pages arrive. Ends with an error if the report fails part way.
+    pub batches: BoxStream<'static, Result<RecordBatch, ReportError>>,
+    /// Rows, calls and skipped items of this run.
+    pub summary: Arc<RunSummary>,
+}
+
+impl std::fmt::Debug for ReportStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportStream")
+            .field("schema", &self.schema)
+            .field("summary", &self.summary)
+            .finish()
+    }
+}
+
+/// The one report-stream function: a validated request → a lazy stream of batches.
+pub fn report_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> ReportStream {
+    let schema = projected_schema(req.report, req.fields.as_deref());
+    let summary = Arc::new(RunSummary::default());
+    let report = req.report;
+    let limit = req.limit;
+    let s = summary.clone();
+    let inner: BoxStream<'static, Result<RecordBatch, ReportError>> = match report {
+        ReportKind::Pages => profile::pages(ctx, req, s).boxed(),
+        ReportKind::User => profile::user(ctx, req, s).boxed(),
+        ReportKind::OtherUsers => profile::other_user(ctx, req, s).boxed(),
+        ReportKind::RecentlySearchedHashtags => profile::recently_searched(ctx, req, s).boxed(),
+        ReportKind::UserMedia | ReportKind::UserStories => media::user_media(ctx, req, s).boxed(),
+        ReportKind::OtherUsersMedia => media::other_users_media(ctx, req, s).boxed(),
+        ReportKind::HashtagRecentMedia | ReportKind::HashtagTopMedia => {
+            hashtag::hashtag_media(ctx, req, s).boxed()
+        }
+        ReportKind::MediaComments => comments::media_comments(ctx, req, s).boxed(),
+        ReportKind::UserInsights => insights::user_insights(ctx, req, s).boxed(),
+        ReportKind::MediaInsights => insights::media_insights(ctx, req, s).boxed(),
+    };
+    let batches = finish(inner, schema.clone(), limit, summary.clone(), report).boxed();
+    ReportStream {
+        schema,
+        batches,
+        summary,
+    }
+}
+
+/// Project to the output schema, cut at `limit` (and stop polling — no further Graph call), count rows,
+/// drop empty batches, and log the run when it ends.
+fn finish(
+    inner: BoxStream<'static, Result<RecordBatch, ReportError>>,
+    schema: SchemaRef,
+    limit: Option<u64>,
+    summary: Arc<RunSummary>,
+    report: ReportKind,
+) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
+    async_stream::try_stream! {
+        let mut inner = inner;
+        let started = std::time::Instant::now();
+        let mut remaining = limit.unwrap_or(u64::MAX);
+        while remaining > 0 {
+            let Some(batch) = inner.next().await else { break };
+            let batch = batch?;
+            let batch = project_to(&batch, &schema)?;
+            let n = batch.num_rows() as u64;
+            if n == 0 {
+                continue;
+            }
+            let batch = if n > remaining { batch.slice(0, remaining as usize) } else { batch };
+            remaining -= batch.num_rows() as u64;
+            summary.rows.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+            summary.batches.fetch_add(1, Ordering::Relaxed);
+            yield batch;
+        }
+        drop(inner);
+        tracing::info!(
+            report = report.name(),
+            rows = summary.rows(),
+            graph_calls = summary.graph_calls(),
+            skipped = ?summary.skipped(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "report done"
+        );
+    }
+}
+
+/// Select (by name, in order) the output columns from a batch built with a wider schema.
+fn project_to(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, ReportError> {
+    if batch.schema().fields() == schema.fields() {
+        return Ok(batch.clone());
+    }
+    let cols = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            batch.column_by_name(f.name()).cloned().ok_or_else(|| {
+                ReportError::Unexpected(format!("column `{}` was not built", f.name()))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new_with_options(
+        schema.clone(),
+        cols,
+        &arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+    )?)
+}
+
+/// Track the calls of a page stream in the summary (PageOut carries a running total).
+pub(crate) struct CallTracker {
+    seen: u32,
+}
+
+impl CallTracker {
+    pub(crate) fn new() -> Self {
+        CallTracker { seen: 0 }
+    }
+
+    pub(crate) fn page(&mut self, summary: &RunSummary, page: &PageOut) {
+        if page.calls_so_far > self.seen {
+            summary.add_calls(u64::from(page.calls_so_far - self.seen));
+            self.seen = page.calls_so_far;
+        }
+    }
+}
+
+/// `GET` a node and count its attempts.
+pub(crate) async fn get_json(
+    ctx: &ReportContext,
+    summary: &RunSummary,
+    path: &str,
+    params: &[(&str, String)],
+) -> Result<Value, ReportError> {
+    match ctx.graph.get(path, params).await {
+        Ok(resp) => {
+            summary.add_calls(u64::from(resp.attempts));
+            Ok(resp.json::<Value>()?)
+        }
+        Err(e) => {
+            summary.add_calls(1);
+            Err(e.into())
+        }
+    }
+}
+
+/// The Graph `fields` list for media columns (`children` → `children{id}`; context columns left out).
+pub(crate) fn media_graph_fields(columns: &[&str], allowed: &[&str]) -> String {
+    let mut out: Vec<String> = vec!["id".into()];
+    for c in columns {
+        if *c == "id" || !allowed.contains(c) {
+            continue;
+        }
+        let f = if *c == "children" {
+            "children{id}".to_string()
+        } else {
+            c.to_string()
+        };
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    out.join(",")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,64 @@
+use super::media::{keep, unix_bounds};
+use super::*;
+use crate::ticket::{DateRange, decode};
+use chrono::NaiveDate;
+use serde_json::json;
+
+fn req(json: &str) -> ReportRequest {
+    decode(
+        json.as_bytes(),
+        NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn graph_fields_follow_the_projection() {
+    let all = ["id", "caption", "children", "timestamp"];
+    assert_eq!(
+        media_graph_fields(&["timestamp", "children"], &all),
+        "id,timestamp,children{id}"
+    );
+    assert_eq!(
+        media_graph_fields(&["ig_user_id"], &all),
+        "id",
+        "context columns are not Graph fields"
+    );
+}
+
+#[test]
+fn date_ranges_are_whole_utc_days() {
+    let r = DateRange {
+        from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
+    };
+    let (since, until) = unix_bounds(&r);
+    assert_eq!(until - since, 2 * 86_400);
+    assert_eq!(since, 1_767_225_600);
+}
+
+#[test]
+fn local_filters_on_media_type_and_dates() {
+    let r = req(
+        r#"{"report":"user_media","media_type":"reels","date_from":"2026-01-01","date_to":"2026-01-31"}"#,
+    );
+    assert!(keep(
+        &r,
+        &json!({"media_type":"VIDEO","media_product_type":"REELS","timestamp":"2026-01-31T23:59:59+0000"})
+    ));
+    assert!(!keep(
+        &r,
+        &json!({"media_type":"VIDEO","media_product_type":"FEED","timestamp":"2026-01-15T00:00:00+0000"})
+    ));
+    assert!(!keep(
+        &r,
+        &json!({"media_type":"VIDEO","media_product_type":"REELS","timestamp":"2026-02-01T00:00:00+0000"})
+    ));
+    assert!(
+        !keep(
+            &r,
+            &json!({"media_type":"VIDEO","media_product_type":"REELS"})
+        ),
+        "no timestamp: not provably inside"
+    );
+}
