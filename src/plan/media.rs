@@ -167,7 +167,7 @@ pub(super) fn other_users_media(
         let window = req.dates.as_ref().map(unix_bounds);
         let user = username.clone();
         let pr = PageRequest::nested(ig.clone(), &[], "/business_discovery/media", move |after, limit| {
-            let mut m = String::from("media");
+            let mut m = String::new();
             if let Some((since, until)) = window {
                 m.push_str(&format!(".since({since}).until({until})"));
             }
