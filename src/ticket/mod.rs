@@ -653,6 +653,20 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
                     to: today - Duration::days(1),
                 });
             }
+            // The Graph API refuses follower_count before the last 30 days: refuse it here, without a call.
+            if let Some(r) = dates
+                && metrics.iter().any(|m| m == "follower_count")
+                && r.from < today - Duration::days(30)
+            {
+                return Err(invalid(
+                    "metrics",
+                    format!(
+                        "metric `follower_count` only has data for the last 30 days (from {}); \
+                         narrow the date range or leave follower_count out of `metrics`",
+                        today - Duration::days(30)
+                    ),
+                ));
+            }
             (period, metrics)
         }
         ReportKind::MediaInsights => {

@@ -109,6 +109,11 @@ fn refusals_name_the_key_and_what_is_accepted() {
             says: &["after"],
         },
         Case {
+            json: r#"{"report":"user_insights","date_from_offset":60}"#,
+            key: "metrics",
+            says: &["follower_count", "last 30 days"],
+        },
+        Case {
             json: r#"{"report":"user_insights","date_from":"May 1"}"#,
             key: "date_from",
             says: &["YYYY-MM-DD"],
