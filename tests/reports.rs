@@ -32,7 +32,10 @@ async fn run_on(ctx: &Arc<ReportContext>, ticket: Value) -> Result<Run, ReportEr
     for b in &batches {
         assert_eq!(b.schema(), schema, "every batch has the announced schema");
     }
-    Ok(Run { batches, summary: rs.summary })
+    Ok(Run {
+        batches,
+        summary: rs.summary,
+    })
 }
 
 fn ctx(sim: &SimHandle) -> Arc<ReportContext> {
@@ -43,14 +46,23 @@ fn strings(batches: &[RecordBatch], col: &str) -> Vec<Option<String>> {
     batches
         .iter()
         .flat_map(|b| {
-            let a = b.column_by_name(col).unwrap_or_else(|| panic!("column {col}")).as_string::<i32>().clone();
-            (0..a.len()).map(move |i| a.is_valid(i).then(|| a.value(i).to_string())).collect::<Vec<_>>()
+            let a = b
+                .column_by_name(col)
+                .unwrap_or_else(|| panic!("column {col}"))
+                .as_string::<i32>()
+                .clone();
+            (0..a.len())
+                .map(move |i| a.is_valid(i).then(|| a.value(i).to_string()))
+                .collect::<Vec<_>>()
         })
         .collect()
 }
 
 fn ids(batches: &[RecordBatch], col: &str) -> Vec<String> {
-    strings(batches, col).into_iter().map(|s| s.expect("not null")).collect()
+    strings(batches, col)
+        .into_iter()
+        .map(|s| s.expect("not null"))
+        .collect()
 }
 
 fn rows(batches: &[RecordBatch]) -> usize {
@@ -63,7 +75,12 @@ async fn user_media_equals_the_simulators_media_across_pages() {
     let ctx = ctx(&sim);
     let ds = sim.dataset();
     for acc in &ds.accounts {
-        let run = run_on(&ctx, json!({"report":"user_media","account":acc.id,"page_size":25})).await.unwrap();
+        let run = run_on(
+            &ctx,
+            json!({"report":"user_media","account":acc.id,"page_size":25}),
+        )
+        .await
+        .unwrap();
         assert!(run.batches.len() > 5, "one batch per Graph page");
         let got = ids(&run.batches, "id");
         let want: Vec<String> = acc.media.iter().map(|m| m.id.clone()).collect();
@@ -75,28 +92,60 @@ async fn user_media_equals_the_simulators_media_across_pages() {
             .batches
             .iter()
             .flat_map(|b| {
-                let a = b.column_by_name("like_count").unwrap().as_primitive::<Int64Type>().clone();
-                (0..a.len()).map(move |i| a.is_valid(i).then(|| a.value(i))).collect::<Vec<_>>()
+                let a = b
+                    .column_by_name("like_count")
+                    .unwrap()
+                    .as_primitive::<Int64Type>()
+                    .clone();
+                (0..a.len())
+                    .map(move |i| a.is_valid(i).then(|| a.value(i)))
+                    .collect::<Vec<_>>()
             })
             .collect();
         let ts: Vec<i64> = run
             .batches
             .iter()
-            .flat_map(|b| b.column_by_name("timestamp").unwrap().as_primitive::<TimestampSecondType>().values().to_vec())
+            .flat_map(|b| {
+                b.column_by_name("timestamp")
+                    .unwrap()
+                    .as_primitive::<TimestampSecondType>()
+                    .values()
+                    .to_vec()
+            })
             .collect();
         for (i, m) in acc.media.iter().enumerate() {
             assert_eq!(captions[i], m.caption, "caption of {}", m.id);
-            assert_eq!(likes[i], m.like_count.map(|v| v as i64), "like_count of {}", m.id);
+            assert_eq!(
+                likes[i],
+                m.like_count.map(|v| v as i64),
+                "like_count of {}",
+                m.id
+            );
             assert_eq!(ts[i], m.timestamp.timestamp());
         }
         let children = run.batches.iter().flat_map(|b| {
-            let l = b.column_by_name("children").unwrap().as_list::<i32>().clone();
-            (0..l.len()).map(move |i| if l.is_valid(i) { l.value(i).as_string::<i32>().len() } else { 0 }).collect::<Vec<_>>()
+            let l = b
+                .column_by_name("children")
+                .unwrap()
+                .as_list::<i32>()
+                .clone();
+            (0..l.len())
+                .map(move |i| {
+                    if l.is_valid(i) {
+                        l.value(i).as_string::<i32>().len()
+                    } else {
+                        0
+                    }
+                })
+                .collect::<Vec<_>>()
         });
         for (m, n) in acc.media.iter().zip(children) {
             assert_eq!(n, m.children.len(), "children of {}", m.id);
         }
-        assert_eq!(strings(&run.batches, "ig_user_id")[0].as_deref(), Some(acc.id.as_str()));
+        assert_eq!(
+            strings(&run.batches, "ig_user_id")[0].as_deref(),
+            Some(acc.id.as_str())
+        );
     }
 }
 
@@ -106,24 +155,55 @@ async fn user_media_parameters_fields_type_dates_single_limit_page() {
     let ctx = ctx(&sim);
     let ds = sim.dataset();
     let acc = &ds.accounts[0];
-    let page = ds.pages.iter().find(|p| p.ig_account_id.as_deref() == Some(acc.id.as_str())).unwrap();
+    let page = ds
+        .pages
+        .iter()
+        .find(|p| p.ig_account_id.as_deref() == Some(acc.id.as_str()))
+        .unwrap();
 
     // fields narrow the columns
-    let run = run_on(&ctx, json!({"report":"user_media","page":page.name,"fields":["timestamp","id"]})).await.unwrap();
+    let run = run_on(
+        &ctx,
+        json!({"report":"user_media","page":page.name,"fields":["timestamp","id"]}),
+    )
+    .await
+    .unwrap();
     let schema = run.batches[0].schema();
-    assert_eq!(schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>(), ["timestamp", "id"]);
+    assert_eq!(
+        schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect::<Vec<_>>(),
+        ["timestamp", "id"]
+    );
     assert_eq!(rows(&run.batches), acc.media.len());
 
     // media_type
-    let run = run_on(&ctx, json!({"report":"user_media","account":acc.id,"media_type":"reels"})).await.unwrap();
-    let want: Vec<String> = acc.media.iter().filter(|m| m.media_product_type.as_str() == "REELS").map(|m| m.id.clone()).collect();
+    let run = run_on(
+        &ctx,
+        json!({"report":"user_media","account":acc.id,"media_type":"reels"}),
+    )
+    .await
+    .unwrap();
+    let want: Vec<String> = acc
+        .media
+        .iter()
+        .filter(|m| m.media_product_type.as_str() == "REELS")
+        .map(|m| m.id.clone())
+        .collect();
     assert!(!want.is_empty());
     assert_eq!(ids(&run.batches, "id"), want);
 
     // a date range by offsets: media whose UTC date is inside it
     let today = Utc::now().date_naive();
     let (from, to) = (today - Duration::days(120), today - Duration::days(30));
-    let run = run_on(&ctx, json!({"report":"user_media","account":acc.id,"date_from_offset":120,"date_to_offset":30})).await.unwrap();
+    let run = run_on(
+        &ctx,
+        json!({"report":"user_media","account":acc.id,"date_from_offset":120,"date_to_offset":30}),
+    )
+    .await
+    .unwrap();
     let want: Vec<String> = acc
         .media
         .iter()
@@ -135,12 +215,22 @@ async fn user_media_parameters_fields_type_dates_single_limit_page() {
 
     // single media
     let m = &acc.media[7];
-    let run = run_on(&ctx, json!({"report":"user_media","account":acc.id,"media_items":"single","media_id":m.id})).await.unwrap();
+    let run = run_on(
+        &ctx,
+        json!({"report":"user_media","account":acc.id,"media_items":"single","media_id":m.id}),
+    )
+    .await
+    .unwrap();
     assert_eq!(ids(&run.batches, "id"), vec![m.id.clone()]);
 
     // limit stops paging
     sim.reset_stats();
-    let run = run_on(&ctx, json!({"report":"user_media","account":acc.id,"limit":30,"page_size":25})).await.unwrap();
+    let run = run_on(
+        &ctx,
+        json!({"report":"user_media","account":acc.id,"limit":30,"page_size":25}),
+    )
+    .await
+    .unwrap();
     assert_eq!(rows(&run.batches), 30);
     assert_eq!(run.summary.graph_calls(), 2, "25 + 5");
     assert_eq!(sim.stats().total, 2);
@@ -151,26 +241,53 @@ async fn accounts_resolve_by_page_name_and_several_without_a_name_are_listed() {
     let sim = start_sim(SimConfig::default()).await;
     let ctx = ctx(&sim);
     let ds = sim.dataset();
-    let err = run_on(&ctx, json!({"report":"user"})).await.err().expect("ambiguous");
+    let err = run_on(&ctx, json!({"report":"user"}))
+        .await
+        .err()
+        .expect("ambiguous");
     assert_eq!(err.to_status().code(), Code::InvalidArgument);
     for a in &ds.accounts {
         assert!(err.to_string().contains(&a.id), "lists {}: {err}", a.id);
     }
     let no_ig = ds.pages.iter().find(|p| p.ig_account_id.is_none()).unwrap();
-    let err = run_on(&ctx, json!({"report":"user","page":no_ig.name})).await.err().unwrap();
+    let err = run_on(&ctx, json!({"report":"user","page":no_ig.name}))
+        .await
+        .err()
+        .unwrap();
     assert_eq!(err.to_status().code(), Code::NotFound, "{err}");
-    let err = run_on(&ctx, json!({"report":"user","page":"No Such Page"})).await.err().unwrap();
+    let err = run_on(&ctx, json!({"report":"user","page":"No Such Page"}))
+        .await
+        .err()
+        .unwrap();
     assert_eq!(err.to_status().code(), Code::NotFound, "{err}");
 
     let acc = &ds.accounts[1];
-    let page = ds.pages.iter().find(|p| p.ig_account_id.as_deref() == Some(acc.id.as_str())).unwrap();
+    let page = ds
+        .pages
+        .iter()
+        .find(|p| p.ig_account_id.as_deref() == Some(acc.id.as_str()))
+        .unwrap();
     sim.reset_stats();
-    for by in [json!({"report":"user","page":page.name}), json!({"report":"user","page":page.id})] {
+    for by in [
+        json!({"report":"user","page":page.name}),
+        json!({"report":"user","page":page.id}),
+    ] {
         let run = run_on(&ctx, by).await.unwrap();
         assert_eq!(ids(&run.batches, "id"), vec![acc.id.clone()]);
-        assert_eq!(strings(&run.batches, "username")[0].as_deref(), Some(acc.username.as_str()));
+        assert_eq!(
+            strings(&run.batches, "username")[0].as_deref(),
+            Some(acc.username.as_str())
+        );
     }
-    assert_eq!(sim.stats().by_endpoint.get("me/accounts").copied().unwrap_or(0), 0, "page listing was cached");
+    assert_eq!(
+        sim.stats()
+            .by_endpoint
+            .get("me/accounts")
+            .copied()
+            .unwrap_or(0),
+        0,
+        "page listing was cached"
+    );
 }
 
 #[tokio::test]
@@ -179,23 +296,61 @@ async fn pages_user_and_other_users() {
     let ctx = ctx(&sim);
     let ds = sim.dataset();
     let run = run_on(&ctx, json!({"report":"pages"})).await.unwrap();
-    assert_eq!(ids(&run.batches, "page_id"), ds.pages.iter().map(|p| p.id.clone()).collect::<Vec<_>>());
-    assert_eq!(strings(&run.batches, "ig_user_id"), ds.pages.iter().map(|p| p.ig_account_id.clone()).collect::<Vec<_>>());
+    assert_eq!(
+        ids(&run.batches, "page_id"),
+        ds.pages.iter().map(|p| p.id.clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        strings(&run.batches, "ig_user_id"),
+        ds.pages
+            .iter()
+            .map(|p| p.ig_account_id.clone())
+            .collect::<Vec<_>>()
+    );
 
     let acc = &ds.accounts[0];
-    let run = run_on(&ctx, json!({"report":"user","account":acc.id})).await.unwrap();
+    let run = run_on(&ctx, json!({"report":"user","account":acc.id}))
+        .await
+        .unwrap();
     let b = &run.batches[0];
-    assert_eq!(b.column_by_name("media_count").unwrap().as_primitive::<Int64Type>().value(0) as u64, acc.media_count);
-    assert_eq!(b.column_by_name("ig_id").unwrap().as_primitive::<Int64Type>().value(0) as u64, acc.ig_id);
+    assert_eq!(
+        b.column_by_name("media_count")
+            .unwrap()
+            .as_primitive::<Int64Type>()
+            .value(0) as u64,
+        acc.media_count
+    );
+    assert_eq!(
+        b.column_by_name("ig_id")
+            .unwrap()
+            .as_primitive::<Int64Type>()
+            .value(0) as u64,
+        acc.ig_id
+    );
 
     let other = &ds.discovery[0];
-    let run = run_on(&ctx, json!({"report":"other_users","account":acc.id,"username":other.username})).await.unwrap();
+    let run = run_on(
+        &ctx,
+        json!({"report":"other_users","account":acc.id,"username":other.username}),
+    )
+    .await
+    .unwrap();
     assert_eq!(ids(&run.batches, "id"), vec![other.id.clone()]);
     assert_eq!(
-        run.batches[0].column_by_name("followers_count").unwrap().as_primitive::<Int64Type>().value(0) as u64,
+        run.batches[0]
+            .column_by_name("followers_count")
+            .unwrap()
+            .as_primitive::<Int64Type>()
+            .value(0) as u64,
         other.followers_count
     );
-    let err = run_on(&ctx, json!({"report":"other_users","account":acc.id,"username":"nobody_at_all"})).await.err().unwrap();
+    let err = run_on(
+        &ctx,
+        json!({"report":"other_users","account":acc.id,"username":"nobody_at_all"}),
+    )
+    .await
+    .err()
+    .unwrap();
     assert_eq!(err.to_status().code(), Code::NotFound, "{err}");
 }
 
@@ -209,10 +364,23 @@ async fn other_users_media_pages_through_business_discovery() {
     let run = run_on(&ctx, json!({"report":"other_users_media","account":acc.id,"username":other.username,"page_size":25}))
         .await
         .unwrap();
-    assert_eq!(ids(&run.batches, "id"), other.media.iter().map(|m| m.id.clone()).collect::<Vec<_>>());
-    assert!(strings(&run.batches, "username").iter().all(|u| u.as_deref() == Some(other.username.as_str())));
+    assert_eq!(
+        ids(&run.batches, "id"),
+        other.media.iter().map(|m| m.id.clone()).collect::<Vec<_>>()
+    );
+    assert!(
+        strings(&run.batches, "username")
+            .iter()
+            .all(|u| u.as_deref() == Some(other.username.as_str()))
+    );
     assert!(run.summary.graph_calls() >= (other.media.len() / 25) as u64);
-    let err = run_on(&ctx, json!({"report":"other_users_media","account":acc.id,"username":"nobody_at_all"})).await.err().unwrap();
+    let err = run_on(
+        &ctx,
+        json!({"report":"other_users_media","account":acc.id,"username":"nobody_at_all"}),
+    )
+    .await
+    .err()
+    .unwrap();
     assert_eq!(err.to_status().code(), Code::NotFound, "{err}");
 }
 
@@ -222,13 +390,27 @@ async fn stories_and_recently_searched_hashtags() {
     let ctx = ctx(&sim);
     let ds = sim.dataset();
     for acc in &ds.accounts {
-        let run = run_on(&ctx, json!({"report":"user_stories","account":acc.id})).await.unwrap();
-        assert_eq!(ids(&run.batches, "id"), acc.stories.iter().map(|m| m.id.clone()).collect::<Vec<_>>());
-        let run = run_on(&ctx, json!({"report":"recently_searched_hashtags","account":acc.id})).await.unwrap();
+        let run = run_on(&ctx, json!({"report":"user_stories","account":acc.id}))
+            .await
+            .unwrap();
+        assert_eq!(
+            ids(&run.batches, "id"),
+            acc.stories.iter().map(|m| m.id.clone()).collect::<Vec<_>>()
+        );
+        let run = run_on(
+            &ctx,
+            json!({"report":"recently_searched_hashtags","account":acc.id}),
+        )
+        .await
+        .unwrap();
         let got: BTreeSet<String> = ids(&run.batches, "id").into_iter().collect();
         let week_ago = ds.now - Duration::days(7);
-        let want: BTreeSet<String> =
-            acc.recent_searches.iter().filter(|(_, t)| *t > week_ago).map(|(id, _)| id.clone()).collect();
+        let want: BTreeSet<String> = acc
+            .recent_searches
+            .iter()
+            .filter(|(_, t)| *t > week_ago)
+            .map(|(id, _)| id.clone())
+            .collect();
         assert_eq!(got, want);
     }
 }
@@ -244,15 +426,49 @@ async fn hashtag_media_with_cached_ids_and_the_30_per_week_budget() {
         .await
         .unwrap();
     let got: Vec<String> = ids(&run.batches, "id");
-    assert_eq!(got.iter().collect::<HashSet<_>>().len(), got.len(), "no duplicates despite the repeated cursor");
-    assert_eq!(got.into_iter().collect::<BTreeSet<_>>(), tag.recent_media.iter().map(|m| m.id.clone()).collect());
-    assert!(strings(&run.batches, "hashtag").iter().all(|h| h.as_deref() == Some(tag.name.as_str())));
-    assert!(strings(&run.batches, "hashtag_id").iter().all(|h| h.as_deref() == Some(tag.id.as_str())));
+    assert_eq!(
+        got.iter().collect::<HashSet<_>>().len(),
+        got.len(),
+        "no duplicates despite the repeated cursor"
+    );
+    assert_eq!(
+        got.into_iter().collect::<BTreeSet<_>>(),
+        tag.recent_media.iter().map(|m| m.id.clone()).collect()
+    );
+    assert!(
+        strings(&run.batches, "hashtag")
+            .iter()
+            .all(|h| h.as_deref() == Some(tag.name.as_str()))
+    );
+    assert!(
+        strings(&run.batches, "hashtag_id")
+            .iter()
+            .all(|h| h.as_deref() == Some(tag.id.as_str()))
+    );
 
     sim.reset_stats();
-    let run = run_on(&ctx, json!({"report":"hashtag_top_media","account":acc.id,"hashtag":tag.name})).await.unwrap();
-    assert_eq!(ids(&run.batches, "id"), tag.top_media.iter().map(|m| m.id.clone()).collect::<Vec<_>>());
-    assert_eq!(sim.stats().by_endpoint.get("hashtag_search").copied().unwrap_or(0), 0, "the hashtag id was cached");
+    let run = run_on(
+        &ctx,
+        json!({"report":"hashtag_top_media","account":acc.id,"hashtag":tag.name}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ids(&run.batches, "id"),
+        tag.top_media
+            .iter()
+            .map(|m| m.id.clone())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        sim.stats()
+            .by_endpoint
+            .get("hashtag_search")
+            .copied()
+            .unwrap_or(0),
+        0,
+        "the hashtag id was cached"
+    );
 
     // fill the account's 7-day window, then a new hashtag is refused without a call
     let mut refused = None;
@@ -268,11 +484,22 @@ async fn hashtag_media_with_cached_ids_and_the_30_per_week_budget() {
     let err = refused.expect("the hashtag budget runs out");
     assert!(err.to_string().contains("30 hashtags"), "{err}");
     let before = sim.stats().total;
-    let again = run_on(&ctx, json!({"report":"hashtag_top_media","account":acc.id,"hashtag":"yetanother"})).await.err().unwrap();
+    let again = run_on(
+        &ctx,
+        json!({"report":"hashtag_top_media","account":acc.id,"hashtag":"yetanother"}),
+    )
+    .await
+    .err()
+    .unwrap();
     assert_eq!(again.to_status().code(), Code::ResourceExhausted);
     assert_eq!(sim.stats().total, before, "refused without a Graph call");
     // a hashtag already in the window still works
-    run_on(&ctx, json!({"report":"hashtag_top_media","account":acc.id,"hashtag":tag.name,"limit":3})).await.unwrap();
+    run_on(
+        &ctx,
+        json!({"report":"hashtag_top_media","account":acc.id,"hashtag":tag.name,"limit":3}),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -280,8 +507,15 @@ async fn media_comments_with_replies_paged_where_needed() {
     let sim = start_sim(SimConfig::default()).await;
     let ctx = ctx(&sim);
     let ds = sim.dataset();
-    let m = ds.accounts.iter().flat_map(|a| &a.media).max_by_key(|m| m.stored_comment_total()).unwrap();
-    let run = run_on(&ctx, json!({"report":"media_comments","media_id":m.id})).await.unwrap();
+    let m = ds
+        .accounts
+        .iter()
+        .flat_map(|a| &a.media)
+        .max_by_key(|m| m.stored_comment_total())
+        .unwrap();
+    let run = run_on(&ctx, json!({"report":"media_comments","media_id":m.id}))
+        .await
+        .unwrap();
     let mut want = Vec::new();
     for c in &m.comments {
         want.push((c.id.clone(), None));
@@ -289,19 +523,36 @@ async fn media_comments_with_replies_paged_where_needed() {
             want.push((r.id.clone(), Some(c.id.clone())));
         }
     }
-    let got: Vec<(String, Option<String>)> =
-        ids(&run.batches, "id").into_iter().zip(strings(&run.batches, "parent_id")).collect();
+    let got: Vec<(String, Option<String>)> = ids(&run.batches, "id")
+        .into_iter()
+        .zip(strings(&run.batches, "parent_id"))
+        .collect();
     assert_eq!(got.len() as u64, m.stored_comment_total());
     assert_eq!(got, want);
     assert!(ids(&run.batches, "media_id").iter().all(|x| x == &m.id));
     // replies are paged only where a comment has more than one page of them
-    let extra_reply_pages: u64 = m.comments.iter().map(|c| (c.replies.len().max(1) as u64 - 1) / 50).sum();
+    let extra_reply_pages: u64 = m
+        .comments
+        .iter()
+        .map(|c| (c.replies.len().max(1) as u64 - 1) / 50)
+        .sum();
     let comment_pages = m.comments.len().div_ceil(50) as u64;
     assert_eq!(run.summary.graph_calls(), comment_pages + extra_reply_pages);
 
-    let run = run_on(&ctx, json!({"report":"media_comments","media_id":m.id,"include_replies":false})).await.unwrap();
+    let run = run_on(
+        &ctx,
+        json!({"report":"media_comments","media_id":m.id,"include_replies":false}),
+    )
+    .await
+    .unwrap();
     assert_eq!(rows(&run.batches), m.comments.len());
-    let err = run_on(&ctx, json!({"report":"media_comments","media_id":"17999999999999999"})).await.err().unwrap();
+    let err = run_on(
+        &ctx,
+        json!({"report":"media_comments","media_id":"17999999999999999"}),
+    )
+    .await
+    .err()
+    .unwrap();
     assert_eq!(err.to_status().code(), Code::NotFound, "{err}");
 }
 
@@ -312,7 +563,9 @@ async fn user_insights_long_rows_over_several_windows() {
     let ds = sim.dataset();
     let acc = &ds.accounts[0];
     // defaults: period day, the last 30 days ending yesterday, every day metric
-    let run = run_on(&ctx, json!({"report":"user_insights","account":acc.id})).await.unwrap();
+    let run = run_on(&ctx, json!({"report":"user_insights","account":acc.id}))
+        .await
+        .unwrap();
     let metrics: BTreeSet<String> = ids(&run.batches, "metric").into_iter().collect();
     assert_eq!(metrics.len(), 9);
     assert_eq!(run.summary.graph_calls(), 1);
@@ -322,7 +575,9 @@ async fn user_insights_long_rows_over_several_windows() {
     }
     // follower_count only exists for the last 30 × 24 hours: the window's first Pacific day can be missing
     assert!(
-        per_metric.iter().all(|(m, n)| *n == 30 || (m == "follower_count" && *n == 29)),
+        per_metric
+            .iter()
+            .all(|(m, n)| *n == 30 || (m == "follower_count" && *n == 29)),
         "one value per day for 30 days: {per_metric:?}"
     );
 
@@ -333,20 +588,52 @@ async fn user_insights_long_rows_over_several_windows() {
     assert_eq!(run.summary.graph_calls(), 3);
     assert_eq!(rows(&run.batches), 70);
     let b = &run.batches;
-    let ends: Vec<i64> = b.iter().flat_map(|x| x.column_by_name("end_time").unwrap().as_primitive::<TimestampSecondType>().values().to_vec()).collect();
-    let vals: Vec<i64> = b.iter().flat_map(|x| x.column_by_name("value").unwrap().as_primitive::<Int64Type>().values().to_vec()).collect();
+    let ends: Vec<i64> = b
+        .iter()
+        .flat_map(|x| {
+            x.column_by_name("end_time")
+                .unwrap()
+                .as_primitive::<TimestampSecondType>()
+                .values()
+                .to_vec()
+        })
+        .collect();
+    let vals: Vec<i64> = b
+        .iter()
+        .flat_map(|x| {
+            x.column_by_name("value")
+                .unwrap()
+                .as_primitive::<Int64Type>()
+                .values()
+                .to_vec()
+        })
+        .collect();
     for (e, v) in ends.iter().zip(&vals) {
         let t = chrono::DateTime::from_timestamp(*e, 0).unwrap();
-        let want = ds.user_insight(&acc.id, "reach", "day", Some(t)).and_then(|x| x.as_i64());
+        let want = ds
+            .user_insight(&acc.id, "reach", "day", Some(t))
+            .and_then(|x| x.as_i64());
         assert_eq!(Some(*v), want, "reach at {t}");
     }
-    assert_eq!(ends.iter().collect::<HashSet<_>>().len(), 70, "no duplicates across windows");
+    assert_eq!(
+        ends.iter().collect::<HashSet<_>>().len(),
+        70,
+        "no duplicates across windows"
+    );
 
     // lifetime demographics: one row per map key, no end_time
     let run = run_on(&ctx, json!({"report":"user_insights","account":acc.id,"period":"lifetime","metrics":["audience_country"]})).await.unwrap();
-    let want = ds.user_insight(&acc.id, "audience_country", "lifetime", None).unwrap();
+    let want = ds
+        .user_insight(&acc.id, "audience_country", "lifetime", None)
+        .unwrap();
     assert_eq!(rows(&run.batches), want.as_object().unwrap().len());
-    assert!(run.batches[0].column_by_name("end_time").unwrap().null_count() == run.batches[0].num_rows());
+    assert!(
+        run.batches[0]
+            .column_by_name("end_time")
+            .unwrap()
+            .null_count()
+            == run.batches[0].num_rows()
+    );
 }
 
 #[tokio::test]
@@ -356,25 +643,58 @@ async fn media_insights_spend_about_n_over_100_plus_n_over_50_calls_and_skip_vis
     let ds = sim.dataset();
     for acc in &ds.accounts {
         sim.reset_stats();
-        let run = run_on(&ctx, json!({"report":"media_insights","account":acc.id})).await.unwrap();
+        let run = run_on(&ctx, json!({"report":"media_insights","account":acc.id}))
+            .await
+            .unwrap();
         let n = acc.media.len();
-        let before: Vec<_> = acc.media.iter().filter(|m| ds.before_conversion(&m.id)).collect();
-        let after: Vec<_> = acc.media.iter().filter(|m| !ds.before_conversion(&m.id)).collect();
+        let before: Vec<_> = acc
+            .media
+            .iter()
+            .filter(|m| ds.before_conversion(&m.id))
+            .collect();
+        let after: Vec<_> = acc
+            .media
+            .iter()
+            .filter(|m| !ds.before_conversion(&m.id))
+            .collect();
         // every media after the conversion has rows, with the simulator's values
-        let got: BTreeMap<String, usize> = ids(&run.batches, "media_id").into_iter().fold(BTreeMap::new(), |mut m, id| {
-            *m.entry(id).or_default() += 1;
-            m
-        });
+        let got: BTreeMap<String, usize> =
+            ids(&run.batches, "media_id")
+                .into_iter()
+                .fold(BTreeMap::new(), |mut m, id| {
+                    *m.entry(id).or_default() += 1;
+                    m
+                });
         assert_eq!(got.len(), after.len(), "account {}", acc.id);
         let skipped = run.summary.skipped();
-        assert_eq!(skipped.get("before_business_conversion").copied().unwrap_or(0) as usize, before.len(), "{skipped:?}");
+        assert_eq!(
+            skipped
+                .get("before_business_conversion")
+                .copied()
+                .unwrap_or(0) as usize,
+            before.len(),
+            "{skipped:?}"
+        );
         let calls = sim.stats().total as usize;
         let budget = n.div_ceil(100) + n.div_ceil(50) + 4 + 2 * 6; // listing + groups + kinds + one isolation
-        assert!(calls <= budget, "{calls} calls for {n} media (budget {budget})");
+        assert!(
+            calls <= budget,
+            "{calls} calls for {n} media (budget {budget})"
+        );
         assert!(calls < n / 3, "not one call per media: {calls} for {n}");
         let metric = ids(&run.batches, "metric");
         let media = ids(&run.batches, "media_id");
-        let vals: Vec<i64> = run.batches.iter().flat_map(|x| x.column_by_name("value").unwrap().as_primitive::<Int64Type>().values().to_vec()).collect();
+        let vals: Vec<i64> = run
+            .batches
+            .iter()
+            .flat_map(|x| {
+                x.column_by_name("value")
+                    .unwrap()
+                    .as_primitive::<Int64Type>()
+                    .values()
+                    .to_vec()
+            })
+            .collect();
         for i in (0..vals.len()).step_by(37) {
             let want = ds.media_insight(&media[i], &metric[i]).unwrap();
             assert_eq!(Some(vals[i]), want.as_i64(), "{} {}", media[i], metric[i]);
@@ -387,12 +707,23 @@ async fn media_insights_of_stories_skip_those_with_too_few_viewers() {
     let sim = start_sim(SimConfig::default()).await;
     let ctx = ctx(&sim);
     let ds = sim.dataset();
-    let acc = ds.accounts.iter().find(|a| a.stories.iter().any(|s| s.low_viewers)).expect("a low-viewer story");
+    let acc = ds
+        .accounts
+        .iter()
+        .find(|a| a.stories.iter().any(|s| s.low_viewers))
+        .expect("a low-viewer story");
     let run = run_on(&ctx, json!({"report":"media_insights","account":acc.id,"media_type":"story","metrics":["reach","exits"]}))
         .await
         .unwrap();
     let low = acc.stories.iter().filter(|s| s.low_viewers).count();
-    assert_eq!(run.summary.skipped().get("not_enough_viewers").copied().unwrap_or(0) as usize, low);
+    assert_eq!(
+        run.summary
+            .skipped()
+            .get("not_enough_viewers")
+            .copied()
+            .unwrap_or(0) as usize,
+        low
+    );
     let media: BTreeSet<String> = ids(&run.batches, "media_id").into_iter().collect();
     assert_eq!(media.len(), acc.stories.len() - low);
     assert_eq!(rows(&run.batches), 2 * (acc.stories.len() - low));

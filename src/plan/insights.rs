@@ -107,6 +107,8 @@ struct Batcher {
     pending: BTreeMap<Vec<String>, Vec<Target>>,
     /// Media at or before this timestamp were posted before the business conversion.
     cutoff: Option<i64>,
+    /// The oldest media that answered: every newer media was posted after the conversion.
+    floor: Option<i64>,
 }
 
 impl Batcher {
@@ -123,7 +125,7 @@ pub(super) fn media_insights(
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
         let schema = report_schema(ReportKind::MediaInsights);
-        let mut b = Batcher { pending: BTreeMap::new(), cutoff: None };
+        let mut b = Batcher { pending: BTreeMap::new(), cutoff: None, floor: None };
         let listing_fields = "id,media_type,media_product_type,timestamp".to_string();
 
         // 1. the media to report on
@@ -233,6 +235,21 @@ async fn run_group(
         if g.is_empty() {
             continue;
         }
+        // Media newer than one that answered are past the conversion: ask them apart from the uncertain
+        // ones, so a group straddling the conversion date costs one search, not one per media kind.
+        if let Some(floor) = b.floor
+            && g.len() > 1
+        {
+            let (safe, unsure): (Vec<Target>, Vec<Target>) = g
+                .iter()
+                .cloned()
+                .partition(|t| t.timestamp.is_some_and(|ts| ts >= floor));
+            if !safe.is_empty() && !unsure.is_empty() {
+                queue.push_front(unsure);
+                queue.push_front(safe);
+                continue;
+            }
+        }
         let ids = g
             .iter()
             .map(|t| t.id.as_str())
@@ -241,6 +258,9 @@ async fn run_group(
         let fields = format!("insights.metric({})", g[0].metrics.join(","));
         match get_json(ctx, summary, "", &[("ids", ids), ("fields", fields)]).await {
             Ok(v) => {
+                if let Some(oldest) = g.iter().filter_map(|t| t.timestamp).min() {
+                    b.floor = Some(b.floor.map_or(oldest, |f| f.min(oldest)));
+                }
                 for t in g {
                     let data = v[&t.id]["insights"]["data"]
                         .as_array()
@@ -264,6 +284,46 @@ async fn run_group(
                             c.max(t.timestamp.unwrap_or(c))
                         }));
                     }
+                } else if skip_reason(&e) == "before_business_conversion"
+                    && g.iter().all(|t| t.timestamp.is_some())
+                {
+                    // Every post older than the conversion fails too: binary-search the boundary with
+                    // one-media probes (their answers are kept), then ask the rest in one call.
+                    let mut g = g;
+                    g.sort_by_key(|t| std::cmp::Reverse(t.timestamp));
+                    let (first_fail, answered) = find_conversion(ctx, summary, &g).await?;
+                    let probed: HashSet<String> =
+                        answered.iter().map(|m| m.media_id.clone()).collect();
+                    if let Some(oldest) = answered
+                        .iter()
+                        .filter_map(|m| g.iter().find(|t| t.id == m.media_id))
+                        .filter_map(|t| t.timestamp)
+                        .min()
+                    {
+                        b.floor = Some(b.floor.map_or(oldest, |f| f.min(oldest)));
+                    }
+                    out.extend(answered);
+                    match first_fail {
+                        Some(f) => {
+                            let t = &g[f];
+                            tracing::info!(media_id = %t.id, "business conversion found: older media are skipped without calls");
+                            b.cutoff =
+                                Some(b.cutoff.map_or(t.timestamp.unwrap_or(i64::MAX), |c| {
+                                    c.max(t.timestamp.unwrap_or(c))
+                                }));
+                            let rest: Vec<Target> =
+                                g.into_iter().filter(|t| !probed.contains(&t.id)).collect();
+                            queue.push_front(rest);
+                        }
+                        None => {
+                            // not monotone after all: isolate by halves
+                            let mut rest: Vec<Target> =
+                                g.into_iter().filter(|t| !probed.contains(&t.id)).collect();
+                            let older = rest.split_off(rest.len() / 2);
+                            queue.push_front(older);
+                            queue.push_front(rest);
+                        }
+                    }
                 } else {
                     // newer half first: finding the conversion boundary there spares the older half's calls
                     let mut g = g;
@@ -276,6 +336,61 @@ async fn run_group(
         }
     }
     Ok(out)
+}
+
+/// Find the newest media of `g` (sorted newest first, known to hold a pre-conversion post) that fails with
+/// 2108006, by probing single media. Returns its index (verified by a failing probe) and the insights of
+/// the probes that answered; `None` when the failures turn out not to be monotone in time.
+async fn find_conversion(
+    ctx: &ReportContext,
+    summary: &RunSummary,
+    g: &[Target],
+) -> Result<(Option<usize>, Vec<MediaInsights>), ReportError> {
+    let mut answered = Vec::new();
+    // invariant: g[..lo] answer; g[hi] fails once `hi_fails` (and is assumed to before: the group failed)
+    let (mut lo, mut hi, mut hi_fails) = (0usize, g.len() - 1, false);
+    loop {
+        let mid = if lo < hi {
+            (lo + hi) / 2
+        } else if hi_fails {
+            return Ok((Some(lo), answered));
+        } else {
+            lo
+        };
+        let t = &g[mid];
+        let fields = format!("insights.metric({})", t.metrics.join(","));
+        match get_json(
+            ctx,
+            summary,
+            "",
+            &[("ids", t.id.clone()), ("fields", fields)],
+        )
+        .await
+        {
+            Ok(v) => {
+                let data = v[&t.id]["insights"]["data"]
+                    .as_array()
+                    .map_or(&[][..], Vec::as_slice);
+                answered.push(MediaInsights {
+                    rows: insight_rows(data),
+                    media_id: t.id.clone(),
+                    media_type: t.media_type.clone(),
+                    media_product_type: t.product.clone(),
+                });
+                if lo == hi {
+                    // the oldest answers: the failure was not the conversion boundary
+                    return Ok((None, answered));
+                }
+                lo = mid + 1;
+            }
+            // counted as skipped by the cutoff afterwards
+            Err(ReportError::Graph(e)) if skip_reason(&e) == "before_business_conversion" => {
+                hi = mid;
+                hi_fails = true;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Errors one media in a multi-id call causes for all: skippable items (2108006, "Not enough viewers").
