@@ -11,7 +11,7 @@ use chrono::Duration;
 use futures::{Stream, TryStreamExt};
 use serde_json::Value;
 
-use super::media::{keep, needed_columns, page_size};
+use super::media::{DISCOVERY_MEDIA_FIELDS, keep, needed_columns, page_size};
 use super::{
     CallTracker, ReportContext, RunSummary, get_json, media_graph_fields, resolve_account,
 };
@@ -25,19 +25,8 @@ use crate::ticket::ReportRequest;
 /// Unique hashtags an account may query in a rolling 7 days.
 pub const HASHTAG_BUDGET: usize = 30;
 
-/// Fields hashtag media answer (`username` is refused by the Graph API).
-const HASHTAG_MEDIA_FIELDS: [&str; 10] = [
-    "id",
-    "caption",
-    "media_type",
-    "media_product_type",
-    "media_url",
-    "permalink",
-    "timestamp",
-    "like_count",
-    "comments_count",
-    "children",
-];
+/// Fields hashtag media answer: the same public set as business discovery (`username` is refused).
+const HASHTAG_MEDIA_FIELDS: [&str; 10] = DISCOVERY_MEDIA_FIELDS;
 
 /// Resolve a hashtag name to its id for `ig`, spending a search only for a hashtag not yet known.
 pub(super) async fn hashtag_id(
