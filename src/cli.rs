@@ -31,8 +31,100 @@ pub struct LoggingArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve the reports over Arrow Flight (gRPC).
+    Serve(ServeArgs),
     /// Run the simulated Graph API alone, as an HTTP server (for demos, tests and benchmarks).
     Simulate(SimulateArgs),
+}
+
+/// Where the Graph API is and how the client treats it (shared by every command that calls it).
+/// The access token is read from the environment (`IGFLIGHT_ACCESS_TOKEN`), never from a flag.
+#[derive(Debug, Clone, Args)]
+pub struct GraphArgs {
+    /// Base URL of the Graph API (scheme, host, port).
+    #[arg(
+        long,
+        env = "IGFLIGHT_GRAPH_URL",
+        default_value = "https://graph.facebook.com"
+    )]
+    pub graph_url: String,
+    /// Graph API version path segment.
+    #[arg(long, default_value = "v15.0", value_parser = parse_graph_version)]
+    pub graph_version: String,
+    /// App secret: when set, every call carries `appsecret_proof`.
+    #[arg(long, env = "IGFLIGHT_APP_SECRET", hide_env_values = true)]
+    pub app_secret: Option<String>,
+    /// Client-side call budget per token per rolling hour (the Graph API allows 200).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub calls_per_hour: u32,
+    /// How long a call may wait for the budget before failing with RESOURCE_EXHAUSTED (seconds).
+    #[arg(long, default_value_t = 0)]
+    pub budget_wait_secs: u64,
+    /// Retries of a failed Graph call (transient errors, throttling) before giving up.
+    #[arg(long, default_value_t = 5)]
+    pub max_retries: u32,
+}
+
+fn parse_graph_version(s: &str) -> Result<String, String> {
+    let ok = s
+        .strip_prefix('v')
+        .and_then(|r| r.split_once('.'))
+        .is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.is_empty()
+                && a.chars().all(|c| c.is_ascii_digit())
+                && b.chars().all(|c| c.is_ascii_digit())
+        });
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a Graph API version; accepted: vMAJOR.MINOR, e.g. v15.0"
+        ))
+    }
+}
+
+impl GraphArgs {
+    /// The Graph client these flags describe, for `token` (and `base_url` instead of `--graph-url`
+    /// when given, e.g. the in-process simulator).
+    pub fn client(
+        &self,
+        token: String,
+        base_url: Option<String>,
+    ) -> Result<crate::graph::GraphClient, crate::graph::GraphError> {
+        let mut b = crate::graph::GraphClient::builder(token)
+            .base_url(base_url.unwrap_or_else(|| self.graph_url.clone()))
+            .version(self.graph_version.clone())
+            .budget_config(crate::graph::BudgetConfig {
+                limit: self.calls_per_hour,
+                max_wait: Duration::from_secs(self.budget_wait_secs),
+                ..crate::graph::BudgetConfig::default()
+            })
+            .retry(crate::graph::RetryPolicy {
+                max_attempts: self.max_retries.saturating_add(1),
+                ..crate::graph::RetryPolicy::default()
+            });
+        if let Some(secret) = &self.app_secret {
+            b = b.app_secret(secret.clone());
+        }
+        b.build()
+    }
+}
+
+/// Flags of `igflight serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to serve Flight on.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub graph: GraphArgs,
+    /// Serve the built-in simulated Graph API (started in-process): no credentials, no network.
+    #[arg(long)]
+    pub demo: bool,
+    /// Seed of the demo data set (with --demo).
+    #[arg(long, default_value_t = 42, requires = "demo")]
+    pub seed: u64,
 }
 
 /// Flags of `igflight simulate`.

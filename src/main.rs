@@ -6,6 +6,12 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     igflight::telemetry::init(cli.logging.verbose, cli.logging.log_json);
     match cli.command {
+        Command::Serve(args) => {
+            if let Err(e) = igflight::flight::run_serve(args).await {
+                eprintln!("error: {e:#}");
+                std::process::exit(2);
+            }
+        }
         Command::Simulate(args) => {
             let config = args.to_config();
             let listener = tokio::net::TcpListener::bind(args.listen).await?;

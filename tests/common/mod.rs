@@ -41,3 +41,41 @@ pub fn client(sim: &SimHandle) -> GraphClient {
         .build()
         .unwrap()
 }
+
+/// A Flight server (on 127.0.0.1:0) over `graph`, with the demo examples of `sim`, and a client for it.
+pub async fn start_flight(
+    sim: &SimHandle,
+    graph: GraphClient,
+) -> (
+    igflight::flight::FlightServerHandle,
+    arrow_flight::FlightClient,
+) {
+    use std::sync::Arc;
+    let ctx = Arc::new(igflight::plan::ReportContext::new(graph));
+    let service = igflight::flight::IgFlightService::new(ctx)
+        .with_examples(igflight::flight::demo_examples(&sim.dataset()));
+    let server =
+        igflight::flight::FlightServerHandle::start(service, "127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("start Flight server");
+    let channel = tonic::transport::Channel::from_shared(server.url())
+        .unwrap()
+        .connect()
+        .await
+        .expect("connect to Flight server");
+    (server, arrow_flight::FlightClient::new(channel))
+}
+
+/// A client for `sim` with this budget (calls per hour) and retry count.
+pub fn client_with(sim: &SimHandle, token: &str, budget: u32, attempts: u32) -> GraphClient {
+    GraphClient::builder(token.to_string())
+        .base_url(sim.base_url())
+        .retry(fast_retry(attempts))
+        .budget_config(BudgetConfig {
+            limit: budget,
+            ..BudgetConfig::default()
+        })
+        .request_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}

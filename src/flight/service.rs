@@ -1,0 +1,448 @@
+//! `IgFlightService`: the Arrow Flight RPCs over the report layer.
+//!
+//! Every RPC that takes a ticket or a descriptor decodes and validates it first, so a bad ticket is
+//! refused (`INVALID_ARGUMENT`) before any Graph call. `DoGet` streams the batches of
+//! [`report_stream`] as Graph pages arrive; errors become statuses only through
+//! [`ReportError::to_status`](crate::error::ReportError::to_status).
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use arrow::ipc::writer::IpcWriteOptions;
+use arrow::record_batch::RecordBatch;
+use arrow_flight::encode::FlightDataEncoderBuilder;
+use arrow_flight::error::FlightError;
+use arrow_flight::flight_descriptor::DescriptorType;
+use arrow_flight::flight_service_server::FlightService;
+use arrow_flight::{
+    Action, ActionType, Criteria, Empty, FlightData, FlightDescriptor, FlightEndpoint, FlightInfo,
+    HandshakeRequest, HandshakeResponse, PollInfo, PutResult, SchemaAsIpc, SchemaResult, Ticket,
+};
+use bytes::Bytes;
+use futures::{Stream, StreamExt, TryStreamExt};
+use serde_json::{Value, json};
+use tonic::{Request, Response, Status, Streaming};
+
+use super::examples::{Examples, generic_examples};
+use crate::error::ReportError;
+use crate::plan::{ReportContext, report_stream};
+use crate::reports::catalog::ReportKind;
+use crate::reports::schema::{projected_schema, report_schema};
+use crate::ticket::{self, ReportRequest, proto};
+
+/// A boxed response stream.
+pub type BoxedStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+
+/// The actions of `DoAction`, with their descriptions.
+pub const ACTIONS: [(&str, &str); 3] = [
+    (
+        "health",
+        "Server status: {\"status\":\"ok\",\"graph_calls\":N}",
+    ),
+    (
+        "list-reports",
+        "The reports: name, description, parameters, schema and an example ticket (JSON array)",
+    ),
+    (
+        "accounts",
+        "The Facebook pages and Instagram business accounts the Graph token reaches, and the token's expiry",
+    ),
+];
+
+/// The Flight service.
+#[derive(Debug, Clone)]
+pub struct IgFlightService {
+    ctx: Arc<ReportContext>,
+    examples: Arc<Examples>,
+    token_expires_at: Option<String>,
+}
+
+impl IgFlightService {
+    /// A service over `ctx`, with the generic example tickets.
+    pub fn new(ctx: Arc<ReportContext>) -> Self {
+        IgFlightService {
+            ctx,
+            examples: Arc::new(generic_examples()),
+            token_expires_at: None,
+        }
+    }
+
+    /// Use these example tickets in `list-reports` (reports missing here keep the generic one).
+    pub fn with_examples(mut self, examples: Examples) -> Self {
+        let mut all = generic_examples();
+        all.extend(examples);
+        self.examples = Arc::new(all);
+        self
+    }
+
+    /// The Graph token's expiry (RFC 3339), shown by the `accounts` action.
+    pub fn with_token_expiry(mut self, expires_at: Option<String>) -> Self {
+        self.token_expires_at = expires_at;
+        self
+    }
+
+    /// The shared report context.
+    pub fn context(&self) -> &Arc<ReportContext> {
+        &self.ctx
+    }
+
+    /// Decode and validate ticket bytes (JSON or protobuf).
+    fn request_from_ticket(&self, bytes: &[u8]) -> Result<ReportRequest, Status> {
+        Ok(ticket::decode(bytes, self.ctx.today())?)
+    }
+
+    /// The request a descriptor names: `CMD <ticket>` or `PATH [report]` (default parameters).
+    fn request_from_descriptor(&self, d: &FlightDescriptor) -> Result<ReportRequest, Status> {
+        match DescriptorType::try_from(d.r#type) {
+            Ok(DescriptorType::Cmd) => self.request_from_ticket(&d.cmd),
+            Ok(DescriptorType::Path) => {
+                let [report] = d.path.as_slice() else {
+                    return Err(Status::invalid_argument(format!(
+                        "a PATH descriptor has exactly one element, the report name; got {:?}. Reports: {}",
+                        d.path,
+                        ReportKind::names()
+                    )));
+                };
+                let raw = proto::ReportTicket {
+                    report: report.clone(),
+                    ..Default::default()
+                };
+                Ok(ticket::validate(raw, self.ctx.today())?)
+            }
+            _ => Err(Status::invalid_argument(
+                "unknown descriptor type; accepted: CMD (a ticket, JSON or protobuf) or PATH [report]",
+            )),
+        }
+    }
+
+    fn flight_info(
+        &self,
+        req: &ReportRequest,
+        descriptor: FlightDescriptor,
+    ) -> Result<FlightInfo, Status> {
+        let schema = projected_schema(req.report, req.fields.as_deref());
+        let endpoint = FlightEndpoint::new().with_ticket(Ticket::new(ticket::encode(&req.raw)));
+        let info = FlightInfo::new()
+            .try_with_schema(&schema)
+            .map_err(|e| Status::internal(format!("could not encode the schema: {e}")))?
+            .with_descriptor(descriptor)
+            .with_endpoint(endpoint)
+            .with_total_records(-1)
+            .with_total_bytes(-1)
+            .with_ordered(true);
+        Ok(info)
+    }
+
+    /// `list-reports`: one JSON object per report.
+    pub fn list_reports(&self) -> Value {
+        let reports: Vec<Value> = ReportKind::ALL
+            .iter()
+            .map(|r| {
+                json!({
+                    "name": r.name(),
+                    "description": r.description(),
+                    "required": r.required(),
+                    "accepted": r.accepted(),
+                    "schema": schema_json(&report_schema(*r)),
+                    "example": self.examples.get(r).cloned().unwrap_or(Value::Null),
+                })
+            })
+            .collect();
+        Value::Array(reports)
+    }
+
+    /// `health`.
+    pub fn health(&self) -> Value {
+        json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "graph_calls": self.ctx.graph.stats().total,
+        })
+    }
+
+    /// `accounts`: runs the `pages` report.
+    pub async fn accounts(&self) -> Result<Value, Status> {
+        let req = ticket::validate(
+            proto::ReportTicket {
+                report: ReportKind::Pages.name().into(),
+                ..Default::default()
+            },
+            self.ctx.today(),
+        )?;
+        let rs = report_stream(self.ctx.clone(), req);
+        let batches: Vec<RecordBatch> = rs
+            .batches
+            .try_collect()
+            .await
+            .map_err(|e: ReportError| e.to_status())?;
+        let rows = batches_to_json(&batches)?;
+        let accounts: Vec<Value> = rows
+            .iter()
+            .filter(|r| r.get("ig_user_id").is_some_and(|v| !v.is_null()))
+            .map(|r| {
+                json!({
+                    "ig_user_id": r["ig_user_id"],
+                    "ig_username": r.get("ig_username").cloned().unwrap_or(Value::Null),
+                    "page_id": r["page_id"],
+                    "page_name": r.get("page_name").cloned().unwrap_or(Value::Null),
+                })
+            })
+            .collect();
+        Ok(json!({
+            "pages": rows,
+            "accounts": accounts,
+            "token_expires_at": self.token_expires_at,
+        }))
+    }
+}
+
+/// A schema as a list of `{name, type, nullable}`.
+pub fn schema_json(schema: &SchemaRef) -> Value {
+    Value::Array(
+        schema
+            .fields()
+            .iter()
+            .map(|f| json!({"name": f.name(), "type": f.data_type().to_string(), "nullable": f.is_nullable()}))
+            .collect(),
+    )
+}
+
+fn batches_to_json(batches: &[RecordBatch]) -> Result<Vec<Value>, Status> {
+    let mut w = arrow::json::ArrayWriter::new(Vec::new());
+    let refs: Vec<&RecordBatch> = batches.iter().collect();
+    w.write_batches(&refs)
+        .and_then(|_| w.finish())
+        .map_err(|e| Status::internal(format!("could not write JSON: {e}")))?;
+    let buf = w.into_inner();
+    if buf.is_empty() {
+        return Ok(Vec::new());
+    }
+    serde_json::from_slice(&buf).map_err(|e| Status::internal(format!("could not read JSON: {e}")))
+}
+
+fn describe_descriptor(d: &FlightDescriptor) -> String {
+    match DescriptorType::try_from(d.r#type) {
+        Ok(DescriptorType::Path) => format!("PATH {:?}", d.path),
+        Ok(DescriptorType::Cmd) => format!("CMD ({} bytes)", d.cmd.len()),
+        _ => "unknown".into(),
+    }
+}
+
+/// The `DoGet` stream: the schema first (even for an empty report), then each batch as it arrives. It
+/// ends with status OK, or with the report's status if it fails part way (code preserved); either way
+/// the trailers carry the run summary ([`SUMMARY_TRAILER`]).
+pub fn do_get_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> BoxedStream<FlightData> {
+    let report = req.report;
+    let rs = report_stream(ctx, req);
+    let summary = rs.summary.clone();
+    let batches = rs
+        .batches
+        .map_err(|e| FlightError::Tonic(Box::new(e.to_status())));
+    let mut encoder = FlightDataEncoderBuilder::new()
+        .with_schema(rs.schema.clone())
+        .build(batches);
+    let s = async_stream::stream! {
+        while let Some(item) = encoder.next().await {
+            match item {
+                Ok(data) => yield Ok(data),
+                Err(e) => {
+                    let status = with_summary(Status::from(e), &summary.to_json());
+                    tracing::info!(
+                        report = report.name(),
+                        code = ?status.code(),
+                        rows = summary.rows(),
+                        graph_calls = summary.graph_calls(),
+                        "DoGet ended with an error"
+                    );
+                    yield Err(status);
+                    return;
+                }
+            }
+        }
+        let json = summary.to_json();
+        tracing::info!(report = report.name(), summary = %json, "DoGet done");
+        // A status with code OK ends the stream normally; its metadata become the trailers.
+        yield Err(with_summary(Status::ok(""), &json));
+    };
+    Box::pin(s)
+}
+
+/// The gRPC trailer that carries the run summary JSON at the end of a `DoGet` stream (on success and
+/// on failure). A trailing metadata-only `FlightData` cannot carry it: arrow-rs readers refuse an empty
+/// data header, and Arrow C++ (pyarrow) readers refuse a `NONE` message header.
+pub const SUMMARY_TRAILER: &str = "x-igflight-summary";
+
+/// `status` with the run summary added as the [`SUMMARY_TRAILER`] trailer.
+pub fn with_summary(mut status: Status, summary: &Value) -> Status {
+    // JSON as printable ASCII (serde_json leaves non-ASCII characters unescaped).
+    let text: String = summary
+        .to_string()
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c.to_string()
+            } else {
+                format!("\\u{:04x}", c as u32)
+            }
+        })
+        .collect();
+    if let Ok(v) = text.parse() {
+        status.metadata_mut().insert(SUMMARY_TRAILER, v);
+    }
+    status
+}
+
+#[tonic::async_trait]
+impl FlightService for IgFlightService {
+    type HandshakeStream = BoxedStream<HandshakeResponse>;
+    type ListFlightsStream = BoxedStream<FlightInfo>;
+    type DoGetStream = BoxedStream<FlightData>;
+    type DoPutStream = BoxedStream<PutResult>;
+    type DoActionStream = BoxedStream<arrow_flight::Result>;
+    type ListActionsStream = BoxedStream<ActionType>;
+    type DoExchangeStream = BoxedStream<FlightData>;
+
+    async fn handshake(
+        &self,
+        _request: Request<Streaming<HandshakeRequest>>,
+    ) -> Result<Response<Self::HandshakeStream>, Status> {
+        tracing::info!(rpc = "Handshake", "rpc");
+        // No authentication configured: answer once, with an empty payload.
+        let resp = HandshakeResponse {
+            protocol_version: 0,
+            payload: Bytes::new(),
+        };
+        Ok(Response::new(Box::pin(futures::stream::once(async {
+            Ok(resp)
+        }))))
+    }
+
+    async fn list_flights(
+        &self,
+        request: Request<Criteria>,
+    ) -> Result<Response<Self::ListFlightsStream>, Status> {
+        let filter = String::from_utf8_lossy(&request.get_ref().expression).to_string();
+        tracing::info!(rpc = "ListFlights", filter = %filter, "rpc");
+        let mut infos = Vec::new();
+        for r in ReportKind::ALL {
+            if !filter.is_empty() && !r.name().contains(filter.as_str()) {
+                continue;
+            }
+            let info = FlightInfo::new()
+                .try_with_schema(&report_schema(r))
+                .map_err(|e| Status::internal(format!("could not encode the schema: {e}")))?
+                .with_descriptor(FlightDescriptor::new_path(vec![r.name().to_string()]))
+                .with_total_records(-1)
+                .with_total_bytes(-1);
+            infos.push(Ok(info));
+        }
+        Ok(Response::new(Box::pin(futures::stream::iter(infos))))
+    }
+
+    async fn get_flight_info(
+        &self,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let d = request.into_inner();
+        tracing::info!(rpc = "GetFlightInfo", descriptor = %describe_descriptor(&d), "rpc");
+        let req = self.request_from_descriptor(&d)?;
+        Ok(Response::new(self.flight_info(&req, d)?))
+    }
+
+    async fn poll_flight_info(
+        &self,
+        _request: Request<FlightDescriptor>,
+    ) -> Result<Response<PollInfo>, Status> {
+        tracing::info!(rpc = "PollFlightInfo", "rpc");
+        Err(Status::unimplemented(
+            "PollFlightInfo is not supported: reports are streamed; use GetFlightInfo then DoGet",
+        ))
+    }
+
+    async fn get_schema(
+        &self,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<SchemaResult>, Status> {
+        let d = request.into_inner();
+        tracing::info!(rpc = "GetSchema", descriptor = %describe_descriptor(&d), "rpc");
+        let req = self.request_from_descriptor(&d)?;
+        let schema = projected_schema(req.report, req.fields.as_deref());
+        let result: SchemaResult = SchemaAsIpc::new(&schema, &IpcWriteOptions::default())
+            .try_into()
+            .map_err(|e| Status::internal(format!("could not encode the schema: {e}")))?;
+        Ok(Response::new(result))
+    }
+
+    async fn do_get(
+        &self,
+        request: Request<Ticket>,
+    ) -> Result<Response<Self::DoGetStream>, Status> {
+        let t = request.into_inner();
+        let req = self.request_from_ticket(&t.ticket).inspect_err(|s| {
+            tracing::info!(rpc = "DoGet", code = ?s.code(), "ticket refused");
+        })?;
+        tracing::info!(rpc = "DoGet", ticket = %ticket::to_json(&req.raw), "rpc");
+        Ok(Response::new(do_get_stream(self.ctx.clone(), req)))
+    }
+
+    async fn do_put(
+        &self,
+        _request: Request<Streaming<FlightData>>,
+    ) -> Result<Response<Self::DoPutStream>, Status> {
+        tracing::info!(rpc = "DoPut", "rpc");
+        Err(Status::unimplemented(
+            "DoPut is not supported: igflight serves Instagram reports read-only",
+        ))
+    }
+
+    async fn do_action(
+        &self,
+        request: Request<Action>,
+    ) -> Result<Response<Self::DoActionStream>, Status> {
+        let action = request.into_inner();
+        tracing::info!(rpc = "DoAction", action = %action.r#type, "rpc");
+        let body = match action.r#type.as_str() {
+            "health" => self.health(),
+            "list-reports" => self.list_reports(),
+            "accounts" => self.accounts().await?,
+            other => {
+                return Err(Status::invalid_argument(format!(
+                    "unknown action `{other}`; accepted: {}",
+                    ACTIONS.map(|a| a.0).join(", ")
+                )));
+            }
+        };
+        let result = arrow_flight::Result::new(Bytes::from(body.to_string()));
+        Ok(Response::new(Box::pin(futures::stream::once(async {
+            Ok(result)
+        }))))
+    }
+
+    async fn list_actions(
+        &self,
+        _request: Request<Empty>,
+    ) -> Result<Response<Self::ListActionsStream>, Status> {
+        tracing::info!(rpc = "ListActions", "rpc");
+        let actions: Vec<Result<ActionType, Status>> = ACTIONS
+            .iter()
+            .map(|(t, d)| {
+                Ok(ActionType {
+                    r#type: t.to_string(),
+                    description: d.to_string(),
+                })
+            })
+            .collect();
+        Ok(Response::new(Box::pin(futures::stream::iter(actions))))
+    }
+
+    async fn do_exchange(
+        &self,
+        _request: Request<Streaming<FlightData>>,
+    ) -> Result<Response<Self::DoExchangeStream>, Status> {
+        tracing::info!(rpc = "DoExchange", "rpc");
+        Err(Status::unimplemented(
+            "DoExchange is not supported: use DoGet with a report ticket",
+        ))
+    }
+}
