@@ -536,3 +536,36 @@ async fn handshake_answers_and_other_rpcs_are_unimplemented() {
         .unwrap_err();
     assert_eq!(code_of(&e), Code::Unimplemented);
 }
+
+#[tokio::test]
+async fn a_client_that_goes_away_stops_the_graph_calls() {
+    let sim = start_sim(SimConfig {
+        latency: std::time::Duration::from_millis(40),
+        ..SimConfig::default()
+    })
+    .await;
+    let (_server, mut fc) = start_flight(&sim, client(&sim)).await;
+    let acc = sim.dataset().accounts[0].clone();
+    let pages = acc.media.len().div_ceil(5);
+    let mut stream = fc
+        .do_get(ticket(
+            json!({"report": "user_media", "account": acc.id, "page_size": 5}),
+        ))
+        .await
+        .unwrap();
+    let first = stream.next().await.unwrap().unwrap();
+    assert_eq!(first.num_rows(), 5);
+    drop(stream);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let after_drop = sim.stats().total;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(
+        sim.stats().total,
+        after_drop,
+        "no call after the client left"
+    );
+    assert!(
+        (after_drop as usize) < pages,
+        "{after_drop} calls for {pages} pages"
+    );
+}

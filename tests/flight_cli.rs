@@ -1,0 +1,122 @@
+//! `igflight serve` as a process: the demo serves Flight, a missing token and bad flags exit non-zero
+//! with one line.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use arrow_flight::{Action, FlightClient, Ticket};
+use futures::TryStreamExt;
+
+const BIN: &str = env!("CARGO_BIN_EXE_igflight");
+
+#[test]
+fn serve_without_a_token_says_how_to_fix_it() {
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("IGFLIGHT_ACCESS_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("IGFLIGHT_ACCESS_TOKEN") && err.contains("--demo"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn bad_serve_flags_say_what_is_accepted() {
+    for (flag, value, accepted) in [
+        ("--graph-version", "15", "vMAJOR.MINOR"),
+        ("--calls-per-hour", "0", "1.."),
+        ("--listen", "nowhere", "socket address"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["serve", flag, value])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        let first = err.lines().next().unwrap_or_default();
+        assert!(first.contains(flag) && first.contains(accepted), "{err}");
+    }
+}
+
+/// Kills the child on drop.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn serve_demo_serves_flight() {
+    let mut child = Child(
+        Command::new(BIN)
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .env_remove("IGFLIGHT_ACCESS_TOKEN")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let start = Instant::now();
+    let mut lines = Vec::new();
+    let addr = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30).saturating_sub(start.elapsed()))
+            .unwrap_or_else(|_| panic!("no `serving` line; got {lines:?}"));
+        if let Some(a) = line.strip_prefix("igflight serving Flight on grpc://") {
+            break a.to_string();
+        }
+        lines.push(line);
+    };
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("simulated Graph API on http://")),
+        "{lines:?}"
+    );
+    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut fc = FlightClient::new(channel);
+    let bodies: Vec<bytes::Bytes> = fc
+        .do_action(Action::new("list-reports", ""))
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let reports: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
+    let example = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "user_media")
+        .unwrap()["example"]
+        .clone();
+    let batches: Vec<arrow::record_batch::RecordBatch> = fc
+        .do_get(Ticket::new(example.to_string()))
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(batches.iter().map(|b| b.num_rows()).sum::<usize>() > 0);
+}
