@@ -276,17 +276,17 @@ pub const SUMMARY_TRAILER: &str = "x-igflight-summary";
 /// `status` with the run summary added as the [`SUMMARY_TRAILER`] trailer.
 pub fn with_summary(mut status: Status, summary: &Value) -> Status {
     // JSON as printable ASCII (serde_json leaves non-ASCII characters unescaped).
-    let text: String = summary
-        .to_string()
-        .chars()
-        .map(|c| {
-            if c.is_ascii() && !c.is_ascii_control() {
-                c.to_string()
-            } else {
-                format!("\\u{:04x}", c as u32)
+    let mut text = String::new();
+    for c in summary.to_string().chars() {
+        if c.is_ascii() && !c.is_ascii_control() {
+            text.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                text.push_str(&format!("\\u{u:04x}"));
             }
-        })
-        .collect();
+        }
+    }
     if let Ok(v) = text.parse() {
         status.metadata_mut().insert(SUMMARY_TRAILER, v);
     }
@@ -444,5 +444,18 @@ impl FlightService for IgFlightService {
         Err(Status::unimplemented(
             "DoExchange is not supported: use DoGet with a report ticket",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_trailer_is_ascii_json() {
+        let v = json!({"rows": 1, "skipped": {"café 🎉": 2}});
+        let s = with_summary(Status::ok(""), &v);
+        let text = s.metadata().get(SUMMARY_TRAILER).unwrap().to_str().unwrap();
+        assert_eq!(serde_json::from_str::<Value>(text).unwrap(), v);
     }
 }
