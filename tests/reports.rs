@@ -474,11 +474,11 @@ async fn hashtag_media_with_cached_ids_and_the_30_per_week_budget() {
     let mut refused = None;
     for i in 0..40 {
         let r = run_on(&ctx, json!({"report":"hashtag_top_media","account":acc.id,"hashtag":format!("newtag{i}"),"limit":1})).await;
-        if let Err(e) = r {
-            if e.to_status().code() == Code::ResourceExhausted {
-                refused = Some(e);
-                break;
-            }
+        if let Err(e) = r
+            && e.to_status().code() == Code::ResourceExhausted
+        {
+            refused = Some(e);
+            break;
         }
     }
     let err = refused.expect("the hashtag budget runs out");

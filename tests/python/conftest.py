@@ -1,0 +1,64 @@
+"""Fixtures: an `igflight serve --demo` process on a free port, and Flight clients for it."""
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pyarrow.flight as flight
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def igflight_bin() -> str:
+    return os.environ.get("IGFLIGHT_BIN", str(ROOT / "target" / "debug" / "igflight"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(*extra: str, env: dict | None = None):
+    port = free_port()
+    proc = subprocess.Popen(
+        [igflight_bin(), "serve", "--demo", "--listen", f"127.0.0.1:{port}", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+        text=True,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"igflight serve exited early: {proc.stdout.read()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError("igflight serve did not start listening")
+    return proc, f"grpc://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def server():
+    proc, uri = start_server()
+    yield uri
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture()
+def client(server):
+    c = flight.FlightClient(server)
+    yield c
+    c.close()
