@@ -23,5 +23,6 @@ if compgen -G "tests/python/test_*.py" >/dev/null; then
         python3 -m venv .venv
     fi
     .venv/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
-    IGFLIGHT_BIN="$(pwd)/target/debug/igflight" .venv/bin/python -m pytest -q tests/python
+    target_dir="${CARGO_TARGET_DIR:-$(pwd)/target}"
+    IGFLIGHT_BIN="$target_dir/debug/igflight" .venv/bin/python -m pytest -q tests/python
 fi
