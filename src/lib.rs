@@ -20,5 +20,6 @@ pub mod graph;
 pub mod plan;
 pub mod reports;
 pub mod sim;
+pub mod sql;
 pub mod telemetry;
 pub mod ticket;

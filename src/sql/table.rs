@@ -1,0 +1,214 @@
+//! `ReportTable`: one report as a DataFusion table, with its parameters pushed down from `WHERE`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use chrono::{Duration, NaiveDate};
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::error::Result;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
+use datafusion::physical_plan::ExecutionPlan;
+
+use super::exec::{ReportExec, external};
+use super::pushdown::{Pushdown, push_filters};
+use crate::error::ReportError;
+use crate::plan::ReportContext;
+use crate::reports::catalog::ReportKind;
+use crate::reports::schema::report_schema;
+use crate::ticket::{ReportRequest, TicketError, proto::ReportTicket, validate};
+
+/// The first day a media range without a lower bound starts from (Instagram's launch): a range given only
+/// an upper bound must stay a superset of the rows asked for.
+pub const EARLIEST_MEDIA_DAY: (i32, u32, u32) = (2010, 10, 6);
+
+/// One report as a table. Its schema is the report's full schema (CONTRACT §4).
+#[derive(Debug)]
+pub struct ReportTable {
+    report: ReportKind,
+    reports: Arc<ReportContext>,
+    default_account: Option<String>,
+    schema: SchemaRef,
+}
+
+impl ReportTable {
+    /// The table of `report`. `default_account` is used when no `ig_user_id` (or `id` on `user`)
+    /// equality names one, for reports that take an account.
+    pub fn new(
+        report: ReportKind,
+        reports: Arc<ReportContext>,
+        default_account: Option<String>,
+    ) -> Self {
+        ReportTable {
+            report,
+            reports,
+            default_account,
+            schema: report_schema(report),
+        }
+    }
+
+    /// The report.
+    pub fn report(&self) -> ReportKind {
+        self.report
+    }
+
+    /// The validated request a scan with these filters, projection and limit runs (`None`: the filters
+    /// contradict each other, no row can match). A missing required parameter is refused with the
+    /// `WHERE` clause to add; any other refusal is the ticket's own (it names the key).
+    pub fn request(
+        &self,
+        filters: &[&Expr],
+        projection: Option<&Vec<usize>>,
+        limit: Option<usize>,
+    ) -> Result<Option<ReportRequest>, ReportError> {
+        let pd = push_filters(self.report, filters);
+        self.request_from(&pd, projection, limit)
+    }
+
+    fn request_from(
+        &self,
+        pd: &Pushdown,
+        projection: Option<&Vec<usize>>,
+        limit: Option<usize>,
+    ) -> Result<Option<ReportRequest>, ReportError> {
+        let report = self.report;
+        let p = &pd.params;
+        for key in report.required() {
+            let present = match *key {
+                "hashtag" => p.hashtag.is_some(),
+                "username" => p.username.is_some(),
+                "media_id" => p.media_id.is_some(),
+                _ => true,
+            };
+            if !present {
+                return Err(ReportError::Ticket(missing(report, key)));
+            }
+        }
+        if p.contradiction {
+            return Ok(None);
+        }
+        let accepts = |k: &str| report.accepted().contains(&k);
+        let today = self.reports.today();
+        let mut t = ReportTicket {
+            report: report.name().to_string(),
+            ..Default::default()
+        };
+        if accepts("account") {
+            t.account = p.account.clone().or_else(|| self.default_account.clone());
+        }
+        t.hashtag = p.hashtag.clone();
+        t.username = p.username.clone();
+        t.media_id = p.media_id.clone();
+        if report == ReportKind::MediaInsights && p.media_id.is_some() {
+            t.media_items = Some("single".into());
+        }
+        t.period = p.period.clone();
+        t.metrics = p.metrics.clone().unwrap_or_default();
+        let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+        match (p.date_from, p.date_to) {
+            (None, None) => {}
+            (Some(f), to) => {
+                t.date_from = Some(day(f));
+                t.date_to = Some(day(to.unwrap_or_else(|| f.max(today))));
+            }
+            (None, Some(to)) => {
+                if report != ReportKind::UserInsights {
+                    let (y, m, d) = EARLIEST_MEDIA_DAY;
+                    let earliest = NaiveDate::from_ymd_opt(y, m, d).unwrap_or(to);
+                    t.date_from = Some(day(earliest.min(to)));
+                } else {
+                    // insights: the report's default window, the 30 days ending at the upper bound
+                    t.date_from = Some(day(to - Duration::days(29)));
+                }
+                t.date_to = Some(day(to));
+            }
+        }
+        let names: Vec<String> = match projection {
+            None => Vec::new(),
+            Some(idx) if idx.is_empty() => vec![self.schema.field(0).name().clone()],
+            Some(idx) => {
+                let mut v: Vec<String> = Vec::new();
+                for i in idx {
+                    let n = self.schema.field(*i).name().clone();
+                    if !v.contains(&n) {
+                        v.push(n);
+                    }
+                }
+                v
+            }
+        };
+        t.fields = names;
+        if let Some(l) = limit
+            && !pd.any_inexact()
+            && l > 0
+            && accepts("limit")
+        {
+            t.limit = Some(l as i64);
+        }
+        Ok(Some(validate(t, today)?))
+    }
+}
+
+/// The refusal of a query without a required parameter: it shows the `WHERE` clause to add.
+fn missing(report: ReportKind, key: &str) -> TicketError {
+    let what = match key {
+        "media_id" => "media id",
+        other => other,
+    };
+    TicketError::Invalid {
+        key: key.to_string(),
+        message: format!("report {report} needs a {what}: add WHERE {key} = '…'"),
+    }
+}
+
+impl TableProvider for ReportTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(push_filters(self.report, filters).classes)
+    }
+
+    fn scan<'life0, 'life1, 'life2, 'life3, 'async_trait>(
+        &'life0 self,
+        _state: &'life1 dyn Session,
+        projection: Option<&'life2 Vec<usize>>,
+        filters: &'life3 [Expr],
+        limit: Option<usize>,
+    ) -> Pin<Box<dyn Future<Output = Result<Arc<dyn ExecutionPlan>>> + Send + 'async_trait>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        'life3: 'async_trait,
+        Self: 'async_trait,
+    {
+        let refs: Vec<&Expr> = filters.iter().collect();
+        let result = self
+            .request(&refs, projection, limit)
+            .map_err(external)
+            .and_then(|request| {
+                let schema = match projection {
+                    Some(p) => Arc::new(self.schema.project(p)?),
+                    None => self.schema.clone(),
+                };
+                let plan: Arc<dyn ExecutionPlan> = Arc::new(ReportExec::new(
+                    self.reports.clone(),
+                    self.report,
+                    request,
+                    schema,
+                ));
+                Ok(plan)
+            });
+        Box::pin(std::future::ready(result))
+    }
+}
