@@ -17,6 +17,7 @@ pub mod cli;
 pub mod error;
 pub mod flight;
 pub mod graph;
+pub mod output;
 pub mod plan;
 pub mod reports;
 pub mod sim;

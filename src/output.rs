@@ -1,0 +1,627 @@
+//! File output of `igflight export` and `igflight sql`: streaming writers for CSV, JSON lines, Parquet
+//! and Arrow IPC, and the atomic file around them.
+//!
+//! * [`FormatWriter`] writes batches in one format to any [`Write`] (a file, or stdout for CSV and
+//!   JSON), one batch at a time: nothing is collected. Parquet row groups are bounded
+//!   ([`PARQUET_ROW_GROUP_ROWS`], [`PARQUET_ROW_GROUP_BYTES`]) so memory stays flat on long exports.
+//! * [`BatchWriter`] writes to `.FILE.partial-<pid>` next to `FILE`; [`BatchWriter::finish`] fsyncs and
+//!   renames it over `FILE`. Dropped before `finish` (an error, Ctrl-C) it removes the temporary file,
+//!   so a failed run never leaves a file under the final name.
+//!
+//! CSV has no nested types: list and struct columns (`children`) are written as JSON text (`["1","2"]`).
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, RecordBatch, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::error::ArrowError;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
+
+/// Rows per Parquet row group at most.
+pub const PARQUET_ROW_GROUP_ROWS: usize = 64 * 1024;
+/// Bytes (estimated, encoded) per Parquet row group at most.
+pub const PARQUET_ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A text table for a terminal (`sql` only).
+    Table,
+    /// CSV with a header line; nested values as JSON text.
+    Csv,
+    /// Newline-delimited JSON, one object per row.
+    Json,
+    /// Apache Parquet (zstd).
+    Parquet,
+    /// Arrow IPC file (Feather v2).
+    Arrow,
+}
+
+impl Format {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Parquet => "parquet",
+            Format::Arrow => "arrow",
+        }
+    }
+
+    /// Binary formats need a file (`--output`).
+    pub fn is_binary(self) -> bool {
+        matches!(self, Format::Parquet | Format::Arrow)
+    }
+}
+
+/// Why writing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// A file operation.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Encoding batches.
+    #[error("could not write {format}: {message}")]
+    Encode {
+        /// The format.
+        format: &'static str,
+        /// The cause.
+        message: String,
+    },
+    /// The format cannot be written as a stream (`table`).
+    #[error("format `{0}` cannot be written to a file; accepted: csv, json, parquet, arrow")]
+    Unsupported(&'static str),
+}
+
+fn encode_err(format: Format, e: impl std::fmt::Display) -> OutputError {
+    OutputError::Encode {
+        format: format.name(),
+        message: e.to_string(),
+    }
+}
+
+enum Inner<W: Write + Send> {
+    Csv(arrow::csv::Writer<W>),
+    Json(arrow::json::LineDelimitedWriter<W>),
+    Parquet(ArrowWriter<W>),
+    Arrow(arrow::ipc::writer::FileWriter<W>),
+}
+
+/// Writes batches of one schema in one format to `W`, one at a time.
+pub struct FormatWriter<W: Write + Send> {
+    format: Format,
+    schema: SchemaRef,
+    inner: Inner<W>,
+    rows: u64,
+    batches: u64,
+}
+
+impl<W: Write + Send> std::fmt::Debug for FormatWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FormatWriter")
+            .field("format", &self.format)
+            .field("rows", &self.rows)
+            .field("batches", &self.batches)
+            .finish()
+    }
+}
+
+impl<W: Write + Send> FormatWriter<W> {
+    /// A writer of `format` for batches of `schema` (the Parquet/Arrow header uses it).
+    pub fn new(format: Format, schema: SchemaRef, w: W) -> Result<Self, OutputError> {
+        let inner = match format {
+            Format::Table => return Err(OutputError::Unsupported("table")),
+            Format::Csv => Inner::Csv(arrow::csv::WriterBuilder::new().with_header(true).build(w)),
+            Format::Json => Inner::Json(arrow::json::LineDelimitedWriter::new(w)),
+            Format::Parquet => {
+                let props = WriterProperties::builder()
+                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                    .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
+                    .set_max_row_group_bytes(Some(PARQUET_ROW_GROUP_BYTES))
+                    .build();
+                Inner::Parquet(
+                    ArrowWriter::try_new(w, schema.clone(), Some(props))
+                        .map_err(|e| encode_err(format, e))?,
+                )
+            }
+            Format::Arrow => Inner::Arrow(
+                arrow::ipc::writer::FileWriter::try_new(w, &schema)
+                    .map_err(|e| encode_err(format, e))?,
+            ),
+        };
+        Ok(FormatWriter {
+            format,
+            schema,
+            inner,
+            rows: 0,
+            batches: 0,
+        })
+    }
+
+    /// Write one batch.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), OutputError> {
+        let format = self.format;
+        let same = batch.num_columns() == self.schema.fields().len()
+            && batch
+                .schema()
+                .fields()
+                .iter()
+                .zip(self.schema.fields())
+                .all(|(a, b)| a.name() == b.name() && a.data_type() == b.data_type());
+        if !same {
+            return Err(encode_err(
+                format,
+                format!(
+                    "a batch of another schema ({}) than the output's ({})",
+                    batch.schema(),
+                    self.schema
+                ),
+            ));
+        }
+        match &mut self.inner {
+            Inner::Csv(w) => csv_flat(batch).and_then(|b| w.write(&b)),
+            Inner::Json(w) => w.write(batch),
+            Inner::Parquet(w) => w
+                .write(batch)
+                .map_err(|e| ArrowError::ExternalError(e.into())),
+            Inner::Arrow(w) => w.write(batch),
+        }
+        .map_err(|e| encode_err(format, e))?;
+        self.rows += batch.num_rows() as u64;
+        self.batches += 1;
+        Ok(())
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Batches written so far.
+    pub fn batches(&self) -> u64 {
+        self.batches
+    }
+
+    /// Write the footer (Parquet, Arrow) and return the flushed writer.
+    pub fn finish(mut self) -> Result<W, OutputError> {
+        let format = self.format;
+        if self.batches == 0 && format == Format::Csv {
+            // the header, even for an empty result
+            let empty = RecordBatch::new_empty(self.schema.clone());
+            self.write(&empty)?;
+        }
+        let mut w = match self.inner {
+            Inner::Csv(w) => w.into_inner(),
+            Inner::Json(mut w) => {
+                w.finish().map_err(|e| encode_err(format, e))?;
+                w.into_inner()
+            }
+            Inner::Parquet(w) => w.into_inner().map_err(|e| encode_err(format, e))?,
+            Inner::Arrow(mut w) => {
+                w.finish().map_err(|e| encode_err(format, e))?;
+                w.into_inner().map_err(|e| encode_err(format, e))?
+            }
+        };
+        w.flush().map_err(|e| encode_err(format, e))?;
+        Ok(w)
+    }
+}
+
+/// `batch` with its nested columns (lists, structs, maps) as JSON text, for CSV.
+fn csv_flat(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let nested: Vec<usize> = (0..batch.num_columns())
+        .filter(|&i| batch.column(i).data_type().is_nested())
+        .collect();
+    if nested.is_empty() {
+        return Ok(batch.clone());
+    }
+    let mut fields: Vec<Arc<Field>> = batch.schema().fields().iter().cloned().collect();
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    for i in nested {
+        columns[i] = json_text(&fields[i], batch.column(i))?;
+        fields[i] = Arc::new(Field::new(fields[i].name(), DataType::Utf8, true));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+}
+
+/// Each value of `array` as JSON text (null stays null).
+fn json_text(field: &Arc<Field>, array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    let one = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![Field::new(
+            "v",
+            field.data_type().clone(),
+            true,
+        )])),
+        vec![array.clone()],
+    )?;
+    let mut buf = Vec::new();
+    {
+        let mut w = arrow::json::LineDelimitedWriter::new(&mut buf);
+        w.write(&one)?;
+        w.finish()?;
+    }
+    let mut out = StringBuilder::with_capacity(array.len(), buf.len());
+    let mut lines = buf.split(|b| *b == b'\n').filter(|l| !l.is_empty());
+    for i in 0..array.len() {
+        let line = lines
+            .next()
+            .ok_or_else(|| ArrowError::JsonError("missing JSON row".into()))?;
+        if array.is_null(i) {
+            out.append_null();
+            continue;
+        }
+        let v: serde_json::Value =
+            serde_json::from_slice(line).map_err(|e| ArrowError::JsonError(e.to_string()))?;
+        match v.get("v") {
+            Some(v) => out.append_value(v.to_string()),
+            None => out.append_null(),
+        }
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// A file written atomically: batches go to `.FILE.partial-<pid>` in the same folder, renamed to `FILE`
+/// by [`finish`](BatchWriter::finish). Dropped unfinished, the temporary file is removed.
+#[derive(Debug)]
+pub struct BatchWriter {
+    writer: Option<FormatWriter<BufWriter<File>>>,
+    temp: PathBuf,
+    target: PathBuf,
+}
+
+/// The temporary file next to `target`.
+pub fn temp_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    target.with_file_name(format!(".{name}.partial-{}", std::process::id()))
+}
+
+impl BatchWriter {
+    /// Create the temporary file next to `path` and write the format's header.
+    pub fn open(format: Format, schema: SchemaRef, path: &Path) -> Result<Self, OutputError> {
+        if format == Format::Table {
+            return Err(OutputError::Unsupported("table"));
+        }
+        if path.is_dir() {
+            return Err(OutputError::Io {
+                what: "cannot write",
+                path: path.display().to_string(),
+                source: std::io::Error::other("it is a folder"),
+            });
+        }
+        let temp = temp_path(path);
+        let file = File::create(&temp).map_err(|source| OutputError::Io {
+            what: "cannot create",
+            path: temp.display().to_string(),
+            source,
+        })?;
+        let mut this = BatchWriter {
+            writer: None,
+            temp,
+            target: path.to_path_buf(),
+        };
+        // on error, `this` is dropped and removes the temporary file
+        this.writer = Some(FormatWriter::new(
+            format,
+            schema,
+            BufWriter::with_capacity(1 << 20, file),
+        )?);
+        Ok(this)
+    }
+
+    /// Write one batch.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), OutputError> {
+        match &mut self.writer {
+            Some(w) => w.write(batch),
+            None => Err(OutputError::Unsupported("finished")),
+        }
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.writer.as_ref().map_or(0, |w| w.rows())
+    }
+
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.target
+    }
+
+    /// Write the footer, fsync, and rename the temporary file to the final name. Returns the rows written.
+    pub fn finish(mut self) -> Result<u64, OutputError> {
+        let Some(writer) = self.writer.take() else {
+            return Err(OutputError::Unsupported("finished"));
+        };
+        let rows = writer.rows();
+        let buf = writer.finish()?;
+        let file = buf.into_inner().map_err(|e| OutputError::Io {
+            what: "cannot write",
+            path: self.temp.display().to_string(),
+            source: e.into_error(),
+        })?;
+        file.sync_all().map_err(|source| OutputError::Io {
+            what: "cannot sync",
+            path: self.temp.display().to_string(),
+            source,
+        })?;
+        drop(file);
+        std::fs::rename(&self.temp, &self.target).map_err(|source| OutputError::Io {
+            what: "cannot rename the temporary file to",
+            path: self.target.display().to_string(),
+            source,
+        })?;
+        // the rename is durable once the folder is synced (best effort: not every platform allows it)
+        if let Some(dir) = self.target.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        self.temp = PathBuf::new();
+        Ok(rows)
+    }
+}
+
+impl Drop for BatchWriter {
+    fn drop(&mut self) {
+        // unfinished: close the file, then remove it
+        drop(self.writer.take());
+        if !self.temp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, ListBuilder, StringArray, TimestampSecondArray};
+    use arrow::datatypes::TimeUnit;
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    fn schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("like_count", DataType::Int64, true),
+            Field::new(
+                "timestamp",
+                DataType::Timestamp(TimeUnit::Second, Some("UTC".into())),
+                true,
+            ),
+            Field::new(
+                "children",
+                DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+                true,
+            ),
+        ]))
+    }
+
+    fn batch(start: i64, n: i64) -> RecordBatch {
+        let ids: Vec<String> = (start..start + n).map(|i| format!("m{i}")).collect();
+        let likes: Vec<Option<i64>> = (start..start + n)
+            .map(|i| (i % 3 != 0).then_some(i))
+            .collect();
+        let ts: Vec<i64> = (start..start + n).map(|i| 1_700_000_000 + i).collect();
+        let mut children = ListBuilder::new(StringBuilder::new());
+        for i in start..start + n {
+            if i % 2 == 0 {
+                children.values().append_value(format!("c{i}a"));
+                children.values().append_value(format!("c{i}b"));
+                children.append(true);
+            } else {
+                children.append(false);
+            }
+        }
+        RecordBatch::try_new(
+            schema(),
+            vec![
+                Arc::new(StringArray::from(ids)),
+                Arc::new(Int64Array::from(likes)),
+                Arc::new(TimestampSecondArray::from(ts).with_timezone("UTC")),
+                Arc::new(children.finish()),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn write_file(format: Format, path: &Path, batches: &[RecordBatch]) -> u64 {
+        let existed = path.exists();
+        let mut w = BatchWriter::open(format, schema(), path).unwrap();
+        for b in batches {
+            w.write(b).unwrap();
+        }
+        assert_eq!(
+            path.exists(),
+            existed,
+            "nothing new under the final name before finish"
+        );
+        w.finish().unwrap()
+    }
+
+    fn no_partials(dir: &Path) {
+        let left: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".partial-"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[test]
+    fn parquet_round_trips_in_bounded_row_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.parquet");
+        let batches = vec![batch(0, 10), batch(10, 5)];
+        assert_eq!(write_file(Format::Parquet, &path, &batches), 15);
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap();
+        let row_groups = reader.metadata().num_row_groups();
+        assert!(row_groups >= 1);
+        let got: Vec<RecordBatch> = reader.build().unwrap().map(|b| b.unwrap()).collect();
+        let got = arrow::compute::concat_batches(&schema(), &got).unwrap();
+        let want = arrow::compute::concat_batches(&schema(), &batches).unwrap();
+        assert_eq!(got, want);
+        no_partials(dir.path());
+    }
+
+    #[test]
+    fn parquet_row_groups_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.parquet");
+        let n = PARQUET_ROW_GROUP_ROWS as i64 + 10;
+        write_file(Format::Parquet, &path, &[batch(0, n)]);
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap();
+        assert_eq!(reader.metadata().num_row_groups(), 2);
+        assert_eq!(reader.metadata().file_metadata().num_rows(), n);
+    }
+
+    #[test]
+    fn arrow_ipc_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.arrow");
+        let batches = vec![batch(0, 7), batch(7, 3)];
+        assert_eq!(write_file(Format::Arrow, &path, &batches), 10);
+        let reader =
+            arrow::ipc::reader::FileReader::try_new(File::open(&path).unwrap(), None).unwrap();
+        assert_eq!(reader.schema(), schema());
+        let got: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
+        assert_eq!(got, batches);
+    }
+
+    #[test]
+    fn json_lines_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        let batches = vec![batch(0, 4), batch(4, 4)];
+        write_file(Format::Json, &path, &batches);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 8);
+        let reader = arrow::json::ReaderBuilder::new(schema())
+            .build(std::io::BufReader::new(File::open(&path).unwrap()))
+            .unwrap();
+        let got: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
+        let got = arrow::compute::concat_batches(&schema(), &got).unwrap();
+        let want = arrow::compute::concat_batches(&schema(), &batches).unwrap();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn csv_round_trips_with_header_and_nested_as_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        let batches = vec![batch(0, 3), batch(3, 3)];
+        write_file(Format::Csv, &path, &batches);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("id,like_count,timestamp,children"));
+        assert_eq!(text.lines().count(), 7);
+        assert!(text.contains(r#""[""c0a"",""c0b""]""#), "{text}");
+        // read back the flat columns
+        let flat = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("like_count", DataType::Int64, true),
+            Field::new(
+                "timestamp",
+                DataType::Timestamp(TimeUnit::Second, Some("UTC".into())),
+                true,
+            ),
+            Field::new("children", DataType::Utf8, true),
+        ]));
+        let reader = arrow::csv::ReaderBuilder::new(flat.clone())
+            .with_header(true)
+            .build(File::open(&path).unwrap())
+            .unwrap();
+        let got: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
+        let got = arrow::compute::concat_batches(&flat, &got).unwrap();
+        let want = arrow::compute::concat_batches(&schema(), &batches).unwrap();
+        assert_eq!(got.column(0), want.column(0));
+        assert_eq!(got.column(1), want.column(1));
+        assert_eq!(got.column(2), want.column(2));
+        let children = got
+            .column(3)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
+        assert_eq!(children.value(0), r#"["c0a","c0b"]"#);
+        assert!(children.is_null(1));
+    }
+
+    #[test]
+    fn empty_csv_has_its_header_and_empty_parquet_its_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("e.csv");
+        write_file(Format::Csv, &csv, &[]);
+        assert_eq!(
+            std::fs::read_to_string(&csv).unwrap(),
+            "id,like_count,timestamp,children\n"
+        );
+        let pq = dir.path().join("e.parquet");
+        write_file(Format::Parquet, &pq, &[]);
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&pq).unwrap()).unwrap();
+        assert_eq!(reader.schema().fields().len(), 4);
+        assert_eq!(reader.metadata().file_metadata().num_rows(), 0);
+    }
+
+    #[test]
+    fn a_failed_or_dropped_write_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for format in [Format::Csv, Format::Json, Format::Parquet, Format::Arrow] {
+            let path = dir.path().join(format!("fail.{}", format.name()));
+            // dropped part way (an error upstream, Ctrl-C)
+            let mut w = BatchWriter::open(format, schema(), &path).unwrap();
+            w.write(&batch(0, 5)).unwrap();
+            assert!(temp_path(&path).exists());
+            drop(w);
+            assert!(!path.exists());
+            no_partials(dir.path());
+
+            // a batch of another schema fails to write
+            let mut w = BatchWriter::open(format, schema(), &path).unwrap();
+            let other = RecordBatch::try_new(
+                Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)])),
+                vec![Arc::new(Int64Array::from(vec![1]))],
+            )
+            .unwrap();
+            assert!(w.write(&other).is_err(), "{format:?}");
+            drop(w);
+            assert!(!path.exists());
+            no_partials(dir.path());
+        }
+        // a folder that does not exist
+        let missing = dir.path().join("nope").join("out.parquet");
+        assert!(BatchWriter::open(Format::Parquet, schema(), &missing).is_err());
+        assert!(BatchWriter::open(Format::Table, schema(), &dir.path().join("t")).is_err());
+    }
+
+    #[test]
+    fn an_existing_file_is_replaced_only_on_success() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keep.csv");
+        std::fs::write(&path, "old\n").unwrap();
+        let mut w = BatchWriter::open(Format::Csv, schema(), &path).unwrap();
+        w.write(&batch(0, 2)).unwrap();
+        drop(w);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\n");
+        write_file(Format::Csv, &path, &[batch(0, 2)]);
+        assert!(std::fs::read_to_string(&path).unwrap().starts_with("id,"));
+    }
+}
