@@ -1,10 +1,12 @@
 //! Command-line interface (`clap` derive). `main.rs` only parses and dispatches.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::output::Format;
 use crate::sim::{FaultKind, SimConfig};
 
 /// igflight: Instagram Business reports as Arrow Flight streams.
@@ -35,6 +37,14 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run the simulated Graph API alone, as an HTTP server (for demos, tests and benchmarks).
     Simulate(SimulateArgs),
+    /// Export one report to a file (Parquet, Arrow IPC, CSV or JSON lines), streaming page by page.
+    ///
+    /// Example: igflight export --demo --ticket '{"report":"user_media"}' --output media.parquet
+    Export(ExportArgs),
+    /// Run SQL over the reports and print the result (or write it to a file).
+    ///
+    /// Example: igflight sql --demo "SELECT media_type, count(*) AS n FROM user_media WHERE ig_user_id = '…' GROUP BY 1"
+    Sql(SqlArgs),
 }
 
 /// Where the Graph API is and how the client treats it (shared by every command that calls it).
@@ -125,6 +135,61 @@ pub struct ServeArgs {
     /// Seed of the demo data set (with --demo).
     #[arg(long, default_value_t = 42, requires = "demo")]
     pub seed: u64,
+}
+
+/// Where the reports come from, for the one-shot commands (`export`, `sql`): the Graph API (flags and
+/// `IGFLIGHT_ACCESS_TOKEN`) or, with `--demo`, the simulated Graph API started in-process.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+    /// Use the built-in simulated Graph API (started in-process): no credentials, no network.
+    #[arg(long)]
+    pub demo: bool,
+    /// Seed of the demo data set (with --demo).
+    #[arg(long, default_value_t = 42, requires = "demo")]
+    pub seed: u64,
+}
+
+/// Flags of `igflight export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The report ticket as a JSON object (CONTRACT §3), e.g. '{"report":"user_media","limit":100}';
+    /// `@FILE` reads it from a file.
+    #[arg(long)]
+    pub ticket: String,
+    /// Output format; default: from the extension of --output (.parquet, .arrow/.feather/.ipc,
+    /// .csv, .json/.jsonl/.ndjson).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// The file to write. It appears only when the export succeeds (written to a temporary file
+    /// next to it, then renamed).
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// No progress output (the final line is still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// Flags of `igflight sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The query, e.g. "SELECT media_type, count(*) FROM user_media GROUP BY 1". Tables are the
+    /// report names; required parameters are columns (`WHERE hashtag = 'coffee'`).
+    pub query: String,
+    /// The default Instagram business account of the tables (when the query names no `ig_user_id`).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Output format. parquet and arrow need --output; csv and json go to stdout without it.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the result to this file (written to a temporary file next to it, then renamed).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
 }
 
 /// Flags of `igflight simulate`.

@@ -14,6 +14,7 @@
 //! * [`sim`]: a deterministic, faithful simulated Graph API (`igflight simulate`).
 
 pub mod cli;
+pub mod commands;
 pub mod error;
 pub mod flight;
 pub mod graph;

@@ -4,7 +4,12 @@ use igflight::cli::{Cli, Command};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    igflight::telemetry::init(cli.logging.verbose, cli.logging.log_json);
+    match &cli.command {
+        Command::Export(_) | Command::Sql(_) => {
+            igflight::commands::init_logging(cli.logging.verbose, cli.logging.log_json)
+        }
+        _ => igflight::telemetry::init(cli.logging.verbose, cli.logging.log_json),
+    }
     match cli.command {
         Command::Serve(args) => {
             if let Err(e) = igflight::flight::run_serve(args).await {
@@ -21,6 +26,15 @@ async fn main() -> anyhow::Result<()> {
             println!("  call stats: http://{addr}/__stats");
             igflight::sim::serve_forever(config, listener).await?;
         }
+        Command::Export(args) => match igflight::commands::export::run(args).await {
+            Ok(line) => eprintln!("{line}"),
+            Err(e) => e.exit(),
+        },
+        Command::Sql(args) => match igflight::commands::sql::run(args).await {
+            Ok(Some(line)) => eprintln!("{line}"),
+            Ok(None) => {}
+            Err(e) => e.exit(),
+        },
     }
     Ok(())
 }

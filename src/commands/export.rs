@@ -1,0 +1,131 @@
+//! `igflight export`: one report, streamed page by page into a file.
+//!
+//! The ticket is decoded and validated before anything else (a refusal makes no Graph call and creates
+//! no file); each batch is written as its Graph page arrives (never collected); the file appears under
+//! its name only when the whole report was written (see [`BatchWriter`]).
+
+use std::path::Path;
+
+use futures::StreamExt;
+
+use super::progress::{Counts, Progress};
+use super::{CliError, Source, report_failure};
+use crate::cli::ExportArgs;
+use crate::output::{BatchWriter, Format};
+use crate::plan::report_stream;
+
+/// The format named by a file's extension.
+pub fn format_from_extension(path: &Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "parquet" | "pq" => Format::Parquet,
+        "arrow" | "feather" | "ipc" | "arrows" => Format::Arrow,
+        "csv" => Format::Csv,
+        "json" | "jsonl" | "ndjson" => Format::Json,
+        _ => return None,
+    })
+}
+
+/// The ticket text: the flag's value, or the file named by `@FILE`.
+fn ticket_text(arg: &str) -> Result<String, CliError> {
+    match arg.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| CliError::usage(format!("cannot read the ticket file {path}: {e}"))),
+        None => Ok(arg.to_string()),
+    }
+}
+
+/// Run `igflight export`. Returns the line to print at the end.
+pub async fn run(args: ExportArgs) -> Result<String, CliError> {
+    let format = match args.format {
+        Some(f) => f,
+        None => format_from_extension(&args.output).ok_or_else(|| {
+            CliError::usage(format!(
+                "cannot tell the format from `{}`: add --format; accepted: parquet, arrow, csv, json",
+                args.output.display()
+            ))
+        })?,
+    };
+    if format == Format::Table {
+        return Err(CliError::usage(
+            "invalid value 'table' for '--format <FORMAT>': export writes files; accepted: parquet, arrow, csv, json",
+        ));
+    }
+    let text = ticket_text(&args.ticket)?;
+    let today = chrono::Utc::now().date_naive();
+    let req = crate::ticket::decode(text.as_bytes(), today)
+        .map_err(|e| CliError::usage(format!("ticket refused: {e}")))?;
+    let report = req.report;
+
+    let source = Source::connect(&args.source).await?;
+    let result = export(&source, req, format, &args.output, !args.quiet).await;
+    source.shutdown().await;
+    let (rows, calls, skipped) = result?;
+    let mut line = format!(
+        "exported {rows} rows of {} to {} ({calls} Graph calls",
+        report.name(),
+        args.output.display()
+    );
+    if !skipped.is_empty() {
+        let list: Vec<String> = skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        line.push_str(&format!("; skipped {}", list.join(", ")));
+    }
+    line.push(')');
+    Ok(line)
+}
+
+type Done = (u64, u64, std::collections::BTreeMap<String, u64>);
+
+async fn export(
+    source: &Source,
+    req: crate::ticket::ReportRequest,
+    format: Format,
+    output: &Path,
+    progress: bool,
+) -> Result<Done, CliError> {
+    let label = req.report.name();
+    let stream = report_stream(source.ctx.clone(), req);
+    let summary = stream.summary.clone();
+    let mut writer = BatchWriter::open(format, stream.schema.clone(), output)?;
+    let mut progress = Progress::new(label, progress);
+    let counts = |w: &BatchWriter, batches: u64| Counts {
+        rows: w.rows(),
+        batches,
+        graph_calls: summary.graph_calls(),
+        budget: Some((source.budget_left(), source.calls_per_hour)),
+    };
+    let mut batches = stream.batches;
+    let mut n = 0u64;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        let next = tokio::select! {
+            _ = &mut ctrl_c => {
+                progress.abandon();
+                drop(batches);
+                drop(writer); // removes the temporary file
+                return Err(CliError::interrupted());
+            }
+            next = batches.next() => next,
+        };
+        match next {
+            None => break,
+            Some(Ok(batch)) => {
+                if let Err(e) = writer.write(&batch) {
+                    progress.abandon();
+                    return Err(e.into());
+                }
+                n += 1;
+                progress.update(&counts(&writer, n));
+            }
+            Some(Err(e)) => {
+                progress.abandon();
+                drop(writer);
+                return Err(report_failure(&e));
+            }
+        }
+    }
+    progress.finish(&counts(&writer, n));
+    let rows = writer.finish()?;
+    Ok((rows, summary.graph_calls(), summary.skipped()))
+}

@@ -1,0 +1,190 @@
+//! The one-shot commands: `igflight export` and `igflight sql`.
+//!
+//! Both start the same way ([`Source::connect`]: the Graph API with `IGFLIGHT_ACCESS_TOKEN`, or the
+//! in-process simulator with `--demo`), stream batches into an [`output`](crate::output) writer as they
+//! arrive, and fail with one line on stderr and a non-zero exit ([`CliError`]).
+
+pub mod export;
+mod progress;
+pub mod sql;
+
+use std::sync::Arc;
+
+use tonic::Code;
+
+use crate::cli::SourceArgs;
+use crate::error::{RECONNECT_HINT, ReportError};
+use crate::flight::TOKEN_ENV;
+use crate::plan::ReportContext;
+use crate::sim::{SimConfig, SimHandle, Simulator};
+
+/// Exit code of a refused request (bad ticket, SQL or flag value), as clap uses for usage errors.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code of a failed run (Graph API, report or file error).
+pub const EXIT_FAILED: i32 = 1;
+/// Exit code after Ctrl-C.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// A command's failure: one line for stderr and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    /// The exit code.
+    pub code: i32,
+    /// What went wrong and what to do (one line).
+    pub message: String,
+}
+
+impl CliError {
+    /// A failure with this exit code; newlines in `message` are folded into one line.
+    pub fn new(code: i32, message: impl std::fmt::Display) -> Self {
+        let message = message
+            .to_string()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        CliError { code, message }
+    }
+
+    /// A refused request.
+    pub fn usage(message: impl std::fmt::Display) -> Self {
+        Self::new(EXIT_USAGE, message)
+    }
+
+    /// A failed run.
+    pub fn failed(message: impl std::fmt::Display) -> Self {
+        Self::new(EXIT_FAILED, message)
+    }
+
+    /// Interrupted by Ctrl-C.
+    pub fn interrupted() -> Self {
+        Self::new(EXIT_INTERRUPTED, "interrupted")
+    }
+
+    /// Print `error: …` on stderr and exit.
+    pub fn exit(self) -> ! {
+        eprintln!("error: {}", self.message);
+        std::process::exit(self.code)
+    }
+}
+
+impl From<crate::output::OutputError> for CliError {
+    fn from(e: crate::output::OutputError) -> Self {
+        CliError::failed(e)
+    }
+}
+
+/// The message a user sees for a report error (as the Flight status message, without logging it):
+/// a token problem says how to reconnect.
+pub fn report_message(e: &ReportError) -> String {
+    if e.code() == Code::Unauthenticated {
+        format!("{e}. {RECONNECT_HINT}")
+    } else {
+        e.to_string()
+    }
+}
+
+/// The exit code of a report error: a refused request is a usage error.
+pub fn report_exit_code(e: &ReportError) -> i32 {
+    match e.code() {
+        Code::InvalidArgument => EXIT_USAGE,
+        _ => EXIT_FAILED,
+    }
+}
+
+/// A report error as a command failure.
+pub fn report_failure(e: &ReportError) -> CliError {
+    CliError::new(report_exit_code(e), report_message(e))
+}
+
+/// Logging for the one-shot commands: warnings only by default, so stderr stays for progress and
+/// errors (`-v` for more, `RUST_LOG` overrides).
+pub fn init_logging(verbosity: u8, json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbosity {
+        0 => "warn",
+        1 => "igflight=debug,info",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Where reports come from: a report context over the Graph client, and the in-process simulator
+/// behind it with `--demo`.
+#[derive(Debug)]
+pub struct Source {
+    /// The report context (Graph client, caches).
+    pub ctx: Arc<ReportContext>,
+    /// The calls-per-hour budget of the client.
+    pub calls_per_hour: u32,
+    sim: Option<SimHandle>,
+}
+
+impl Source {
+    /// Start the demo simulator (`--demo`) or build the Graph client from the flags and
+    /// `IGFLIGHT_ACCESS_TOKEN`. A missing token is a usage error that says how to fix it.
+    pub async fn connect(args: &SourceArgs) -> Result<Source, CliError> {
+        let mut sim = None;
+        let client = if args.demo {
+            let config = SimConfig {
+                seed: args.seed,
+                ..SimConfig::default()
+            };
+            let addr = "127.0.0.1:0".parse().map_err(CliError::failed)?;
+            let handle = Simulator::start(config, addr).await.map_err(|e| {
+                CliError::failed(format!("could not start the simulated Graph API: {e}"))
+            })?;
+            let client = args
+                .graph
+                .client(handle.token().to_string(), Some(handle.base_url()))
+                .map_err(CliError::failed)?;
+            tracing::info!(base_url = %handle.base_url(), seed = args.seed, "demo: simulated Graph API started");
+            sim = Some(handle);
+            client
+        } else {
+            let token = std::env::var(TOKEN_ENV)
+                .ok()
+                .filter(|t| !t.trim().is_empty());
+            let Some(token) = token else {
+                return Err(CliError::usage(format!(
+                    "no Graph access token: set {TOKEN_ENV}, or add --demo for the simulated Graph API"
+                )));
+            };
+            args.graph
+                .client(token.trim().to_string(), None)
+                .map_err(CliError::failed)?
+        };
+        Ok(Source {
+            ctx: Arc::new(ReportContext::new(client)),
+            calls_per_hour: args.graph.calls_per_hour,
+            sim,
+        })
+    }
+
+    /// Calls left in the client's budget for its token (rolling hour).
+    pub fn budget_left(&self) -> u32 {
+        let g = &self.ctx.graph;
+        g.budget().remaining_for(g.token_key())
+    }
+
+    /// Graph calls the client has made so far (HTTP attempts).
+    pub fn graph_calls(&self) -> u64 {
+        self.ctx.graph.stats().total
+    }
+
+    /// Stop the simulator, if any.
+    pub async fn shutdown(self) {
+        if let Some(sim) = self.sim {
+            sim.shutdown().await;
+        }
+    }
+}
