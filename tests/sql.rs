@@ -729,3 +729,35 @@ async fn contradictions_and_unsupported_filters() {
     let got = sql(&ctx, "SELECT page_id FROM pages").await.unwrap();
     assert_eq!(rows(&got), ds.pages.len());
 }
+
+#[tokio::test]
+async fn end_time_ranges_become_the_insights_date_range() {
+    let rig = Rig::new().await;
+    let ds = rig.sim.dataset();
+    let acc = &ds.accounts[0];
+    let ctx = rig.session(None);
+    let today = rig.reports.today();
+    let (d1, d2) = (
+        today - chrono::Duration::days(10),
+        today - chrono::Duration::days(3),
+    );
+    let q = format!(
+        "SELECT * FROM user_insights WHERE ig_user_id = '{}' AND metric = 'reach' \
+         AND end_time >= '{d1}' AND end_time < '{d2}'",
+        acc.id
+    );
+    let s = scans(&ctx, &q).await;
+    let req = s[0].request().unwrap();
+    let r = req.dates.unwrap();
+    assert_eq!((r.from, r.to), (d1, d2 - chrono::Duration::days(1)));
+    assert_eq!(req.limit, None);
+    let got = sql(&ctx, &q).await.unwrap();
+    let want = rig
+        .ticket(
+            json!({"report":"user_insights","account":acc.id,"metrics":["reach"],
+            "date_from":d1.to_string(),"date_to":(d2 - chrono::Duration::days(1)).to_string()}),
+        )
+        .await;
+    assert_same_rows(&got, &want);
+    assert_eq!(rows(&got), 7, "one value per day");
+}
