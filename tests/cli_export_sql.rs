@@ -1,0 +1,567 @@
+//! `igflight export` and `igflight sql` as processes (`--demo`, seed 42), checked against the same
+//! reports run in-process with `report_stream` on a separate simulator of the same seed (the same data
+//! set; only timestamps, relative to each simulator's start, may differ by a few seconds).
+
+mod common;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::Int64Type;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use futures::TryStreamExt;
+use igflight::plan::{ReportContext, report_stream};
+use igflight::sim::SimConfig;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_igflight");
+
+fn igflight(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("IGFLIGHT_ACCESS_TOKEN")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The files in `dir` (names), to check that nothing was left behind.
+fn files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The report's batches, in-process, on a fresh simulator of seed 42.
+async fn reference(ticket: &Value) -> Vec<RecordBatch> {
+    let sim = common::start_sim(SimConfig::default()).await;
+    let ctx = Arc::new(ReportContext::new(common::client(&sim)));
+    let today = chrono::Utc::now().date_naive();
+    let req = igflight::ticket::decode(ticket.to_string().as_bytes(), today).unwrap();
+    let batches: Vec<RecordBatch> = report_stream(ctx, req).batches.try_collect().await.unwrap();
+    sim.shutdown().await;
+    batches
+}
+
+/// The first demo account's id (the data set depends on the seed only).
+async fn first_account() -> String {
+    let sim = common::start_sim(SimConfig::default()).await;
+    let id = sim.dataset().accounts[0].id.clone();
+    sim.shutdown().await;
+    id
+}
+
+fn strings(batches: &[RecordBatch], col: &str) -> Vec<Option<String>> {
+    batches
+        .iter()
+        .flat_map(|b| {
+            let a = b.column_by_name(col).unwrap().as_string::<i32>().clone();
+            (0..a.len())
+                .map(move |i| a.is_valid(i).then(|| a.value(i).to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn ints(batches: &[RecordBatch], col: &str) -> Vec<Option<i64>> {
+    batches
+        .iter()
+        .flat_map(|b| {
+            let a = b
+                .column_by_name(col)
+                .unwrap()
+                .as_primitive::<Int64Type>()
+                .clone();
+            (0..a.len())
+                .map(move |i| a.is_valid(i).then(|| a.value(i)))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn rows(batches: &[RecordBatch]) -> usize {
+    batches.iter().map(|b| b.num_rows()).sum()
+}
+
+fn read_parquet(path: &Path) -> Vec<RecordBatch> {
+    ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap())
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+}
+
+fn read_arrow(path: &Path) -> Vec<RecordBatch> {
+    arrow::ipc::reader::FileReader::try_new(File::open(path).unwrap(), None)
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn export_every_format_equals_the_report() {
+    let account = first_account().await;
+    let ticket = json!({"report": "user_media", "account": account, "page_size": 25});
+    let want = reference(&ticket).await;
+    assert!(rows(&want) > 100, "the demo account has media");
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["parquet", "arrow", "csv", "json"] {
+        let path = dir.path().join(format!("media.{format}"));
+        let out = igflight(&[
+            "export",
+            "--demo",
+            "--ticket",
+            &ticket.to_string(),
+            "--format",
+            format,
+            "--output",
+            path.to_str().unwrap(),
+        ]);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{format}: {err}");
+        assert!(
+            err.contains(&format!(
+                "exported {} rows of user_media to {}",
+                rows(&want),
+                path.display()
+            )) && err.contains("Graph calls)"),
+            "{err}"
+        );
+        // not a terminal: plain progress lines, the last one with the final counts
+        assert!(
+            err.contains(&format!("user_media: {} rows", rows(&want))),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+        match format {
+            "parquet" | "arrow" => {
+                let got = if format == "parquet" {
+                    read_parquet(&path)
+                } else {
+                    read_arrow(&path)
+                };
+                assert_eq!(got[0].schema(), want[0].schema(), "{format}");
+                assert_eq!(strings(&got, "id"), strings(&want, "id"), "{format}");
+                assert_eq!(
+                    strings(&got, "caption"),
+                    strings(&want, "caption"),
+                    "{format}"
+                );
+                assert_eq!(
+                    ints(&got, "like_count"),
+                    ints(&want, "like_count"),
+                    "{format}"
+                );
+            }
+            "csv" => {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let mut lines = csv_records(&text);
+                let header = lines.remove(0);
+                assert_eq!(header[0], "id");
+                assert_eq!(header.len(), want[0].num_columns());
+                let ids: Vec<Option<String>> = lines.iter().map(|r| Some(r[0].clone())).collect();
+                assert_eq!(ids, strings(&want, "id"));
+            }
+            _ => {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let ids: Vec<Option<String>> = text
+                    .lines()
+                    .map(|l| {
+                        let v: Value = serde_json::from_str(l).unwrap();
+                        v["id"].as_str().map(str::to_string)
+                    })
+                    .collect();
+                assert_eq!(ids, strings(&want, "id"));
+            }
+        }
+    }
+    assert_eq!(
+        files(dir.path()),
+        ["media.arrow", "media.csv", "media.json", "media.parquet"]
+    );
+}
+
+/// Minimal CSV record splitter (quotes with doubled quotes), enough for the id column and the count.
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut rec = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => rec.push(std::mem::take(&mut field)),
+            ('\n', false) => {
+                rec.push(std::mem::take(&mut field));
+                out.push(std::mem::take(&mut rec));
+            }
+            (c, _) => field.push(c),
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn export_format_from_extension_and_skipped_items() {
+    let account = first_account().await;
+    let ticket = json!({"report": "media_insights", "account": account});
+    let want = reference(&ticket).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("insights.feather");
+    let out = igflight(&[
+        "export",
+        "--demo",
+        "--ticket",
+        &ticket.to_string(),
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let got = read_arrow(&path);
+    assert_eq!(rows(&got), rows(&want));
+    assert_eq!(strings(&got, "metric"), strings(&want, "metric"));
+    // media from before the business conversion have no insights: the final line says so
+    assert!(err.contains("skipped"), "{err}");
+
+    // an unknown extension without --format: refused before anything runs
+    let out = igflight(&[
+        "export",
+        "--demo",
+        "--ticket",
+        &ticket.to_string(),
+        "-o",
+        dir.path().join("x.bin").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--format"), "{}", stderr(&out));
+    assert_eq!(files(dir.path()), ["insights.feather"]);
+}
+
+#[test]
+fn a_refused_ticket_exits_non_zero_without_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.parquet");
+    for ticket in [
+        r#"{"report":"user_media","colour":"red"}"#,
+        r#"{"report":"nope"}"#,
+        r#"{"report":"media_comments"}"#,
+        "not json",
+    ] {
+        let out = igflight(&[
+            "export",
+            "--demo",
+            "--ticket",
+            ticket,
+            "--output",
+            path.to_str().unwrap(),
+        ]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{ticket}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: ticket refused"), "{err}");
+        assert!(files(dir.path()).is_empty(), "{ticket}");
+    }
+    // `table` is not a file format
+    let out = igflight(&[
+        "export",
+        "--demo",
+        "--ticket",
+        r#"{"report":"pages"}"#,
+        "--format",
+        "table",
+        "--output",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("parquet, arrow, csv, json"));
+    assert!(files(dir.path()).is_empty());
+}
+
+#[test]
+fn a_failing_export_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("media.parquet");
+    // an account that does not exist: NOT_FOUND
+    let out = igflight(&[
+        "export",
+        "--demo",
+        "--ticket",
+        r#"{"report":"user_media","account":"17841400000000000"}"#,
+        "--output",
+        path.to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("does not exist"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(files(dir.path()).is_empty(), "{:?}", files(dir.path()));
+}
+
+#[tokio::test]
+async fn a_failure_part_way_leaves_no_file() {
+    // the budget allows 3 calls and no waiting: the export stops part way with RESOURCE_EXHAUSTED
+    // after some pages were written to the temporary file
+    let account = first_account().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("media.csv");
+    let ticket = json!({"report": "user_media", "account": account, "page_size": 5});
+    let out = igflight(&[
+        "export",
+        "--demo",
+        "--calls-per-hour",
+        "3",
+        "--ticket",
+        &ticket.to_string(),
+        "--output",
+        path.to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let last = err.trim().lines().last().unwrap();
+    assert!(last.starts_with("error: "), "{err}");
+    assert!(last.to_lowercase().contains("budget"), "{err}");
+    assert!(files(dir.path()).is_empty(), "{:?}", files(dir.path()));
+}
+
+#[test]
+fn export_without_a_token_says_how_to_fix_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = igflight(&[
+        "export",
+        "--ticket",
+        r#"{"report":"pages"}"#,
+        "--output",
+        dir.path().join("p.csv").to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        err.contains("IGFLIGHT_ACCESS_TOKEN") && err.contains("--demo"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(files(dir.path()).is_empty());
+}
+
+/// Kills the child on drop.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Start `igflight simulate` on a free port with `latency_ms`; returns the process and its base URL.
+fn simulate(latency_ms: u64) -> (Child, String) {
+    let mut child = Child(
+        Command::new(BIN)
+            .args([
+                "simulate",
+                "--listen",
+                "127.0.0.1:0",
+                "--latency-ms",
+                &latency_ms.to_string(),
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let line = lines.next().unwrap().unwrap();
+    let url = line
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    assert!(url.starts_with("http://"), "{line}");
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+#[tokio::test]
+async fn ctrl_c_removes_the_partial_file_graph_flags_and_token() {
+    let account = first_account().await;
+    let (_sim, url) = simulate(150);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("media.arrow");
+    let ticket = json!({"report": "user_media", "account": account, "page_size": 5});
+    let mut child = Child(
+        Command::new(BIN)
+            .args([
+                "export",
+                "--graph-url",
+                &url,
+                "--ticket",
+                &ticket.to_string(),
+                "--output",
+                path.to_str().unwrap(),
+            ])
+            .env("IGFLIGHT_ACCESS_TOKEN", "demo-token")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    // wait for the temporary file and a few pages
+    let start = Instant::now();
+    loop {
+        assert!(start.elapsed() < Duration::from_secs(30), "no partial file");
+        let f = files(dir.path());
+        if f.iter().any(|n| n.starts_with(".media.arrow.partial-")) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(600));
+    let pid = child.0.id().to_string();
+    let killed = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = child.0.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.0.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.trim_end().ends_with("error: interrupted"), "{err}");
+    assert!(files(dir.path()).is_empty(), "{:?}", files(dir.path()));
+}
+
+#[tokio::test]
+async fn sql_prints_a_table_and_writes_files() {
+    let account = first_account().await;
+    let want = reference(&json!({"report": "user_media", "account": account})).await;
+    let mut by_type = std::collections::BTreeMap::<String, i64>::new();
+    for t in strings(&want, "media_type") {
+        *by_type.entry(t.unwrap_or_default()).or_default() += 1;
+    }
+    let q = format!(
+        "SELECT media_type, count(*) AS n FROM user_media WHERE ig_user_id = '{account}' GROUP BY 1 ORDER BY 1"
+    );
+
+    // table (default)
+    let out = igflight(&["sql", "--demo", &q]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("| media_type"), "{text}");
+    for (t, n) in &by_type {
+        assert!(
+            text.contains(t) && text.contains(&format!(" {n} ")),
+            "{t} {n}: {text}"
+        );
+    }
+
+    // csv and json to stdout
+    let out = igflight(&["sql", "--demo", &q, "--format", "csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut want_csv = String::from("media_type,n\n");
+    for (t, n) in &by_type {
+        want_csv.push_str(&format!("{t},{n}\n"));
+    }
+    assert_eq!(text, want_csv);
+    let out = igflight(&["sql", "--demo", &q, "--format", "json"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), by_type.len());
+    let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert!(first.get("n").is_some(), "{first}");
+
+    // parquet and arrow to files, with --account instead of the WHERE clause
+    let dir = tempfile::tempdir().unwrap();
+    let q2 = "SELECT media_type, count(*) AS n FROM user_media GROUP BY 1 ORDER BY 1";
+    for (format, ext) in [("parquet", "parquet"), ("arrow", "arrow")] {
+        let path = dir.path().join(format!("types.{ext}"));
+        let out = igflight(&[
+            "sql",
+            "--demo",
+            "--account",
+            &account,
+            q2,
+            "--format",
+            format,
+            "--output",
+            path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let got = if format == "parquet" {
+            read_parquet(&path)
+        } else {
+            read_arrow(&path)
+        };
+        let types: Vec<String> = strings(&got, "media_type")
+            .into_iter()
+            .map(|t| t.unwrap_or_default())
+            .collect();
+        assert_eq!(types, by_type.keys().cloned().collect::<Vec<_>>());
+        assert_eq!(
+            ints(&got, "n"),
+            by_type.values().map(|n| Some(*n)).collect::<Vec<_>>()
+        );
+    }
+    assert_eq!(files(dir.path()), ["types.arrow", "types.parquet"]);
+}
+
+#[test]
+fn sql_errors_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file: PathBuf = dir.path().join("x.parquet");
+    for (args, code, needle) in [
+        (vec!["SELEC 1"], 2, "SQL error"),
+        (
+            vec!["SELECT * FROM hashtag_recent_media"],
+            2,
+            "WHERE hashtag =",
+        ),
+        (vec!["SELECT * FROM user_media"], 2, "--account"),
+        (vec!["SELECT 1", "--format", "parquet"], 2, "--output"),
+        (
+            vec!["SELECT 1", "--format", "table", "--output", "t.txt"],
+            2,
+            "--format csv",
+        ),
+        (
+            vec![
+                "SELECT * FROM user_media WHERE ig_user_id = '17841400000000000'",
+                "--format",
+                "parquet",
+                "--output",
+                out_file.to_str().unwrap(),
+            ],
+            1,
+            "does not exist",
+        ),
+    ] {
+        let mut full = vec!["sql", "--demo"];
+        full.extend(args.iter().copied());
+        let out = igflight(&full);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    assert!(files(dir.path()).is_empty());
+    assert!(!Path::new("t.txt").exists());
+}
