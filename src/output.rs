@@ -9,6 +9,7 @@
 //!   so a failed run never leaves a file under the final name.
 //!
 //! CSV has no nested types: list and struct columns (`children`) are written as JSON text (`["1","2"]`).
+//! Parquet has no seconds unit: seconds timestamps are stored as milliseconds (the same instants).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -16,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, RecordBatch, StringBuilder};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
@@ -36,7 +37,7 @@ pub enum Format {
     Csv,
     /// Newline-delimited JSON, one object per row.
     Json,
-    /// Apache Parquet (zstd).
+    /// Apache Parquet (zstd; timestamps in milliseconds).
     Parquet,
     /// Arrow IPC file (Feather v2).
     Arrow,
@@ -96,7 +97,8 @@ fn encode_err(format: Format, e: impl std::fmt::Display) -> OutputError {
 enum Inner<W: Write + Send> {
     Csv(arrow::csv::Writer<W>),
     Json(arrow::json::LineDelimitedWriter<W>),
-    Parquet(ArrowWriter<W>),
+    /// The writer, and the schema it writes (timestamps in seconds become milliseconds).
+    Parquet(ArrowWriter<W>, SchemaRef),
     Arrow(arrow::ipc::writer::FileWriter<W>),
 }
 
@@ -132,9 +134,11 @@ impl<W: Write + Send> FormatWriter<W> {
                     .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
                     .set_max_row_group_bytes(Some(PARQUET_ROW_GROUP_BYTES))
                     .build();
+                let stored = parquet_schema(&schema);
                 Inner::Parquet(
-                    ArrowWriter::try_new(w, schema.clone(), Some(props))
+                    ArrowWriter::try_new(w, stored.clone(), Some(props))
                         .map_err(|e| encode_err(format, e))?,
+                    stored,
                 )
             }
             Format::Arrow => Inner::Arrow(
@@ -174,9 +178,8 @@ impl<W: Write + Send> FormatWriter<W> {
         match &mut self.inner {
             Inner::Csv(w) => csv_flat(batch).and_then(|b| w.write(&b)),
             Inner::Json(w) => w.write(batch),
-            Inner::Parquet(w) => w
-                .write(batch)
-                .map_err(|e| ArrowError::ExternalError(e.into())),
+            Inner::Parquet(w, stored) => parquet_batch(batch, stored)
+                .and_then(|b| w.write(&b).map_err(|e| ArrowError::ExternalError(e.into()))),
             Inner::Arrow(w) => w.write(batch),
         }
         .map_err(|e| encode_err(format, e))?;
@@ -209,7 +212,7 @@ impl<W: Write + Send> FormatWriter<W> {
                 w.finish().map_err(|e| encode_err(format, e))?;
                 w.into_inner()
             }
-            Inner::Parquet(w) => w.into_inner().map_err(|e| encode_err(format, e))?,
+            Inner::Parquet(w, _) => w.into_inner().map_err(|e| encode_err(format, e))?,
             Inner::Arrow(mut w) => {
                 w.finish().map_err(|e| encode_err(format, e))?;
                 w.into_inner().map_err(|e| encode_err(format, e))?
@@ -218,6 +221,49 @@ impl<W: Write + Send> FormatWriter<W> {
         w.flush().map_err(|e| encode_err(format, e))?;
         Ok(w)
     }
+}
+
+/// The schema stored in Parquet: Parquet has no seconds unit (a seconds timestamp would be a plain
+/// INT64 to every reader but arrow-rs), so `Timestamp(Second, tz)` is stored as milliseconds — the
+/// same instants, read back as timestamps by pyarrow, DuckDB, Spark.
+fn parquet_schema(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Arc<Field>> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Timestamp(TimeUnit::Second, tz) => Arc::new(
+                f.as_ref()
+                    .clone()
+                    .with_data_type(DataType::Timestamp(TimeUnit::Millisecond, tz.clone())),
+            ),
+            _ => f.clone(),
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// `batch` in the Parquet schema (see [`parquet_schema`]).
+fn parquet_batch(batch: &RecordBatch, stored: &SchemaRef) -> Result<RecordBatch, ArrowError> {
+    if batch.schema().fields() == stored.fields() {
+        return Ok(batch.clone());
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(stored.fields())
+        .map(|(c, f)| {
+            if c.data_type() == f.data_type() {
+                Ok(c.clone())
+            } else {
+                arrow::compute::cast(c, f.data_type())
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new_with_options(
+        stored.clone(),
+        columns,
+        &arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+    )
 }
 
 /// `batch` with its nested columns (lists, structs, maps) as JSON text, for CSV.
@@ -395,7 +441,6 @@ impl Drop for BatchWriter {
 mod tests {
     use super::*;
     use arrow::array::{Int64Array, ListBuilder, StringArray, TimestampSecondArray};
-    use arrow::datatypes::TimeUnit;
     use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     fn schema() -> SchemaRef {
@@ -477,9 +522,21 @@ mod tests {
         let row_groups = reader.metadata().num_row_groups();
         assert!(row_groups >= 1);
         let got: Vec<RecordBatch> = reader.build().unwrap().map(|b| b.unwrap()).collect();
-        let got = arrow::compute::concat_batches(&schema(), &got).unwrap();
+        let stored = parquet_schema(&schema());
+        assert_eq!(
+            stored.field(2).data_type(),
+            &DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
+        );
+        let got = arrow::compute::concat_batches(&stored, &got).unwrap();
         let want = arrow::compute::concat_batches(&schema(), &batches).unwrap();
-        assert_eq!(got, want);
+        assert_eq!(got, parquet_batch(&want, &stored).unwrap());
+        // the same instants
+        let ms = got
+            .column(2)
+            .as_any()
+            .downcast_ref::<arrow::array::TimestampMillisecondArray>()
+            .unwrap();
+        assert_eq!(ms.value(0), 1_700_000_000_000);
         no_partials(dir.path());
     }
 
