@@ -154,7 +154,7 @@ pub struct SourceArgs {
 /// Flags of `igflight export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The report ticket as a JSON object (CONTRACT §3), e.g. '{"report":"user_media","limit":100}';
+    /// The report ticket as a JSON object (report name and parameters), e.g. '{"report":"user_media","limit":100}';
     /// `@FILE` reads it from a file.
     #[arg(long)]
     pub ticket: String,
