@@ -4,6 +4,7 @@
 pub mod examples;
 mod run;
 pub mod service;
+pub mod sql;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -4,6 +4,11 @@
 //! refused (`INVALID_ARGUMENT`) before any Graph call. `DoGet` streams the batches of
 //! [`report_stream`] as Graph pages arrive; errors become statuses only through
 //! [`ReportError::to_status`](crate::error::ReportError::to_status).
+//!
+//! Flight SQL shares the port: a ticket or `CMD` descriptor that is a protobuf `Any` of an
+//! `arrow.flight.protocol.sql.*` message, a Flight SQL action, and every `DoPut` go to
+//! [`SqlService`] (through arrow-flight's `FlightSqlService` dispatch); everything else is a report
+//! ticket, handled here as before.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -25,6 +30,7 @@ use serde_json::{Value, json};
 use tonic::{Request, Response, Status, Streaming};
 
 use super::examples::{Examples, generic_examples};
+use super::sql::{SqlService, is_sql_action, sql_command, sql_schema};
 use crate::error::ReportError;
 use crate::plan::{ReportContext, report_stream};
 use crate::reports::catalog::ReportKind;
@@ -54,6 +60,7 @@ pub const ACTIONS: [(&str, &str); 3] = [
 #[derive(Debug, Clone)]
 pub struct IgFlightService {
     ctx: Arc<ReportContext>,
+    sql: SqlService,
     examples: Arc<Examples>,
     token_expires_at: Option<String>,
 }
@@ -62,6 +69,7 @@ impl IgFlightService {
     /// A service over `ctx`, with the generic example tickets.
     pub fn new(ctx: Arc<ReportContext>) -> Self {
         IgFlightService {
+            sql: SqlService::new(ctx.clone()),
             ctx,
             examples: Arc::new(generic_examples()),
             token_expires_at: None,
@@ -80,6 +88,11 @@ impl IgFlightService {
     pub fn with_token_expiry(mut self, expires_at: Option<String>) -> Self {
         self.token_expires_at = expires_at;
         self
+    }
+
+    /// The Flight SQL side.
+    pub fn sql(&self) -> &SqlService {
+        &self.sql
     }
 
     /// The shared report context.
@@ -221,6 +234,12 @@ fn batches_to_json(batches: &[RecordBatch]) -> Result<Vec<Value>, Status> {
     serde_json::from_slice(&buf).map_err(|e| Status::internal(format!("could not read JSON: {e}")))
 }
 
+/// A `CMD` descriptor holding a Flight SQL command.
+fn is_sql_descriptor(d: &FlightDescriptor) -> bool {
+    matches!(DescriptorType::try_from(d.r#type), Ok(DescriptorType::Cmd))
+        && sql_command(&d.cmd).is_some()
+}
+
 fn describe_descriptor(d: &FlightDescriptor) -> String {
     match DescriptorType::try_from(d.r#type) {
         Ok(DescriptorType::Path) => format!("PATH {:?}", d.path),
@@ -344,6 +363,9 @@ impl FlightService for IgFlightService {
         &self,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
+        if is_sql_descriptor(request.get_ref()) {
+            return FlightService::get_flight_info(&self.sql, request).await;
+        }
         let d = request.into_inner();
         tracing::info!(rpc = "GetFlightInfo", descriptor = %describe_descriptor(&d), "rpc");
         let req = self.request_from_descriptor(&d)?;
@@ -364,6 +386,9 @@ impl FlightService for IgFlightService {
         &self,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<SchemaResult>, Status> {
+        if is_sql_descriptor(request.get_ref()) {
+            return Ok(Response::new(sql_schema(&self.sql, request).await?));
+        }
         let d = request.into_inner();
         tracing::info!(rpc = "GetSchema", descriptor = %describe_descriptor(&d), "rpc");
         let req = self.request_from_descriptor(&d)?;
@@ -378,6 +403,9 @@ impl FlightService for IgFlightService {
         &self,
         request: Request<Ticket>,
     ) -> Result<Response<Self::DoGetStream>, Status> {
+        if sql_command(&request.get_ref().ticket).is_some() {
+            return FlightService::do_get(&self.sql, request).await;
+        }
         let t = request.into_inner();
         let req = self.request_from_ticket(&t.ticket).inspect_err(|s| {
             tracing::info!(rpc = "DoGet", code = ?s.code(), "ticket refused");
@@ -388,18 +416,22 @@ impl FlightService for IgFlightService {
 
     async fn do_put(
         &self,
-        _request: Request<Streaming<FlightData>>,
+        request: Request<Streaming<FlightData>>,
     ) -> Result<Response<Self::DoPutStream>, Status> {
         tracing::info!(rpc = "DoPut", "rpc");
-        Err(Status::unimplemented(
-            "DoPut is not supported: igflight serves Instagram reports read-only",
-        ))
+        // Reports take no uploads; Flight SQL binds prepared-statement parameters with DoPut (and
+        // refuses updates and ingestion: the server is read-only).
+        FlightService::do_put(&self.sql, request).await
     }
 
     async fn do_action(
         &self,
         request: Request<Action>,
     ) -> Result<Response<Self::DoActionStream>, Status> {
+        if is_sql_action(&request.get_ref().r#type) {
+            tracing::info!(rpc = "DoAction", action = %request.get_ref().r#type, "rpc");
+            return FlightService::do_action(&self.sql, request).await;
+        }
         let action = request.into_inner();
         tracing::info!(rpc = "DoAction", action = %action.r#type, "rpc");
         let body = match action.r#type.as_str() {
@@ -433,6 +465,9 @@ impl FlightService for IgFlightService {
                 })
             })
             .collect();
+        // The Flight SQL actions (CreatePreparedStatement, ClosePreparedStatement) are answered by
+        // DoAction but not listed: Flight SQL clients know them from the protocol.
+
         Ok(Response::new(Box::pin(futures::stream::iter(actions))))
     }
 

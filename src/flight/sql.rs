@@ -1,0 +1,799 @@
+//! Flight SQL over the report tables: [`SqlService`] implements arrow-flight's [`FlightSqlService`];
+//! [`IgFlightService`](super::IgFlightService) hands it every ticket, descriptor and action whose
+//! protobuf `Any` has an `arrow.flight.protocol.sql.*` type (see [`sql_command`]), so plain report
+//! tickets and Flight SQL share one port.
+//!
+//! Stateless: a statement handle is the JSON [`Handle`] — the SQL text, the default account and, once
+//! bound, the parameter row (Arrow IPC, hex) — so any server process can run any ticket, and `DoPut`
+//! on a prepared statement answers with a new handle carrying the parameters
+//! (`DoPutPreparedStatementResult`). Each RPC plans in a fresh [`session`](crate::sql::session);
+//! `DoGet` streams batches as Graph pages arrive and maps errors with [`to_status`].
+//!
+//! The default account of tables whose query names none comes from the `x-igflight-account` request
+//! header ([`ACCOUNT_HEADER`]; ADBC: `adbc.flight.sql.rpc.call_header.x-igflight-account`).
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::{Array, RecordBatch};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::ipc::reader::StreamReader;
+use arrow::ipc::writer::{IpcWriteOptions, StreamWriter};
+use arrow_flight::decode::FlightRecordBatchStream;
+use arrow_flight::encode::FlightDataEncoderBuilder;
+use arrow_flight::error::FlightError;
+use arrow_flight::flight_service_server::FlightService;
+use arrow_flight::sql::metadata::{SqlInfoData, SqlInfoDataBuilder};
+use arrow_flight::sql::server::{FlightSqlService, PeekableFlightDataStream};
+use arrow_flight::sql::{
+    ActionClosePreparedStatementRequest, ActionCreatePreparedStatementRequest,
+    ActionCreatePreparedStatementResult, Any, CommandGetCatalogs, CommandGetDbSchemas,
+    CommandGetSqlInfo, CommandGetTableTypes, CommandGetTables, CommandPreparedStatementQuery,
+    CommandStatementQuery, DoPutPreparedStatementResult, ProstMessageExt, SqlInfo, SqlNullOrdering,
+    SqlSupportedCaseSensitivity, SqlSupportedTransaction, TicketStatementQuery,
+};
+use arrow_flight::{
+    FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse, IpcMessage,
+    SchemaAsIpc, Ticket,
+};
+use bytes::Bytes;
+use datafusion::common::{ParamValues, ScalarValue};
+use datafusion::error::DataFusionError;
+use datafusion::execution::context::SQLOptions;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::{DataFrame, SessionContext};
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+use futures::{Stream, TryStreamExt};
+use prost::Message;
+use serde::{Deserialize, Serialize};
+use tonic::metadata::MetadataMap;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::plan::ReportContext;
+use crate::sql::{session, to_status};
+
+/// The request header naming the default Instagram account of a SQL session.
+pub const ACCOUNT_HEADER: &str = "x-igflight-account";
+
+/// The type URL prefix of every Flight SQL message.
+pub const SQL_TYPE_PREFIX: &str = "type.googleapis.com/arrow.flight.protocol.sql.";
+
+/// The table type of every report table (GetTables and GetTableTypes).
+pub const TABLE_TYPE: &str = "TABLE";
+
+type BoxedStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+
+/// `bytes` as a Flight SQL command: a protobuf `Any` whose type is `arrow.flight.protocol.sql.*`.
+/// Report tickets (JSON, or `Any` of `igflight.v1.ReportTicket`) give `None`.
+pub fn sql_command(bytes: &[u8]) -> Option<Any> {
+    let any = Any::decode(bytes).ok()?;
+    any.type_url.starts_with(SQL_TYPE_PREFIX).then_some(any)
+}
+
+/// What a statement handle (and a statement ticket) holds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Handle {
+    /// The SQL text (`?` placeholders already numbered `$1`, `$2`, …).
+    pub sql: String,
+    /// The default account (from [`ACCOUNT_HEADER`] when the statement was planned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The bound parameter row: an Arrow IPC stream, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<String>,
+}
+
+impl Handle {
+    fn encode(&self) -> Bytes {
+        Bytes::from(serde_json::to_vec(self).expect("a handle serializes"))
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Handle, Status> {
+        serde_json::from_slice(bytes).map_err(|e| {
+            Status::invalid_argument(format!(
+                "not an igflight statement handle ({e}); plan the query again"
+            ))
+        })
+    }
+
+    /// The bound parameter row.
+    fn param_batch(&self) -> Result<Option<RecordBatch>, Status> {
+        let Some(hex) = &self.params else {
+            return Ok(None);
+        };
+        let bad =
+            |e: String| Status::invalid_argument(format!("bad parameters in the handle: {e}"));
+        let bytes = hex::decode(hex).map_err(|e| bad(e.to_string()))?;
+        let reader =
+            StreamReader::try_new(bytes.as_slice(), None).map_err(|e| bad(e.to_string()))?;
+        let mut batches = reader
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(batches.pop())
+    }
+}
+
+/// `?` placeholders numbered `$1`, `$2`, … (DataFusion reads positional parameters as `$N`); the
+/// rest of the text is kept byte for byte.
+pub fn number_placeholders(sql: &str) -> String {
+    if !sql.contains('?') {
+        return sql.to_string();
+    }
+    let Ok(tokens) = Tokenizer::new(&GenericDialect {}, sql).tokenize_with_location() else {
+        return sql.to_string();
+    };
+    // (line, column) of each bare `?`, 1-based, columns in characters
+    let spots: Vec<(u64, u64)> = tokens
+        .iter()
+        .filter(|t| matches!(&t.token, Token::Placeholder(p) if p == "?"))
+        .map(|t| (t.span.start.line, t.span.start.column))
+        .collect();
+    if spots.is_empty() {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len() + spots.len() * 2);
+    let (mut line, mut col) = (1u64, 1u64);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' && spots.contains(&(line, col)) {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+        if c == '\n' {
+            line += 1;
+            col = 1;
+        } else {
+            col += 1;
+        }
+    }
+    out
+}
+
+/// Queries only: no DDL, DML or `SET`.
+fn read_only() -> SQLOptions {
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+}
+
+fn df_status(e: DataFusionError) -> Status {
+    to_status(&e)
+}
+
+fn schema_bytes(schema: &Schema) -> Result<Bytes, Status> {
+    let IpcMessage(bytes) = SchemaAsIpc::new(schema, &IpcWriteOptions::default())
+        .try_into()
+        .map_err(|e| Status::internal(format!("could not encode the schema: {e}")))?;
+    Ok(bytes)
+}
+
+fn header_account(metadata: &MetadataMap) -> Option<String> {
+    metadata
+        .get(ACCOUNT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// The parameters of `plan` (`$1`, `$name`), sorted (numbers numerically), with their inferred types.
+fn parameters(plan: &LogicalPlan) -> Result<Vec<(String, Option<DataType>)>, Status> {
+    let mut params: Vec<(String, Option<DataType>)> = plan
+        .get_parameter_types()
+        .map_err(df_status)?
+        .into_iter()
+        .collect();
+    params.sort_by_key(|(id, _)| match id[1..].parse::<u64>() {
+        Ok(n) => (0, n, String::new()),
+        Err(_) => (1, 0, id.clone()),
+    });
+    Ok(params)
+}
+
+/// The parameter schema of a prepared statement: one nullable field per parameter (`Null` when its
+/// type is unknown).
+fn parameter_schema(params: &[(String, Option<DataType>)]) -> Schema {
+    Schema::new(
+        params
+            .iter()
+            .map(|(id, t)| Field::new(id, t.clone().unwrap_or(DataType::Null), true))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The Flight SQL side of the server.
+#[derive(Debug, Clone)]
+pub struct SqlService {
+    reports: Arc<ReportContext>,
+}
+
+impl SqlService {
+    /// SQL over the reports of `reports`.
+    pub fn new(reports: Arc<ReportContext>) -> Self {
+        SqlService { reports }
+    }
+
+    fn session(&self, account: Option<String>) -> SessionContext {
+        session(self.reports.clone(), account)
+    }
+
+    /// Plan `handle` (parameters bound when it has them): the DataFrame, ready to execute.
+    async fn plan(&self, handle: &Handle) -> Result<DataFrame, Status> {
+        let ctx = self.session(handle.account.clone());
+        let df = ctx
+            .sql_with_options(&handle.sql, read_only())
+            .await
+            .map_err(df_status)?;
+        let params = parameters(df.logical_plan())?;
+        if params.is_empty() {
+            return Ok(df);
+        }
+        let Some(batch) = handle.param_batch()? else {
+            return Err(Status::invalid_argument(format!(
+                "the query has parameters ({}): bind them (a prepared statement with one parameter row) before executing",
+                params
+                    .iter()
+                    .map(|p| p.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        let values = bind(&params, &batch)?;
+        df.with_param_values(values).map_err(df_status)
+    }
+
+    /// The schema DoGet streams for `handle`, planned down to the physical plan so planning errors
+    /// (a missing `WHERE hashtag = …`) surface here, before any Graph call.
+    async fn schema_of(&self, handle: &Handle) -> Result<SchemaRef, Status> {
+        let df = self.plan(handle).await?;
+        let plan = df.create_physical_plan().await.map_err(df_status)?;
+        Ok(plan.schema())
+    }
+
+    async fn statement_info(
+        &self,
+        handle: Handle,
+        descriptor: FlightDescriptor,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let schema = self.schema_of(&handle).await?;
+        let ticket = TicketStatementQuery {
+            statement_handle: handle.encode(),
+        };
+        let info = FlightInfo::new()
+            .try_with_schema(&schema)
+            .map_err(|e| Status::internal(format!("could not encode the schema: {e}")))?
+            .with_endpoint(
+                FlightEndpoint::new().with_ticket(Ticket::new(ticket.as_any().encode_to_vec())),
+            )
+            .with_descriptor(descriptor)
+            .with_total_records(-1)
+            .with_total_bytes(-1);
+        Ok(Response::new(info))
+    }
+
+    /// Execute `handle` and stream its batches as they come.
+    async fn execute(
+        &self,
+        handle: Handle,
+    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+        tracing::info!(rpc = "DoGet", sql = %handle.sql, account = ?handle.account, "SQL query");
+        let df = self.plan(&handle).await?;
+        let stream = df.execute_stream().await.map_err(df_status)?;
+        let schema = stream.schema();
+        let batches = stream.map_err(|e| FlightError::Tonic(Box::new(to_status(&e))));
+        let data = FlightDataEncoderBuilder::new()
+            .with_schema(schema)
+            .build(batches)
+            .map_err(Status::from);
+        Ok(Response::new(Box::pin(data)))
+    }
+
+    fn metadata_info(
+        &self,
+        schema: &Schema,
+        command: Any,
+        descriptor: FlightDescriptor,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let info = FlightInfo::new()
+            .try_with_schema(schema)
+            .map_err(|e| Status::internal(format!("could not encode the schema: {e}")))?
+            .with_endpoint(FlightEndpoint::new().with_ticket(Ticket::new(command.encode_to_vec())))
+            .with_descriptor(descriptor)
+            .with_total_records(-1)
+            .with_total_bytes(-1);
+        Ok(Response::new(info))
+    }
+
+    /// The (catalog, schema) pairs listed by the catalog calls: the session's, without
+    /// `information_schema` (it stays queryable).
+    fn schemas(ctx: &SessionContext) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for c in ctx.catalog_names() {
+            if let Some(catalog) = ctx.catalog(&c) {
+                for s in catalog.schema_names() {
+                    if s != "information_schema" {
+                        out.push((c.clone(), s));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// (catalog, schema, table, Arrow schema) of every report table.
+    async fn tables(&self) -> Result<Vec<(String, String, String, SchemaRef)>, Status> {
+        let ctx = self.session(None);
+        let mut out = Vec::new();
+        for (c, s) in Self::schemas(&ctx) {
+            let Some(schema) = ctx.catalog(&c).and_then(|cat| cat.schema(&s)) else {
+                continue;
+            };
+            let mut names = schema.table_names();
+            names.sort();
+            for t in names {
+                if let Some(table) = schema.table(&t).await.map_err(df_status)? {
+                    out.push((c.clone(), s.clone(), t, table.schema()));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The parameter values of `params` from the first row of `batch`: by position (`$1`, `$2`, … take
+/// columns 1, 2, …), or by column name for named parameters; each cast to the type DataFusion inferred.
+fn bind(params: &[(String, Option<DataType>)], batch: &RecordBatch) -> Result<ParamValues, Status> {
+    if batch.num_rows() != 1 {
+        return Err(Status::invalid_argument(format!(
+            "bind exactly one row of parameters to a query; got {} rows",
+            batch.num_rows()
+        )));
+    }
+    let mut positional: Vec<ScalarValue> = Vec::new();
+    let mut named: HashMap<String, ScalarValue> = HashMap::new();
+    for (id, t) in params {
+        let name = &id[1..];
+        let position = name.parse::<usize>().ok().filter(|n| *n >= 1);
+        let col = match position {
+            Some(n) => batch.columns().get(n - 1),
+            None => batch
+                .column_by_name(name)
+                .or_else(|| batch.column_by_name(id)),
+        };
+        let Some(col) = col else {
+            return Err(Status::invalid_argument(format!(
+                "no value bound for parameter {id}: {} parameter columns were bound",
+                batch.num_columns()
+            )));
+        };
+        let mut v = ScalarValue::try_from_array(col.as_ref(), 0)
+            .map_err(|e| Status::invalid_argument(format!("parameter {id}: {e}")))?;
+        if let Some(t) = t
+            && v.data_type() != *t
+        {
+            v = v.cast_to(t).map_err(|e| {
+                Status::invalid_argument(format!(
+                    "parameter {id}: a {} value cannot be used as {t}: {e}",
+                    col.data_type()
+                ))
+            })?;
+        }
+        match position {
+            Some(n) => {
+                if positional.len() < n {
+                    positional.resize(n, ScalarValue::Null);
+                }
+                positional[n - 1] = v;
+            }
+            None => {
+                named.insert(name.to_string(), v);
+            }
+        }
+    }
+    match (positional.is_empty(), named.is_empty()) {
+        (_, true) => Ok(ParamValues::from(positional)),
+        (true, false) => Ok(ParamValues::from(named)),
+        (false, false) => Err(Status::invalid_argument(
+            "use either positional ($1, ?) or named ($name) parameters in one query, not both",
+        )),
+    }
+}
+
+/// The parameter row as an Arrow IPC stream, hex.
+fn encode_params(batch: &RecordBatch) -> Result<String, Status> {
+    let fail = |e: arrow::error::ArrowError| {
+        Status::internal(format!("could not encode the parameters: {e}"))
+    };
+    let mut w = StreamWriter::try_new(Vec::new(), &batch.schema()).map_err(fail)?;
+    w.write(batch).map_err(fail)?;
+    w.finish().map_err(fail)?;
+    Ok(hex::encode(w.into_inner().map_err(fail)?))
+}
+
+/// `GetSqlInfo`.
+static SQL_INFO: LazyLock<SqlInfoData> = LazyLock::new(|| {
+    let mut b = SqlInfoDataBuilder::new();
+    b.append(SqlInfo::FlightSqlServerName, "igflight");
+    b.append(SqlInfo::FlightSqlServerVersion, env!("CARGO_PKG_VERSION"));
+    b.append(SqlInfo::FlightSqlServerArrowVersion, "59");
+    b.append(SqlInfo::FlightSqlServerReadOnly, true);
+    b.append(SqlInfo::FlightSqlServerSql, true);
+    b.append(SqlInfo::FlightSqlServerSubstrait, false);
+    b.append(
+        SqlInfo::FlightSqlServerTransaction,
+        SqlSupportedTransaction::None as i32,
+    );
+    b.append(SqlInfo::FlightSqlServerCancel, false);
+    b.append(SqlInfo::FlightSqlServerBulkIngestion, false);
+    b.append(SqlInfo::FlightSqlServerStatementTimeout, 0i32);
+    b.append(SqlInfo::FlightSqlServerTransactionTimeout, 0i32);
+    b.append(SqlInfo::SqlDdlCatalog, false);
+    b.append(SqlInfo::SqlDdlSchema, false);
+    b.append(SqlInfo::SqlDdlTable, false);
+    b.append(
+        SqlInfo::SqlIdentifierCase,
+        SqlSupportedCaseSensitivity::SqlCaseSensitivityLowercase as i32,
+    );
+    b.append(SqlInfo::SqlIdentifierQuoteChar, "\"");
+    b.append(
+        SqlInfo::SqlQuotedIdentifierCase,
+        SqlSupportedCaseSensitivity::SqlCaseSensitivityCaseInsensitive as i32,
+    );
+    b.append(SqlInfo::SqlAllTablesAreSelectable, true);
+    b.append(
+        SqlInfo::SqlNullOrdering,
+        SqlNullOrdering::SqlNullsSortedHigh as i32,
+    );
+    b.append(SqlInfo::SqlSearchStringEscape, "\\");
+    b.append(SqlInfo::SqlExtraNameCharacters, "");
+    b.append(SqlInfo::SqlSupportsColumnAliasing, true);
+    b.append(SqlInfo::SqlNullPlusNullIsNull, true);
+    b.append(SqlInfo::SqlSupportsTableCorrelationNames, true);
+    b.append(SqlInfo::SqlSupportsDifferentTableCorrelationNames, false);
+    b.append(SqlInfo::SqlSupportsExpressionsInOrderBy, true);
+    b.append(SqlInfo::SqlSupportsOrderByUnrelated, true);
+    b.append(SqlInfo::SqlSupportsLikeEscapeClause, false);
+    b.append(SqlInfo::SqlSupportsNonNullableColumns, true);
+    b.append(SqlInfo::SqlSchemaTerm, "schema");
+    b.append(SqlInfo::SqlProcedureTerm, "procedure");
+    b.append(SqlInfo::SqlCatalogTerm, "catalog");
+    b.append(SqlInfo::SqlCatalogAtStart, true);
+    b.append(SqlInfo::SqlSelectForUpdateSupported, false);
+    b.append(SqlInfo::SqlStoredProceduresSupported, false);
+    b.append(SqlInfo::SqlCorrelatedSubqueriesSupported, true);
+    b.append(SqlInfo::SqlTransactionsSupported, false);
+    b.append(SqlInfo::SqlBatchUpdatesSupported, false);
+    b.append(SqlInfo::SqlSavepointsSupported, false);
+    b.append(SqlInfo::SqlNamedParametersSupported, false);
+    b.build().expect("the SQL info is valid")
+});
+
+fn one_batch(
+    schema: SchemaRef,
+    batch: Result<RecordBatch, FlightError>,
+) -> BoxedStream<arrow_flight::FlightData> {
+    Box::pin(
+        FlightDataEncoderBuilder::new()
+            .with_schema(schema)
+            .build(futures::stream::once(async { batch }))
+            .map_err(Status::from),
+    )
+}
+
+#[tonic::async_trait]
+impl FlightSqlService for SqlService {
+    type FlightService = SqlService;
+
+    async fn do_handshake(
+        &self,
+        _request: Request<Streaming<HandshakeRequest>>,
+    ) -> Result<Response<BoxedStream<HandshakeResponse>>, Status> {
+        let resp = HandshakeResponse {
+            protocol_version: 0,
+            payload: Bytes::new(),
+        };
+        Ok(Response::new(Box::pin(futures::stream::once(async {
+            Ok(resp)
+        }))))
+    }
+
+    async fn get_flight_info_statement(
+        &self,
+        query: CommandStatementQuery,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let handle = Handle {
+            sql: number_placeholders(&query.query),
+            account: header_account(request.metadata()),
+            params: None,
+        };
+        tracing::info!(rpc = "GetFlightInfo", sql = %handle.sql, account = ?handle.account, "SQL statement");
+        self.statement_info(handle, request.into_inner()).await
+    }
+
+    async fn get_flight_info_prepared_statement(
+        &self,
+        cmd: CommandPreparedStatementQuery,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let handle = Handle::decode(&cmd.prepared_statement_handle)?;
+        tracing::info!(rpc = "GetFlightInfo", sql = %handle.sql, "SQL prepared statement");
+        self.statement_info(handle, request.into_inner()).await
+    }
+
+    async fn get_flight_info_catalogs(
+        &self,
+        query: CommandGetCatalogs,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let schema = query.into_builder().schema();
+        self.metadata_info(&schema, query.as_any(), request.into_inner())
+    }
+
+    async fn get_flight_info_schemas(
+        &self,
+        query: CommandGetDbSchemas,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let schema = query.clone().into_builder().schema();
+        self.metadata_info(&schema, query.as_any(), request.into_inner())
+    }
+
+    async fn get_flight_info_tables(
+        &self,
+        query: CommandGetTables,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let schema = query.clone().into_builder().schema();
+        self.metadata_info(&schema, query.as_any(), request.into_inner())
+    }
+
+    async fn get_flight_info_table_types(
+        &self,
+        query: CommandGetTableTypes,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let schema = query.into_builder().schema();
+        self.metadata_info(&schema, query.as_any(), request.into_inner())
+    }
+
+    async fn get_flight_info_sql_info(
+        &self,
+        query: CommandGetSqlInfo,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let schema = query.clone().into_builder(&SQL_INFO).schema();
+        self.metadata_info(&schema, query.as_any(), request.into_inner())
+    }
+
+    async fn do_get_statement(
+        &self,
+        ticket: TicketStatementQuery,
+        _request: Request<Ticket>,
+    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+        self.execute(Handle::decode(&ticket.statement_handle)?)
+            .await
+    }
+
+    async fn do_get_prepared_statement(
+        &self,
+        query: CommandPreparedStatementQuery,
+        _request: Request<Ticket>,
+    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+        self.execute(Handle::decode(&query.prepared_statement_handle)?)
+            .await
+    }
+
+    async fn do_get_catalogs(
+        &self,
+        query: CommandGetCatalogs,
+        _request: Request<Ticket>,
+    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+        let ctx = self.session(None);
+        let mut b = query.into_builder();
+        let mut names = ctx.catalog_names();
+        names.sort();
+        for c in names {
+            b.append(c);
+        }
+        let schema = b.schema();
+        Ok(Response::new(one_batch(schema, b.build())))
+    }
+
+    async fn do_get_schemas(
+        &self,
+        query: CommandGetDbSchemas,
+        _request: Request<Ticket>,
+    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+        let ctx = self.session(None);
+        let mut b = query.into_builder();
+        for (c, s) in Self::schemas(&ctx) {
+            b.append(c, s);
+        }
+        let schema = b.schema();
+        Ok(Response::new(one_batch(schema, b.build())))
+    }
+
+    async fn do_get_tables(
+        &self,
+        query: CommandGetTables,
+        _request: Request<Ticket>,
+    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+        let mut b = query.into_builder();
+        for (c, s, t, schema) in self.tables().await? {
+            b.append(c, s, t, TABLE_TYPE, &schema)
+                .map_err(|e| Status::internal(format!("could not encode a table schema: {e}")))?;
+        }
+        let schema = b.schema();
+        Ok(Response::new(one_batch(schema, b.build())))
+    }
+
+    async fn do_get_table_types(
+        &self,
+        query: CommandGetTableTypes,
+        _request: Request<Ticket>,
+    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+        let mut b = query.into_builder();
+        b.append(TABLE_TYPE);
+        let schema = b.schema();
+        Ok(Response::new(one_batch(schema, b.build())))
+    }
+
+    async fn do_get_sql_info(
+        &self,
+        query: CommandGetSqlInfo,
+        _request: Request<Ticket>,
+    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+        let b = query.into_builder(&SQL_INFO);
+        let schema = b.schema();
+        Ok(Response::new(one_batch(schema, b.build())))
+    }
+
+    async fn do_put_prepared_statement_query(
+        &self,
+        query: CommandPreparedStatementQuery,
+        request: Request<PeekableFlightDataStream>,
+    ) -> Result<DoPutPreparedStatementResult, Status> {
+        let mut handle = Handle::decode(&query.prepared_statement_handle)?;
+        let stream = request.into_inner().map_err(FlightError::from);
+        let batches: Vec<RecordBatch> = FlightRecordBatchStream::new_from_flight_data(stream)
+            .try_collect()
+            .await
+            .map_err(|e| match e {
+                FlightError::Tonic(s) => *s,
+                other => {
+                    Status::invalid_argument(format!("could not read the parameters: {other}"))
+                }
+            })?;
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        if rows != 1 {
+            return Err(Status::invalid_argument(format!(
+                "bind exactly one row of parameters to a query; got {rows} rows"
+            )));
+        }
+        let batch = batches
+            .into_iter()
+            .find(|b| b.num_rows() == 1)
+            .expect("one row");
+        handle.params = Some(encode_params(&batch)?);
+        // Check now that the parameters fit the query.
+        self.plan(&handle).await?;
+        tracing::info!(rpc = "DoPut", sql = %handle.sql, "parameters bound");
+        Ok(DoPutPreparedStatementResult {
+            prepared_statement_handle: Some(handle.encode()),
+        })
+    }
+
+    async fn do_action_create_prepared_statement(
+        &self,
+        query: ActionCreatePreparedStatementRequest,
+        request: Request<arrow_flight::Action>,
+    ) -> Result<ActionCreatePreparedStatementResult, Status> {
+        let handle = Handle {
+            sql: number_placeholders(&query.query),
+            account: header_account(request.metadata()),
+            params: None,
+        };
+        tracing::info!(rpc = "DoAction", sql = %handle.sql, "CreatePreparedStatement");
+        let ctx = self.session(handle.account.clone());
+        let df = ctx
+            .sql_with_options(&handle.sql, read_only())
+            .await
+            .map_err(df_status)?;
+        let params = parameters(df.logical_plan())?;
+        let dataset = if params.is_empty() {
+            df.create_physical_plan().await.map_err(df_status)?.schema()
+        } else {
+            Arc::new(df.schema().as_arrow().clone())
+        };
+        Ok(ActionCreatePreparedStatementResult {
+            prepared_statement_handle: handle.encode(),
+            dataset_schema: schema_bytes(&dataset)?,
+            parameter_schema: schema_bytes(&parameter_schema(&params))?,
+        })
+    }
+
+    async fn do_action_close_prepared_statement(
+        &self,
+        _query: ActionClosePreparedStatementRequest,
+        _request: Request<arrow_flight::Action>,
+    ) -> Result<(), Status> {
+        // Handles hold everything: nothing to free.
+        Ok(())
+    }
+
+    async fn register_sql_info(&self, _id: i32, _result: &SqlInfo) {}
+}
+
+/// `GetSchema` for a Flight SQL descriptor: the schema its `GetFlightInfo` announces.
+pub async fn sql_schema(
+    sql: &SqlService,
+    request: Request<FlightDescriptor>,
+) -> Result<arrow_flight::SchemaResult, Status> {
+    let info = FlightService::get_flight_info(sql, request)
+        .await?
+        .into_inner();
+    Ok(arrow_flight::SchemaResult {
+        schema: info.schema,
+    })
+}
+
+/// Flight SQL actions (types), answered by [`SqlService`].
+pub fn is_sql_action(kind: &str) -> bool {
+    matches!(
+        kind,
+        "CreatePreparedStatement"
+            | "ClosePreparedStatement"
+            | "CreatePreparedSubstraitPlan"
+            | "BeginTransaction"
+            | "EndTransaction"
+            | "BeginSavepoint"
+            | "EndSavepoint"
+            | "CancelQuery"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn question_marks_become_numbered_parameters() {
+        assert_eq!(
+            number_placeholders("SELECT * FROM t WHERE a = ? AND b = '?' AND c = ?"),
+            "SELECT * FROM t WHERE a = $1 AND b = '?' AND c = $2"
+        );
+        assert_eq!(
+            number_placeholders("SELECT 'é'\n, ? -- ?\n"),
+            "SELECT 'é'\n, $1 -- ?\n"
+        );
+        assert_eq!(number_placeholders("SELECT $1"), "SELECT $1");
+    }
+
+    #[test]
+    fn handles_round_trip() {
+        let h = Handle {
+            sql: "SELECT 1".into(),
+            account: Some("17".into()),
+            params: None,
+        };
+        assert_eq!(Handle::decode(&h.encode()).unwrap(), h);
+        assert!(Handle::decode(b"nope").is_err());
+    }
+
+    #[test]
+    fn report_tickets_are_not_sql_commands() {
+        assert!(sql_command(br#"{"report":"user"}"#).is_none());
+        let any = CommandStatementQuery {
+            query: "SELECT 1".into(),
+            transaction_id: None,
+        }
+        .as_any();
+        assert!(sql_command(&any.encode_to_vec()).is_some());
+    }
+}
