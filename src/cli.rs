@@ -45,6 +45,11 @@ pub enum Command {
     ///
     /// Example: igflight sql --demo "SELECT media_type, count(*) AS n FROM user_media WHERE ig_user_id = '…' GROUP BY 1"
     Sql(SqlArgs),
+    /// The stored connections: Graph access tokens kept in the config folder (`IGFLIGHT_CONFIG_DIR`,
+    /// default `~/.config/igflight`) with what they reach and when they expire.
+    ///
+    /// Use one with `igflight serve|sql|export --connection NAME`.
+    Accounts(AccountsArgs),
 }
 
 /// Where the Graph API is and how the client treats it (shared by every command that calls it).
@@ -135,6 +140,10 @@ pub struct ServeArgs {
     /// Seed of the demo data set (with --demo).
     #[arg(long, default_value_t = 42, requires = "demo")]
     pub seed: u64,
+    /// Use the stored connection NAME (`igflight accounts`) for the Graph access token instead of
+    /// IGFLIGHT_ACCESS_TOKEN. Without either, the only stored connection is used.
+    #[arg(long, value_name = "NAME", conflicts_with = "demo")]
+    pub connection: Option<String>,
 }
 
 /// Where the reports come from, for the one-shot commands (`export`, `sql`): the Graph API (flags and
@@ -149,6 +158,10 @@ pub struct SourceArgs {
     /// Seed of the demo data set (with --demo).
     #[arg(long, default_value_t = 42, requires = "demo")]
     pub seed: u64,
+    /// Use the stored connection NAME (`igflight accounts`) for the Graph access token instead of
+    /// IGFLIGHT_ACCESS_TOKEN. Without either, the only stored connection is used.
+    #[arg(long, value_name = "NAME", conflicts_with = "demo")]
+    pub connection: Option<String>,
 }
 
 /// Flags of `igflight export`.
@@ -264,4 +277,119 @@ impl SimulateArgs {
         }
         cfg
     }
+}
+
+/// `igflight accounts`.
+#[derive(Debug, Args)]
+pub struct AccountsArgs {
+    #[command(subcommand)]
+    pub command: AccountsCommand,
+}
+
+/// The `igflight accounts` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// List the stored connections: user, Instagram accounts reached, expiry. Tokens are never shown.
+    List(AccountsListArgs),
+    /// Check an access token and store it as connection NAME.
+    ///
+    /// Example: IGFLIGHT_NEW_TOKEN=EAAG… igflight accounts add work --token-env IGFLIGHT_NEW_TOKEN
+    Add(AccountsTokenArgs),
+    /// Log in with Facebook (the code flow, through a browser) and store the long-lived token as NAME.
+    ///
+    /// Example: igflight accounts login work --app-id 1234 --app-secret …
+    Login(AccountsLoginArgs),
+    /// Replace the token of the stored connection NAME (same checks as `add`).
+    Reconnect(AccountsTokenArgs),
+    /// Exchange the token of connection NAME for a new long-lived one (needs the app id it was
+    /// stored with and --app-secret).
+    Renew(AccountsNameArgs),
+    /// Forget the stored connection NAME.
+    Remove(AccountsRemoveArgs),
+}
+
+/// Flags of `igflight accounts list`.
+#[derive(Debug, Args)]
+pub struct AccountsListArgs {
+    /// Print JSON (no tokens) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Where the token comes from (one of them). Prefer --token-env or --token-stdin: they keep the token
+/// out of the shell history and the process list.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct TokenSource {
+    /// The access token itself (visible in the shell history; prefer --token-env or --token-stdin).
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Read the access token from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// Read the access token from standard input (first line).
+    #[arg(long)]
+    pub token_stdin: bool,
+}
+
+/// Flags of `igflight accounts add` and `reconnect`.
+#[derive(Debug, Args)]
+pub struct AccountsTokenArgs {
+    /// The connection's name (letters, digits, `-`, `_`, `.`).
+    pub name: String,
+    #[command(flatten)]
+    pub token: TokenSource,
+    /// The Facebook app id: with --app-secret, the token is checked with `debug_token` (expiry,
+    /// permissions) and can later be renewed.
+    #[arg(long, env = "IGFLIGHT_APP_ID")]
+    pub app_id: Option<String>,
+    #[command(flatten)]
+    pub graph: GraphArgs,
+}
+
+/// Flags of `igflight accounts login`.
+#[derive(Debug, Args)]
+pub struct AccountsLoginArgs {
+    /// The connection's name (letters, digits, `-`, `_`, `.`); an existing one is reconnected.
+    pub name: String,
+    /// The Facebook app id (the app's "Facebook Login" must allow the redirect
+    /// http://127.0.0.1:PORT/callback).
+    #[arg(long, env = "IGFLIGHT_APP_ID")]
+    pub app_id: String,
+    /// Local port of the redirect listener on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Do not try to open a browser; only print the address.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Where the Facebook Login dialog is (scheme and host).
+    #[arg(long, default_value = "https://www.facebook.com")]
+    pub dialog_url: String,
+    /// The permissions asked for, comma separated.
+    #[arg(long, default_value = crate::accounts::login::SCOPES)]
+    pub scope: String,
+    /// How long to wait for the login in the browser (seconds).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout_secs: u64,
+    #[command(flatten)]
+    pub graph: GraphArgs,
+}
+
+/// Flags of `igflight accounts renew`.
+#[derive(Debug, Args)]
+pub struct AccountsNameArgs {
+    /// The connection's name.
+    pub name: String,
+    /// The Facebook app id, when the connection was stored without one.
+    #[arg(long, env = "IGFLIGHT_APP_ID")]
+    pub app_id: Option<String>,
+    #[command(flatten)]
+    pub graph: GraphArgs,
+}
+
+/// Flags of `igflight accounts remove`.
+#[derive(Debug, Args)]
+pub struct AccountsRemoveArgs {
+    /// The connection's name.
+    pub name: String,
 }

@@ -13,6 +13,7 @@
 //!   also listens to the usage headers, and call counters.
 //! * [`sim`]: a deterministic, faithful simulated Graph API (`igflight simulate`).
 
+pub mod accounts;
 pub mod cli;
 pub mod commands;
 pub mod error;

@@ -5,7 +5,7 @@ use igflight::cli::{Cli, Command};
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match &cli.command {
-        Command::Export(_) | Command::Sql(_) => {
+        Command::Export(_) | Command::Sql(_) | Command::Accounts(_) => {
             igflight::commands::init_logging(cli.logging.verbose, cli.logging.log_json)
         }
         _ => igflight::telemetry::init(cli.logging.verbose, cli.logging.log_json),
@@ -35,6 +35,11 @@ async fn main() -> anyhow::Result<()> {
             Ok(None) => {}
             Err(e) => e.exit(),
         },
+        Command::Accounts(args) => {
+            if let Err(e) = igflight::accounts::run(args).await {
+                e.exit()
+            }
+        }
     }
     Ok(())
 }

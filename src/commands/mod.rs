@@ -14,7 +14,6 @@ use tonic::Code;
 
 use crate::cli::SourceArgs;
 use crate::error::{RECONNECT_HINT, ReportError};
-use crate::flight::TOKEN_ENV;
 use crate::plan::ReportContext;
 use crate::sim::{SimConfig, SimHandle, Simulator};
 
@@ -131,7 +130,7 @@ pub struct Source {
 
 impl Source {
     /// Start the demo simulator (`--demo`) or build the Graph client from the flags and
-    /// `IGFLIGHT_ACCESS_TOKEN`. A missing token is a usage error that says how to fix it.
+    /// `IGFLIGHT_ACCESS_TOKEN` or a stored connection (`--connection NAME`). A missing token is a usage error that says how to fix it.
     pub async fn connect(args: &SourceArgs) -> Result<Source, CliError> {
         let mut sim = None;
         let client = if args.demo {
@@ -151,16 +150,11 @@ impl Source {
             sim = Some(handle);
             client
         } else {
-            let token = std::env::var(TOKEN_ENV)
-                .ok()
-                .filter(|t| !t.trim().is_empty());
-            let Some(token) = token else {
-                return Err(CliError::usage(format!(
-                    "no Graph access token: set {TOKEN_ENV}, or add --demo for the simulated Graph API"
-                )));
-            };
+            let selected = crate::accounts::select_token(&args.graph, args.connection.as_deref())
+                .await
+                .map_err(crate::accounts::AccountsError::into_cli)?;
             args.graph
-                .client(token.trim().to_string(), None)
+                .client(selected.token.expose().to_string(), None)
                 .map_err(CliError::failed)?
         };
         Ok(Source {

@@ -37,15 +37,13 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         sim = Some(handle);
         (client, Some(examples))
     } else {
-        let token = std::env::var(TOKEN_ENV)
-            .ok()
-            .filter(|t| !t.trim().is_empty());
-        let Some(token) = token else {
-            anyhow::bail!(
-                "no Graph access token: set {TOKEN_ENV}, or run `igflight serve --demo` for the simulated Graph API"
-            );
-        };
-        (args.graph.client(token.trim().to_string(), None)?, None)
+        let selected =
+            crate::accounts::select_token(&args.graph, args.connection.as_deref()).await?;
+        (
+            args.graph
+                .client(selected.token.expose().to_string(), None)?,
+            None,
+        )
     };
 
     let ctx = Arc::new(ReportContext::new(client));

@@ -1,0 +1,290 @@
+//! Stored connections (`igflight accounts`): Graph access tokens kept in the config folder with what
+//! they reach and when they expire, the Facebook Login code flow that obtains one, and the token's
+//! lifetime (expiry checks and renewal) when `serve`, `sql` and `export` start.
+//!
+//! * [`store`]: `accounts.json` (0600, atomic writes, a damaged file is never overwritten).
+//! * [`check`]: `debug_token`, `/me`, `/me/accounts`, `oauth/access_token` exchanges.
+//! * [`login`]: the Facebook Login code flow with a local redirect listener.
+//! * [`cmd`]: the `igflight accounts …` commands.
+//! * [`select_token`]: the token `serve`/`sql`/`export` use (`--connection NAME`, else
+//!   `IGFLIGHT_ACCESS_TOKEN`, else the only stored connection).
+
+pub mod check;
+pub mod cmd;
+pub mod login;
+pub mod store;
+
+use std::path::Path;
+
+use crate::cli::GraphArgs;
+use crate::graph::{GraphError, Secret};
+pub use check::{App, TokenInfo};
+pub use cmd::run;
+pub use store::{Connection, Store, StoreError, StoredPage, config_dir};
+
+/// The environment variable holding the app id (`--app-id`).
+pub const APP_ID_ENV: &str = "IGFLIGHT_APP_ID";
+/// Under this many seconds left, a connection is "about to expire" (a warning).
+pub const WARN_BEFORE_SECS: i64 = 7 * 86_400;
+/// A long-lived token issued longer ago than this is renewed at start when an app secret is set.
+pub const RENEW_AFTER_SECS: i64 = 86_400;
+
+/// Why an accounts operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    /// The store could not be read or written.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// The Graph API says the token is invalid or expired.
+    #[error(
+        "the access token is invalid or expired ({detail}). Get a new token: `igflight accounts login {name} --app-id … --app-secret …`, \
+         or `igflight accounts reconnect {name} --token-env VAR` with a fresh token"
+    )]
+    InvalidToken {
+        /// The connection's name (`NAME` when not known).
+        name: String,
+        /// What the Graph API said.
+        detail: String,
+    },
+    /// A stored connection has expired.
+    #[error(
+        "the stored connection `{name}` expired on {when}: reconnect it with `igflight accounts reconnect {name} --token-env VAR` \
+         (a fresh token) or `igflight accounts login {name} --app-id … --app-secret …`"
+    )]
+    Expired {
+        /// The connection.
+        name: String,
+        /// When it expired (UTC).
+        when: String,
+    },
+    /// No connection of that name.
+    #[error("no stored connection named `{name}`; stored: {stored} (see `igflight accounts list`)")]
+    Unknown {
+        /// The name asked for.
+        name: String,
+        /// The stored names.
+        stored: String,
+    },
+    /// A Graph call failed.
+    #[error("{0}")]
+    Graph(GraphError),
+    /// A bad request (name, flags).
+    #[error("{0}")]
+    Usage(String),
+    /// Anything else.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl AccountsError {
+    /// Name the connection in an [`AccountsError::InvalidToken`] message.
+    pub fn for_connection(self, connection: &str) -> Self {
+        match self {
+            AccountsError::InvalidToken { detail, .. } => AccountsError::InvalidToken {
+                name: connection.to_string(),
+                detail,
+            },
+            other => other,
+        }
+    }
+
+    /// The command failure for this error (usage errors exit 2, the rest 1).
+    pub fn into_cli(self) -> crate::commands::CliError {
+        use crate::commands::CliError;
+        match &self {
+            AccountsError::Usage(_) | AccountsError::Unknown { .. } => CliError::usage(&self),
+            _ => CliError::failed(&self),
+        }
+    }
+}
+
+/// Format unix seconds as a UTC date and time.
+pub fn utc(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| ts.to_string())
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The Graph access token for `serve`, `sql` and `export`, and where it came from.
+#[derive(Debug, Clone)]
+pub struct Selected {
+    /// The token.
+    pub token: Secret,
+    /// The stored connection it belongs to, if any.
+    pub connection: Option<String>,
+}
+
+/// The token to use: the stored connection `connection` when given; else `IGFLIGHT_ACCESS_TOKEN`; else
+/// the only stored connection. A stored connection that has expired is refused (naming
+/// `igflight accounts reconnect NAME`); under 7 days left a warning is logged; with an app secret
+/// (`--app-secret`/`IGFLIGHT_APP_SECRET`) and the connection's app id, a token issued more than a day
+/// ago is renewed first and the new one stored.
+pub async fn select_token(
+    graph: &GraphArgs,
+    connection: Option<&str>,
+) -> Result<Selected, AccountsError> {
+    if let Some(name) = connection {
+        return stored_token(graph, &config_dir()?, name).await;
+    }
+    let env = std::env::var(crate::flight::TOKEN_ENV)
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
+    if let Some(token) = env {
+        return Ok(Selected {
+            token: Secret::new(token),
+            connection: None,
+        });
+    }
+    let no_token = |extra: &str| {
+        AccountsError::Usage(format!(
+            "no Graph access token: set {}, or use a stored connection with --connection NAME{extra} \
+             (`igflight accounts login NAME …` or `igflight accounts add NAME --token-env VAR` stores one), \
+             or add --demo for the simulated Graph API",
+            crate::flight::TOKEN_ENV
+        ))
+    };
+    let dir = config_dir().map_err(|_| no_token(""))?;
+    let store = match Store::open(&dir) {
+        Ok(s) => s,
+        Err(e) => return Err(no_token(&format!(" (the account store is unusable: {e})"))),
+    };
+    match store.connections() {
+        [] => Err(no_token("")),
+        [only] => {
+            tracing::info!(connection = %only.name, "using the only stored connection");
+            let name = only.name.clone();
+            stored_token(graph, &dir, &name).await
+        }
+        _ => Err(no_token(&format!(" (stored: {})", store.names()))),
+    }
+}
+
+async fn stored_token(
+    graph: &GraphArgs,
+    dir: &Path,
+    name: &str,
+) -> Result<Selected, AccountsError> {
+    let store = Store::open(dir)?;
+    let conn = store
+        .get(name)
+        .ok_or_else(|| AccountsError::Unknown {
+            name: name.to_string(),
+            stored: store.names(),
+        })?
+        .clone();
+    let now = now();
+    if let Some(e) = conn.expires_at
+        && e <= now
+    {
+        return Err(AccountsError::Expired {
+            name: conn.name,
+            when: utc(e),
+        });
+    }
+    let mut token = conn.token.clone();
+    let mut expires_at = conn.expires_at;
+    if let Some(app) = renewable(graph, &conn, now) {
+        match renew(graph, dir, &conn, &app).await {
+            Ok(c) => {
+                tracing::info!(connection = %name, expires = %c.expires_at.map(utc).unwrap_or_else(|| "unknown".into()),
+                    "renewed the stored connection's token");
+                token = c.token;
+                expires_at = c.expires_at;
+            }
+            Err(e) => {
+                tracing::warn!(connection = %name, error = %e, "could not renew the stored connection's token; using the current one")
+            }
+        }
+    }
+    if let Some(e) = expires_at
+        && e - now < WARN_BEFORE_SECS
+    {
+        tracing::warn!(
+            connection = %name,
+            expires = %utc(e),
+            "the stored connection `{name}` expires in {}: renew it (`igflight accounts renew {name} --app-secret …`) or \
+             reconnect it (`igflight accounts reconnect {name}`)",
+            human_left(e - now)
+        );
+    }
+    Ok(Selected {
+        token,
+        connection: Some(name.to_string()),
+    })
+}
+
+/// The app to renew `conn` with, when it may and should be renewed now.
+fn renewable(graph: &GraphArgs, conn: &Connection, now: i64) -> Option<App> {
+    let app_id = conn.app_id.clone()?;
+    let secret = graph.app_secret.clone()?;
+    if conn.never_expires || now - conn.issued_at < RENEW_AFTER_SECS || conn.is_expired(now) {
+        return None;
+    }
+    Some(App {
+        id: app_id,
+        secret: Secret::new(secret),
+    })
+}
+
+/// Exchange the connection's token for a new long-lived one and store it; returns the updated
+/// connection.
+pub async fn renew(
+    graph: &GraphArgs,
+    dir: &Path,
+    conn: &Connection,
+    app: &App,
+) -> Result<Connection, AccountsError> {
+    let issued = check::exchange_long_lived(graph, app, &conn.token).await?;
+    let now = now();
+    Store::update(dir, |conns| {
+        let c = conns
+            .iter_mut()
+            .find(|c| c.name == conn.name)
+            .ok_or_else(|| {
+                AccountsError::Failed(format!(
+                    "the connection `{}` was removed while its token was being renewed",
+                    conn.name
+                ))
+            })?;
+        c.token = issued.token.clone();
+        c.expires_at = issued.expires_at;
+        c.never_expires = false;
+        c.issued_at = now;
+        c.app_id = Some(app.id.clone());
+        Ok(c.clone())
+    })
+}
+
+/// "59 days", "3 hours", "12 minutes".
+pub fn human_left(secs: i64) -> String {
+    let s = secs.max(0);
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if s >= 2 * 86_400 {
+        plural(s / 86_400, "day")
+    } else if s >= 3_600 {
+        plural(s / 3_600, "hour")
+    } else {
+        plural((s / 60).max(1), "minute")
+    }
+}
+
+/// Check a connection name: 1–64 letters, digits, `-`, `_` or `.`.
+pub fn check_name(name: &str) -> Result<(), AccountsError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(AccountsError::Usage(format!(
+            "`{name}` is not a connection name; accepted: 1 to 64 letters, digits, `-`, `_` or `.`"
+        )))
+    }
+}
