@@ -1,0 +1,603 @@
+//! `igflight accounts …` and `--connection NAME` as processes, against an in-process simulated Graph
+//! API, each test with its own config folder (`IGFLIGHT_CONFIG_DIR`).
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use igflight::sim::{SimConfig, SimHandle};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_igflight");
+const DAY: i64 = 86_400;
+
+struct Env {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    sim: SimHandle,
+    /// Every stdout/stderr seen, to check that no token was printed.
+    seen: std::sync::Mutex<Vec<String>>,
+}
+
+impl Env {
+    async fn new(cfg: SimConfig) -> Env {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("config");
+        Env {
+            _tmp: tmp,
+            dir,
+            sim: common::start_sim(cfg).await,
+            seen: Default::default(),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .env("IGFLIGHT_CONFIG_DIR", &self.dir)
+            .env("IGFLIGHT_GRAPH_URL", self.sim.base_url())
+            .env_remove("IGFLIGHT_ACCESS_TOKEN")
+            .env_remove("IGFLIGHT_APP_SECRET")
+            .env_remove("IGFLIGHT_APP_ID")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        c
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        let out = tokio::time::timeout(Duration::from_secs(60), self.command(args).output())
+            .await
+            .expect("command timed out")
+            .unwrap();
+        self.record(&out);
+        out
+    }
+
+    fn record(&self, out: &Output) {
+        let mut seen = self.seen.lock().unwrap();
+        seen.push(String::from_utf8_lossy(&out.stdout).into_owned());
+        seen.push(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.join("accounts.json")
+    }
+
+    fn store(&self) -> Value {
+        serde_json::from_slice(&std::fs::read(self.path()).unwrap()).unwrap()
+    }
+
+    fn conn(&self, name: &str) -> Value {
+        self.store()["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no connection {name}"))
+    }
+
+    /// Write a store file by hand (one connection per entry).
+    fn write_store(&self, conns: Value) {
+        std::fs::create_dir_all(&self.dir).unwrap();
+        std::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::write(
+            self.path(),
+            serde_json::to_vec(&json!({"version": 1, "connections": conns})).unwrap(),
+        )
+        .unwrap();
+        std::fs::set_permissions(self.path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+
+    fn first_ig(&self) -> String {
+        self.sim.dataset().accounts[0].id.clone()
+    }
+
+    /// No command printed any of these tokens.
+    fn assert_no_token(&self, tokens: &[&str]) {
+        for out in self.seen.lock().unwrap().iter() {
+            for t in tokens {
+                assert!(!out.contains(t), "a token appears in the output: {out}");
+            }
+        }
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_list_reconnect_remove() {
+    let env = Env::new(SimConfig::default()).await;
+    let out = env
+        .run(&["accounts", "add", "work", "--token", "demo-token"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(s.contains("@northside_roasters"), "{s}");
+    assert!(s.contains("expires in"), "{s}");
+    assert!(s.contains("Stored connection `work`"), "{s}");
+
+    // Private, atomic: 0600 file in a 0700 folder, no temporary file left, valid JSON.
+    assert_eq!(mode(&env.path()), 0o600);
+    assert_eq!(mode(&env.dir), 0o700);
+    assert_eq!(files(&env.dir), vec!["accounts.json"]);
+    let c = env.conn("work");
+    assert_eq!(c["token"], "demo-token");
+    assert_eq!(c["user_name"], "Demo Owner");
+    assert!(c["expires_at"].as_i64().unwrap() > now() + 50 * DAY);
+    assert!(!c["pages"].as_array().unwrap().is_empty());
+
+    // The token from an environment variable, with the app (debug_token).
+    let mut cmd = env.command(&[
+        "accounts",
+        "add",
+        "second",
+        "--token-env",
+        "MY_TOKEN",
+        "--app-id",
+        "demo-app",
+        "--app-secret",
+        "demo-secret",
+    ]);
+    cmd.env("MY_TOKEN", "demo-token");
+    let out = cmd.output().await.unwrap();
+    env.record(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(env.conn("second")["app_id"], "demo-app");
+    assert!(
+        env.conn("second")["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "instagram_basic")
+    );
+
+    // The same name twice is refused.
+    let out = env
+        .run(&["accounts", "add", "work", "--token", "demo-token"])
+        .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("accounts reconnect work"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = env.run(&["accounts", "list"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(s.contains("work  Demo Owner"), "{s}");
+    assert!(s.contains("second  Demo Owner"), "{s}");
+    assert!(
+        s.contains("2 Instagram accounts: @northside_roasters"),
+        "{s}"
+    );
+    assert!(s.contains("expires in 5"), "{s}");
+    let out = env.run(&["accounts", "list", "--json"]).await;
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert!(v[0].get("token").is_none());
+
+    // Reconnect replaces the token of an existing connection (here: a fresh long-lived one).
+    let fresh = reqwest::get(format!(
+        "{}/v15.0/oauth/access_token?grant_type=fb_exchange_token&client_id=demo-app&client_secret=demo-secret&fb_exchange_token=demo-token",
+        env.sim.base_url()
+    ))
+    .await
+    .unwrap()
+    .json::<Value>()
+    .await
+    .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut cmd = env.command(&["accounts", "reconnect", "work", "--token-stdin"]);
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(format!("{fresh}\n").as_bytes())
+            .await
+            .unwrap();
+    }
+    let out = child.wait_with_output().await.unwrap();
+    env.record(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Reconnected connection `work`"));
+    assert_eq!(env.conn("work")["token"], fresh.as_str());
+
+    // Reconnecting or removing an unknown name lists the stored ones.
+    let out = env
+        .run(&["accounts", "reconnect", "nope", "--token", "demo-token"])
+        .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("stored: work, second"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["accounts", "remove", "nope"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("stored: work, second"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = env.run(&["accounts", "remove", "second"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["accounts", "list"]).await;
+    assert!(!stdout(&out).contains("second"));
+    assert!(stdout(&out).contains("work"));
+    assert_eq!(files(&env.dir), vec!["accounts.json"]);
+    assert_eq!(mode(&env.path()), 0o600);
+
+    // A bad name is refused before anything else.
+    let out = env
+        .run(&["accounts", "add", "a b", "--token", "demo-token"])
+        .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not a connection name"));
+
+    env.assert_no_token(&["demo-token", &fresh]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damaged_store_is_named_and_never_overwritten() {
+    let env = Env::new(SimConfig::default()).await;
+    std::fs::create_dir_all(&env.dir).unwrap();
+    let damaged = b"{\"version\":1,\"connections\":[{\"name\":\"x\",\"token\":\"EAAGsecret";
+    std::fs::write(env.path(), damaged).unwrap();
+    let path = env.path().display().to_string();
+    for args in [
+        vec!["accounts", "add", "work", "--token", "demo-token"],
+        vec!["accounts", "list"],
+        vec!["accounts", "remove", "x"],
+        vec!["sql", "--connection", "x", "SELECT id FROM user"],
+    ] {
+        let out = env.run(&args).await;
+        assert!(!out.status.success(), "{args:?}");
+        let e = stderr(&out);
+        assert!(e.contains(&path) && e.contains("damaged"), "{args:?}: {e}");
+        assert!(e.lines().count() == 1, "{e}");
+        assert_eq!(std::fs::read(env.path()).unwrap(), damaged);
+    }
+    env.assert_no_token(&["EAAGsecret", "demo-token"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adding_an_expired_token_says_to_get_a_new_one() {
+    let env = Env::new(SimConfig::default()).await;
+    for extra in [
+        vec![],
+        vec!["--app-id", "demo-app", "--app-secret", "demo-secret"],
+    ] {
+        let mut args = vec!["accounts", "add", "old", "--token", "expired-token"];
+        args.extend(extra);
+        let out = env.run(&args).await;
+        assert_eq!(out.status.code(), Some(1));
+        let e = stderr(&out);
+        assert!(e.contains("invalid or expired"), "{e}");
+        assert!(e.contains("igflight accounts reconnect old"), "{e}");
+        assert!(e.contains("igflight accounts login old"), "{e}");
+        assert!(!env.path().exists());
+    }
+    env.assert_no_token(&["expired-token"]);
+}
+
+/// The login, with the test as the browser: GET the printed dialog URL and follow the redirect to the
+/// local listener. Every call must carry appsecret_proof (the simulator requires it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_end_to_end_then_sql_with_the_connection() {
+    let env = Env::new(SimConfig {
+        require_appsecret_proof: true,
+        ..SimConfig::default()
+    })
+    .await;
+    let base = env.sim.base_url();
+    let mut cmd = env.command(&[
+        "accounts",
+        "login",
+        "main",
+        "--app-id",
+        "demo-app",
+        "--app-secret",
+        "demo-secret",
+        "--no-browser",
+        "--dialog-url",
+        &base,
+        "--timeout-secs",
+        "60",
+    ]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    let url = loop {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("no dialog URL printed")
+            .unwrap()
+            .expect("login ended before printing the dialog URL");
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.starts_with("http") {
+            break line;
+        }
+    };
+    assert!(
+        url.starts_with(&format!("{base}/v15.0/dialog/oauth?")),
+        "{url}"
+    );
+    for part in [
+        "client_id=demo-app",
+        "redirect_uri=http%3A%2F%2F127.0.0.1%3A",
+        "state=",
+        "scope=instagram_basic%2Cinstagram_manage_insights%2Cpages_show_list%2Cpages_read_engagement%2Cinstagram_manage_comments",
+    ] {
+        assert!(url.contains(part), "{part} not in {url}");
+    }
+    // A forged callback (wrong state) is ignored.
+    let redirect = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1
+        .into_owned();
+    let forged = reqwest::get(format!("{redirect}?code=forged&state=wrong"))
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+    // The browser: the dialog redirects to the local listener.
+    let resp = reqwest::get(&url).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().contains("received the login"));
+    while let Some(line) = lines.next_line().await.unwrap() {
+        printed.push_str(&line);
+        printed.push('\n');
+    }
+    let out = child.wait_with_output().await.unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{printed}{err}");
+    assert!(printed.contains("Stored connection `main`"), "{printed}");
+    assert!(printed.contains("@northside_roasters"), "{printed}");
+    env.seen.lock().unwrap().extend([printed.clone(), err]);
+
+    let c = env.conn("main");
+    let token = c["token"].as_str().unwrap().to_string();
+    assert_ne!(token, "demo-token");
+    assert_eq!(c["app_id"], "demo-app");
+    let left = c["expires_at"].as_i64().unwrap() - now();
+    assert!((59 * DAY..=60 * DAY + 60).contains(&left), "{left}");
+    assert_eq!(mode(&env.path()), 0o600);
+
+    // The stored long-lived token reads data.
+    let ig = env.first_ig();
+    let out = env
+        .run(&[
+            "sql",
+            "--connection",
+            "main",
+            "--app-secret",
+            "demo-secret",
+            "--account",
+            &ig,
+            "--format",
+            "json",
+            "SELECT id, username FROM user",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("northside_roasters"),
+        "{}",
+        stdout(&out)
+    );
+    // And export, with the only stored connection picked without --connection.
+    let file = env.dir.join("media.jsonl");
+    let ticket = json!({"report": "user_media", "account": ig, "limit": 5}).to_string();
+    let out = env
+        .run(&[
+            "export",
+            "--app-secret",
+            "demo-secret",
+            "--ticket",
+            &ticket,
+            "--output",
+            file.to_str().unwrap(),
+            "--quiet",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 5);
+
+    env.assert_no_token(&[&token, "demo-token", "demo-secret"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_connection_is_refused_with_the_reconnect_command() {
+    let env = Env::new(SimConfig::default()).await;
+    env.write_store(json!([{
+        "name": "old", "token": "demo-token", "user_id": "1", "user_name": "Old",
+        "expires_at": now() - DAY, "issued_at": now() - 61 * DAY, "pages": []
+    }]));
+    let ig = env.first_ig();
+    let out = env
+        .run(&[
+            "sql",
+            "--connection",
+            "old",
+            "--account",
+            &ig,
+            "SELECT id FROM user",
+        ])
+        .await;
+    assert!(!out.status.success());
+    let e = stderr(&out);
+    assert!(
+        e.contains("expired on") && e.contains("igflight accounts reconnect old"),
+        "{e}"
+    );
+
+    let out = env
+        .run(&["serve", "--connection", "old", "--listen", "127.0.0.1:0"])
+        .await;
+    assert!(!out.status.success());
+    let e = stderr(&out);
+    assert!(e.contains("igflight accounts reconnect old"), "{e}");
+
+    let out = env.run(&["accounts", "list"]).await;
+    let s = stdout(&out);
+    assert!(
+        s.contains("expired on") && s.contains("igflight accounts reconnect old"),
+        "{s}"
+    );
+
+    // An unknown name lists the stored ones.
+    let out = env
+        .run(&["sql", "--connection", "nope", "SELECT id FROM user"])
+        .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("stored: old"), "{}", stderr(&out));
+    env.assert_no_token(&["demo-token"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_close_to_expiry_warns() {
+    let env = Env::new(SimConfig::default()).await;
+    env.write_store(json!([
+        {"name": "soon", "token": "demo-token", "expires_at": now() + 3 * DAY + 600, "issued_at": now() - 57 * DAY},
+        {"name": "fine", "token": "demo-token", "expires_at": now() + 30 * DAY + 600, "issued_at": now()},
+        {"name": "unk", "token": "demo-token", "expires_at": null, "issued_at": now()}
+    ]));
+    let out = env.run(&["accounts", "list"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = stdout(&out);
+    let line = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(&format!("{name}  ")))
+            .unwrap_or_else(|| panic!("{name} not listed: {s}"))
+            .to_string()
+    };
+    assert!(line("soon").contains("WARNING: expires in 3 days"), "{s}");
+    assert!(line("fine").contains("expires in 30 days"), "{s}");
+    assert!(!line("fine").contains("WARNING"), "{s}");
+    assert!(line("unk").contains("expiry unknown"), "{s}");
+
+    let ig = env.first_ig();
+    let out = env
+        .run(&[
+            "sql",
+            "--connection",
+            "soon",
+            "--account",
+            &ig,
+            "SELECT id FROM user",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("expires in 3 days"),
+        "{}",
+        stderr(&out)
+    );
+    env.assert_no_token(&["demo-token"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renewal_replaces_an_old_token() {
+    let env = Env::new(SimConfig {
+        require_appsecret_proof: true,
+        ..SimConfig::default()
+    })
+    .await;
+    let conn = |name: &str| {
+        json!({"name": name, "token": "demo-token", "expires_at": now() + 58 * DAY, "issued_at": now() - 2 * DAY,
+               "app_id": "demo-app", "pages": []})
+    };
+    env.write_store(json!([conn("a"), conn("b")]));
+
+    // `accounts renew`.
+    let out = env
+        .run(&["accounts", "renew", "a", "--app-secret", "demo-secret"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Renewed connection `a`"),
+        "{}",
+        stdout(&out)
+    );
+    let a = env.conn("a");
+    let renewed = a["token"].as_str().unwrap().to_string();
+    assert_ne!(renewed, "demo-token");
+    assert!(a["issued_at"].as_i64().unwrap() >= now() - 60);
+    assert!(a["expires_at"].as_i64().unwrap() > now() + 59 * DAY);
+    assert_eq!(mode(&env.path()), 0o600);
+    assert_eq!(files(&env.dir), vec!["accounts.json"]);
+
+    // Without the app secret nothing is renewed at start (and the proof-requiring simulator refuses).
+    let ig = env.first_ig();
+    let sql = [
+        "sql",
+        "--connection",
+        "b",
+        "--account",
+        &ig,
+        "SELECT id FROM user",
+    ];
+    let out = env.run(&sql).await;
+    assert!(!out.status.success());
+    assert_eq!(env.conn("b")["token"], "demo-token");
+
+    // With it: renewed at the start of sql, and the new token reads data.
+    let mut args = sql.to_vec();
+    args.extend(["--app-secret", "demo-secret"]);
+    let out = env.run(&args).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&ig));
+    let b = env.conn("b");
+    let b_token = b["token"].as_str().unwrap().to_string();
+    assert_ne!(b_token, "demo-token");
+    assert!(b["issued_at"].as_i64().unwrap() >= now() - 60);
+
+    // A token issued less than a day ago is not renewed again.
+    let out = env.run(&args).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(env.conn("b")["token"], b_token.as_str());
+
+    env.assert_no_token(&["demo-token", &renewed, &b_token, "demo-secret"]);
+}
