@@ -22,9 +22,12 @@ use serde_json::{Value, json};
 const BIN: &str = env!("CARGO_BIN_EXE_igflight");
 
 fn igflight(args: &[&str]) -> Output {
+    // an empty config folder: no stored connection can stand in for the missing token
+    let config = tempfile::tempdir().unwrap();
     Command::new(BIN)
         .args(args)
         .env_remove("IGFLIGHT_ACCESS_TOKEN")
+        .env("IGFLIGHT_CONFIG_DIR", config.path())
         .env_remove("RUST_LOG")
         .output()
         .unwrap()

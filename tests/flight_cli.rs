@@ -12,9 +12,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_igflight");
 
 #[test]
 fn serve_without_a_token_says_how_to_fix_it() {
+    let config = tempfile::tempdir().unwrap();
     let out = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env_remove("IGFLIGHT_ACCESS_TOKEN")
+        .env("IGFLIGHT_CONFIG_DIR", config.path())
         .output()
         .unwrap();
     assert!(!out.status.success());
