@@ -2,10 +2,17 @@
 
 use tracing_subscriber::EnvFilter;
 
-/// Install the global subscriber. `verbosity` counts `-v` flags: 0 = info, 1 = debug, 2+ = trace.
+/// Install the global subscriber for a long-running command (`serve`, `simulate`): info by default.
+/// `verbosity` counts `-v` flags: 1 = debug, 2+ = trace.
 pub fn init(verbosity: u8, json: bool) {
+    init_with_default(verbosity, json, "info");
+}
+
+/// Install the global subscriber with `quiet_level` as the level without `-v` (the one-shot commands use
+/// `warn`, so stderr stays for progress and errors).
+pub fn init_with_default(verbosity: u8, json: bool, quiet_level: &str) {
     let default = match verbosity {
-        0 => "info",
+        0 => quiet_level,
         1 => "igflight=debug,info",
         _ => "trace",
     };

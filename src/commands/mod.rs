@@ -100,21 +100,7 @@ pub fn report_failure(e: &ReportError) -> CliError {
 /// Logging for the one-shot commands: warnings only by default, so stderr stays for progress and
 /// errors (`-v` for more, `RUST_LOG` overrides).
 pub fn init_logging(verbosity: u8, json: bool) {
-    use tracing_subscriber::EnvFilter;
-    let default = match verbosity {
-        0 => "warn",
-        1 => "igflight=debug,info",
-        _ => "trace",
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
+    crate::telemetry::init_with_default(verbosity, json, "warn");
 }
 
 /// Where reports come from: a report context over the Graph client, and the in-process simulator
