@@ -1,0 +1,135 @@
+"""Flight SQL through ADBC (adbc_driver_flightsql, the Go driver) against `igflight serve --demo`, and its
+results handed to DuckDB."""
+
+import collections
+import json
+
+import adbc_driver_flightsql.dbapi as flightsql
+import adbc_driver_manager
+import duckdb
+import pyarrow as pa
+import pyarrow.flight as flight
+import pytest
+
+from test_flight import REPORTS
+
+ACCOUNT_HEADER = "adbc.flight.sql.rpc.call_header.x-igflight-account"
+
+
+@pytest.fixture()
+def conn(server):
+    # autocommit: the server is read-only, without transactions
+    c = flightsql.connect(server, autocommit=True)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def accounts(server):
+    """The demo's Instagram account ids, through SQL."""
+    with flightsql.connect(server, autocommit=True) as c, c.cursor() as cur:
+        cur.execute("SELECT ig_user_id FROM pages WHERE ig_user_id IS NOT NULL ORDER BY 1")
+        ids = [r[0] for r in cur.fetchall()]
+    assert len(ids) == 2
+    return ids
+
+
+def flight_media_types(server, account) -> dict:
+    """media_type counts of the account's media, through a plain Flight report ticket."""
+    client = flight.FlightClient(server)
+    try:
+        ticket = flight.Ticket(json.dumps({"report": "user_media", "account": account}).encode())
+        table = client.do_get(ticket).read_all()
+    finally:
+        client.close()
+    return dict(collections.Counter(table.column("media_type").to_pylist()))
+
+
+def test_an_aggregate_equals_the_flight_report(server, conn, accounts):
+    for account in accounts:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT media_type, count(*) AS n FROM user_media "
+                f"WHERE ig_user_id = '{account}' GROUP BY 1"
+            )
+            got = dict(cur.fetchall())
+        assert got == flight_media_types(server, account)
+
+
+def test_a_parameterized_aggregate(server, conn, accounts):
+    with conn.cursor() as cur:
+        for account in accounts:
+            cur.execute(
+                "SELECT media_type, count(*) AS n FROM user_media WHERE ig_user_id = ? GROUP BY 1",
+                (account,),
+            )
+            assert dict(cur.fetchall()) == flight_media_types(server, account)
+
+
+def test_a_join_of_media_and_insights(server, accounts):
+    account = accounts[0]
+    with flightsql.connect(server, db_kwargs={ACCOUNT_HEADER: account}, autocommit=True) as c:
+        with c.cursor() as cur:
+            cur.execute(
+                "SELECT m.id, m.media_type, i.metric, i.value FROM user_media m "
+                "JOIN media_insights i ON i.media_id = m.id"
+            )
+            joined = cur.fetch_arrow_table()
+            cur.execute(f"SELECT id FROM user_media WHERE ig_user_id = '{account}'")
+            own = {r[0] for r in cur.fetchall()}
+    assert joined.num_rows > 0
+    assert set(joined.column("id").to_pylist()) <= own
+    assert set(joined.column("metric").to_pylist()) >= {"reach"}
+
+
+def test_get_objects_lists_the_report_tables(conn):
+    objects = conn.adbc_get_objects().read_all().to_pylist()
+    tables = {
+        (c["catalog_name"], s["db_schema_name"], t["table_name"], t["table_type"])
+        for c in objects
+        for s in c["catalog_db_schemas"]
+        for t in s["db_schema_tables"]
+    }
+    assert {t[2] for t in tables} == REPORTS
+    assert {(t[0], t[1], t[3]) for t in tables} == {("datafusion", "public", "TABLE")}
+    schema = conn.adbc_get_table_schema("user_media")
+    assert "media_type" in schema.names and "ig_user_id" in schema.names
+    assert set(conn.adbc_get_table_types()) == {"TABLE"}
+    info = conn.adbc_get_info()
+    assert info["vendor_name"] == "igflight"
+
+
+def test_results_go_to_duckdb(server, conn, accounts):
+    account = accounts[1]
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT id, media_type, like_count, timestamp FROM user_media WHERE ig_user_id = ?",
+            (account,),
+        )
+        tbl = cur.fetch_arrow_table()
+    assert isinstance(tbl, pa.Table)
+    got = dict(duckdb.sql("SELECT media_type, count(*) FROM tbl GROUP BY 1").fetchall())
+    assert got == flight_media_types(server, account)
+    [(latest,)] = duckdb.sql("SELECT max(timestamp) FROM tbl").fetchall()
+    assert latest is not None
+
+
+def test_a_hashtag_query_without_its_hashtag(conn):
+    with conn.cursor() as cur:
+        with pytest.raises(adbc_driver_manager.ProgrammingError) as e:
+            cur.execute("SELECT * FROM hashtag_recent_media")
+            cur.fetchall()
+    assert "INVALID_ARGUMENT" in str(e.value)
+    assert "WHERE hashtag = " in str(e.value)
+
+
+def test_a_hashtag_query_with_its_hashtag(server, accounts):
+    with flightsql.connect(server, db_kwargs={ACCOUNT_HEADER: accounts[0]}, autocommit=True) as c:
+        with c.cursor() as cur:
+            cur.execute("SELECT name FROM recently_searched_hashtags LIMIT 1")
+            rows = cur.fetchall()
+            if not rows:
+                pytest.skip("no recently searched hashtag on the demo data")
+            cur.execute("SELECT count(*) FROM hashtag_recent_media WHERE hashtag = ?", (rows[0][0],))
+            (n,) = cur.fetchone()
+    assert n > 0
