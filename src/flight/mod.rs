@@ -1,6 +1,7 @@
 //! The Arrow Flight server: [`service::IgFlightService`] (the RPCs), [`serve`] (the tonic server) and
 //! [`FlightServerHandle`] (a server on a free port, for tests and embedding).
 
+pub mod auth;
 pub mod examples;
 mod run;
 pub mod service;
@@ -8,13 +9,18 @@ pub mod sql;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use arrow_flight::flight_service_server::FlightServiceServer;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 
+use auth::AuthService;
+
+pub use auth::Authenticator;
 pub use examples::{Examples, demo_examples, generic_examples};
 pub use run::{TOKEN_ENV, run_serve};
 pub use service::IgFlightService;
@@ -29,22 +35,92 @@ pub fn flight_server(service: IgFlightService) -> FlightServiceServer<IgFlightSe
         .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }
 
+/// How the server admits clients: optional authentication and TLS.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// When set (and not empty), every RPC but `Handshake` needs `authorization: Bearer …`.
+    pub auth: Option<Arc<Authenticator>>,
+    /// When set, the server speaks TLS (and, with a client CA, requires client certificates).
+    pub tls: Option<TlsOptions>,
+}
+
+/// TLS material, PEM encoded.
+#[derive(Clone)]
+pub struct TlsOptions {
+    pub cert_pem: Vec<u8>,
+    pub key_pem: Vec<u8>,
+    /// The CA that client certificates must chain to (mutual TLS).
+    pub client_ca_pem: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for TlsOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsOptions")
+            .field("mutual", &self.client_ca_pem.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TlsOptions {
+    fn server_config(&self) -> ServerTlsConfig {
+        let mut config =
+            ServerTlsConfig::new().identity(Identity::from_pem(&self.cert_pem, &self.key_pem));
+        if let Some(ca) = &self.client_ca_pem {
+            config = config.client_ca_root(Certificate::from_pem(ca));
+        }
+        config
+    }
+}
+
+impl ServeOptions {
+    /// `https` with TLS, `http` without.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+}
+
 /// Serve Flight on `listener` until `shutdown` completes.
 pub async fn serve(
     service: IgFlightService,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
-    tonic::transport::Server::builder()
-        .add_service(flight_server(service))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await
+    serve_with(service, listener, shutdown, ServeOptions::default()).await
+}
+
+/// Serve Flight on `listener` until `shutdown` completes, with authentication and TLS as configured.
+pub async fn serve_with(
+    service: IgFlightService,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+    options: ServeOptions,
+) -> Result<(), tonic::transport::Error> {
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = &options.tls {
+        builder = builder.tls_config(tls.server_config())?;
+    }
+    let incoming = TcpListenerStream::new(listener);
+    match options.auth.filter(|a| !a.is_empty()) {
+        Some(auth) => {
+            builder
+                .add_service(AuthService::new(flight_server(service), auth))
+                .serve_with_incoming_shutdown(incoming, shutdown)
+                .await
+        }
+        None => {
+            builder
+                .add_service(flight_server(service))
+                .serve_with_incoming_shutdown(incoming, shutdown)
+                .await
+        }
+    }
 }
 
 /// A Flight server running in a tokio task; dropping the handle shuts it down.
 #[derive(Debug)]
 pub struct FlightServerHandle {
     addr: SocketAddr,
+    scheme: &'static str,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), tonic::transport::Error>>>,
 }
@@ -52,14 +128,30 @@ pub struct FlightServerHandle {
 impl FlightServerHandle {
     /// Start `service` on `addr` (`127.0.0.1:0` picks a free port).
     pub async fn start(service: IgFlightService, addr: SocketAddr) -> std::io::Result<Self> {
+        Self::start_with(service, addr, ServeOptions::default()).await
+    }
+
+    /// Start `service` on `addr` with authentication and TLS options.
+    pub async fn start_with(
+        service: IgFlightService,
+        addr: SocketAddr,
+        options: ServeOptions,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let scheme = options.scheme();
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(service, listener, async move {
-            let _ = rx.await;
-        }));
+        let task = tokio::spawn(serve_with(
+            service,
+            listener,
+            async move {
+                let _ = rx.await;
+            },
+            options,
+        ));
         Ok(FlightServerHandle {
             addr,
+            scheme,
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -70,9 +162,9 @@ impl FlightServerHandle {
         self.addr
     }
 
-    /// `http://ADDR`, for a tonic channel.
+    /// `http://ADDR` (`https://` with TLS), for a tonic channel.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Stop serving and wait (at most 5 s) for the server to end.

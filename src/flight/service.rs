@@ -324,17 +324,47 @@ impl FlightService for IgFlightService {
 
     async fn handshake(
         &self,
-        _request: Request<Streaming<HandshakeRequest>>,
+        request: Request<Streaming<HandshakeRequest>>,
     ) -> Result<Response<Self::HandshakeStream>, Status> {
         tracing::info!(rpc = "Handshake", "rpc");
-        // No authentication configured: answer once, with an empty payload.
+        // With authentication on (the auth layer puts the authenticator in the extensions), Basic
+        // credentials are answered with a session bearer token in `authorization: Bearer …`;
+        // without it, answer once with an empty payload.
+        let bearer = match request
+            .extensions()
+            .get::<Arc<super::auth::Authenticator>>()
+        {
+            Some(auth) => {
+                let header = request
+                    .metadata()
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok());
+                match auth.handshake(header) {
+                    Ok(token) => Some(token),
+                    Err(status) => {
+                        tracing::warn!(rpc = "Handshake", "handshake refused: bad credentials");
+                        return Err(status);
+                    }
+                }
+            }
+            None => None,
+        };
         let resp = HandshakeResponse {
             protocol_version: 0,
-            payload: Bytes::new(),
+            payload: bearer
+                .as_ref()
+                .map(|t| Bytes::from(t.clone()))
+                .unwrap_or_default(),
         };
-        Ok(Response::new(Box::pin(futures::stream::once(async {
-            Ok(resp)
-        }))))
+        let mut response: Response<Self::HandshakeStream> =
+            Response::new(Box::pin(futures::stream::once(async { Ok(resp) })));
+        if let Some(token) = bearer {
+            let value = format!("Bearer {token}")
+                .parse()
+                .map_err(|_| Status::internal("could not encode the session token"))?;
+            response.metadata_mut().insert("authorization", value);
+        }
+        Ok(response)
     }
 
     async fn list_flights(
@@ -419,9 +449,25 @@ impl FlightService for IgFlightService {
         request: Request<Streaming<FlightData>>,
     ) -> Result<Response<Self::DoPutStream>, Status> {
         tracing::info!(rpc = "DoPut", "rpc");
-        // Reports take no uploads; Flight SQL binds prepared-statement parameters with DoPut (and
-        // refuses updates and ingestion: the server is read-only).
-        FlightService::do_put(&self.sql, request).await
+        // Reports take no uploads; Flight SQL binds prepared-statement parameters with DoPut.
+        let mut stream = request.into_inner();
+        let Some(first) = stream.message().await? else {
+            return Err(Status::invalid_argument(
+                "DoPut without any message: the first one carries the command descriptor",
+            ));
+        };
+        let cmd = first
+            .flight_descriptor
+            .as_ref()
+            .filter(|d| is_sql_descriptor(d))
+            .and_then(|d| sql_command(&d.cmd));
+        let Some(cmd) = cmd else {
+            return Err(Status::unimplemented(
+                "DoPut is not supported: igflight serves Instagram reports read-only",
+            ));
+        };
+        let data = futures::stream::once(async { Ok(first) }).chain(stream);
+        self.sql.do_put_command(cmd, Box::pin(data)).await
     }
 
     async fn do_action(
