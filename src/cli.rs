@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::graph::Secret;
 use crate::output::Format;
 use crate::sim::{FaultKind, SimConfig};
 
@@ -144,6 +145,59 @@ pub struct ServeArgs {
     /// IGFLIGHT_ACCESS_TOKEN. Without either, the only stored connection is used.
     #[arg(long, value_name = "NAME", conflicts_with = "demo")]
     pub connection: Option<String>,
+    /// A bearer token Flight clients must send (`authorization: Bearer TOKEN`); repeatable. Also read,
+    /// comma separated, from IGFLIGHT_AUTH_TOKENS. Without any --auth-* flag no client credentials
+    /// are needed.
+    #[arg(
+        long = "auth-token",
+        value_name = "TOKEN",
+        env = "IGFLIGHT_AUTH_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_parser = parse_auth_token
+    )]
+    pub auth_tokens: Vec<Secret>,
+    /// A file of accepted bearer tokens, one per line (blank lines and `#` comments ignored).
+    #[arg(long, value_name = "FILE")]
+    pub auth_token_file: Option<PathBuf>,
+    /// A user for the Flight Basic handshake (ADBC username/password, pyarrow
+    /// authenticate_basic_token), which answers with a session bearer token; repeatable.
+    #[arg(long = "auth-user", value_name = "NAME:PASSWORD", value_parser = parse_auth_user)]
+    pub auth_users: Vec<AuthUser>,
+    /// TLS certificate chain (PEM) for the Flight server; needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) for the Flight server; needs --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// CA certificate (PEM) that client certificates must chain to (mutual TLS); needs --tls-cert and
+    /// --tls-key.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"])]
+    pub tls_client_ca: Option<PathBuf>,
+}
+
+/// A Flight user (`--auth-user NAME:PASSWORD`); `Debug` hides the password.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub name: String,
+    pub password: Secret,
+}
+
+fn parse_auth_user(s: &str) -> Result<AuthUser, String> {
+    crate::flight::auth::parse_user(s)
+        .map(|(name, password)| AuthUser {
+            name,
+            password: Secret::new(password),
+        })
+        .map_err(|e| e.to_string())
+}
+
+fn parse_auth_token(s: &str) -> Result<Secret, String> {
+    let t = s.trim();
+    if t.is_empty() || t.contains(char::is_whitespace) {
+        return Err("expected a non-empty token without spaces".to_string());
+    }
+    Ok(Secret::new(t))
 }
 
 /// Where the reports come from, for the one-shot commands (`export`, `sql`): the Graph API (flags and
