@@ -79,3 +79,23 @@ pub fn client_with(sim: &SimHandle, token: &str, budget: u32, attempts: u32) -> 
         .build()
         .unwrap()
 }
+
+/// A Flight server (on 127.0.0.1:0) over `graph`, with the demo examples of `sim`, admitting clients
+/// as `options` says (authentication, TLS). No client: the caller connects as the test needs.
+pub async fn start_flight_with(
+    sim: &SimHandle,
+    graph: GraphClient,
+    options: igflight::flight::ServeOptions,
+) -> igflight::flight::FlightServerHandle {
+    use std::sync::Arc;
+    let ctx = Arc::new(igflight::plan::ReportContext::new(graph));
+    let service = igflight::flight::IgFlightService::new(ctx)
+        .with_examples(igflight::flight::demo_examples(&sim.dataset()));
+    igflight::flight::FlightServerHandle::start_with(
+        service,
+        "127.0.0.1:0".parse().unwrap(),
+        options,
+    )
+    .await
+    .expect("start Flight server")
+}
