@@ -442,3 +442,73 @@ async fn plain_report_tickets_still_work_on_the_same_port() {
     assert_eq!(ints(&got, "one"), vec![1]);
     stmt.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn get_schema_and_do_put_on_the_shared_port() {
+    use arrow_flight::sql::{CommandStatementQuery, CommandStatementUpdate, ProstMessageExt};
+    use arrow_flight::{FlightData, FlightDescriptor};
+    use prost::Message;
+
+    let mut rig = Rig::new().await;
+    let ds = rig.sim.dataset();
+    let q = format!(
+        "SELECT id, media_type FROM user_media WHERE ig_user_id = '{}'",
+        ds.accounts[0].id
+    );
+    let cmd = CommandStatementQuery {
+        query: q,
+        transaction_id: None,
+    };
+    let d = FlightDescriptor::new_cmd(cmd.as_any().encode_to_vec());
+    let schema = rig.flight.get_schema(d).await.unwrap();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["id", "media_type"]);
+    // GetSchema of a report descriptor is unchanged
+    let schema = rig
+        .flight
+        .get_schema(FlightDescriptor::new_path(vec!["user".into()]))
+        .await
+        .unwrap();
+    assert_eq!(schema.fields(), report_schema(ReportKind::User).fields());
+
+    // DoPut: a report descriptor is refused as before; a SQL update is refused as read-only
+    let put = |d: FlightDescriptor| {
+        futures::stream::iter(vec![Ok(FlightData {
+            flight_descriptor: Some(d),
+            ..Default::default()
+        })])
+    };
+    let e = put_err(
+        &mut rig.flight,
+        put(FlightDescriptor::new_cmd(
+            json!({"report":"user"}).to_string(),
+        )),
+    )
+    .await;
+    let (code, text) = status_of(&e);
+    assert_eq!(code, Code::Unimplemented, "{text}");
+    assert!(text.contains("read-only"), "{text}");
+    let update = CommandStatementUpdate {
+        query: "DELETE FROM user_media".into(),
+        transaction_id: None,
+    };
+    let e = put_err(
+        &mut rig.flight,
+        put(FlightDescriptor::new_cmd(update.as_any().encode_to_vec())),
+    )
+    .await;
+    let (code, text) = status_of(&e);
+    assert_eq!(code, Code::Unimplemented, "{text}");
+    assert!(text.contains("read-only"), "{text}");
+}
+
+/// The error of a DoPut, whether it comes with the response or in its stream.
+async fn put_err<S>(flight: &mut FlightClient, data: S) -> FlightError
+where
+    S: futures::Stream<Item = Result<arrow_flight::FlightData, FlightError>> + Send + 'static,
+{
+    match flight.do_put(data).await {
+        Err(e) => e,
+        Ok(s) => s.try_collect::<Vec<_>>().await.unwrap_err(),
+    }
+}

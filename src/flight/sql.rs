@@ -28,14 +28,14 @@ use arrow_flight::sql::metadata::{SqlInfoData, SqlInfoDataBuilder};
 use arrow_flight::sql::server::{FlightSqlService, PeekableFlightDataStream};
 use arrow_flight::sql::{
     ActionClosePreparedStatementRequest, ActionCreatePreparedStatementRequest,
-    ActionCreatePreparedStatementResult, Any, CommandGetCatalogs, CommandGetDbSchemas,
+    ActionCreatePreparedStatementResult, Any, Command, CommandGetCatalogs, CommandGetDbSchemas,
     CommandGetSqlInfo, CommandGetTableTypes, CommandGetTables, CommandPreparedStatementQuery,
     CommandStatementQuery, DoPutPreparedStatementResult, ProstMessageExt, SqlInfo, SqlNullOrdering,
     SqlSupportedCaseSensitivity, SqlSupportedTransaction, TicketStatementQuery,
 };
 use arrow_flight::{
-    FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse, IpcMessage,
-    SchemaAsIpc, Ticket,
+    FlightData, FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse,
+    IpcMessage, PutResult, SchemaAsIpc, Ticket,
 };
 use bytes::Bytes;
 use datafusion::common::{ParamValues, ScalarValue};
@@ -277,10 +277,7 @@ impl SqlService {
     }
 
     /// Execute `handle` and stream its batches as they come.
-    async fn execute(
-        &self,
-        handle: Handle,
-    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+    async fn execute(&self, handle: Handle) -> Result<Response<BoxedStream<FlightData>>, Status> {
         tracing::info!(rpc = "DoGet", sql = %handle.sql, account = ?handle.account, "SQL query");
         let df = self.plan(&handle).await?;
         let stream = df.execute_stream().await.map_err(df_status)?;
@@ -291,6 +288,74 @@ impl SqlService {
             .build(batches)
             .map_err(Status::from);
         Ok(Response::new(Box::pin(data)))
+    }
+
+    /// `DoPut` with a Flight SQL command (`cmd`, from the first message's descriptor; `data` holds
+    /// every message, the first included): binds prepared-statement parameters; updates and
+    /// ingestion are refused (read-only).
+    pub async fn do_put_command(
+        &self,
+        cmd: Any,
+        data: BoxedStream<FlightData>,
+    ) -> Result<Response<BoxedStream<PutResult>>, Status> {
+        let cmd = Command::try_from(cmd).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        match cmd {
+            Command::CommandPreparedStatementQuery(q) => {
+                let result = self.bind_parameters(q, data).await?;
+                let put = PutResult {
+                    app_metadata: result.encode_to_vec().into(),
+                };
+                Ok(Response::new(Box::pin(futures::stream::once(async {
+                    Ok(put)
+                }))))
+            }
+            Command::CommandStatementUpdate(_)
+            | Command::CommandPreparedStatementUpdate(_)
+            | Command::CommandStatementIngest(_)
+            | Command::CommandStatementSubstraitPlan(_) => Err(Status::unimplemented(
+                "igflight is read-only: updates and ingestion are not supported; run queries (SELECT)",
+            )),
+            other => Err(Status::invalid_argument(format!(
+                "{} is not a DoPut command",
+                other.type_url()
+            ))),
+        }
+    }
+
+    /// Read the parameter row of a prepared statement and answer with the handle that carries it.
+    async fn bind_parameters(
+        &self,
+        query: CommandPreparedStatementQuery,
+        data: BoxedStream<FlightData>,
+    ) -> Result<DoPutPreparedStatementResult, Status> {
+        let mut handle = Handle::decode(&query.prepared_statement_handle)?;
+        let stream = data.map_err(FlightError::from);
+        let batches: Vec<RecordBatch> = FlightRecordBatchStream::new_from_flight_data(stream)
+            .try_collect()
+            .await
+            .map_err(|e| match e {
+                FlightError::Tonic(s) => *s,
+                other => {
+                    Status::invalid_argument(format!("could not read the parameters: {other}"))
+                }
+            })?;
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        if rows != 1 {
+            return Err(Status::invalid_argument(format!(
+                "bind exactly one row of parameters to a query; got {rows} rows"
+            )));
+        }
+        let batch = batches
+            .into_iter()
+            .find(|b| b.num_rows() == 1)
+            .expect("one row");
+        handle.params = Some(encode_params(&batch)?);
+        // Check now that the parameters fit the query.
+        self.plan(&handle).await?;
+        tracing::info!(rpc = "DoPut", sql = %handle.sql, "parameters bound");
+        Ok(DoPutPreparedStatementResult {
+            prepared_statement_handle: Some(handle.encode()),
+        })
     }
 
     fn metadata_info(
@@ -476,7 +541,7 @@ static SQL_INFO: LazyLock<SqlInfoData> = LazyLock::new(|| {
 fn one_batch(
     schema: SchemaRef,
     batch: Result<RecordBatch, FlightError>,
-) -> BoxedStream<arrow_flight::FlightData> {
+) -> BoxedStream<FlightData> {
     Box::pin(
         FlightDataEncoderBuilder::new()
             .with_schema(schema)
@@ -575,7 +640,7 @@ impl FlightSqlService for SqlService {
         &self,
         ticket: TicketStatementQuery,
         _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
         self.execute(Handle::decode(&ticket.statement_handle)?)
             .await
     }
@@ -584,7 +649,7 @@ impl FlightSqlService for SqlService {
         &self,
         query: CommandPreparedStatementQuery,
         _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
         self.execute(Handle::decode(&query.prepared_statement_handle)?)
             .await
     }
@@ -593,7 +658,7 @@ impl FlightSqlService for SqlService {
         &self,
         query: CommandGetCatalogs,
         _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
         let ctx = self.session(None);
         let mut b = query.into_builder();
         let mut names = ctx.catalog_names();
@@ -609,7 +674,7 @@ impl FlightSqlService for SqlService {
         &self,
         query: CommandGetDbSchemas,
         _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
         let ctx = self.session(None);
         let mut b = query.into_builder();
         for (c, s) in Self::schemas(&ctx) {
@@ -623,7 +688,7 @@ impl FlightSqlService for SqlService {
         &self,
         query: CommandGetTables,
         _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
         let mut b = query.into_builder();
         for (c, s, t, schema) in self.tables().await? {
             b.append(c, s, t, TABLE_TYPE, &schema)
@@ -637,7 +702,7 @@ impl FlightSqlService for SqlService {
         &self,
         query: CommandGetTableTypes,
         _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
         let mut b = query.into_builder();
         b.append(TABLE_TYPE);
         let schema = b.schema();
@@ -648,7 +713,7 @@ impl FlightSqlService for SqlService {
         &self,
         query: CommandGetSqlInfo,
         _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<arrow_flight::FlightData>>, Status> {
+    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
         let b = query.into_builder(&SQL_INFO);
         let schema = b.schema();
         Ok(Response::new(one_batch(schema, b.build())))
@@ -659,34 +724,8 @@ impl FlightSqlService for SqlService {
         query: CommandPreparedStatementQuery,
         request: Request<PeekableFlightDataStream>,
     ) -> Result<DoPutPreparedStatementResult, Status> {
-        let mut handle = Handle::decode(&query.prepared_statement_handle)?;
-        let stream = request.into_inner().map_err(FlightError::from);
-        let batches: Vec<RecordBatch> = FlightRecordBatchStream::new_from_flight_data(stream)
-            .try_collect()
+        self.bind_parameters(query, Box::pin(request.into_inner()))
             .await
-            .map_err(|e| match e {
-                FlightError::Tonic(s) => *s,
-                other => {
-                    Status::invalid_argument(format!("could not read the parameters: {other}"))
-                }
-            })?;
-        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-        if rows != 1 {
-            return Err(Status::invalid_argument(format!(
-                "bind exactly one row of parameters to a query; got {rows} rows"
-            )));
-        }
-        let batch = batches
-            .into_iter()
-            .find(|b| b.num_rows() == 1)
-            .expect("one row");
-        handle.params = Some(encode_params(&batch)?);
-        // Check now that the parameters fit the query.
-        self.plan(&handle).await?;
-        tracing::info!(rpc = "DoPut", sql = %handle.sql, "parameters bound");
-        Ok(DoPutPreparedStatementResult {
-            prepared_statement_handle: Some(handle.encode()),
-        })
     }
 
     async fn do_action_create_prepared_statement(
