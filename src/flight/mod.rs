@@ -62,6 +62,13 @@ impl std::fmt::Debug for TlsOptions {
 }
 
 impl TlsOptions {
+    /// Check that the certificate and key (and client CA) make a usable server configuration.
+    pub fn validate(&self) -> Result<(), tonic::transport::Error> {
+        tonic::transport::Server::builder()
+            .tls_config(self.server_config())
+            .map(|_| ())
+    }
+
     fn server_config(&self) -> ServerTlsConfig {
         let mut config =
             ServerTlsConfig::new().identity(Identity::from_pem(&self.cert_pem, &self.key_pem));

@@ -17,6 +17,7 @@ pub const TOKEN_ENV: &str = "IGFLIGHT_ACCESS_TOKEN";
 
 /// Run `igflight serve` until Ctrl-C.
 pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    let options = serve_options(&args)?;
     let mut sim = None;
     let (client, examples) = if args.demo {
         let config = SimConfig {
@@ -53,7 +54,6 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(examples) = examples {
         service = service.with_examples(examples);
     }
-    let options = serve_options(&args)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("could not listen on {}", args.listen))?;
@@ -131,5 +131,12 @@ fn serve_options(args: &ServeArgs) -> anyhow::Result<ServeOptions> {
         (None, None) => None,
         _ => anyhow::bail!("--tls-cert and --tls-key go together: give both or neither"),
     };
+    if let Some(tls) = &tls {
+        tls.validate().map_err(|e| {
+            anyhow::anyhow!(
+                "--tls-cert/--tls-key: {e}: expected a PEM certificate chain and its PEM private key"
+            )
+        })?;
+    }
     Ok(ServeOptions { auth, tls })
 }
