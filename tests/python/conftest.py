@@ -62,3 +62,19 @@ def client(server):
     c = flight.FlightClient(server)
     yield c
     c.close()
+
+
+@pytest.fixture(scope="module")
+def sql_server():
+    """A `serve --demo` of its own, for SQL clients, whose output is drained: SQL joins log many Graph
+    calls, and a pipe nobody reads would fill up and block the server."""
+    import threading
+
+    proc, uri = start_server()
+    threading.Thread(target=proc.stdout.read, daemon=True).start()
+    yield uri
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

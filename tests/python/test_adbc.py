@@ -1,5 +1,5 @@
-"""Flight SQL through ADBC (adbc_driver_flightsql, the Go driver) against `igflight serve --demo`, and its
-results handed to DuckDB."""
+"""Flight SQL through ADBC (adbc_driver_flightsql, the Go driver) against `igflight serve --demo` (the
+`sql_server` fixture), and its results handed to DuckDB."""
 
 import collections
 import json
@@ -17,26 +17,26 @@ ACCOUNT_HEADER = "adbc.flight.sql.rpc.call_header.x-igflight-account"
 
 
 @pytest.fixture()
-def conn(server):
+def conn(sql_server):
     # autocommit: the server is read-only, without transactions
-    c = flightsql.connect(server, autocommit=True)
+    c = flightsql.connect(sql_server, autocommit=True)
     yield c
     c.close()
 
 
 @pytest.fixture(scope="module")
-def accounts(server):
+def accounts(sql_server):
     """The demo's Instagram account ids, through SQL."""
-    with flightsql.connect(server, autocommit=True) as c, c.cursor() as cur:
+    with flightsql.connect(sql_server, autocommit=True) as c, c.cursor() as cur:
         cur.execute("SELECT ig_user_id FROM pages WHERE ig_user_id IS NOT NULL ORDER BY 1")
         ids = [r[0] for r in cur.fetchall()]
     assert len(ids) == 2
     return ids
 
 
-def flight_media_types(server, account) -> dict:
+def flight_media_types(uri, account) -> dict:
     """media_type counts of the account's media, through a plain Flight report ticket."""
-    client = flight.FlightClient(server)
+    client = flight.FlightClient(uri)
     try:
         ticket = flight.Ticket(json.dumps({"report": "user_media", "account": account}).encode())
         table = client.do_get(ticket).read_all()
@@ -45,7 +45,7 @@ def flight_media_types(server, account) -> dict:
     return dict(collections.Counter(table.column("media_type").to_pylist()))
 
 
-def test_an_aggregate_equals_the_flight_report(server, conn, accounts):
+def test_an_aggregate_equals_the_flight_report(sql_server, conn, accounts):
     for account in accounts:
         with conn.cursor() as cur:
             cur.execute(
@@ -53,22 +53,22 @@ def test_an_aggregate_equals_the_flight_report(server, conn, accounts):
                 f"WHERE ig_user_id = '{account}' GROUP BY 1"
             )
             got = dict(cur.fetchall())
-        assert got == flight_media_types(server, account)
+        assert got == flight_media_types(sql_server, account)
 
 
-def test_a_parameterized_aggregate(server, conn, accounts):
+def test_a_parameterized_aggregate(sql_server, conn, accounts):
     with conn.cursor() as cur:
         for account in accounts:
             cur.execute(
                 "SELECT media_type, count(*) AS n FROM user_media WHERE ig_user_id = ? GROUP BY 1",
                 (account,),
             )
-            assert dict(cur.fetchall()) == flight_media_types(server, account)
+            assert dict(cur.fetchall()) == flight_media_types(sql_server, account)
 
 
-def test_a_join_of_media_and_insights(server, accounts):
+def test_a_join_of_media_and_insights(sql_server, accounts):
     account = accounts[0]
-    with flightsql.connect(server, db_kwargs={ACCOUNT_HEADER: account}, autocommit=True) as c:
+    with flightsql.connect(sql_server, db_kwargs={ACCOUNT_HEADER: account}, autocommit=True) as c:
         with c.cursor() as cur:
             cur.execute(
                 "SELECT m.id, m.media_type, i.metric, i.value FROM user_media m "
@@ -99,7 +99,7 @@ def test_get_objects_lists_the_report_tables(conn):
     assert info["vendor_name"] == "igflight"
 
 
-def test_results_go_to_duckdb(server, conn, accounts):
+def test_results_go_to_duckdb(sql_server, conn, accounts):
     account = accounts[1]
     with conn.cursor() as cur:
         cur.execute(
@@ -109,7 +109,7 @@ def test_results_go_to_duckdb(server, conn, accounts):
         tbl = cur.fetch_arrow_table()
     assert isinstance(tbl, pa.Table)
     got = dict(duckdb.sql("SELECT media_type, count(*) FROM tbl GROUP BY 1").fetchall())
-    assert got == flight_media_types(server, account)
+    assert got == flight_media_types(sql_server, account)
     [(latest,)] = duckdb.sql("SELECT max(timestamp) FROM tbl").fetchall()
     assert latest is not None
 
@@ -123,8 +123,8 @@ def test_a_hashtag_query_without_its_hashtag(conn):
     assert "WHERE hashtag = " in str(e.value)
 
 
-def test_a_hashtag_query_with_its_hashtag(server, accounts):
-    with flightsql.connect(server, db_kwargs={ACCOUNT_HEADER: accounts[0]}, autocommit=True) as c:
+def test_a_hashtag_query_with_its_hashtag(sql_server, accounts):
+    with flightsql.connect(sql_server, db_kwargs={ACCOUNT_HEADER: accounts[0]}, autocommit=True) as c:
         with c.cursor() as cur:
             cur.execute("SELECT name FROM recently_searched_hashtags LIMIT 1")
             rows = cur.fetchall()
