@@ -48,7 +48,11 @@ def start_server(*extra: str, env: dict | None = None):
 
 @pytest.fixture(scope="session")
 def server():
+    import threading
+
     proc, uri = start_server()
+    # drain the server's output: a pipe nobody reads fills up and blocks the server
+    threading.Thread(target=proc.stdout.read, daemon=True).start()
     yield uri
     proc.terminate()
     try:
