@@ -142,8 +142,14 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 42, requires = "demo")]
     pub seed: u64,
     /// Use the stored connection NAME (`igflight accounts`) for the Graph access token instead of
-    /// IGFLIGHT_ACCESS_TOKEN. Without either, the only stored connection is used.
-    #[arg(long, value_name = "NAME", conflicts_with = "demo")]
+    /// IGFLIGHT_ACCESS_TOKEN. Without either, the only stored connection is used. (`--account NAME`
+    /// is the same flag; on `sql`, `--account` names the Instagram account id instead.)
+    #[arg(
+        long,
+        visible_alias = "account",
+        value_name = "NAME",
+        conflicts_with = "demo"
+    )]
     pub connection: Option<String>,
     /// A bearer token Flight clients must send (`authorization: Bearer TOKEN`); repeatable. Also read,
     /// comma separated, from IGFLIGHT_AUTH_TOKENS. Without any --auth-* flag no client credentials
