@@ -19,6 +19,7 @@ pub const TOKEN_ENV: &str = "IGFLIGHT_ACCESS_TOKEN";
 pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let options = serve_options(&args)?;
     let mut sim = None;
+    let mut token_expiry = None;
     let (client, examples) = if args.demo {
         let config = SimConfig {
             seed: args.seed,
@@ -42,6 +43,15 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         let selected =
             crate::accounts::select_token(&args.graph, args.connection.as_deref()).await?;
+        // the stored connection's expiry, for the `accounts` action
+        if let Some(name) = &selected.connection
+            && let Ok(store) = crate::accounts::store::Store::open_default()
+        {
+            token_expiry = store
+                .get(name)
+                .and_then(|c| c.expires_at)
+                .map(crate::accounts::utc);
+        }
         (
             args.graph
                 .client(selected.token.expose().to_string(), None)?,
@@ -50,7 +60,7 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     };
 
     let ctx = Arc::new(ReportContext::new(client));
-    let mut service = IgFlightService::new(ctx);
+    let mut service = IgFlightService::new(ctx).with_token_expiry(token_expiry);
     if let Some(examples) = examples {
         service = service.with_examples(examples);
     }
