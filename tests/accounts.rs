@@ -601,3 +601,51 @@ async fn renewal_replaces_an_old_token() {
 
     env.assert_no_token(&["demo-token", &renewed, &b_token, "demo-secret"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_a_connection_shows_its_expiry_in_the_accounts_action() {
+    let env = Env::new(SimConfig::default()).await;
+    let expires = now() + 20 * DAY;
+    env.write_store(json!([
+        {"name": "main", "token": "demo-token", "expires_at": expires, "issued_at": now()}
+    ]));
+    let mut child = env
+        .command(&["serve", "--connection", "main", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(l) = lines.next_line().await.unwrap() {
+            if let Some(a) = l.strip_prefix("igflight serving Flight on grpc://") {
+                return a.to_string();
+            }
+        }
+        panic!("serve ended without listening");
+    })
+    .await
+    .expect("serve starts");
+    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut client = arrow_flight::FlightClient::new(channel);
+    let mut results = client
+        .do_action(arrow_flight::Action::new("accounts", ""))
+        .await
+        .unwrap();
+    use futures::StreamExt;
+    let body = results.next().await.expect("one result").unwrap();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    let shown = v["token_expires_at"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no expiry: {v}"));
+    assert_eq!(shown, igflight::accounts::utc(expires));
+    assert!(
+        !v.to_string().contains("demo-token"),
+        "no token in the action's answer"
+    );
+    child.kill().await.unwrap();
+}
