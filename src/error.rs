@@ -44,6 +44,16 @@ pub enum ReportError {
     /// Building Arrow data failed.
     #[error("could not build Arrow data: {0}")]
     Arrow(#[from] ArrowError),
+    /// The Graph token of a stored connection is invalid or expired (Graph code 190 or 102).
+    #[error(
+        "{source}. The access token of connection `{connection}` is invalid or expired: run `igflight accounts reconnect {connection}` (or `igflight accounts login {connection}`)"
+    )]
+    Reconnect {
+        /// The stored connection.
+        connection: String,
+        /// The Graph error.
+        source: GraphError,
+    },
     /// The Graph API answered with something we cannot use.
     #[error("unexpected Graph API response: {0}")]
     Unexpected(String),
@@ -54,6 +64,19 @@ pub const RECONNECT_HINT: &str = "The Graph access token is invalid or expired: 
      or set a new IGFLIGHT_ACCESS_TOKEN.";
 
 impl ReportError {
+    /// Name the stored connection in an expired-token error, so the message says which one to reconnect.
+    pub fn for_connection(self, connection: Option<&str>) -> ReportError {
+        match (self, connection) {
+            (ReportError::Graph(g), Some(name)) if g.class() == ErrorClass::Reauthenticate => {
+                ReportError::Reconnect {
+                    connection: name.to_string(),
+                    source: g,
+                }
+            }
+            (e, _) => e,
+        }
+    }
+
     /// The gRPC code of this error (CONTRACT §5).
     pub fn code(&self) -> Code {
         match self {
@@ -61,6 +84,7 @@ impl ReportError {
             ReportError::NotFound(_) => Code::NotFound,
             ReportError::HashtagBudget { .. } => Code::ResourceExhausted,
             ReportError::Arrow(_) | ReportError::Unexpected(_) => Code::Internal,
+            ReportError::Reconnect { .. } => Code::Unauthenticated,
             ReportError::Graph(g) => match g.class() {
                 ErrorClass::Reauthenticate => Code::Unauthenticated,
                 ErrorClass::Permission => Code::PermissionDenied,
@@ -77,9 +101,10 @@ impl ReportError {
     /// The status a client receives: the code, and a message that says what happened and what to do.
     pub fn to_status(&self) -> Status {
         let code = self.code();
-        let message = match code {
-            Code::Unauthenticated => format!("{self}. {RECONNECT_HINT}"),
-            _ => self.to_string(),
+        let message = match (code, self) {
+            (_, ReportError::Reconnect { .. }) => self.to_string(),
+            (Code::Unauthenticated, _) => format!("{self}. {RECONNECT_HINT}"),
+            (_, _) => self.to_string(),
         };
         if matches!(code, Code::Internal | Code::Unavailable) {
             tracing::warn!(code = ?code, error = %message, "report failed");

@@ -649,3 +649,27 @@ async fn serve_with_a_connection_shows_its_expiry_in_the_accounts_action() {
     );
     child.kill().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_names_the_connection_to_reconnect() {
+    let env = Env::new(SimConfig::default()).await;
+    // not expired by date, but the Graph API refuses the token (code 190)
+    env.write_store(json!([
+        {"name": "shop", "token": "expired-token", "expires_at": now() + 20 * DAY, "issued_at": now()}
+    ]));
+    let ig = env.first_ig();
+    let out = env
+        .run(&[
+            "sql",
+            "--connection",
+            "shop",
+            "--account",
+            &ig,
+            "SELECT id FROM user",
+        ])
+        .await;
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("igflight accounts reconnect shop"), "{err}");
+    env.assert_no_token(&["expired-token"]);
+}

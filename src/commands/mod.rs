@@ -119,6 +119,7 @@ impl Source {
     /// `IGFLIGHT_ACCESS_TOKEN` or a stored connection (`--connection NAME`). A missing token is a usage error that says how to fix it.
     pub async fn connect(args: &SourceArgs) -> Result<Source, CliError> {
         let mut sim = None;
+        let mut connection = None;
         let client = if args.demo {
             let config = SimConfig {
                 seed: args.seed,
@@ -139,12 +140,13 @@ impl Source {
             let selected = crate::accounts::select_token(&args.graph, args.connection.as_deref())
                 .await
                 .map_err(crate::accounts::AccountsError::into_cli)?;
+            connection = selected.connection.clone();
             args.graph
                 .client(selected.token.expose().to_string(), None)
                 .map_err(CliError::failed)?
         };
         Ok(Source {
-            ctx: Arc::new(ReportContext::new(client)),
+            ctx: Arc::new(ReportContext::new(client).with_connection(connection)),
             calls_per_hour: args.graph.calls_per_hour,
             sim,
         })

@@ -20,6 +20,7 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let options = serve_options(&args)?;
     let mut sim = None;
     let mut token_expiry = None;
+    let mut connection = None;
     let (client, examples) = if args.demo {
         let config = SimConfig {
             seed: args.seed,
@@ -44,6 +45,7 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         let selected =
             crate::accounts::select_token(&args.graph, args.connection.as_deref()).await?;
         // the stored connection's expiry, for the `accounts` action
+        connection = selected.connection.clone();
         if let Some(name) = &selected.connection
             && let Ok(store) = crate::accounts::store::Store::open_default()
         {
@@ -59,7 +61,7 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         )
     };
 
-    let ctx = Arc::new(ReportContext::new(client));
+    let ctx = Arc::new(ReportContext::new(client).with_connection(connection));
     let mut service = IgFlightService::new(ctx).with_token_expiry(token_expiry);
     if let Some(examples) = examples {
         service = service.with_examples(examples);

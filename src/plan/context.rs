@@ -35,6 +35,8 @@ pub struct ReportContext {
     pub(crate) hashtag_window: Mutex<HashMap<String, HashMap<String, DateTime<Utc>>>>,
     /// Fixed "now" for tests; `None` = the real clock.
     pub(crate) fixed_now: Option<DateTime<Utc>>,
+    /// The stored connection (`igflight accounts`) the token came from, named in reconnect hints.
+    pub connection: Option<String>,
 }
 
 impl ReportContext {
@@ -49,7 +51,15 @@ impl ReportContext {
             hashtag_ids: Mutex::new(HashMap::new()),
             hashtag_window: Mutex::new(HashMap::new()),
             fixed_now: None,
+            connection: None,
         }
+    }
+
+    /// Name the stored connection the token came from (expired-token errors then say which one to
+    /// reconnect).
+    pub fn with_connection(mut self, connection: Option<String>) -> Self {
+        self.connection = connection;
+        self
     }
 
     /// Pin the clock (tests).

@@ -104,6 +104,7 @@ pub fn report_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> ReportStrea
     let report = req.report;
     let limit = req.limit;
     let s = summary.clone();
+    let ctx_connection = ctx.connection.clone();
     let inner: BoxStream<'static, Result<RecordBatch, ReportError>> = match report {
         ReportKind::Pages => profile::pages(ctx, req, s).boxed(),
         ReportKind::User => profile::user(ctx, req, s).boxed(),
@@ -118,7 +119,10 @@ pub fn report_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> ReportStrea
         ReportKind::UserInsights => insights::user_insights(ctx, req, s).boxed(),
         ReportKind::MediaInsights => insights::media_insights(ctx, req, s).boxed(),
     };
-    let batches = finish(inner, schema.clone(), limit, summary.clone(), report).boxed();
+    let connection = ctx_connection.clone();
+    let batches = finish(inner, schema.clone(), limit, summary.clone(), report)
+        .map(move |r| r.map_err(|e| e.for_connection(connection.as_deref())))
+        .boxed();
     ReportStream {
         schema,
         batches,
