@@ -114,6 +114,14 @@ pub struct Source {
     sim: Option<SimHandle>,
 }
 
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
 impl Source {
     /// Start the demo simulator (`--demo`) or build the Graph client from the flags and
     /// `IGFLIGHT_ACCESS_TOKEN` or a stored connection (`--connection NAME`). A missing token is a usage error that says how to fix it.
@@ -150,6 +158,11 @@ impl Source {
             calls_per_hour: args.graph.calls_per_hour,
             sim,
         })
+    }
+
+    /// The in-process simulator of `--demo`.
+    pub fn sim(&self) -> Option<&SimHandle> {
+        self.sim.as_ref()
     }
 
     /// Calls left in the client's budget for its token (rolling hour).

@@ -7,10 +7,9 @@ use anyhow::Context;
 
 use super::auth::Authenticator;
 use super::{IgFlightService, ServeOptions, TlsOptions, demo_examples, serve_with};
-use crate::cli::ServeArgs;
+use crate::cli::{ServeArgs, SourceArgs};
+use crate::commands::Source;
 use crate::graph::Secret;
-use crate::plan::ReportContext;
-use crate::sim::{SimConfig, Simulator};
 
 /// The environment variable holding the Graph access token.
 pub const TOKEN_ENV: &str = "IGFLIGHT_ACCESS_TOKEN";
@@ -18,50 +17,34 @@ pub const TOKEN_ENV: &str = "IGFLIGHT_ACCESS_TOKEN";
 /// Run `igflight serve` until Ctrl-C.
 pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let options = serve_options(&args)?;
-    let mut sim = None;
-    let mut token_expiry = None;
-    let mut connection = None;
-    let (client, examples) = if args.demo {
-        let config = SimConfig {
-            seed: args.seed,
-            ..SimConfig::default()
-        };
-        let handle = Simulator::start(config, "127.0.0.1:0".parse()?)
-            .await
-            .context("could not start the simulated Graph API")?;
-        let client = args
-            .graph
-            .client(handle.token().to_string(), Some(handle.base_url()))?;
-        let examples = demo_examples(&handle.dataset());
+    // the same startup as `igflight sql` / `export`: the demo simulator, or a token from a stored
+    // connection or IGFLIGHT_ACCESS_TOKEN
+    let source = Source::connect(&SourceArgs {
+        graph: args.graph.clone(),
+        demo: args.demo,
+        seed: args.seed,
+        connection: args.connection.clone(),
+    })
+    .await?;
+    let mut examples = None;
+    if let Some(handle) = source.sim() {
+        examples = Some(demo_examples(&handle.dataset()));
         println!(
             "igflight demo: simulated Graph API on {}/{} (seed {})",
             handle.base_url(),
             args.graph.graph_version,
             args.seed
         );
-        sim = Some(handle);
-        (client, Some(examples))
-    } else {
-        let selected =
-            crate::accounts::select_token(&args.graph, args.connection.as_deref()).await?;
-        // the stored connection's expiry, for the `accounts` action
-        connection = selected.connection.clone();
-        if let Some(name) = &selected.connection
-            && let Ok(store) = crate::accounts::store::Store::open_default()
-        {
-            token_expiry = store
-                .get(name)
-                .and_then(|c| c.expires_at)
-                .map(crate::accounts::utc);
-        }
-        (
-            args.graph
-                .client(selected.token.expose().to_string(), None)?,
-            None,
-        )
-    };
-
-    let ctx = Arc::new(ReportContext::new(client).with_connection(connection));
+    }
+    // the stored connection's expiry, for the `accounts` action
+    let token_expiry = source.ctx.connection.as_ref().and_then(|name| {
+        let store = crate::accounts::store::Store::open_default().ok()?;
+        store
+            .get(name)
+            .and_then(|c| c.expires_at)
+            .map(crate::accounts::utc)
+    });
+    let ctx = source.ctx.clone();
     let mut service = IgFlightService::new(ctx).with_token_expiry(token_expiry);
     if let Some(examples) = examples {
         service = service.with_examples(examples);
@@ -92,9 +75,7 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         options,
     )
     .await?;
-    if let Some(sim) = sim {
-        sim.shutdown().await;
-    }
+    source.shutdown().await;
     Ok(())
 }
 
