@@ -14,6 +14,7 @@
 //! * [`sim`]: a deterministic, faithful simulated Graph API (`igflight simulate`).
 
 pub mod accounts;
+pub mod base64;
 pub mod cli;
 pub mod commands;
 pub mod error;

@@ -17,7 +17,7 @@ use super::data::{
 use super::error::GraphError;
 use super::fields::{Field, FieldList, parse_fields};
 use super::paging::{Quirk, Style, Window, paging, parse_limit, window};
-use super::rng::{b64_decode, b64_encode};
+use crate::base64::{decode as b64_decode, encode as b64_encode};
 
 type GResult<T> = Result<T, GraphError>;
 

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::error::GraphError;
-use super::rng::{b64_decode, b64_encode};
+use crate::base64::{decode as b64_decode, encode as b64_encode};
 
 /// A deterministic paging quirk of one edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
