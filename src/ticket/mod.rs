@@ -29,7 +29,7 @@ pub mod proto {
 pub const TYPE_URL: &str = "type.googleapis.com/igflight.v1.ReportTicket";
 
 /// Every ticket key (CONTRACT §3).
-pub const KEYS: [&str; 19] = [
+pub const KEYS: [&str; 20] = [
     "report",
     "account",
     "page",
@@ -48,6 +48,7 @@ pub const KEYS: [&str; 19] = [
     "include_replies",
     "limit",
     "page_size",
+    "connection",
     "partition",
 ];
 
@@ -139,6 +140,8 @@ pub struct ReportRequest {
     pub page_size: Option<u32>,
     /// Part of a multi-endpoint plan (0 = whole report).
     pub partition: u32,
+    /// The served connection to run on (`None`: the client's default).
+    pub connection: Option<String>,
     /// The raw ticket this was validated from (for re-encoding).
     pub raw: proto::ReportTicket,
 }
@@ -234,6 +237,7 @@ pub fn to_json(raw: &proto::ReportTicket) -> Value {
     put("include_replies", raw.include_replies.map(Value::from));
     put("limit", raw.limit.map(Value::from));
     put("page_size", raw.page_size.map(Value::from));
+    put("connection", raw.connection.clone().map(Value::from));
     put("partition", raw.partition.map(Value::from));
     Value::Object(m)
 }
@@ -257,6 +261,7 @@ fn from_json(map: &Map<String, Value>) -> Result<proto::ReportTicket, TicketErro
             "date_to_offset" => t.date_to_offset = Some(json_int(key, v)?),
             "hashtag" => t.hashtag = Some(json_string(key, v)?),
             "username" => t.username = Some(json_string(key, v)?),
+            "connection" => t.connection = Some(json_string(key, v)?),
             "include_replies" => {
                 t.include_replies = Some(v.as_bool().ok_or_else(|| {
                     invalid(
@@ -278,7 +283,7 @@ fn from_json(map: &Map<String, Value>) -> Result<proto::ReportTicket, TicketErro
                     other,
                     format!(
                         "unknown key `{other}`; accepted keys: {}",
-                        KEYS[..18].join(", ")
+                        KEYS[..19].join(", ")
                     ),
                 ));
             }
@@ -739,6 +744,26 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         ));
     }
 
+    let connection = t
+        .connection
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string);
+    if let Some(c) = &connection
+        && !(c.len() <= 64
+            && c
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.')))
+    {
+        return Err(invalid(
+            "connection",
+            format!(
+                "connection `{c}` is not a connection name; accepted: 1 to 64 letters, digits, `-`, `_` or `.` (the `connections` of the `accounts` action)"
+            ),
+        ));
+    }
+
     Ok(ReportRequest {
         report,
         account,
@@ -755,6 +780,7 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         limit,
         page_size,
         partition: t.partition.unwrap_or(0),
+        connection,
         raw: t,
     })
 }

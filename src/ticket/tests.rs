@@ -34,6 +34,11 @@ fn refusals_name_the_key_and_what_is_accepted() {
             says: &["missing key `report`"],
         },
         Case {
+            json: r#"{"report":"user","connection":"my shop"}"#,
+            key: "connection",
+            says: &["connection `my shop` is not a connection name", "letters, digits"],
+        },
+        Case {
             json: r#"{"report":"user","colour":"red"}"#,
             key: "colour",
             says: &["unknown key `colour`", "hashtag"],
@@ -230,6 +235,17 @@ fn frozen_v1_ticket_still_decodes() {
 }
 
 const FROZEN_V1: &str = include_str!("frozen_v1.hex");
+
+#[test]
+fn connection_names_the_served_connection() {
+    let r = ok(r#"{"report":"user_media","connection":" shop-1 "}"#);
+    assert_eq!(r.connection.as_deref(), Some("shop-1"));
+    assert_eq!(ok(r#"{"report":"user_media"}"#).connection, None);
+    assert_eq!(ok(r#"{"report":"user_media","connection":""}"#).connection, None);
+    // the canonical form carries it too
+    let again = decode(&encode(&r.raw), today()).unwrap();
+    assert_eq!(again.connection.as_deref(), Some("shop-1"));
+}
 
 #[test]
 fn garbage_is_undecodable() {
