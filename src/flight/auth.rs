@@ -2,6 +2,9 @@
 //! them with a session bearer token) and the tower layer that checks `authorization` on every RPC but
 //! `Handshake`.
 //!
+//! Each credential may be limited to named served connections ([`Access`]); the layer puts the
+//! client's [`Access`] in the request's extensions, where the service reads it.
+//!
 //! Credentials are never logged: [`Authenticator`]'s `Debug` shows counts only, and every comparison
 //! is made in constant time over SHA-256 digests (so neither content nor length leaks through timing).
 
@@ -53,13 +56,190 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
+/// Which served connections a client credential may read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Access {
+    /// Every served connection (a credential without a limit, or a server without authentication).
+    #[default]
+    All,
+    /// Only these connections (the first is the client's default).
+    Only(Arc<[String]>),
+}
+
+impl Access {
+    /// Limited to `names` (in order; the first is the default).
+    pub fn only<S: Into<String>>(names: impl IntoIterator<Item = S>) -> Self {
+        Access::Only(names.into_iter().map(Into::into).collect())
+    }
+
+    /// Whether this credential may read connection `name`.
+    pub fn permits(&self, name: &str) -> bool {
+        match self {
+            Access::All => true,
+            Access::Only(names) => names.iter().any(|n| n == name),
+        }
+    }
+
+    /// The connections it is limited to (`None`: all).
+    pub fn names(&self) -> Option<&[String]> {
+        match self {
+            Access::All => None,
+            Access::Only(names) => Some(names),
+        }
+    }
+}
+
+/// What a credential is: a bearer token or a Basic user (`Debug` redacts the secrets).
+#[derive(Debug, Clone)]
+pub enum CredentialKind {
+    /// A bearer token.
+    Token(Secret),
+    /// A user name and password for the Basic handshake.
+    User {
+        /// The user name.
+        name: String,
+        /// The password.
+        password: Secret,
+    },
+}
+
+/// One client credential and the connections it may read.
+#[derive(Clone)]
+pub struct Credential {
+    /// The token or user.
+    pub kind: CredentialKind,
+    /// The connections it may read.
+    pub access: Access,
+    /// Where it was configured (`--auth-file` line), for startup errors that must not echo it.
+    pub origin: String,
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &self.kind {
+            CredentialKind::Token(_) => "token".to_string(),
+            CredentialKind::User { name, .. } => format!("user {name}"),
+        };
+        f.debug_struct("Credential")
+            .field("kind", &kind)
+            .field("access", &self.access)
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+impl Credential {
+    /// A bearer token with this access.
+    pub fn token(token: Secret, access: Access) -> Self {
+        Credential {
+            kind: CredentialKind::Token(token),
+            access,
+            origin: "--auth-token".into(),
+        }
+    }
+
+    /// A Basic user with this access.
+    pub fn user(name: impl Into<String>, password: Secret, access: Access) -> Self {
+        Credential {
+            kind: CredentialKind::User {
+                name: name.into(),
+                password,
+            },
+            access,
+            origin: "--auth-user".into(),
+        }
+    }
+}
+
+/// Why an `--auth-file` was refused. The message names the line and never repeats its content (it
+/// may hold a token or password).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct AuthFileError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong and what is accepted.
+    pub message: String,
+}
+
+/// The syntax of an `--auth-file`, for error messages and `--help`.
+pub const AUTH_FILE_SYNTAX: &str = "one credential per line: `token TOKEN [CONNECTION,…]` or \
+     `user NAME:PASSWORD [CONNECTION,…]`; without connections the credential reads every served \
+     connection; `#` starts a comment line";
+
+/// Parse an auth file: one credential per line,
+/// `token TOKEN [CONN,CONN…]` or `user NAME:PASSWORD [CONN,CONN…]`, blank lines and `#` comment
+/// lines ignored. Tokens and passwords cannot contain whitespace.
+pub fn parse_auth_file(text: &str) -> Result<Vec<Credential>, AuthFileError> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let l = raw.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let err = |message: &str| AuthFileError {
+            line,
+            message: format!("{message}; expected {AUTH_FILE_SYNTAX}"),
+        };
+        let fields: Vec<&str> = l.split_whitespace().collect();
+        if fields.len() < 2 || fields.len() > 3 {
+            return Err(err(&format!(
+                "{} fields where 2 or 3 are expected (tokens and passwords cannot contain spaces)",
+                fields.len()
+            )));
+        }
+        let access = match fields.get(2) {
+            None => Access::All,
+            Some(list) => {
+                let names: Vec<&str> = list.split(',').filter(|n| !n.is_empty()).collect();
+                if names.is_empty() || !names.iter().all(|n| is_connection_name(n)) {
+                    return Err(err(
+                        "the third field must list connection names separated by commas (letters, digits, `-`, `_`, `.`)",
+                    ));
+                }
+                Access::only(names)
+            }
+        };
+        let origin = format!("--auth-file line {line}");
+        let kind = match fields[0] {
+            "token" => CredentialKind::Token(Secret::new(fields[1])),
+            "user" => {
+                let (name, password) = parse_user(fields[1]).map_err(|_| {
+                    err("a user is NAME:PASSWORD with a non-empty name and password")
+                })?;
+                CredentialKind::User {
+                    name,
+                    password: Secret::new(password),
+                }
+            }
+            _ => return Err(err("a line starts with `token` or `user`")),
+        };
+        out.push(Credential {
+            kind,
+            access,
+            origin,
+        });
+    }
+    Ok(out)
+}
+
+/// A connection name: 1–64 letters, digits, `-`, `_` or `.` (as `igflight accounts` accepts).
+pub fn is_connection_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 /// The accepted credentials: static bearer tokens, Basic users and the session tokens issued by the
-/// handshake (in memory, with an expiry of [`SESSION_TTL`]).
+/// handshake (in memory, with an expiry of [`SESSION_TTL`]), each with the connections it may read.
 pub struct Authenticator {
-    tokens: Vec<Digest32>,
-    /// (digest of the user name, digest of the password).
-    users: Vec<(Digest32, Digest32)>,
-    sessions: Mutex<HashMap<Digest32, Instant>>,
+    tokens: Vec<(Digest32, Access)>,
+    /// (digest of the user name, digest of the password, access).
+    users: Vec<(Digest32, Digest32, Access)>,
+    sessions: Mutex<HashMap<Digest32, (Instant, Access)>>,
     secret: Digest32,
     counter: AtomicU64,
     ttl: Duration,
@@ -91,20 +271,43 @@ pub fn parse_user(value: &str) -> Result<(String, String), BadUser> {
 }
 
 impl Authenticator {
-    /// An authenticator accepting these bearer tokens and `(user, password)` pairs.
+    /// An authenticator accepting these bearer tokens and `(user, password)` pairs, each for every
+    /// connection.
     pub fn new<'a>(
         tokens: impl IntoIterator<Item = &'a Secret>,
         users: impl IntoIterator<Item = (&'a str, &'a Secret)>,
     ) -> Self {
+        let mut creds: Vec<Credential> = tokens
+            .into_iter()
+            .map(|t| Credential::token(t.clone(), Access::All))
+            .collect();
+        creds.extend(
+            users
+                .into_iter()
+                .map(|(u, p)| Credential::user(u, p.clone(), Access::All)),
+        );
+        Self::from_credentials(&creds)
+    }
+
+    /// An authenticator accepting these credentials, each limited as it says.
+    pub fn from_credentials(creds: &[Credential]) -> Self {
+        let mut tokens = Vec::new();
+        let mut users = Vec::new();
+        for c in creds {
+            match &c.kind {
+                CredentialKind::Token(t) => {
+                    tokens.push((digest(t.expose().as_bytes()), c.access.clone()))
+                }
+                CredentialKind::User { name, password } => users.push((
+                    digest(name.as_bytes()),
+                    digest(password.expose().as_bytes()),
+                    c.access.clone(),
+                )),
+            }
+        }
         Authenticator {
-            tokens: tokens
-                .into_iter()
-                .map(|t| digest(t.expose().as_bytes()))
-                .collect(),
-            users: users
-                .into_iter()
-                .map(|(u, p)| (digest(u.as_bytes()), digest(p.expose().as_bytes())))
-                .collect(),
+            tokens,
+            users,
             sessions: Mutex::new(HashMap::new()),
             secret: process_secret(),
             counter: AtomicU64::new(0),
@@ -123,43 +326,70 @@ impl Authenticator {
         self.tokens.is_empty() && self.users.is_empty()
     }
 
-    /// Whether `token` is a configured bearer token or a live session token.
-    pub fn check_bearer(&self, token: &str) -> bool {
+    /// The access of `token` when it is a configured bearer token or a live session token.
+    pub fn check_bearer(&self, token: &str) -> Option<Access> {
         let d = digest(token.as_bytes());
-        let mut ok = false;
-        for t in &self.tokens {
-            ok |= constant_time_eq(t, &d);
+        let mut found = None;
+        // every token compared, whichever matches
+        for (t, access) in &self.tokens {
+            if constant_time_eq(t, &d) & found.is_none() {
+                found = Some(access.clone());
+            }
         }
-        if ok {
-            return true;
+        if found.is_some() {
+            return found;
         }
         let mut sessions = self.sessions.lock();
         match sessions.get(&d) {
-            Some(expiry) if *expiry > Instant::now() => true,
+            Some((expiry, access)) if *expiry > Instant::now() => Some(access.clone()),
             Some(_) => {
                 sessions.remove(&d);
-                false
+                None
             }
-            None => false,
+            None => None,
         }
     }
 
-    /// Whether `user`/`password` is a configured user.
-    pub fn check_user(&self, user: &str, password: &str) -> bool {
+    /// The access of `user` when `user`/`password` is a configured user.
+    pub fn check_user(&self, user: &str, password: &str) -> Option<Access> {
         let du = digest(user.as_bytes());
         let dp = digest(password.as_bytes());
-        let mut ok = false;
-        for (u, p) in &self.users {
+        let mut found = None;
+        for (u, p, access) in &self.users {
             // Both compared every time, so the timing says nothing about which part was wrong.
             let user_ok = constant_time_eq(u, &du);
             let pass_ok = constant_time_eq(p, &dp);
-            ok |= user_ok & pass_ok;
+            if user_ok & pass_ok & found.is_none() {
+                found = Some(access.clone());
+            }
         }
-        ok
+        found
     }
 
-    /// Issue a new session token (64 hex characters), valid for the session lifetime.
+    /// Every connection name some credential is limited to (to check against the served ones).
+    pub fn limited_to(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .tokens
+            .iter()
+            .map(|(_, a)| a)
+            .chain(self.users.iter().map(|(_, _, a)| a))
+            .filter_map(Access::names)
+            .flatten()
+            .cloned()
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Issue a new session token (64 hex characters) for every connection (tests).
     pub fn issue_session(&self) -> String {
+        self.issue_session_for(Access::All)
+    }
+
+    /// Issue a new session token (64 hex characters) with this access, valid for the session
+    /// lifetime.
+    pub fn issue_session_for(&self, access: Access) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -174,17 +404,14 @@ impl Authenticator {
         let d = digest(token.as_bytes());
         let now = Instant::now();
         let mut sessions = self.sessions.lock();
-        sessions.retain(|_, expiry| *expiry > now);
-        sessions.insert(d, now + self.ttl);
+        sessions.retain(|_, (expiry, _)| *expiry > now);
+        sessions.insert(d, (now + self.ttl, access));
         token
     }
 
-    /// Check the `authorization` header value of an RPC (not Handshake).
-    pub fn check_header(&self, value: Option<&str>) -> bool {
-        match value.and_then(bearer_of) {
-            Some(token) => self.check_bearer(token),
-            None => false,
-        }
+    /// Check the `authorization` header value of an RPC (not Handshake): the client's access.
+    pub fn check_header(&self, value: Option<&str>) -> Option<Access> {
+        self.check_bearer(value.and_then(bearer_of)?)
     }
 
     /// The Handshake: Basic credentials give a fresh session token; a valid bearer token is echoed.
@@ -192,15 +419,15 @@ impl Authenticator {
     pub fn handshake(&self, value: Option<&str>) -> Result<String, Status> {
         let value = value.ok_or_else(|| Status::unauthenticated(CREDENTIALS_REQUIRED))?;
         if let Some((user, password)) = basic_of(value) {
-            if self.check_user(&user, &password) {
-                return Ok(self.issue_session());
+            if let Some(access) = self.check_user(&user, &password) {
+                return Ok(self.issue_session_for(access));
             }
             return Err(Status::unauthenticated(
                 "wrong user name or password in the Basic handshake",
             ));
         }
         if let Some(token) = bearer_of(value)
-            && self.check_bearer(token)
+            && self.check_bearer(token).is_some()
         {
             return Ok(token.to_string());
         }
@@ -302,14 +529,19 @@ where
                 .headers()
                 .get(http::header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok());
-            if !self.auth.check_header(header) {
-                tracing::warn!(
-                    rpc = req.uri().path(),
-                    credentials = header.is_some(),
-                    "Flight request refused: missing or invalid credentials"
-                );
-                let resp = Status::unauthenticated(CREDENTIALS_REQUIRED).into_http();
-                return Box::pin(async move { Ok(resp) });
+            match self.auth.check_header(header) {
+                Some(access) => {
+                    req.extensions_mut().insert(access);
+                }
+                None => {
+                    tracing::warn!(
+                        rpc = req.uri().path(),
+                        credentials = header.is_some(),
+                        "Flight request refused: missing or invalid credentials"
+                    );
+                    let resp = Status::unauthenticated(CREDENTIALS_REQUIRED).into_http();
+                    return Box::pin(async move { Ok(resp) });
+                }
             }
         }
         req.extensions_mut().insert(Arc::clone(&self.auth));
@@ -329,17 +561,17 @@ mod tests {
         let tok = Secret::new("t0ken");
         let pw = Secret::new("pw");
         let a = Authenticator::new([&tok], [("alice", &pw)]);
-        assert!(a.check_bearer("t0ken"));
-        assert!(!a.check_bearer("t0ke"));
-        assert!(a.check_header(Some("Bearer t0ken")));
-        assert!(!a.check_header(Some("Basic t0ken")));
-        assert!(!a.check_header(None));
-        assert!(a.check_user("alice", "pw"));
-        assert!(!a.check_user("alice", "px"));
-        assert!(!a.check_user("bob", "pw"));
+        assert_eq!(a.check_bearer("t0ken"), Some(Access::All));
+        assert!(a.check_bearer("t0ke").is_none());
+        assert!(a.check_header(Some("Bearer t0ken")).is_some());
+        assert!(a.check_header(Some("Basic t0ken")).is_none());
+        assert!(a.check_header(None).is_none());
+        assert!(a.check_user("alice", "pw").is_some());
+        assert!(a.check_user("alice", "px").is_none());
+        assert!(a.check_user("bob", "pw").is_none());
         let s = a.handshake(Some(&basic_header("alice", "pw"))).unwrap();
         assert_eq!(s.len(), 64);
-        assert!(a.check_bearer(&s));
+        assert!(a.check_bearer(&s).is_some());
         assert!(a.handshake(Some(&basic_header("alice", "no"))).is_err());
         assert!(a.handshake(None).is_err());
         let dbg = format!("{a:?}");
@@ -352,7 +584,46 @@ mod tests {
         let pw = Secret::new("pw");
         let a = Authenticator::new([], [("u", &pw)]).with_session_ttl(Duration::ZERO);
         let s = a.issue_session();
-        assert!(!a.check_bearer(&s));
+        assert!(a.check_bearer(&s).is_none());
+    }
+
+    #[test]
+    fn auth_file_credentials_carry_their_connections() {
+        let text =
+            "# clients\n\ntoken all-TOKEN\ntoken shop-TOKEN shop\nuser ann:pa:ss shop,blog\n";
+        let creds = parse_auth_file(text).unwrap();
+        assert_eq!(creds.len(), 3);
+        assert_eq!(creds[1].origin, "--auth-file line 4");
+        let a = Authenticator::from_credentials(&creds);
+        assert_eq!(a.check_bearer("all-TOKEN"), Some(Access::All));
+        let shop = a.check_bearer("shop-TOKEN").unwrap();
+        assert!(shop.permits("shop") && !shop.permits("blog"));
+        // a session from the handshake inherits the user's limit
+        let s = a.handshake(Some(&basic_header("ann", "pa:ss"))).unwrap();
+        let ann = a.check_bearer(&s).unwrap();
+        assert_eq!(ann.names().unwrap(), ["shop", "blog"]);
+        assert!(!ann.permits("other"));
+        assert_eq!(a.limited_to(), ["blog", "shop"]);
+        // the Debug of a credential hides the secret
+        let dbg = format!("{creds:?}");
+        assert!(!dbg.contains("TOKEN") && !dbg.contains("pa:ss"), "{dbg}");
+    }
+
+    #[test]
+    fn auth_file_errors_name_the_line_not_the_secret() {
+        for (text, says) in [
+            ("token", "1 fields"),
+            ("token a b c d", "5 fields"),
+            ("bearer s3cr3t", "starts with `token` or `user`"),
+            ("user s3cr3t", "NAME:PASSWORD"),
+            ("token s3cr3t shop/1", "connection names"),
+        ] {
+            let e = parse_auth_file(&format!("# x\n{text}")).unwrap_err();
+            assert_eq!(e.line, 2, "{text}");
+            let msg = e.to_string();
+            assert!(msg.contains(says), "{text}: {msg}");
+            assert!(!msg.contains("s3cr3t"), "{msg}");
+        }
     }
 
     #[test]
