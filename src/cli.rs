@@ -141,35 +141,43 @@ pub struct ServeArgs {
     /// Seed of the demo data set (with --demo).
     #[arg(long, default_value_t = 42, requires = "demo")]
     pub seed: u64,
-    /// Use the stored connection NAME (`igflight accounts`) for the Graph access token instead of
-    /// IGFLIGHT_ACCESS_TOKEN. Without either, the only stored connection is used. (`--account NAME`
-    /// is the same flag; on `sql`, `--account` names the Instagram account id instead.)
+    /// Serve the stored connection NAME (`igflight accounts`); repeatable: one server for several
+    /// connections, the first being the default. A client picks one with the ticket key `connection`
+    /// or the call header `x-igflight-connection`. Without this flag: IGFLIGHT_ACCESS_TOKEN (served as
+    /// connection `default`), else every stored connection. (`--account NAME` is the same flag; on
+    /// `sql`, `--account` names the Instagram account id instead.)
     #[arg(
-        long,
+        long = "connection",
         visible_alias = "account",
         value_name = "NAME",
         conflicts_with = "demo"
     )]
-    pub connection: Option<String>,
+    pub connections: Vec<String>,
     /// A bearer token Flight clients must send (`authorization: Bearer TOKEN`); repeatable. Also read,
-    /// comma separated, from IGFLIGHT_AUTH_TOKENS. Without any --auth-* flag no client credentials
-    /// are needed.
+    /// comma separated, from IGFLIGHT_AUTH_TOKENS. Reads every served connection (limit a token with
+    /// --auth-file). Without any --auth-* flag no client credentials are needed.
     #[arg(
         long = "auth-token",
         value_name = "TOKEN",
         env = "IGFLIGHT_AUTH_TOKENS",
         value_delimiter = ',',
         hide_env_values = true,
-        value_parser = parse_auth_token
+        value_parser = secret_value
     )]
     pub auth_tokens: Vec<Secret>,
     /// A file of accepted bearer tokens, one per line (blank lines and `#` comments ignored).
     #[arg(long, value_name = "FILE")]
     pub auth_token_file: Option<PathBuf>,
+    /// A file of client credentials, each optionally limited to named connections, one per line:
+    /// `token TOKEN [CONN,…]` or `user NAME:PASSWORD [CONN,…]` (blank lines and `#` comment lines
+    /// ignored). Keeps secrets off the command line; make it readable by you only.
+    #[arg(long, value_name = "FILE")]
+    pub auth_file: Option<PathBuf>,
     /// A user for the Flight Basic handshake (ADBC username/password, pyarrow
-    /// authenticate_basic_token), which answers with a session bearer token; repeatable.
-    #[arg(long = "auth-user", value_name = "NAME:PASSWORD", value_parser = parse_auth_user)]
-    pub auth_users: Vec<AuthUser>,
+    /// authenticate_basic_token), which answers with a session bearer token; repeatable. Reads every
+    /// served connection (limit a user with --auth-file).
+    #[arg(long = "auth-user", value_name = "NAME:PASSWORD", value_parser = secret_value)]
+    pub auth_users: Vec<Secret>,
     /// TLS certificate chain (PEM) for the Flight server; needs --tls-key.
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -182,28 +190,10 @@ pub struct ServeArgs {
     pub tls_client_ca: Option<PathBuf>,
 }
 
-/// A Flight user (`--auth-user NAME:PASSWORD`); `Debug` hides the password.
-#[derive(Debug, Clone)]
-pub struct AuthUser {
-    pub name: String,
-    pub password: Secret,
-}
-
-fn parse_auth_user(s: &str) -> Result<AuthUser, String> {
-    crate::flight::auth::parse_user(s)
-        .map(|(name, password)| AuthUser {
-            name,
-            password: Secret::new(password),
-        })
-        .map_err(|e| e.to_string())
-}
-
-fn parse_auth_token(s: &str) -> Result<Secret, String> {
-    let t = s.trim();
-    if t.is_empty() || t.contains(char::is_whitespace) {
-        return Err("expected a non-empty token without spaces".to_string());
-    }
-    Ok(Secret::new(t))
+/// A credential flag's value, kept secret: it is checked when `serve` starts, with an error that does
+/// not repeat it (clap's own errors print the value).
+fn secret_value(s: &str) -> Result<Secret, String> {
+    Ok(Secret::new(s))
 }
 
 /// Where the reports come from, for the one-shot commands (`export`, `sql`): the Graph API (flags and

@@ -54,6 +54,26 @@ pub enum ReportError {
         /// The Graph error.
         source: GraphError,
     },
+    /// The client's credential may not read the connection it asked for.
+    #[error(
+        "this client's credential may not read connection `{requested}`; it may read: {allowed}"
+    )]
+    ConnectionDenied {
+        /// The connection asked for (ticket key `connection` or header `x-igflight-connection`).
+        requested: String,
+        /// The connections it may read, comma separated.
+        allowed: String,
+    },
+    /// The server does not serve the connection asked for.
+    #[error(
+        "connection `{requested}` is not served here; served: {served} (ticket key `connection` or header `x-igflight-connection`)"
+    )]
+    UnknownConnection {
+        /// The connection asked for.
+        requested: String,
+        /// The served connections the client may read, comma separated.
+        served: String,
+    },
     /// The Graph API answered with something we cannot use.
     #[error("unexpected Graph API response: {0}")]
     Unexpected(String),
@@ -81,7 +101,8 @@ impl ReportError {
     pub fn code(&self) -> Code {
         match self {
             ReportError::Ticket(_) | ReportError::AmbiguousAccount { .. } => Code::InvalidArgument,
-            ReportError::NotFound(_) => Code::NotFound,
+            ReportError::NotFound(_) | ReportError::UnknownConnection { .. } => Code::NotFound,
+            ReportError::ConnectionDenied { .. } => Code::PermissionDenied,
             ReportError::HashtagBudget { .. } => Code::ResourceExhausted,
             ReportError::Arrow(_) | ReportError::Unexpected(_) => Code::Internal,
             ReportError::Reconnect { .. } => Code::Unauthenticated,

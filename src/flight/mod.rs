@@ -2,6 +2,7 @@
 //! [`FlightServerHandle`] (a server on a free port, for tests and embedding).
 
 pub mod auth;
+pub mod connections;
 pub mod examples;
 mod run;
 pub mod service;
@@ -20,7 +21,8 @@ use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 
 use auth::AuthService;
 
-pub use auth::Authenticator;
+pub use auth::{Access, Authenticator};
+pub use connections::{CONNECTION_HEADER, Connections, Served};
 pub use examples::{Examples, demo_examples, generic_examples};
 pub use run::{TOKEN_ENV, run_serve};
 pub use service::IgFlightService;

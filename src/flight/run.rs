@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::auth::Authenticator;
+use super::auth::{
+    AUTH_FILE_SYNTAX, Access, Authenticator, Credential, parse_auth_file, parse_user,
+};
+use super::connections::{Connections, DEFAULT_NAME, Served};
 use super::{IgFlightService, ServeOptions, TlsOptions, demo_examples, serve_with};
 use crate::cli::{ServeArgs, SourceArgs};
 use crate::commands::Source;
@@ -16,18 +19,23 @@ pub const TOKEN_ENV: &str = "IGFLIGHT_ACCESS_TOKEN";
 
 /// Run `igflight serve` until Ctrl-C.
 pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
-    let options = serve_options(&args)?;
-    // the same startup as `igflight sql` / `export`: the demo simulator, or a token from a stored
-    // connection or IGFLIGHT_ACCESS_TOKEN
-    let source = Source::connect(&SourceArgs {
-        graph: args.graph.clone(),
-        demo: args.demo,
-        seed: args.seed,
-        connection: args.connection.clone(),
-    })
-    .await?;
+    let (options, credentials) = serve_options(&args)?;
+    let (conns, sources) = connections(&args).await?;
+    // a credential limited to a connection this server does not serve is a mistake in the auth file
+    for c in &credentials {
+        if let Some(names) = c.access.names()
+            && !conns.unserved(names).is_empty()
+        {
+            anyhow::bail!(
+                "{} limits a credential to a connection this server does not serve (serving: {}); \
+                 check the connection names in its third field",
+                c.origin,
+                conns.names()
+            );
+        }
+    }
     let mut examples = None;
-    if let Some(handle) = source.sim() {
+    if let Some(handle) = sources.iter().find_map(Source::sim) {
         examples = Some(demo_examples(&handle.dataset()));
         println!(
             "igflight demo: simulated Graph API on {}/{} (seed {})",
@@ -36,16 +44,9 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             args.seed
         );
     }
-    // the stored connection's expiry, for the `accounts` action
-    let token_expiry = source.ctx.connection.as_ref().and_then(|name| {
-        let store = crate::accounts::store::Store::open_default().ok()?;
-        store
-            .get(name)
-            .and_then(|c| c.expires_at)
-            .map(crate::accounts::utc)
-    });
-    let ctx = source.ctx.clone();
-    let mut service = IgFlightService::new(ctx).with_token_expiry(token_expiry);
+    tracing::info!(connections = %conns.names(), "serving Graph connections");
+    println!("igflight connections: {}", conns.names());
+    let mut service = IgFlightService::with_connections(conns);
     if let Some(examples) = examples {
         service = service.with_examples(examples);
     }
@@ -75,13 +76,115 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         options,
     )
     .await?;
-    source.shutdown().await;
+    for source in sources {
+        source.shutdown().await;
+    }
     Ok(())
 }
 
-/// Authentication and TLS from the `serve` flags (tokens from flags, env and file; users; PEM files).
-fn serve_options(args: &ServeArgs) -> anyhow::Result<ServeOptions> {
-    let mut tokens: Vec<Secret> = args.auth_tokens.clone();
+/// The connections to serve: the demo simulator (`demo`); each `--connection NAME`; else
+/// IGFLIGHT_ACCESS_TOKEN (`default`); else every stored connection (expired ones are skipped with a
+/// warning naming the command that reconnects them).
+async fn connections(args: &ServeArgs) -> anyhow::Result<(Connections, Vec<Source>)> {
+    let source_args = |connection: Option<String>| SourceArgs {
+        graph: args.graph.clone(),
+        demo: args.demo,
+        seed: args.seed,
+        connection,
+    };
+    let served = |source: &Source, name: &str| {
+        let expires_at = source.ctx.connection.as_ref().and_then(|n| {
+            let store = crate::accounts::store::Store::open_default().ok()?;
+            store.get(n).and_then(|c| c.expires_at)
+        });
+        Served::new(source.ctx.clone())
+            .named(name)
+            .expiring(expires_at)
+    };
+    let mut names = args.connections.clone();
+    let env_token = std::env::var(TOKEN_ENV).is_ok_and(|t| !t.trim().is_empty());
+    let mut all_stored = false;
+    if names.is_empty() && !args.demo && !env_token {
+        // every stored connection (with one or none, Source::connect says what to do)
+        if let Ok(store) = crate::accounts::store::Store::open_default()
+            && store.connections().len() > 1
+        {
+            names = store.connections().iter().map(|c| c.name.clone()).collect();
+            all_stored = true;
+        }
+    }
+    if names.is_empty() {
+        let source = Source::connect(&source_args(None)).await?;
+        let name = if args.demo {
+            "demo".to_string()
+        } else {
+            source
+                .ctx
+                .connection
+                .clone()
+                .unwrap_or_else(|| DEFAULT_NAME.to_string())
+        };
+        let conns = Connections::single(served(&source, &name));
+        return Ok((conns, vec![source]));
+    }
+    let mut list = Vec::new();
+    let mut sources = Vec::new();
+    for name in &names {
+        if list.iter().any(|s: &Served| &s.name == name) {
+            continue;
+        }
+        match Source::connect(&source_args(Some(name.clone()))).await {
+            Ok(source) => {
+                list.push(served(&source, name));
+                sources.push(source);
+            }
+            Err(e) if all_stored => {
+                tracing::warn!(connection = %name, error = %e, "not serving a stored connection");
+                eprintln!("warning: not serving connection `{name}`: {e}");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let conns = Connections::new(list).map_err(|e| {
+        anyhow::anyhow!("{e}: every stored connection failed; see the warnings above")
+    })?;
+    Ok((conns, sources))
+}
+
+/// Authentication and TLS from the `serve` flags (tokens from flags, env and files; users; the auth
+/// file; PEM files), and the credentials (to check their connection limits once the connections are
+/// known). Errors never repeat a credential.
+fn serve_options(args: &ServeArgs) -> anyhow::Result<(ServeOptions, Vec<Credential>)> {
+    let mut credentials = Vec::new();
+    for t in &args.auth_tokens {
+        let v = t.expose().trim();
+        if v.is_empty() || v.contains(char::is_whitespace) {
+            anyhow::bail!(
+                "--auth-token (or IGFLIGHT_AUTH_TOKENS): expected a non-empty token without spaces"
+            );
+        }
+        credentials.push(Credential::token(Secret::new(v), Access::All));
+    }
+    for u in &args.auth_users {
+        let (name, password) = parse_user(u.expose())
+            .map_err(|e| anyhow::anyhow!("--auth-user: {e} (the value is not repeated here)"))?;
+        credentials.push(Credential::user(name, Secret::new(password), Access::All));
+    }
+    if let Some(path) = &args.auth_file {
+        warn_if_readable_by_others(path);
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("could not read --auth-file {}", path.display()))?;
+        let creds = parse_auth_file(&text)
+            .map_err(|e| anyhow::anyhow!("--auth-file {}: {e}", path.display()))?;
+        if creds.is_empty() {
+            anyhow::bail!(
+                "--auth-file {} holds no credential; expected {AUTH_FILE_SYNTAX}",
+                path.display()
+            );
+        }
+        credentials.extend(creds);
+    }
+    let mut tokens: Vec<Secret> = Vec::new();
     if let Some(path) = &args.auth_token_file {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("could not read --auth-token-file {}", path.display()))?;
@@ -98,15 +201,15 @@ fn serve_options(args: &ServeArgs) -> anyhow::Result<ServeOptions> {
             );
         }
     }
-    let auth = if tokens.is_empty() && args.auth_users.is_empty() {
+    credentials.extend(
+        tokens
+            .into_iter()
+            .map(|t| Credential::token(t, Access::All)),
+    );
+    let auth = if credentials.is_empty() {
         None
     } else {
-        Some(Arc::new(Authenticator::new(
-            tokens.iter(),
-            args.auth_users
-                .iter()
-                .map(|u| (u.name.as_str(), &u.password)),
-        )))
+        Some(Arc::new(Authenticator::from_credentials(&credentials)))
     };
     let read = |flag: &str, path: &std::path::Path| {
         std::fs::read(path).with_context(|| format!("could not read {flag} {}", path.display()))
@@ -131,5 +234,24 @@ fn serve_options(args: &ServeArgs) -> anyhow::Result<ServeOptions> {
             )
         })?;
     }
-    Ok(ServeOptions { auth, tls })
+    Ok((ServeOptions { auth, tls }, credentials))
+}
+
+/// Warn when a credentials file can be read by other users.
+fn warn_if_readable_by_others(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(file = %path.display(), "the auth file is readable by other users");
+            eprintln!(
+                "warning: {} can be read by other users; it holds credentials: chmod 600 it",
+                path.display()
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }

@@ -29,6 +29,8 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use tonic::{Request, Response, Status, Streaming};
 
+use super::auth::Access;
+use super::connections::{Connections, Served, access_of, header_connection};
 use super::examples::{Examples, generic_examples};
 use super::sql::{SqlService, is_sql_action, sql_command, sql_schema};
 use crate::error::ReportError;
@@ -52,27 +54,32 @@ pub const ACTIONS: [(&str, &str); 3] = [
     ),
     (
         "accounts",
-        "The Facebook pages and Instagram business accounts the Graph token reaches, and the token's expiry",
+        "The Facebook pages and Instagram business accounts a connection's Graph token reaches, its token's expiry \
+         (with a warning under 7 days), and the connections this client may read; body: a connection name (optional)",
     ),
 ];
 
 /// The Flight service.
 #[derive(Debug, Clone)]
 pub struct IgFlightService {
-    ctx: Arc<ReportContext>,
+    conns: Arc<Connections>,
     sql: SqlService,
     examples: Arc<Examples>,
-    token_expires_at: Option<String>,
 }
 
 impl IgFlightService {
-    /// A service over `ctx`, with the generic example tickets.
+    /// A service over one connection (`ctx`), with the generic example tickets.
     pub fn new(ctx: Arc<ReportContext>) -> Self {
+        Self::with_connections(Connections::single(Served::new(ctx)))
+    }
+
+    /// A service over several connections (the first is the default).
+    pub fn with_connections(conns: Connections) -> Self {
+        let conns = Arc::new(conns);
         IgFlightService {
-            sql: SqlService::new(ctx.clone()),
-            ctx,
+            sql: SqlService::new(conns.clone()),
+            conns,
             examples: Arc::new(generic_examples()),
-            token_expires_at: None,
         }
     }
 
@@ -84,25 +91,37 @@ impl IgFlightService {
         self
     }
 
-    /// The Graph token's expiry (RFC 3339), shown by the `accounts` action.
-    pub fn with_token_expiry(mut self, expires_at: Option<String>) -> Self {
-        self.token_expires_at = expires_at;
-        self
-    }
-
     /// The Flight SQL side.
     pub fn sql(&self) -> &SqlService {
         &self.sql
     }
 
-    /// The shared report context.
+    /// The report context of the default connection.
     pub fn context(&self) -> &Arc<ReportContext> {
-        &self.ctx
+        &self.conns.first().ctx
+    }
+
+    /// The served connections.
+    pub fn connections(&self) -> &Arc<Connections> {
+        &self.conns
     }
 
     /// Decode and validate ticket bytes (JSON or protobuf).
     fn request_from_ticket(&self, bytes: &[u8]) -> Result<ReportRequest, Status> {
-        Ok(ticket::decode(bytes, self.ctx.today())?)
+        Ok(ticket::decode(bytes, self.context().today())?)
+    }
+
+    /// The connection `req` runs on for a request with this access and header: the ticket's
+    /// `connection`, else the header's, else the client's default. Refused before any Graph call
+    /// when the credential may not read it.
+    fn served_for<T>(&self, req: &ReportRequest, request: &Request<T>) -> Result<&Served, Status> {
+        let requested = req
+            .connection
+            .clone()
+            .or_else(|| header_connection(request));
+        self.conns
+            .resolve(requested.as_deref(), &access_of(request))
+            .map_err(|e| e.to_status())
     }
 
     /// The request a descriptor names: `CMD <ticket>` or `PATH [report]` (default parameters).
@@ -121,7 +140,7 @@ impl IgFlightService {
                     report: report.clone(),
                     ..Default::default()
                 };
-                Ok(ticket::validate(raw, self.ctx.today())?)
+                Ok(ticket::validate(raw, self.context().today())?)
             }
             _ => Err(Status::invalid_argument(
                 "unknown descriptor type; accepted: CMD (a ticket, JSON or protobuf) or PATH [report]",
@@ -170,20 +189,23 @@ impl IgFlightService {
         json!({
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
-            "graph_calls": self.ctx.graph.stats().total,
+            "graph_calls": self.conns.graph_calls(),
         })
     }
 
-    /// `accounts`: runs the `pages` report.
-    pub async fn accounts(&self) -> Result<Value, Status> {
+    /// `accounts`: runs the `pages` report on `served`, with its token's expiry and the connections
+    /// `access` may read.
+    pub async fn accounts(&self, served: &Served, access: &Access) -> Result<Value, Status> {
+        let ctx = served.ctx.clone();
         let req = ticket::validate(
             proto::ReportTicket {
                 report: ReportKind::Pages.name().into(),
                 ..Default::default()
             },
-            self.ctx.today(),
+            ctx.today(),
         )?;
-        let rs = report_stream(self.ctx.clone(), req);
+        let now = ctx.now();
+        let rs = report_stream(ctx, req);
         let batches: Vec<RecordBatch> = rs
             .batches
             .try_collect()
@@ -202,10 +224,24 @@ impl IgFlightService {
                 })
             })
             .collect();
+        let expiry = served.expiry_json(now);
+        let connections: Vec<Value> = self
+            .conns
+            .readable(access)
+            .map(|s| {
+                let mut v = s.expiry_json(now);
+                v["name"] = json!(s.name);
+                v
+            })
+            .collect();
         Ok(json!({
+            "connection": served.name,
             "pages": rows,
             "accounts": accounts,
-            "token_expires_at": self.token_expires_at,
+            "token_expires_at": expiry["token_expires_at"],
+            "expires_in_days": expiry["expires_in_days"],
+            "warning": expiry["warning"],
+            "connections": connections,
         }))
     }
 }
@@ -396,10 +432,10 @@ impl FlightService for IgFlightService {
         if is_sql_descriptor(request.get_ref()) {
             return FlightService::get_flight_info(&self.sql, request).await;
         }
-        let d = request.into_inner();
-        tracing::info!(rpc = "GetFlightInfo", descriptor = %describe_descriptor(&d), "rpc");
-        let req = self.request_from_descriptor(&d)?;
-        Ok(Response::new(self.flight_info(&req, d)?))
+        tracing::info!(rpc = "GetFlightInfo", descriptor = %describe_descriptor(request.get_ref()), "rpc");
+        let req = self.request_from_descriptor(request.get_ref())?;
+        self.served_for(&req, &request)?;
+        Ok(Response::new(self.flight_info(&req, request.into_inner())?))
     }
 
     async fn poll_flight_info(
@@ -419,9 +455,9 @@ impl FlightService for IgFlightService {
         if is_sql_descriptor(request.get_ref()) {
             return Ok(Response::new(sql_schema(&self.sql, request).await?));
         }
-        let d = request.into_inner();
-        tracing::info!(rpc = "GetSchema", descriptor = %describe_descriptor(&d), "rpc");
-        let req = self.request_from_descriptor(&d)?;
+        tracing::info!(rpc = "GetSchema", descriptor = %describe_descriptor(request.get_ref()), "rpc");
+        let req = self.request_from_descriptor(request.get_ref())?;
+        self.served_for(&req, &request)?;
         let schema = projected_schema(req.report, req.fields.as_deref());
         let result: SchemaResult = SchemaAsIpc::new(&schema, &IpcWriteOptions::default())
             .try_into()
@@ -436,12 +472,16 @@ impl FlightService for IgFlightService {
         if sql_command(&request.get_ref().ticket).is_some() {
             return FlightService::do_get(&self.sql, request).await;
         }
-        let t = request.into_inner();
-        let req = self.request_from_ticket(&t.ticket).inspect_err(|s| {
-            tracing::info!(rpc = "DoGet", code = ?s.code(), "ticket refused");
+        let req = self
+            .request_from_ticket(&request.get_ref().ticket)
+            .inspect_err(|s| {
+                tracing::info!(rpc = "DoGet", code = ?s.code(), "ticket refused");
+            })?;
+        let served = self.served_for(&req, &request).inspect_err(|s| {
+            tracing::info!(rpc = "DoGet", code = ?s.code(), "connection refused");
         })?;
-        tracing::info!(rpc = "DoGet", ticket = %ticket::to_json(&req.raw), "rpc");
-        Ok(Response::new(do_get_stream(self.ctx.clone(), req)))
+        tracing::info!(rpc = "DoGet", ticket = %ticket::to_json(&req.raw), connection = %served.name, "rpc");
+        Ok(Response::new(do_get_stream(served.ctx.clone(), req)))
     }
 
     async fn do_put(
@@ -449,6 +489,8 @@ impl FlightService for IgFlightService {
         request: Request<Streaming<FlightData>>,
     ) -> Result<Response<Self::DoPutStream>, Status> {
         tracing::info!(rpc = "DoPut", "rpc");
+        let access = access_of(&request);
+        let header = header_connection(&request);
         // Reports take no uploads; Flight SQL binds prepared-statement parameters with DoPut.
         let mut stream = request.into_inner();
         let Some(first) = stream.message().await? else {
@@ -467,7 +509,9 @@ impl FlightService for IgFlightService {
             ));
         };
         let data = futures::stream::once(async { Ok(first) }).chain(stream);
-        self.sql.do_put_command(cmd, Box::pin(data)).await
+        self.sql
+            .do_put_command(cmd, Box::pin(data), &access, header)
+            .await
     }
 
     async fn do_action(
@@ -478,12 +522,22 @@ impl FlightService for IgFlightService {
             tracing::info!(rpc = "DoAction", action = %request.get_ref().r#type, "rpc");
             return FlightService::do_action(&self.sql, request).await;
         }
+        let access = access_of(&request);
+        let header = header_connection(&request);
         let action = request.into_inner();
         tracing::info!(rpc = "DoAction", action = %action.r#type, "rpc");
         let body = match action.r#type.as_str() {
             "health" => self.health(),
             "list-reports" => self.list_reports(),
-            "accounts" => self.accounts().await?,
+            "accounts" => {
+                let named = String::from_utf8_lossy(&action.body).trim().to_string();
+                let requested = Some(named).filter(|n| !n.is_empty()).or(header);
+                let served = self
+                    .conns
+                    .resolve(requested.as_deref(), &access)
+                    .map_err(|e| e.to_status())?;
+                self.accounts(served, &access).await?
+            }
             other => {
                 return Err(Status::invalid_argument(format!(
                     "unknown action `{other}`; accepted: {}",

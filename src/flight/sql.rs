@@ -51,7 +51,8 @@ use serde::{Deserialize, Serialize};
 use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::plan::ReportContext;
+use super::auth::Access;
+use super::connections::{Connections, Served, access_of, header_connection};
 use crate::sql::{session, to_status};
 
 /// The request header naming the default Instagram account of a SQL session.
@@ -80,6 +81,10 @@ pub struct Handle {
     /// The default account (from [`ACCOUNT_HEADER`] when the statement was planned).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// The served connection the statement runs on (resolved when it was planned; checked again
+    /// against the credential of every request that uses the handle).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
     /// The bound parameter row: an Arrow IPC stream, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<String>,
@@ -209,22 +214,41 @@ fn parameter_schema(params: &[(String, Option<DataType>)]) -> Schema {
 /// The Flight SQL side of the server.
 #[derive(Debug, Clone)]
 pub struct SqlService {
-    reports: Arc<ReportContext>,
+    conns: Arc<Connections>,
 }
 
 impl SqlService {
-    /// SQL over the reports of `reports`.
-    pub fn new(reports: Arc<ReportContext>) -> Self {
-        SqlService { reports }
+    /// SQL over the reports of the served connections.
+    pub fn new(conns: Arc<Connections>) -> Self {
+        SqlService { conns }
     }
 
-    fn session(&self, account: Option<String>) -> SessionContext {
-        session(self.reports.clone(), account)
+    /// The connection a statement runs on: the one `requested` (handle or header), else the client's
+    /// default; refused when the client's credential may not read it.
+    fn served(&self, requested: Option<&str>, access: &Access) -> Result<&Served, Status> {
+        self.conns
+            .resolve(requested, access)
+            .map_err(|e| e.to_status())
     }
 
-    /// Plan `handle` (parameters bound when it has them): the DataFrame, ready to execute.
-    async fn plan(&self, handle: &Handle) -> Result<DataFrame, Status> {
-        let ctx = self.session(handle.account.clone());
+    /// A handle's connection, for a request with this access (the header names one when the handle
+    /// has none).
+    fn served_for<T>(&self, handle: &Handle, request: &Request<T>) -> Result<&Served, Status> {
+        let requested = handle
+            .connection
+            .clone()
+            .or_else(|| header_connection(request));
+        self.served(requested.as_deref(), &access_of(request))
+    }
+
+    /// A session for catalog listings (every connection has the same tables).
+    fn catalog_session(&self) -> SessionContext {
+        session(self.conns.first().ctx.clone(), None)
+    }
+
+    /// Plan `handle` (parameters bound when it has them) on `served`: the DataFrame, ready to execute.
+    async fn plan(&self, handle: &Handle, served: &Served) -> Result<DataFrame, Status> {
+        let ctx = session(served.ctx.clone(), handle.account.clone());
         let df = ctx
             .sql_with_options(&handle.sql, read_only())
             .await
@@ -249,8 +273,8 @@ impl SqlService {
 
     /// The schema DoGet streams for `handle`, planned down to the physical plan so planning errors
     /// (a missing `WHERE hashtag = …`) surface here, before any Graph call.
-    async fn schema_of(&self, handle: &Handle) -> Result<SchemaRef, Status> {
-        let df = self.plan(handle).await?;
+    async fn schema_of(&self, handle: &Handle, served: &Served) -> Result<SchemaRef, Status> {
+        let df = self.plan(handle, served).await?;
         let plan = df.create_physical_plan().await.map_err(df_status)?;
         Ok(plan.schema())
     }
@@ -258,9 +282,10 @@ impl SqlService {
     async fn statement_info(
         &self,
         handle: Handle,
+        served: &Served,
         descriptor: FlightDescriptor,
     ) -> Result<Response<FlightInfo>, Status> {
-        let schema = self.schema_of(&handle).await?;
+        let schema = self.schema_of(&handle, served).await?;
         let ticket = TicketStatementQuery {
             statement_handle: handle.encode(),
         };
@@ -277,9 +302,13 @@ impl SqlService {
     }
 
     /// Execute `handle` and stream its batches as they come.
-    async fn execute(&self, handle: Handle) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        tracing::info!(rpc = "DoGet", sql = %handle.sql, account = ?handle.account, "SQL query");
-        let df = self.plan(&handle).await?;
+    async fn execute(
+        &self,
+        handle: Handle,
+        served: &Served,
+    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
+        tracing::info!(rpc = "DoGet", sql = %handle.sql, account = ?handle.account, connection = %served.name, "SQL query");
+        let df = self.plan(&handle, served).await?;
         let stream = df.execute_stream().await.map_err(df_status)?;
         let schema = stream.schema();
         let batches = stream.map_err(|e| FlightError::Tonic(Box::new(to_status(&e))));
@@ -297,11 +326,13 @@ impl SqlService {
         &self,
         cmd: Any,
         data: BoxedStream<FlightData>,
+        access: &Access,
+        header: Option<String>,
     ) -> Result<Response<BoxedStream<PutResult>>, Status> {
         let cmd = Command::try_from(cmd).map_err(|e| Status::invalid_argument(e.to_string()))?;
         match cmd {
             Command::CommandPreparedStatementQuery(q) => {
-                let result = self.bind_parameters(q, data).await?;
+                let result = self.bind_parameters(q, data, access, header).await?;
                 let put = PutResult {
                     app_metadata: result.encode_to_vec().into(),
                 };
@@ -327,8 +358,12 @@ impl SqlService {
         &self,
         query: CommandPreparedStatementQuery,
         data: BoxedStream<FlightData>,
+        access: &Access,
+        header: Option<String>,
     ) -> Result<DoPutPreparedStatementResult, Status> {
         let mut handle = Handle::decode(&query.prepared_statement_handle)?;
+        let requested = handle.connection.clone().or(header);
+        let served = self.served(requested.as_deref(), access)?;
         let stream = data.map_err(FlightError::from);
         let batches: Vec<RecordBatch> = FlightRecordBatchStream::new_from_flight_data(stream)
             .try_collect()
@@ -351,7 +386,7 @@ impl SqlService {
             .expect("one row");
         handle.params = Some(encode_params(&batch)?);
         // Check now that the parameters fit the query.
-        self.plan(&handle).await?;
+        self.plan(&handle, served).await?;
         tracing::info!(rpc = "DoPut", sql = %handle.sql, "parameters bound");
         Ok(DoPutPreparedStatementResult {
             prepared_statement_handle: Some(handle.encode()),
@@ -392,7 +427,7 @@ impl SqlService {
 
     /// (catalog, schema, table, Arrow schema) of every report table.
     async fn tables(&self) -> Result<Vec<(String, String, String, SchemaRef)>, Status> {
-        let ctx = self.session(None);
+        let ctx = self.catalog_session();
         let mut out = Vec::new();
         for (c, s) in Self::schemas(&ctx) {
             let Some(schema) = ctx.catalog(&c).and_then(|cat| cat.schema(&s)) else {
@@ -572,13 +607,17 @@ impl FlightSqlService for SqlService {
         query: CommandStatementQuery,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let handle = Handle {
+        let mut handle = Handle {
             sql: number_placeholders(&query.query),
             account: header_account(request.metadata()),
+            connection: None,
             params: None,
         };
-        tracing::info!(rpc = "GetFlightInfo", sql = %handle.sql, account = ?handle.account, "SQL statement");
-        self.statement_info(handle, request.into_inner()).await
+        let served = self.served_for(&handle, &request)?;
+        handle.connection = Some(served.name.clone());
+        tracing::info!(rpc = "GetFlightInfo", sql = %handle.sql, account = ?handle.account, connection = %served.name, "SQL statement");
+        self.statement_info(handle, served, request.into_inner())
+            .await
     }
 
     async fn get_flight_info_prepared_statement(
@@ -587,8 +626,10 @@ impl FlightSqlService for SqlService {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         let handle = Handle::decode(&cmd.prepared_statement_handle)?;
-        tracing::info!(rpc = "GetFlightInfo", sql = %handle.sql, "SQL prepared statement");
-        self.statement_info(handle, request.into_inner()).await
+        let served = self.served_for(&handle, &request)?;
+        tracing::info!(rpc = "GetFlightInfo", sql = %handle.sql, connection = %served.name, "SQL prepared statement");
+        self.statement_info(handle, served, request.into_inner())
+            .await
     }
 
     async fn get_flight_info_catalogs(
@@ -639,19 +680,21 @@ impl FlightSqlService for SqlService {
     async fn do_get_statement(
         &self,
         ticket: TicketStatementQuery,
-        _request: Request<Ticket>,
+        request: Request<Ticket>,
     ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        self.execute(Handle::decode(&ticket.statement_handle)?)
-            .await
+        let handle = Handle::decode(&ticket.statement_handle)?;
+        let served = self.served_for(&handle, &request)?;
+        self.execute(handle, served).await
     }
 
     async fn do_get_prepared_statement(
         &self,
         query: CommandPreparedStatementQuery,
-        _request: Request<Ticket>,
+        request: Request<Ticket>,
     ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        self.execute(Handle::decode(&query.prepared_statement_handle)?)
-            .await
+        let handle = Handle::decode(&query.prepared_statement_handle)?;
+        let served = self.served_for(&handle, &request)?;
+        self.execute(handle, served).await
     }
 
     async fn do_get_catalogs(
@@ -659,7 +702,7 @@ impl FlightSqlService for SqlService {
         query: CommandGetCatalogs,
         _request: Request<Ticket>,
     ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let ctx = self.session(None);
+        let ctx = self.catalog_session();
         let mut b = query.into_builder();
         let mut names = ctx.catalog_names();
         names.sort();
@@ -675,7 +718,7 @@ impl FlightSqlService for SqlService {
         query: CommandGetDbSchemas,
         _request: Request<Ticket>,
     ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let ctx = self.session(None);
+        let ctx = self.catalog_session();
         let mut b = query.into_builder();
         for (c, s) in Self::schemas(&ctx) {
             b.append(c, s);
@@ -724,7 +767,9 @@ impl FlightSqlService for SqlService {
         query: CommandPreparedStatementQuery,
         request: Request<PeekableFlightDataStream>,
     ) -> Result<DoPutPreparedStatementResult, Status> {
-        self.bind_parameters(query, Box::pin(request.into_inner()))
+        let access = access_of(&request);
+        let header = header_connection(&request);
+        self.bind_parameters(query, Box::pin(request.into_inner()), &access, header)
             .await
     }
 
@@ -733,13 +778,16 @@ impl FlightSqlService for SqlService {
         query: ActionCreatePreparedStatementRequest,
         request: Request<arrow_flight::Action>,
     ) -> Result<ActionCreatePreparedStatementResult, Status> {
-        let handle = Handle {
+        let mut handle = Handle {
             sql: number_placeholders(&query.query),
             account: header_account(request.metadata()),
+            connection: None,
             params: None,
         };
-        tracing::info!(rpc = "DoAction", sql = %handle.sql, "CreatePreparedStatement");
-        let ctx = self.session(handle.account.clone());
+        let served = self.served_for(&handle, &request)?;
+        handle.connection = Some(served.name.clone());
+        tracing::info!(rpc = "DoAction", sql = %handle.sql, connection = %served.name, "CreatePreparedStatement");
+        let ctx = session(served.ctx.clone(), handle.account.clone());
         let df = ctx
             .sql_with_options(&handle.sql, read_only())
             .await
@@ -819,6 +867,7 @@ mod tests {
         let h = Handle {
             sql: "SELECT 1".into(),
             account: Some("17".into()),
+            connection: Some("shop".into()),
             params: None,
         };
         assert_eq!(Handle::decode(&h.encode()).unwrap(), h);

@@ -752,8 +752,7 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         .map(str::to_string);
     if let Some(c) = &connection
         && !(c.len() <= 64
-            && c
-                .chars()
+            && c.chars()
                 .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.')))
     {
         return Err(invalid(

@@ -36,7 +36,10 @@ fn refusals_name_the_key_and_what_is_accepted() {
         Case {
             json: r#"{"report":"user","connection":"my shop"}"#,
             key: "connection",
-            says: &["connection `my shop` is not a connection name", "letters, digits"],
+            says: &[
+                "connection `my shop` is not a connection name",
+                "letters, digits",
+            ],
         },
         Case {
             json: r#"{"report":"user","colour":"red"}"#,
@@ -241,7 +244,10 @@ fn connection_names_the_served_connection() {
     let r = ok(r#"{"report":"user_media","connection":" shop-1 "}"#);
     assert_eq!(r.connection.as_deref(), Some("shop-1"));
     assert_eq!(ok(r#"{"report":"user_media"}"#).connection, None);
-    assert_eq!(ok(r#"{"report":"user_media","connection":""}"#).connection, None);
+    assert_eq!(
+        ok(r#"{"report":"user_media","connection":""}"#).connection,
+        None
+    );
     // the canonical form carries it too
     let again = decode(&encode(&r.raw), today()).unwrap();
     assert_eq!(again.connection.as_deref(), Some("shop-1"));
