@@ -673,3 +673,229 @@ async fn a_revoked_token_names_the_connection_to_reconnect() {
     assert!(err.contains("igflight accounts reconnect shop"), "{err}");
     env.assert_no_token(&["expired-token"]);
 }
+
+/// The values that must never show: in a log line, an error, or a response.
+fn assert_absent(what: &str, text: &str, secrets: &[(&str, &str)]) {
+    for (name, secret) in secrets {
+        if let Some(i) = text.find(secret) {
+            let from = text[..i].rfind('\n').map_or(0, |n| n + 1);
+            let to = text[i..].find('\n').map_or(text.len(), |n| i + n);
+            panic!("the {name} appears in {what}: {}", &text[from..to]);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_server_run_shows_no_graph_token_or_app_secret() {
+    use arrow_flight::{Action, FlightClient, Ticket};
+    use futures::{StreamExt, TryStreamExt};
+    use hmac::{Hmac, Mac};
+    use igflight::sim::FaultKind;
+
+    const GRAPH_TOKEN: &str = "GRAPHTOKEN-5e1b7c0d9a";
+    const APP_SECRET: &str = "APPSECRET-7f3a9c2e41";
+    const CLIENT_TOKEN: &str = "CLIENTTOKEN-all-83f2";
+    const SHOP_CLIENT: &str = "CLIENTTOKEN-shop-19ad";
+    let env = Env::new(SimConfig {
+        token: GRAPH_TOKEN.into(),
+        app_secret: APP_SECRET.into(),
+        require_appsecret_proof: true,
+        fault_rate: 0.3,
+        faults: vec![
+            FaultKind::Http500Code2,
+            FaultKind::Code1,
+            FaultKind::Html503,
+            FaultKind::DropConnection,
+        ],
+        ..SimConfig::default()
+    })
+    .await;
+    let proof = {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(APP_SECRET.as_bytes()).unwrap();
+        mac.update(GRAPH_TOKEN.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    };
+    // `shop` is two days old: with the app secret it is renewed at start (an exchange whose URL
+    // carries the token and the secret); `old` holds a token the Graph API refuses (code 190).
+    env.write_store(json!([
+        {"name": "shop", "token": GRAPH_TOKEN, "app_id": "demo-app",
+         "expires_at": now() + 50 * DAY, "issued_at": now() - 2 * DAY},
+        {"name": "old", "token": "expired-token", "app_id": "demo-app",
+         "expires_at": now() + 20 * DAY, "issued_at": now() - 2 * DAY}
+    ]));
+    let auth_file = env.dir.join("clients.auth");
+    std::fs::write(
+        &auth_file,
+        format!("# clients\ntoken {CLIENT_TOKEN}\ntoken {SHOP_CLIENT} shop\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&auth_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let log_path = env.dir.join("serve.log");
+    let out_path = env.dir.join("serve.out");
+
+    // every stored connection (no --connection), trace logging, authentication from the file
+    let mut child = env
+        .command(&[
+            "serve",
+            "-vv",
+            "--listen",
+            "127.0.0.1:0",
+            "--auth-file",
+            auth_file.to_str().unwrap(),
+        ])
+        .env("IGFLIGHT_APP_SECRET", APP_SECRET)
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let addr = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let out = std::fs::read_to_string(&out_path).unwrap_or_default();
+            if let Some(a) = out
+                .lines()
+                .find_map(|l| l.strip_prefix("igflight serving Flight on grpc://"))
+            {
+                return a.to_string();
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "serve ended ({status}): {}",
+                    std::fs::read_to_string(&log_path).unwrap_or_default()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("serve starts");
+    let out = std::fs::read_to_string(&out_path).unwrap();
+    assert!(out.contains("igflight connections: shop, old"), "{out}");
+
+    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let ig = env.first_ig();
+    // everything a client is told: statuses (message and metadata), action bodies, summaries
+    let mut answers: Vec<String> = Vec::new();
+    let status_text =
+        |s: &tonic::Status| format!("{:?} {} {:?}", s.code(), s.message(), s.metadata());
+    let as_status = |e: arrow_flight::error::FlightError| match e {
+        arrow_flight::error::FlightError::Tonic(s) => *s,
+        other => panic!("expected a status, got {other:?}"),
+    };
+    async fn read(
+        c: &mut FlightClient,
+        t: String,
+    ) -> Result<usize, arrow_flight::error::FlightError> {
+        let batches: Vec<_> = c.do_get(Ticket::new(t)).await?.try_collect().await?;
+        Ok(batches.iter().map(|b| b.num_rows()).sum())
+    }
+
+    // 1. no credentials: refused
+    let mut anon = FlightClient::new(channel.clone());
+    let e = as_status(
+        read(&mut anon, r#"{"report":"pages"}"#.into())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(e.code(), tonic::Code::Unauthenticated);
+    answers.push(status_text(&e));
+
+    let mut c = FlightClient::new(channel.clone());
+    c.add_header("authorization", &format!("Bearer {CLIENT_TOKEN}"))
+        .unwrap();
+    // 2. a report over the faulty Graph API: retried to the full count
+    let media = read(
+        &mut c,
+        format!(r#"{{"report":"user_media","account":"{ig}","connection":"shop"}}"#),
+    )
+    .await
+    .unwrap();
+    let expected = env.sim.dataset().accounts[0].media.len();
+    assert_eq!(media, expected);
+    // 3. the failing token: UNAUTHENTICATED, naming the command that fixes it
+    let e = as_status(
+        read(
+            &mut c,
+            format!(r#"{{"report":"user","account":"{ig}","connection":"old"}}"#),
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert_eq!(e.code(), tonic::Code::Unauthenticated, "{e:?}");
+    assert!(
+        e.message().contains("igflight accounts reconnect old"),
+        "{e:?}"
+    );
+    answers.push(status_text(&e));
+    // 4. refused requests: a bad ticket, a connection the client may not read
+    let e = as_status(
+        read(&mut c, r#"{"report":"nope"}"#.into())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(e.code(), tonic::Code::InvalidArgument);
+    answers.push(status_text(&e));
+    let mut shop = FlightClient::new(channel.clone());
+    shop.add_header("authorization", &format!("Bearer {SHOP_CLIENT}"))
+        .unwrap();
+    let e = as_status(
+        read(
+            &mut shop,
+            format!(r#"{{"report":"user","account":"{ig}","connection":"old"}}"#),
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert_eq!(e.code(), tonic::Code::PermissionDenied);
+    answers.push(status_text(&e));
+    // 5. the actions a client sees
+    for (action, body) in [("accounts", "shop"), ("health", ""), ("list-reports", "")] {
+        let mut results = c.do_action(Action::new(action, body)).await.unwrap();
+        while let Some(r) = results.next().await {
+            answers.push(String::from_utf8_lossy(&r.unwrap()).into_owned());
+        }
+    }
+    let e = c
+        .do_action(Action::new("accounts", "old"))
+        .await
+        .err()
+        .unwrap();
+    answers.push(status_text(&as_status(e)));
+
+    child.kill().await.unwrap();
+    let _ = child.wait().await;
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let out = std::fs::read_to_string(&out_path).unwrap();
+
+    // the run did what it should be tested for
+    assert!(
+        log.contains("TRACE") && log.contains("DEBUG"),
+        "trace logging on"
+    );
+    assert!(
+        log.contains("Graph call failed, retrying"),
+        "retries happened"
+    );
+    assert!(env.sim.stats().faults_injected > 0);
+    assert!(log.contains("PermissionDenied") || log.contains("connection refused"));
+    let renewed = env.conn("shop")["token"].as_str().unwrap().to_string();
+    assert_ne!(renewed, GRAPH_TOKEN, "the old token was renewed at start");
+
+    let secrets = [
+        ("Graph token", GRAPH_TOKEN),
+        ("renewed Graph token", renewed.as_str()),
+        ("refused Graph token", "expired-token"),
+        ("app secret", APP_SECRET),
+        ("appsecret_proof", proof.as_str()),
+        ("client token", CLIENT_TOKEN),
+        ("limited client token", SHOP_CLIENT),
+    ];
+    assert_absent("the server's log", &log, &secrets);
+    assert_absent("the server's output", &out, &secrets);
+    for a in &answers {
+        assert_absent("an answer to a client", a, &secrets);
+    }
+}
