@@ -46,6 +46,56 @@ fn bad_serve_flags_say_what_is_accepted() {
     }
 }
 
+#[test]
+fn bad_credentials_are_refused_without_repeating_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let bad_line = file("bad.auth", "bearer SECRET-3\n");
+    let unserved = file("unserved.auth", "# ok\ntoken SECRET-4 nosuch\n");
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["--auth-user", ":SECRET-1"],
+            "--auth-user",
+            "NAME:PASSWORD",
+        ),
+        (
+            &["--auth-token", "has SECRET-2"],
+            "--auth-token",
+            "without spaces",
+        ),
+        (
+            &["--auth-file", &bad_line],
+            "line 1",
+            "`token TOKEN [CONNECTION,…]`",
+        ),
+        (
+            &["--auth-file", &unserved],
+            "--auth-file line 2 limits a credential to a connection this server does not serve",
+            "serving: demo",
+        ),
+    ];
+    for (flags, says, accepted) in cases {
+        let out = Command::new(BIN)
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .args(flags)
+            .env_remove("IGFLIGHT_AUTH_TOKENS")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{flags:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(says) && err.contains(accepted),
+            "{flags:?}: {err}"
+        );
+        assert!(!err.contains("SECRET-"), "a credential is repeated: {err}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("SECRET-"));
+    }
+}
+
 /// Kills the child on drop.
 struct Child(std::process::Child);
 
