@@ -24,8 +24,16 @@ def free_port() -> int:
 
 def start_server(*extra: str, env: dict | None = None):
     port = free_port()
+    proc = start_listening(
+        ["serve", "--demo", "--listen", f"127.0.0.1:{port}", *extra], port, env
+    )
+    return proc, f"grpc://127.0.0.1:{port}"
+
+
+def start_listening(args: list, port: int, env: dict | None = None):
+    """Run `igflight ARGS` and wait until it listens on `port`."""
     proc = subprocess.Popen(
-        [igflight_bin(), "serve", "--demo", "--listen", f"127.0.0.1:{port}", *extra],
+        [igflight_bin(), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
@@ -34,7 +42,7 @@ def start_server(*extra: str, env: dict | None = None):
     deadline = time.time() + 30
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"igflight serve exited early: {proc.stdout.read()}")
+            raise RuntimeError(f"igflight {args[0]} exited early: {proc.stdout.read()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 break
@@ -42,8 +50,8 @@ def start_server(*extra: str, env: dict | None = None):
             time.sleep(0.1)
     else:
         proc.kill()
-        raise RuntimeError("igflight serve did not start listening")
-    return proc, f"grpc://127.0.0.1:{port}"
+        raise RuntimeError(f"igflight {args[0]} did not start listening")
+    return proc
 
 
 @pytest.fixture(scope="session")
