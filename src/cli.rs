@@ -198,7 +198,7 @@ fn secret_value(s: &str) -> Result<Secret, String> {
 
 /// Where the reports come from, for the one-shot commands (`export`, `sql`): the Graph API (flags and
 /// `IGFLIGHT_ACCESS_TOKEN`) or, with `--demo`, the simulated Graph API started in-process.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
     #[command(flatten)]
     pub graph: GraphArgs,

@@ -899,3 +899,53 @@ async fn a_whole_server_run_shows_no_graph_token_or_app_secret() {
         assert_absent("an answer to a client", a, &secrets);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_ticket_naming_a_connection_uses_it() {
+    let env = Env::new(SimConfig::default()).await;
+    env.write_store(json!([
+        {"name": "shop", "token": "demo-token", "expires_at": now() + 40 * DAY, "issued_at": now()},
+        {"name": "old", "token": "expired-token", "expires_at": now() + 40 * DAY, "issued_at": now()}
+    ]));
+    let ig = env.first_ig();
+    let out_file = env.dir.join("user.json");
+    let ticket = format!(r#"{{"report":"user","account":"{ig}","connection":"shop"}}"#);
+    let out = env
+        .run(&[
+            "export",
+            "--ticket",
+            &ticket,
+            "--output",
+            out_file.to_str().unwrap(),
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&out_file).unwrap().contains(&ig));
+
+    // the ticket and the flag disagree; the ticket names a connection under --demo
+    for extra in [&["--connection", "old"][..], &["--demo"][..]] {
+        let mut args = vec!["export", "--ticket", &ticket, "--output", "x.json"];
+        args.extend_from_slice(extra);
+        let out = env.run(&args).await;
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let err = stderr(&out);
+        assert!(err.contains("the ticket names connection `shop`"), "{err}");
+    }
+    // the ticket alone picks `old`, whose token the Graph API refuses: the reconnect command names it
+    let ticket = format!(r#"{{"report":"user","account":"{ig}","connection":"old"}}"#);
+    let out = env
+        .run(&[
+            "export",
+            "--ticket",
+            &ticket,
+            "--output",
+            out_file.to_str().unwrap(),
+        ])
+        .await;
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("igflight accounts reconnect old"),
+        "{}",
+        stderr(&out)
+    );
+}

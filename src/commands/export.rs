@@ -57,7 +57,24 @@ pub async fn run(args: ExportArgs) -> Result<String, CliError> {
         .map_err(|e| CliError::usage(format!("ticket refused: {e}")))?;
     let report = req.report;
 
-    let source = Source::connect(&args.source).await?;
+    // the ticket's `connection` names the stored connection to use, like --connection
+    let mut source_args = args.source.clone();
+    if let Some(named) = &req.connection {
+        match &source_args.connection {
+            Some(flag) if flag != named => {
+                return Err(CliError::usage(format!(
+                    "the ticket names connection `{named}` but --connection says `{flag}`: keep one"
+                )));
+            }
+            _ if source_args.demo => {
+                return Err(CliError::usage(format!(
+                    "the ticket names connection `{named}`: with --demo there are no stored connections; drop `connection` or --demo"
+                )));
+            }
+            _ => source_args.connection = Some(named.clone()),
+        }
+    }
+    let source = Source::connect(&source_args).await?;
     let result = export(&source, req, format, &args.output, !args.quiet).await;
     source.shutdown().await;
     let (rows, calls, skipped) = result?;
