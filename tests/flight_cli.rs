@@ -96,6 +96,64 @@ fn bad_credentials_are_refused_without_repeating_them() {
     }
 }
 
+#[test]
+fn files_that_are_not_pem_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let junk = write("junk.pem", "not a certificate\n");
+    let cert_like = write(
+        "cert.pem",
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    );
+    for (cert, key, says) in [
+        (
+            &junk,
+            &junk,
+            format!("--tls-cert {junk}: expected PEM certificates"),
+        ),
+        (
+            &cert_like,
+            &junk,
+            format!("--tls-key {junk}: expected a PEM private key"),
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .args(["--tls-cert", cert, "--tls-key", key])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&says), "{err}");
+    }
+}
+
+#[test]
+fn binding_beyond_loopback_without_auth_warns() {
+    let mut child = Child(
+        Command::new(BIN)
+            .args(["serve", "--demo", "--listen", "0.0.0.0:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stderr = child.0.stderr.take().unwrap();
+    let line = BufReader::new(stderr)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.contains("warning: serving on"))
+        .expect("a warning");
+    assert!(
+        line.contains("without authentication") && line.contains("--auth-"),
+        "{line}"
+    );
+}
+
 /// Kills the child on drop.
 struct Child(std::process::Child);
 

@@ -211,8 +211,27 @@ fn serve_options(args: &ServeArgs) -> anyhow::Result<(ServeOptions, Vec<Credenti
     } else {
         Some(Arc::new(Authenticator::from_credentials(&credentials)))
     };
-    let read = |flag: &str, path: &std::path::Path| {
-        std::fs::read(path).with_context(|| format!("could not read {flag} {}", path.display()))
+    // read a PEM file and check it holds what the flag expects (tonic's own error says only
+    // "transport error")
+    let read = |flag: &str, path: &std::path::Path| -> anyhow::Result<Vec<u8>> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("could not read {flag} {}", path.display()))?;
+        let text = String::from_utf8_lossy(&bytes);
+        let (marker, what) = if flag == "--tls-key" {
+            (
+                "PRIVATE KEY-----",
+                "a PEM private key (-----BEGIN PRIVATE KEY-----)",
+            )
+        } else {
+            (
+                "-----BEGIN CERTIFICATE-----",
+                "PEM certificates (-----BEGIN CERTIFICATE-----)",
+            )
+        };
+        if !text.contains(marker) {
+            anyhow::bail!("{flag} {}: expected {what}", path.display());
+        }
+        Ok(bytes)
     };
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsOptions {
