@@ -3,14 +3,16 @@
 # (in a virtualenv this script creates). Used by the README and by CI (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+start=$SECONDS
+phase() { echo "== [$((SECONDS - start)) s] $*"; }
 
-echo "== cargo fmt --check"
+phase "cargo fmt --check"
 cargo fmt --all -- --check
 
-echo "== cargo build"
+phase "cargo build"
 cargo build --locked --all-targets
 
-echo "== Rust tests"
+phase "Rust tests"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --locked --no-fail-fast
 else
@@ -18,7 +20,7 @@ else
 fi
 
 if compgen -G "tests/python/test_*.py" >/dev/null; then
-    echo "== Python client tests"
+    phase "Python client tests"
     if [ ! -x .venv/bin/python ]; then
         python3 -m venv .venv
     fi
@@ -26,3 +28,4 @@ if compgen -G "tests/python/test_*.py" >/dev/null; then
     target_dir="${CARGO_TARGET_DIR:-$(pwd)/target}"
     IGFLIGHT_BIN="$target_dir/debug/igflight" .venv/bin/python -m pytest -q tests/python
 fi
+phase "all tests passed"
