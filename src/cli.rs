@@ -184,6 +184,10 @@ pub struct ServeArgs {
     /// TLS private key (PEM) for the Flight server; needs --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// How often (seconds) a running server checks its stored connections: it adopts a token stored
+    /// meanwhile (`accounts reconnect`), renews an old one (with --app-secret), and warns under 7 days.
+    #[arg(long, value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..), hide = true)]
+    pub token_check_secs: u64,
     /// CA certificate (PEM) that client certificates must chain to (mutual TLS); needs --tls-cert and
     /// --tls-key.
     #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"])]

@@ -949,3 +949,87 @@ async fn an_export_ticket_naming_a_connection_uses_it() {
         stderr(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_server_picks_up_a_reconnected_token() {
+    use arrow_flight::{FlightClient, Ticket};
+    use futures::TryStreamExt;
+
+    let env = Env::new(SimConfig::default()).await;
+    // the stored token is refused by the Graph API (revoked, say)
+    env.write_store(json!([
+        {"name": "shop", "token": "expired-token", "expires_at": now() + 20 * DAY, "issued_at": now()}
+    ]));
+    let mut child = env
+        .command(&[
+            "serve",
+            "--connection",
+            "shop",
+            "--listen",
+            "127.0.0.1:0",
+            "--token-check-secs",
+            "1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(l) = lines.next_line().await.unwrap() {
+            if let Some(a) = l.strip_prefix("igflight serving Flight on grpc://") {
+                return a.to_string();
+            }
+        }
+        panic!("serve ended without listening");
+    })
+    .await
+    .expect("serve starts");
+    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut client = FlightClient::new(channel);
+    let ticket = Ticket::new(format!(
+        r#"{{"report":"user","account":"{}"}}"#,
+        env.first_ig()
+    ));
+    async fn rows(
+        c: &mut FlightClient,
+        t: Ticket,
+    ) -> Result<usize, arrow_flight::error::FlightError> {
+        let batches: Vec<_> = c.do_get(t).await?.try_collect().await?;
+        Ok(batches.iter().map(|b| b.num_rows()).sum())
+    }
+    let e = rows(&mut client, ticket.clone())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("igflight accounts reconnect shop"), "{e}");
+
+    // the user does what the message says, while the server runs
+    let mut cmd = env.command(&["accounts", "reconnect", "shop", "--token-env", "NEW_TOKEN"]);
+    cmd.env("NEW_TOKEN", "demo-token");
+    let out = cmd.output().await.unwrap();
+    env.record(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // within a few checks the server uses the new token, without a restart
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        match rows(&mut client, ticket.clone()).await {
+            Ok(rows) => {
+                assert_eq!(rows, 1);
+                break;
+            }
+            Err(e) if std::time::Instant::now() < deadline => {
+                assert!(e.to_string().contains("reconnect shop"), "{e}");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("the server kept the old token: {e}"),
+        }
+    }
+    child.kill().await.unwrap();
+    env.assert_no_token(&["demo-token", "expired-token"]);
+}

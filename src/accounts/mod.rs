@@ -260,6 +260,92 @@ pub async fn renew(
     })
 }
 
+/// What a running server does about a served connection's token at a periodic check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// Keep the token in use.
+    Keep,
+    /// The stored token is another one (`accounts reconnect`, `login` or `renew` ran meanwhile): use it.
+    Adopt,
+    /// Renew the token now (an app secret is configured and it was issued more than a day ago).
+    Renew,
+}
+
+/// Decide [`Refresh`] for the stored `conn` (as the store holds it now), the token `in_use`, at
+/// `now`, with or without an app secret.
+pub fn refresh_action(conn: &Connection, in_use: &Secret, now: i64, app_secret: bool) -> Refresh {
+    if conn.token.expose() != in_use.expose() {
+        return Refresh::Adopt;
+    }
+    let renewable = app_secret
+        && conn.app_id.is_some()
+        && !conn.never_expires
+        && now - conn.issued_at >= RENEW_AFTER_SECS
+        && !conn.is_expired(now);
+    if renewable {
+        Refresh::Renew
+    } else {
+        Refresh::Keep
+    }
+}
+
+/// The periodic check of a served stored connection while `serve` runs (months, for some): adopt a
+/// token stored meanwhile, renew an old one with the app secret, warn under 7 days left. `client`
+/// gets the new token; returns the connection's expiry after the check.
+pub async fn refresh_served(
+    graph: &GraphArgs,
+    dir: &Path,
+    name: &str,
+    client: &crate::graph::GraphClient,
+) -> Result<Option<i64>, AccountsError> {
+    let store = Store::open(dir)?;
+    let Some(conn) = store.get(name).cloned() else {
+        tracing::warn!(connection = %name, "the served connection was removed from the store; serving its last token");
+        return Ok(None);
+    };
+    let now = now();
+    let in_use = if client.uses_token(&conn.token) {
+        conn.token.clone()
+    } else {
+        Secret::new("")
+    };
+    let mut expires_at = conn.expires_at;
+    match refresh_action(&conn, &in_use, now, graph.app_secret.is_some()) {
+        Refresh::Keep => {}
+        Refresh::Adopt => {
+            client.replace_token(conn.token.clone());
+            tracing::info!(connection = %name, "using the connection's new stored token");
+        }
+        Refresh::Renew => {
+            if let Some(app) = renewable(graph, &conn, now) {
+                match renew(graph, dir, &conn, &app).await {
+                    Ok(c) => {
+                        client.replace_token(c.token.clone());
+                        expires_at = c.expires_at;
+                        tracing::info!(connection = %name, expires = %c.expires_at.map(utc).unwrap_or_else(|| "unknown".into()),
+                            "renewed the served connection's token");
+                    }
+                    Err(e) => {
+                        tracing::warn!(connection = %name, error = %e, "could not renew the served connection's token; using the current one")
+                    }
+                }
+            }
+        }
+    }
+    if let Some(e) = expires_at
+        && e - now < WARN_BEFORE_SECS
+    {
+        tracing::warn!(
+            connection = %name,
+            expires = %utc(e),
+            "the served connection `{name}` expires in {}: renew it (`igflight accounts renew {name} --app-secret …`) or \
+             reconnect it (`igflight accounts reconnect {name}`)",
+            human_left(e - now)
+        );
+    }
+    Ok(expires_at)
+}
+
 /// "59 days", "3 hours", "12 minutes".
 pub fn human_left(secs: i64) -> String {
     let s = secs.max(0);
@@ -286,5 +372,49 @@ pub fn check_name(name: &str) -> Result<(), AccountsError> {
         Err(AccountsError::Usage(format!(
             "`{name}` is not a connection name; accepted: 1 to 64 letters, digits, `-`, `_` or `.`"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(token: &str, issued_ago: i64, app: bool) -> Connection {
+        let now = 1_800_000_000;
+        serde_json::from_value(serde_json::json!({
+            "name": "shop", "token": token, "issued_at": now - issued_ago,
+            "expires_at": now + 30 * 86_400,
+            "app_id": if app { Some("app") } else { None },
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_running_server_adopts_a_new_stored_token_and_renews_old_ones() {
+        let now = 1_800_000_000;
+        let t = Secret::new("tok");
+        // reconnected meanwhile: adopt, whatever its age
+        assert_eq!(
+            refresh_action(&conn("new", 0, true), &t, now, true),
+            Refresh::Adopt
+        );
+        // older than a day, app secret and app id: renew
+        assert_eq!(
+            refresh_action(&conn("tok", 2 * 86_400, true), &t, now, true),
+            Refresh::Renew
+        );
+        // no app secret, no app id, or fresh: keep
+        assert_eq!(
+            refresh_action(&conn("tok", 2 * 86_400, true), &t, now, false),
+            Refresh::Keep
+        );
+        assert_eq!(
+            refresh_action(&conn("tok", 2 * 86_400, false), &t, now, true),
+            Refresh::Keep
+        );
+        assert_eq!(
+            refresh_action(&conn("tok", 3_600, true), &t, now, true),
+            Refresh::Keep
+        );
     }
 }

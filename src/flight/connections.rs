@@ -29,8 +29,8 @@ pub struct Served {
     pub name: String,
     /// Its report context (Graph client, budget, caches).
     pub ctx: Arc<ReportContext>,
-    /// When its token expires (unix seconds), when known.
-    pub expires_at: Option<i64>,
+    /// When its token expires (unix seconds), when known; updated when the token is renewed.
+    expires_at: Arc<parking_lot::Mutex<Option<i64>>>,
 }
 
 impl Served {
@@ -42,7 +42,7 @@ impl Served {
                 .clone()
                 .unwrap_or_else(|| DEFAULT_NAME.to_string()),
             ctx,
-            expires_at: None,
+            expires_at: Arc::default(),
         }
     }
 
@@ -53,14 +53,24 @@ impl Served {
     }
 
     /// With this token expiry (unix seconds).
-    pub fn expiring(mut self, expires_at: Option<i64>) -> Self {
-        self.expires_at = expires_at;
+    pub fn expiring(self, expires_at: Option<i64>) -> Self {
+        self.set_expires_at(expires_at);
         self
+    }
+
+    /// When its token expires (unix seconds), when known.
+    pub fn expires_at(&self) -> Option<i64> {
+        *self.expires_at.lock()
+    }
+
+    /// Its token's new expiry (after a renewal); clones share it.
+    pub fn set_expires_at(&self, expires_at: Option<i64>) {
+        *self.expires_at.lock() = expires_at;
     }
 
     /// Its token's expiry as JSON: when, days left, and a warning under 7 days.
     pub fn expiry_json(&self, now: DateTime<Utc>) -> Value {
-        let Some(at) = self.expires_at else {
+        let Some(at) = self.expires_at() else {
             return json!({"token_expires_at": null, "expires_in_days": null, "warning": null});
         };
         let left = at - now.timestamp();

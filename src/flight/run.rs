@@ -45,6 +45,7 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     tracing::info!(connections = %conns.names(), "serving Graph connections");
+    let checks = watch_tokens(&args, &conns);
     println!("igflight connections: {}", conns.names());
     let mut service = IgFlightService::with_connections(conns);
     if let Some(examples) = examples {
@@ -76,10 +77,53 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         options,
     )
     .await?;
+    checks.abort();
     for source in sources {
         source.shutdown().await;
     }
     Ok(())
+}
+
+/// While serving, check the stored connections every `--token-check-secs`
+/// ([`crate::accounts::refresh_served`]): adopt tokens stored meanwhile, renew old ones, warn near
+/// expiry.
+fn watch_tokens(args: &ServeArgs, conns: &Connections) -> tokio::task::JoinHandle<()> {
+    let stored: Vec<Served> = conns
+        .iter()
+        .filter(|s| s.ctx.connection.is_some())
+        .cloned()
+        .collect();
+    let graph = args.graph.clone();
+    let every = std::time::Duration::from_secs(args.token_check_secs);
+    tokio::spawn(async move {
+        if stored.is_empty() {
+            return;
+        }
+        let Ok(dir) = crate::accounts::config_dir() else {
+            return;
+        };
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await; // the first tick is now: the tokens were just checked at start
+        loop {
+            tick.tick().await;
+            for s in &stored {
+                let Some(name) = s.ctx.connection.as_deref() else {
+                    continue;
+                };
+                match crate::accounts::refresh_served(&graph, &dir, name, &s.ctx.graph).await {
+                    Ok(expires_at) => {
+                        if expires_at.is_some() {
+                            s.set_expires_at(expires_at);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(connection = %name, error = %e, "could not check the stored connection")
+                    }
+                }
+            }
+        }
+    })
 }
 
 /// The connections to serve: the demo simulator (`demo`); each `--connection NAME`; else

@@ -206,10 +206,11 @@ struct Inner {
     /// Base URL with a trailing slash, no query.
     base: Url,
     version: String,
-    token: Secret,
+    /// The access token and its `appsecret_proof`; replaced when the token is renewed or reconnected.
+    creds: parking_lot::RwLock<Creds>,
+    /// The budget and stats key: the first token's, kept across renewals (same user, same app).
     token_key: TokenKey,
     app_secret: Option<Secret>,
-    proof: Option<Secret>,
     retry: RetryPolicy,
     budget: Arc<Budget>,
     stats: Arc<CallStats>,
@@ -227,22 +228,33 @@ impl Inner {
         budget: Arc<Budget>,
         stats: Arc<CallStats>,
     ) -> Self {
-        let proof = app_secret
-            .as_ref()
-            .map(|s| Secret::new(appsecret_proof(s, &token)));
         let token_key = token.key();
+        let creds = Creds::new(token, app_secret.as_ref());
         Self {
             http,
             base,
             version,
-            token,
+            creds: parking_lot::RwLock::new(creds),
             token_key,
             app_secret,
-            proof,
             retry,
             budget,
             stats,
         }
+    }
+}
+
+/// An access token and its `appsecret_proof`.
+#[derive(Debug, Clone)]
+struct Creds {
+    token: Secret,
+    proof: Option<Secret>,
+}
+
+impl Creds {
+    fn new(token: Secret, app_secret: Option<&Secret>) -> Self {
+        let proof = app_secret.map(|s| Secret::new(appsecret_proof(s, &token)));
+        Creds { token, proof }
     }
 }
 
@@ -524,8 +536,9 @@ impl GraphClient {
 
     async fn send_once(&self, req: &Prepared, attempt: u32) -> Result<GraphResponse, GraphError> {
         let inner = &self.inner;
-        let mut creds = vec![("access_token", inner.token.expose())];
-        if let Some(proof) = &inner.proof {
+        let current = inner.creds.read().clone();
+        let mut creds = vec![("access_token", current.token.expose())];
+        if let Some(proof) = &current.proof {
             creds.push(("appsecret_proof", proof.expose()));
         }
         let builder = if req.post {
@@ -548,7 +561,8 @@ impl GraphClient {
             record(ErrorClass::Retryable.as_str());
             let timeout = e.is_timeout();
             let mut message = error_chain(e.without_url());
-            scrub_in(&mut message, &self.secrets());
+            let secrets = self.secrets();
+            scrub_in(&mut message, &secrets.each_ref().map(String::as_str));
             GraphError::Transport {
                 endpoint: req.endpoint,
                 url: req.redacted.clone(),
@@ -599,23 +613,43 @@ impl GraphClient {
             wait_hint,
             snippet,
         };
-        api.scrub(&self.secrets());
+        let secrets = self.secrets();
+        api.scrub(&secrets.each_ref().map(String::as_str));
         Err(GraphError::Api(Box::new(api)))
     }
 
-    fn secrets(&self) -> [&str; 3] {
+    fn secrets(&self) -> [String; 3] {
         let i = &self.inner;
+        let creds = i.creds.read();
         [
-            i.token.expose(),
-            i.app_secret.as_ref().map_or("", Secret::expose),
-            i.proof.as_ref().map_or("", Secret::expose),
+            creds.token.expose().to_string(),
+            i.app_secret
+                .as_ref()
+                .map_or(String::new(), |s| s.expose().to_string()),
+            creds
+                .proof
+                .as_ref()
+                .map_or(String::new(), |s| s.expose().to_string()),
         ]
+    }
+
+    /// Use `token` from now on (a renewed or reconnected token of the same user): calls already
+    /// sent keep the old one; the budget and stats stay keyed as before.
+    pub fn replace_token(&self, token: Secret) {
+        let creds = Creds::new(token, self.inner.app_secret.as_ref());
+        *self.inner.creds.write() = creds;
+    }
+
+    /// Whether `token` is the token in use.
+    pub fn uses_token(&self, token: &Secret) -> bool {
+        self.inner.creds.read().token.expose() == token.expose()
     }
 
     /// Remove our secrets from an error's free text (decode messages can quote the body).
     pub(crate) fn scrub(&self, mut err: GraphError) -> GraphError {
         if let GraphError::Decode { message, .. } = &mut err {
-            scrub_in(message, &self.secrets());
+            let secrets = self.secrets();
+            scrub_in(message, &secrets.each_ref().map(String::as_str));
         }
         err
     }
