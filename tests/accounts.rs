@@ -99,6 +99,35 @@ impl Env {
         self.sim.dataset().accounts[0].id.clone()
     }
 
+    /// `igflight serve ARGS --listen 127.0.0.1:0` (stderr dropped), and a channel to it once it listens.
+    async fn serve(&self, args: &[&str]) -> (tokio::process::Child, tonic::transport::Channel) {
+        let mut child = self
+            .command(&[&["serve", "--listen", "127.0.0.1:0"], args].concat())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let addr = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(l) = lines.next_line().await.unwrap() {
+                if let Some(a) = l.strip_prefix("igflight serving Flight on grpc://") {
+                    return a.to_string();
+                }
+            }
+            panic!("serve ended without listening");
+        })
+        .await
+        .expect("serve starts");
+        // keep reading stdout, so the server never blocks on a full pipe
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        (child, channel)
+    }
+
     /// No command printed any of these tokens.
     fn assert_no_token(&self, tokens: &[&str]) {
         for out in self.seen.lock().unwrap().iter() {
@@ -609,28 +638,7 @@ async fn serve_with_a_connection_shows_its_expiry_in_the_accounts_action() {
     env.write_store(json!([
         {"name": "main", "token": "demo-token", "expires_at": expires, "issued_at": now()}
     ]));
-    let mut child = env
-        .command(&["serve", "--connection", "main", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(l) = lines.next_line().await.unwrap() {
-            if let Some(a) = l.strip_prefix("igflight serving Flight on grpc://") {
-                return a.to_string();
-            }
-        }
-        panic!("serve ended without listening");
-    })
-    .await
-    .expect("serve starts");
-    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let (mut child, channel) = env.serve(&["--connection", "main"]).await;
     let mut client = arrow_flight::FlightClient::new(channel);
     let mut results = client
         .do_action(arrow_flight::Action::new("accounts", ""))
@@ -792,14 +800,16 @@ async fn a_whole_server_run_shows_no_graph_token_or_app_secret() {
         let batches: Vec<_> = c.do_get(Ticket::new(t)).await?.try_collect().await?;
         Ok(batches.iter().map(|b| b.num_rows()).sum())
     }
+    async fn refused(c: &mut FlightClient, t: String) -> tonic::Status {
+        match read(c, t).await {
+            Err(arrow_flight::error::FlightError::Tonic(s)) => *s,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
 
     // 1. no credentials: refused
     let mut anon = FlightClient::new(channel.clone());
-    let e = as_status(
-        read(&mut anon, r#"{"report":"pages"}"#.into())
-            .await
-            .unwrap_err(),
-    );
+    let e = refused(&mut anon, r#"{"report":"pages"}"#.into()).await;
     assert_eq!(e.code(), tonic::Code::Unauthenticated);
     answers.push(status_text(&e));
 
@@ -816,14 +826,11 @@ async fn a_whole_server_run_shows_no_graph_token_or_app_secret() {
     let expected = env.sim.dataset().accounts[0].media.len();
     assert_eq!(media, expected);
     // 3. the failing token: UNAUTHENTICATED, naming the command that fixes it
-    let e = as_status(
-        read(
-            &mut c,
-            format!(r#"{{"report":"user","account":"{ig}","connection":"old"}}"#),
-        )
-        .await
-        .unwrap_err(),
-    );
+    let e = refused(
+        &mut c,
+        format!(r#"{{"report":"user","account":"{ig}","connection":"old"}}"#),
+    )
+    .await;
     assert_eq!(e.code(), tonic::Code::Unauthenticated, "{e:?}");
     assert!(
         e.message().contains("igflight accounts reconnect old"),
@@ -831,24 +838,17 @@ async fn a_whole_server_run_shows_no_graph_token_or_app_secret() {
     );
     answers.push(status_text(&e));
     // 4. refused requests: a bad ticket, a connection the client may not read
-    let e = as_status(
-        read(&mut c, r#"{"report":"nope"}"#.into())
-            .await
-            .unwrap_err(),
-    );
+    let e = refused(&mut c, r#"{"report":"nope"}"#.into()).await;
     assert_eq!(e.code(), tonic::Code::InvalidArgument);
     answers.push(status_text(&e));
     let mut shop = FlightClient::new(channel.clone());
     shop.add_header("authorization", &format!("Bearer {SHOP_CLIENT}"))
         .unwrap();
-    let e = as_status(
-        read(
-            &mut shop,
-            format!(r#"{{"report":"user","account":"{ig}","connection":"old"}}"#),
-        )
-        .await
-        .unwrap_err(),
-    );
+    let e = refused(
+        &mut shop,
+        format!(r#"{{"report":"user","account":"{ig}","connection":"old"}}"#),
+    )
+    .await;
     assert_eq!(e.code(), tonic::Code::PermissionDenied);
     answers.push(status_text(&e));
     // 5. the actions a client sees
@@ -960,36 +960,9 @@ async fn a_running_server_picks_up_a_reconnected_token() {
     env.write_store(json!([
         {"name": "shop", "token": "expired-token", "expires_at": now() + 20 * DAY, "issued_at": now()}
     ]));
-    let mut child = env
-        .command(&[
-            "serve",
-            "--connection",
-            "shop",
-            "--listen",
-            "127.0.0.1:0",
-            "--token-check-secs",
-            "1",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(l) = lines.next_line().await.unwrap() {
-            if let Some(a) = l.strip_prefix("igflight serving Flight on grpc://") {
-                return a.to_string();
-            }
-        }
-        panic!("serve ended without listening");
-    })
-    .await
-    .expect("serve starts");
-    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let (mut child, channel) = env
+        .serve(&["--connection", "shop", "--token-check-secs", "1"])
+        .await;
     let mut client = FlightClient::new(channel);
     let ticket = Ticket::new(format!(
         r#"{{"report":"user","account":"{}"}}"#,

@@ -188,30 +188,13 @@ async fn stored_token(
     }
     let mut token = conn.token.clone();
     let mut expires_at = conn.expires_at;
-    if let Some(app) = renewable(graph, &conn, now) {
-        match renew(graph, dir, &conn, &app).await {
-            Ok(c) => {
-                tracing::info!(connection = %name, expires = %c.expires_at.map(utc).unwrap_or_else(|| "unknown".into()),
-                    "renewed the stored connection's token");
-                token = c.token;
-                expires_at = c.expires_at;
-            }
-            Err(e) => {
-                tracing::warn!(connection = %name, error = %e, "could not renew the stored connection's token; using the current one")
-            }
-        }
-    }
-    if let Some(e) = expires_at
-        && e - now < WARN_BEFORE_SECS
+    if let Some(app) = renewable(graph, &conn, now)
+        && let Some(c) = renew_logged(graph, dir, &conn, &app).await
     {
-        tracing::warn!(
-            connection = %name,
-            expires = %utc(e),
-            "the stored connection `{name}` expires in {}: renew it (`igflight accounts renew {name} --app-secret …`) or \
-             reconnect it (`igflight accounts reconnect {name}`)",
-            human_left(e - now)
-        );
+        token = c.token;
+        expires_at = c.expires_at;
     }
+    warn_if_expiring(name, expires_at, now);
     Ok(Selected {
         token,
         connection: Some(name.to_string()),
@@ -317,33 +300,51 @@ pub async fn refresh_served(
             tracing::info!(connection = %name, "using the connection's new stored token");
         }
         Refresh::Renew => {
-            if let Some(app) = renewable(graph, &conn, now) {
-                match renew(graph, dir, &conn, &app).await {
-                    Ok(c) => {
-                        client.replace_token(c.token.clone());
-                        expires_at = c.expires_at;
-                        tracing::info!(connection = %name, expires = %c.expires_at.map(utc).unwrap_or_else(|| "unknown".into()),
-                            "renewed the served connection's token");
-                    }
-                    Err(e) => {
-                        tracing::warn!(connection = %name, error = %e, "could not renew the served connection's token; using the current one")
-                    }
-                }
+            if let Some(app) = renewable(graph, &conn, now)
+                && let Some(c) = renew_logged(graph, dir, &conn, &app).await
+            {
+                client.replace_token(c.token);
+                expires_at = c.expires_at;
             }
         }
     }
+    warn_if_expiring(name, expires_at, now);
+    Ok(expires_at)
+}
+
+/// [`renew`], logging the outcome; `None` when it failed (the current token stays in use).
+async fn renew_logged(
+    graph: &GraphArgs,
+    dir: &Path,
+    conn: &Connection,
+    app: &App,
+) -> Option<Connection> {
+    match renew(graph, dir, conn, app).await {
+        Ok(c) => {
+            tracing::info!(connection = %conn.name, expires = %c.expires_at.map(utc).unwrap_or_else(|| "unknown".into()),
+                "renewed the stored connection's token");
+            Some(c)
+        }
+        Err(e) => {
+            tracing::warn!(connection = %conn.name, error = %e, "could not renew the stored connection's token; using the current one");
+            None
+        }
+    }
+}
+
+/// Warn in the log when connection `name` has under 7 days left.
+fn warn_if_expiring(name: &str, expires_at: Option<i64>, now: i64) {
     if let Some(e) = expires_at
         && e - now < WARN_BEFORE_SECS
     {
         tracing::warn!(
             connection = %name,
             expires = %utc(e),
-            "the served connection `{name}` expires in {}: renew it (`igflight accounts renew {name} --app-secret …`) or \
+            "the stored connection `{name}` expires in {}: renew it (`igflight accounts renew {name} --app-secret …`) or \
              reconnect it (`igflight accounts reconnect {name}`)",
             human_left(e - now)
         );
     }
-    Ok(expires_at)
 }
 
 /// "59 days", "3 hours", "12 minutes".

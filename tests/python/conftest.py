@@ -90,3 +90,12 @@ def sql_server():
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def stop(proc):
+    """Terminate a process started by `start_listening` (kill it after 10 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -4,7 +4,6 @@ with credentials from an `--auth-file`: a user limited to one connection reads i
 
 import json
 import os
-import subprocess
 import threading
 import time
 import urllib.request
@@ -14,18 +13,10 @@ import adbc_driver_manager
 import pyarrow.flight as flight
 import pytest
 
-from conftest import free_port, start_listening
+from conftest import free_port, start_listening, stop
 
 ANN = ("ann", "pw-Ann-4711")  # limited to blog
 ROOT = ("root", "pw-Root-0815")  # every connection
-
-
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 @pytest.fixture(scope="module")

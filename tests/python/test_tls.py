@@ -11,7 +11,7 @@ import adbc_driver_manager
 import pyarrow.flight as flight
 import pytest
 
-from conftest import free_port, start_listening
+from conftest import free_port, start_listening, stop
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
 
@@ -45,14 +45,6 @@ def serve(*extra):
     proc = start_listening(["serve", "--demo", "--listen", f"127.0.0.1:{port}", *extra], port)
     threading.Thread(target=proc.stdout.read, daemon=True).start()
     return proc, f"grpc+tls://localhost:{port}"
-
-
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 @pytest.fixture(scope="module")
