@@ -54,6 +54,18 @@ pub enum ReportError {
         /// The Graph error.
         source: GraphError,
     },
+    /// The Graph token lacks a permission the report needs (Graph code 10 or 200–299).
+    #[error(
+        "{source}. Report `{report}` needs the permissions {needs}: grant them when logging in (`igflight accounts login NAME --app-id … --app-secret …`) and use the new token"
+    )]
+    MissingPermission {
+        /// The report.
+        report: &'static str,
+        /// Its permissions, comma separated.
+        needs: String,
+        /// The Graph error.
+        source: GraphError,
+    },
     /// The client's credential may not read the connection it asked for.
     #[error(
         "this client's credential may not read connection `{requested}`; it may read: {allowed}"
@@ -97,12 +109,28 @@ impl ReportError {
         }
     }
 
+    /// Name the report's permissions in a permission error, so the message says what to grant.
+    pub fn for_report(self, report: crate::reports::catalog::ReportKind) -> ReportError {
+        match self {
+            ReportError::Graph(g) if g.class() == ErrorClass::Permission => {
+                ReportError::MissingPermission {
+                    report: report.name(),
+                    needs: report.permissions().join(", "),
+                    source: g,
+                }
+            }
+            e => e,
+        }
+    }
+
     /// The gRPC code of this error (CONTRACT §5).
     pub fn code(&self) -> Code {
         match self {
             ReportError::Ticket(_) | ReportError::AmbiguousAccount { .. } => Code::InvalidArgument,
             ReportError::NotFound(_) | ReportError::UnknownConnection { .. } => Code::NotFound,
-            ReportError::ConnectionDenied { .. } => Code::PermissionDenied,
+            ReportError::ConnectionDenied { .. } | ReportError::MissingPermission { .. } => {
+                Code::PermissionDenied
+            }
             ReportError::HashtagBudget { .. } => Code::ResourceExhausted,
             ReportError::Arrow(_) | ReportError::Unexpected(_) => Code::Internal,
             ReportError::Reconnect { .. } => Code::Unauthenticated,

@@ -121,7 +121,7 @@ pub fn report_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> ReportStrea
     };
     let connection = ctx_connection.clone();
     let batches = finish(inner, schema.clone(), limit, summary.clone(), report)
-        .map(move |r| r.map_err(|e| e.for_connection(connection.as_deref())))
+        .map(move |r| r.map_err(|e| e.for_connection(connection.as_deref()).for_report(report)))
         .boxed();
     ReportStream {
         schema,

@@ -103,6 +103,33 @@ impl ReportKind {
         }
     }
 
+    /// The Facebook Login permissions the report's Graph calls need (reference §1), named in
+    /// `PERMISSION_DENIED` errors.
+    pub fn permissions(self) -> &'static [&'static str] {
+        match self {
+            ReportKind::Pages => &["pages_show_list"],
+            ReportKind::MediaInsights
+            | ReportKind::UserInsights
+            | ReportKind::OtherUsers
+            | ReportKind::OtherUsersMedia => &[
+                "pages_show_list",
+                "instagram_basic",
+                "instagram_manage_insights",
+            ],
+            ReportKind::MediaComments => &[
+                "pages_show_list",
+                "instagram_basic",
+                "instagram_manage_comments",
+            ],
+            ReportKind::HashtagRecentMedia | ReportKind::HashtagTopMedia => &[
+                "pages_show_list",
+                "instagram_basic",
+                "the app feature Instagram Public Content Access",
+            ],
+            _ => &["pages_show_list", "instagram_basic"],
+        }
+    }
+
     /// Ticket keys this report accepts besides `report` (the required ones included).
     pub fn accepted(self) -> &'static [&'static str] {
         match self {

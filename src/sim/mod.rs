@@ -7,6 +7,14 @@
 //! * [`fields`]: the `fields` parser. [`graph`]: endpoints and rendering. [`paging`]: cursors.
 //! * `server`: auth, budget, usage headers, faults, batch, OAuth, `/__stats`.
 //!
+//! # Tokens
+//! The configured user token (default `demo-token`, every permission); `expired-token` (expired in
+//! 2022: code 190, subcode 463); [`BASIC_TOKEN`] (`basic-token`: only `instagram_basic`,
+//! `pages_show_list`, `pages_read_engagement`, so insights, business discovery and comments answer
+//! `(#10) Application does not have permission for this action`); each page's page token; and tokens
+//! issued by the OAuth dialog + code exchange, with the permissions the dialog's `scope` asked for
+//! (kept by `fb_exchange_token`, reported by `debug_token`).
+//!
 //! # Deliberate paging quirks (client tests rely on them)
 //! * `accounts[0]` `/media` (top level or `media{…}` expansion): a page whose range strictly contains
 //!   offset [`graph::SHORT_PAGE_AT`] (110) ends there, so it has fewer items than `limit` (with the
@@ -39,6 +47,7 @@ use std::time::Duration;
 
 pub use data::Dataset;
 pub use error::GraphError;
+pub use server::BASIC_TOKEN;
 
 /// Simulator configuration.
 #[derive(Clone)]

@@ -50,13 +50,41 @@ struct TokenInfo {
     issued_at: DateTime<Utc>,
     /// `None`: never expires (page tokens).
     expires_at: Option<DateTime<Utc>>,
+    /// The permissions granted (the login dialog's `scope`).
+    scopes: Vec<String>,
+}
+
+/// Every permission the demo app asks for.
+fn all_scopes() -> Vec<String> {
+    SCOPES.iter().map(|s| s.to_string()).collect()
+}
+
+/// The built-in user token granted only the basic permissions (no insights, no comments): for
+/// permission errors (`(#10) Application does not have permission for this action`).
+pub const BASIC_TOKEN: &str = "basic-token";
+
+/// The permission a call needs beyond `instagram_basic` (reference §1: insights edges and business
+/// discovery need `instagram_manage_insights`, comments `instagram_manage_comments`), if any.
+fn needed_scope(kind: &str, fields: Option<&str>) -> Option<&'static str> {
+    let fields = fields.unwrap_or("");
+    if kind.ends_with("/insights") || kind == "business_discovery" || fields.contains("insights") {
+        Some("instagram_manage_insights")
+    } else if kind.ends_with("/comments")
+        || kind.ends_with("/replies")
+        || fields.contains("comments{")
+        || fields.split(',').any(|f| f.trim() == "comments")
+    {
+        Some("instagram_manage_comments")
+    } else {
+        None
+    }
 }
 
 #[derive(Debug, Default)]
 struct TokenStore {
     tokens: HashMap<String, TokenInfo>,
-    /// OAuth dialog codes: code → (redirect_uri, used).
-    codes: HashMap<String, (String, bool)>,
+    /// OAuth dialog codes: code → (redirect_uri, used, scopes granted).
+    codes: HashMap<String, (String, bool, Vec<String>)>,
     issued: u64,
 }
 
@@ -110,6 +138,23 @@ impl AppState {
                 kind: TokenKind::User,
                 issued_at: now - Duration::days(1),
                 expires_at: Some(now + Duration::days(59)),
+                scopes: all_scopes(),
+            },
+        );
+        store.tokens.insert(
+            BASIC_TOKEN.into(),
+            TokenInfo {
+                kind: TokenKind::User,
+                issued_at: now - Duration::days(1),
+                expires_at: Some(now + Duration::days(59)),
+                scopes: [
+                    "public_profile",
+                    "pages_show_list",
+                    "instagram_basic",
+                    "pages_read_engagement",
+                ]
+                .map(String::from)
+                .to_vec(),
             },
         );
         let expired = Utc
@@ -122,6 +167,7 @@ impl AppState {
                 kind: TokenKind::User,
                 issued_at: expired - Duration::days(60),
                 expires_at: Some(expired),
+                scopes: all_scopes(),
             },
         );
         for p in &data.pages {
@@ -131,6 +177,7 @@ impl AppState {
                     kind: TokenKind::Page(p.id.clone()),
                     issued_at: now - Duration::days(1),
                     expires_at: None,
+                    scopes: all_scopes(),
                 },
             );
         }
@@ -506,9 +553,10 @@ impl AppState {
         let Some(token) = p("access_token").filter(|t| !t.is_empty()) else {
             return self.error_out(&kind, GraphError::token_required(), vec![]);
         };
-        if let Err(e) = self.check_token(&token) {
-            return self.error_out(&kind, e, vec![]);
-        }
+        let granted = match self.check_token(&token) {
+            Ok(info) => info.scopes,
+            Err(e) => return self.error_out(&kind, e, vec![]),
+        };
         let proof = p("appsecret_proof");
         if self.cfg.require_appsecret_proof {
             let e = match &proof {
@@ -535,6 +583,19 @@ impl AppState {
                 return out;
             }
         };
+        if let Some(scope) = needed_scope(&kind, p("fields").as_deref())
+            && !granted.iter().any(|g| g == scope)
+        {
+            let h = self.usage_headers(pct, hint.as_deref(), 0);
+            return self.error_out(
+                &kind,
+                GraphError::new(
+                    10,
+                    "(#10) Application does not have permission for this action",
+                ),
+                h,
+            );
+        }
         let ctx = Ctx {
             data: &self.data,
             tags: &self.tags,
@@ -731,6 +792,7 @@ impl AppState {
                         kind: TokenKind::User,
                         issued_at: now,
                         expires_at: Some(now + Duration::seconds(5_184_000)),
+                        scopes: info.scopes.clone(),
                     },
                 );
                 Ok(json!({"access_token": tok, "token_type": "bearer", "expires_in": 5_184_000}))
@@ -745,26 +807,29 @@ impl AppState {
                 })?;
                 let redirect = p("redirect_uri").unwrap_or_default();
                 let mut st = self.tokens.lock();
-                match st.codes.get_mut(&code) {
+                let granted = match st.codes.get_mut(&code) {
                     None => {
                         return Err(GraphError::new(100, "Invalid verification code format.")
                             .subcode(36007));
                     }
-                    Some((_, true)) => {
+                    Some((_, true, _)) => {
                         return Err(
                             GraphError::new(100, "This authorization code has been used.")
                                 .subcode(36009),
                         );
                     }
-                    Some((r, _)) if *r != redirect => {
+                    Some((r, _, _)) if *r != redirect => {
                         return Err(GraphError::new(
                             100,
                             "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request",
                         )
                         .subcode(36008));
                     }
-                    Some(entry) => entry.1 = true,
-                }
+                    Some(entry) => {
+                        entry.1 = true;
+                        entry.2.clone()
+                    }
+                };
                 drop(st);
                 let tok = self.new_token("EAAG");
                 self.tokens.lock().tokens.insert(
@@ -773,6 +838,7 @@ impl AppState {
                         kind: TokenKind::User,
                         issued_at: now,
                         expires_at: Some(now + Duration::seconds(5_400)),
+                        scopes: granted,
                     },
                 );
                 Ok(json!({"access_token": tok, "token_type": "bearer", "expires_in": 5_400}))
@@ -791,11 +857,22 @@ impl AppState {
         self.check_app(params, false)?;
         let redirect = p("redirect_uri")
             .ok_or_else(|| GraphError::param("Missing redirect_uri parameter."))?;
+        // the user grants what the app asks for (`scope`, comma separated) among the app's
+        // permissions; without `scope`, only public_profile
+        let granted: Vec<String> = match p("scope") {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| SCOPES.contains(s))
+                .map(String::from)
+                .collect(),
+            None => vec!["public_profile".to_string()],
+        };
         let code = self.new_token("AQ");
         self.tokens
             .lock()
             .codes
-            .insert(code.clone(), (redirect.clone(), false));
+            .insert(code.clone(), (redirect.clone(), false, granted));
         let mut q = form_urlencoded::Serializer::new(String::new());
         q.append_pair("code", &code);
         if let Some(s) = p("state") {
@@ -832,6 +909,24 @@ impl AppState {
         let valid = info.expires_at.is_none_or(|e| e > now);
         let page_ids: Vec<&str> = self.data.pages.iter().map(|p| p.id.as_str()).collect();
         let ig_ids: Vec<&str> = self.data.accounts.iter().map(|a| a.id.as_str()).collect();
+        let granular: Vec<Value> = [
+            "pages_show_list",
+            "instagram_basic",
+            "instagram_manage_insights",
+            "instagram_manage_comments",
+            "pages_read_engagement",
+        ]
+        .iter()
+        .filter(|s| info.scopes.iter().any(|g| g == *s))
+        .map(|s| {
+            let ids = if s.starts_with("pages") {
+                &page_ids
+            } else {
+                &ig_ids
+            };
+            json!({"scope": s, "target_ids": ids})
+        })
+        .collect();
         let mut d = json!({
             "app_id": self.cfg.app_id,
             "type": match info.kind { TokenKind::User => "USER", TokenKind::Page(_) => "PAGE" },
@@ -840,13 +935,8 @@ impl AppState {
             "expires_at": info.expires_at.map(|e| e.timestamp()).unwrap_or(0),
             "is_valid": valid,
             "issued_at": info.issued_at.timestamp(),
-            "scopes": SCOPES,
-            "granular_scopes": [
-                {"scope": "pages_show_list", "target_ids": page_ids},
-                {"scope": "instagram_basic", "target_ids": ig_ids},
-                {"scope": "instagram_manage_insights", "target_ids": ig_ids},
-                {"scope": "pages_read_engagement", "target_ids": page_ids},
-            ],
+            "scopes": info.scopes,
+            "granular_scopes": granular,
             "user_id": self.data.user.id,
         });
         if let TokenKind::Page(pid) = &info.kind {

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::*;
 
@@ -654,6 +654,36 @@ async fn oauth_and_tokens() {
     assert_eq!(s, 200);
     let (s, _) = get_url(&ex).await;
     assert_eq!(s, 400, "a code is single-use");
+
+    // the token has the permissions the dialog asked for, and no more
+    let (_, v) = get_url(&format!(
+        "{b}/debug_token?input_token={short}&access_token=demo-app|demo-secret"
+    ))
+    .await;
+    assert_eq!(v["data"]["scopes"], json!(["instagram_basic"]));
+    let ig = &h.dataset().accounts[0].id;
+    let (s, v) = get_url(&format!(
+        "{b}/v15.0/{ig}/insights?metric=reach&period=day&access_token={short}"
+    ))
+    .await;
+    assert_eq!((s, err_code(&v)), (400, 10));
+    assert_eq!(
+        v["error"]["message"],
+        "(#10) Application does not have permission for this action"
+    );
+    let (s, _) = get_url(&format!("{b}/v15.0/{ig}/media?access_token={short}")).await;
+    assert_eq!(s, 200, "instagram_basic is enough for media");
+    // an exchanged token keeps them
+    let (_, v) = get_url(&format!(
+        "{b}/v15.0/oauth/access_token?grant_type=fb_exchange_token&client_id=demo-app&client_secret=demo-secret&fb_exchange_token={short}"
+    ))
+    .await;
+    let long = v["access_token"].as_str().unwrap();
+    let (_, v) = get_url(&format!(
+        "{b}/v15.0/{ig}?fields=business_discovery.username(x){{id}}&access_token={long}"
+    ))
+    .await;
+    assert_eq!(err_code(&v), 10);
 }
 
 #[tokio::test]
