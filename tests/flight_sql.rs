@@ -512,3 +512,101 @@ where
         Ok(s) => s.try_collect::<Vec<_>>().await.unwrap_err(),
     }
 }
+
+/// What JDBC-style tools ask besides tables: the SQL types (GetXdbcTypeInfo) and keys (none).
+#[tokio::test]
+async fn xdbc_types_and_empty_key_lists() {
+    use arrow_flight::sql::{
+        CommandGetCrossReference, CommandGetExportedKeys, CommandGetImportedKeys,
+        CommandGetPrimaryKeys, CommandGetXdbcTypeInfo, XdbcDataType,
+    };
+    let rig = Rig::new().await;
+    let mut c = rig.sql();
+
+    let info = c
+        .get_xdbc_type_info(CommandGetXdbcTypeInfo { data_type: None })
+        .await
+        .unwrap();
+    let batches = fetch(&mut c, info).await.unwrap();
+    let names: BTreeSet<String> = batches
+        .iter()
+        .flat_map(|b| {
+            b.column_by_name("type_name")
+                .unwrap()
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for t in [
+        "VARCHAR",
+        "BIGINT",
+        "DOUBLE",
+        "BOOLEAN",
+        "TIMESTAMP WITH TIME ZONE",
+    ] {
+        assert!(names.contains(t), "{t} missing from {names:?}");
+    }
+    // filtered by type
+    let info = c
+        .get_xdbc_type_info(CommandGetXdbcTypeInfo {
+            data_type: Some(XdbcDataType::XdbcBigint as i32),
+        })
+        .await
+        .unwrap();
+    let batches = fetch(&mut c, info).await.unwrap();
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
+
+    // keys: none, with the schemas the spec gives
+    let table = "user_media".to_string();
+    let infos = [
+        c.get_primary_keys(CommandGetPrimaryKeys {
+            catalog: None,
+            db_schema: None,
+            table: table.clone(),
+        })
+        .await
+        .unwrap(),
+        c.get_exported_keys(CommandGetExportedKeys {
+            catalog: None,
+            db_schema: None,
+            table: table.clone(),
+        })
+        .await
+        .unwrap(),
+        c.get_imported_keys(CommandGetImportedKeys {
+            catalog: None,
+            db_schema: None,
+            table: table.clone(),
+        })
+        .await
+        .unwrap(),
+        c.get_cross_reference(CommandGetCrossReference {
+            pk_catalog: None,
+            pk_db_schema: None,
+            pk_table: table.clone(),
+            fk_catalog: None,
+            fk_db_schema: None,
+            fk_table: "media_insights".into(),
+        })
+        .await
+        .unwrap(),
+    ];
+    for (i, info) in infos.into_iter().enumerate() {
+        let announced = info.clone().try_decode_schema().unwrap();
+        let batches = fetch(&mut c, info).await.unwrap();
+        assert_eq!(
+            batches.iter().map(|b| b.num_rows()).sum::<usize>(),
+            0,
+            "call {i}"
+        );
+        let first = if i == 0 {
+            "catalog_name"
+        } else {
+            "pk_catalog_name"
+        };
+        assert_eq!(announced.field(0).name(), first, "call {i}");
+    }
+    assert_eq!(rig.sim.stats().total, 0, "metadata costs no Graph call");
+}

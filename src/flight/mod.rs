@@ -7,6 +7,7 @@ pub mod examples;
 mod run;
 pub mod service;
 pub mod sql;
+pub mod xdbc;
 
 use std::future::Future;
 use std::net::SocketAddr;
