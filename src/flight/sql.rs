@@ -55,7 +55,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::auth::Access;
 use super::connections::{Connections, Served, access_of, header_connection};
-use super::xdbc::{XDBC_TYPES, foreign_keys_schema, no_rows, primary_keys_schema};
+use super::xdbc::{XDBC_TYPES, foreign_keys_schema, primary_keys_schema};
 use crate::sql::{session, to_status};
 
 /// The request header naming the default Instagram account of a SQL session.
@@ -588,6 +588,12 @@ fn one_batch(
     )
 }
 
+/// A response with `schema` and no rows (the key calls: report tables have no keys).
+fn no_rows(schema: SchemaRef) -> Response<BoxedStream<FlightData>> {
+    let batch = RecordBatch::new_empty(schema.clone());
+    Response::new(one_batch(schema, Ok(batch)))
+}
+
 #[tonic::async_trait]
 impl FlightSqlService for SqlService {
     type FlightService = SqlService;
@@ -849,11 +855,7 @@ impl FlightSqlService for SqlService {
         _query: CommandGetPrimaryKeys,
         _request: Request<Ticket>,
     ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let schema = primary_keys_schema();
-        Ok(Response::new(one_batch(
-            schema.clone(),
-            Ok(no_rows(&schema)),
-        )))
+        Ok(no_rows(primary_keys_schema()))
     }
 
     async fn get_flight_info_exported_keys(
@@ -869,11 +871,7 @@ impl FlightSqlService for SqlService {
         _query: CommandGetExportedKeys,
         _request: Request<Ticket>,
     ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let schema = foreign_keys_schema();
-        Ok(Response::new(one_batch(
-            schema.clone(),
-            Ok(no_rows(&schema)),
-        )))
+        Ok(no_rows(foreign_keys_schema()))
     }
 
     async fn get_flight_info_imported_keys(
@@ -889,11 +887,7 @@ impl FlightSqlService for SqlService {
         _query: CommandGetImportedKeys,
         _request: Request<Ticket>,
     ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let schema = foreign_keys_schema();
-        Ok(Response::new(one_batch(
-            schema.clone(),
-            Ok(no_rows(&schema)),
-        )))
+        Ok(no_rows(foreign_keys_schema()))
     }
 
     async fn get_flight_info_cross_reference(
@@ -909,11 +903,7 @@ impl FlightSqlService for SqlService {
         _query: CommandGetCrossReference,
         _request: Request<Ticket>,
     ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let schema = foreign_keys_schema();
-        Ok(Response::new(one_batch(
-            schema.clone(),
-            Ok(no_rows(&schema)),
-        )))
+        Ok(no_rows(foreign_keys_schema()))
     }
 
     async fn register_sql_info(&self, _id: i32, _result: &SqlInfo) {}

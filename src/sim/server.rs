@@ -54,6 +54,15 @@ struct TokenInfo {
     scopes: Vec<String>,
 }
 
+/// The last value of query or form parameter `k` (the Graph API takes the last of repeated keys).
+fn param(params: &[(String, String)], k: &str) -> Option<String> {
+    params
+        .iter()
+        .rev()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.clone())
+}
+
 /// Every permission the demo app asks for.
 fn all_scopes() -> Vec<String> {
     SCOPES.iter().map(|s| s.to_string()).collect()
@@ -281,13 +290,7 @@ impl AppState {
         params: &[(String, String)],
     ) -> (String, Option<String>) {
         let d = &self.data;
-        let p = |k: &str| {
-            params
-                .iter()
-                .rev()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.clone())
-        };
+        let p = |k: &str| param(params, k);
         let s: Vec<&str> = segs.iter().map(String::as_str).collect();
         let owner = |r: Option<ObjRef>| -> Option<String> {
             match r? {
@@ -500,13 +503,7 @@ impl AppState {
         base: &str,
     ) -> Out {
         let (kind, hint) = self.classify(method, &segs, &params);
-        let p = |k: &str| {
-            params
-                .iter()
-                .rev()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.clone())
-        };
+        let p = |k: &str| param(&params, k);
         let s: Vec<&str> = segs.iter().map(String::as_str).collect();
         let special = match s.as_slice() {
             ["oauth", "access_token"] => Some(self.oauth(&params)),
@@ -631,13 +628,7 @@ impl AppState {
     }
 
     fn batch(&self, params: &[(String, String)], base: &str) -> Out {
-        let p = |k: &str| {
-            params
-                .iter()
-                .rev()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.clone())
-        };
+        let p = |k: &str| param(params, k);
         let Some(raw) = p("batch") else {
             return self.error_out(
                 "batch",
@@ -725,20 +716,14 @@ impl AppState {
     // ------------------------------------------------------------------ oauth
 
     fn check_app(&self, params: &[(String, String)], need_secret: bool) -> Result<(), GraphError> {
-        let p = |k: &str| {
-            params
-                .iter()
-                .rev()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.as_str())
-        };
-        if p("client_id") != Some(self.cfg.app_id.as_str()) {
+        let p = |k: &str| param(params, k);
+        if p("client_id").as_deref() != Some(self.cfg.app_id.as_str()) {
             return Err(GraphError::new(
                 101,
                 "Error validating application. Invalid application ID.",
             ));
         }
-        if need_secret && p("client_secret") != Some(self.cfg.app_secret.as_str()) {
+        if need_secret && p("client_secret").as_deref() != Some(self.cfg.app_secret.as_str()) {
             return Err(GraphError::new(1, "Error validating client secret."));
         }
         Ok(())
@@ -766,13 +751,7 @@ impl AppState {
     }
 
     fn oauth(&self, params: &[(String, String)]) -> Result<Value, GraphError> {
-        let p = |k: &str| {
-            params
-                .iter()
-                .rev()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.clone())
-        };
+        let p = |k: &str| param(params, k);
         self.check_app(params, true)?;
         let now = self.now();
         match p("grant_type").as_deref() {
@@ -847,13 +826,7 @@ impl AppState {
     }
 
     fn dialog(&self, params: &[(String, String)]) -> Result<String, GraphError> {
-        let p = |k: &str| {
-            params
-                .iter()
-                .rev()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.clone())
-        };
+        let p = |k: &str| param(params, k);
         self.check_app(params, false)?;
         let redirect = p("redirect_uri")
             .ok_or_else(|| GraphError::param("Missing redirect_uri parameter."))?;
@@ -883,13 +856,7 @@ impl AppState {
     }
 
     fn debug_token(&self, params: &[(String, String)]) -> Result<Value, GraphError> {
-        let p = |k: &str| {
-            params
-                .iter()
-                .rev()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.clone())
-        };
+        let p = |k: &str| param(params, k);
         let app_token = format!("{}|{}", self.cfg.app_id, self.cfg.app_secret);
         let caller = p("access_token").ok_or_else(GraphError::token_required)?;
         if caller != app_token && self.check_token(&caller).is_err() {
