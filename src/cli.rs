@@ -73,9 +73,12 @@ pub struct GraphArgs {
     /// Client-side call budget per token per rolling hour (the Graph API allows 200).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
     pub calls_per_hour: u32,
-    /// How long a call may wait for the budget before failing with RESOURCE_EXHAUSTED (seconds).
-    #[arg(long, default_value_t = 0)]
+    /// How long a call may wait for the budget before failing with RESOURCE_EXHAUSTED (seconds, at most a day).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub budget_wait_secs: u64,
+    /// Most Graph calls one request (a DoGet, a SQL scan, an export) may make, retries included.
+    #[arg(long, value_name = "CALLS", default_value_t = crate::plan::ReportContext::DEFAULT_MAX_CALLS_PER_REQUEST, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_calls_per_request: u32,
     /// Retries of a failed Graph call (transient errors, throttling) before giving up.
     #[arg(long, default_value_t = 5)]
     pub max_retries: u32,
@@ -192,6 +195,19 @@ pub struct ServeArgs {
     /// --tls-key.
     #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"])]
     pub tls_client_ca: Option<PathBuf>,
+    /// Reports (DoGet streams and SQL scans) running at once over all clients; one more is refused
+    /// with RESOURCE_EXHAUSTED.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_concurrent_reports: u32,
+    /// Requests one client connection may have in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_requests_per_connection: u32,
+    /// Seconds a unary call (GetFlightInfo, GetSchema, actions) may take before it fails.
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub request_timeout_secs: u64,
+    /// Seconds a DoGet stream waits for a client that stopped reading before it stops the report.
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub stall_timeout_secs: u64,
 }
 
 /// A credential flag's value, kept secret: it is checked when `serve` starts, with an error that does

@@ -41,6 +41,20 @@ pub enum ReportError {
         /// When a slot frees (RFC 3339).
         frees_at: String,
     },
+    /// The request plainly needs more Graph calls than it may spend now: refused before its first call
+    /// instead of spending the budget and failing half way.
+    #[error("this request needs {needed} Graph calls; {why}")]
+    NeedsCalls {
+        /// Calls the request needs.
+        needed: u64,
+        /// Why they are not available, and when they will be.
+        why: String,
+    },
+    /// Every report-run slot of the server is taken.
+    #[error(
+        "the server is running as many reports as it allows at once (--max-concurrent-reports); try again when one ends"
+    )]
+    Busy,
     /// Building Arrow data failed.
     #[error("could not build Arrow data: {0}")]
     Arrow(#[from] ArrowError),
@@ -131,7 +145,9 @@ impl ReportError {
             ReportError::ConnectionDenied { .. } | ReportError::MissingPermission { .. } => {
                 Code::PermissionDenied
             }
-            ReportError::HashtagBudget { .. } => Code::ResourceExhausted,
+            ReportError::HashtagBudget { .. }
+            | ReportError::NeedsCalls { .. }
+            | ReportError::Busy => Code::ResourceExhausted,
             ReportError::Arrow(_) | ReportError::Unexpected(_) => Code::Internal,
             ReportError::Reconnect { .. } => Code::Unauthenticated,
             ReportError::Graph(g) => match g.class() {

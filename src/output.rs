@@ -4,7 +4,7 @@
 //! * [`FormatWriter`] writes batches in one format to any [`Write`] (a file, or stdout for CSV and
 //!   JSON), one batch at a time: nothing is collected. Parquet row groups are bounded
 //!   ([`PARQUET_ROW_GROUP_ROWS`], [`PARQUET_ROW_GROUP_BYTES`]) so memory stays flat on long exports.
-//! * [`BatchWriter`] writes to `.FILE.partial-<pid>` next to `FILE`; [`BatchWriter::finish`] fsyncs and
+//! * [`BatchWriter`] writes to a new `.FILE.partial-<random>` next to `FILE`; [`BatchWriter::finish`] fsyncs and
 //!   renames it over `FILE`. Dropped before `finish` (an error, Ctrl-C) it removes the temporary file,
 //!   so a failed run never leaves a file under the final name.
 //!
@@ -319,22 +319,26 @@ fn json_text(field: &Arc<Field>, array: &ArrayRef) -> Result<ArrayRef, ArrowErro
     Ok(Arc::new(out.finish()))
 }
 
-/// A file written atomically: batches go to `.FILE.partial-<pid>` in the same folder, renamed to `FILE`
-/// by [`finish`](BatchWriter::finish). Dropped unfinished, the temporary file is removed.
+/// A file written atomically: batches go to `.FILE.partial-<random>` in the same folder, renamed to
+/// `FILE` by [`finish`](BatchWriter::finish). Dropped unfinished, the temporary file is removed.
+///
+/// The temporary file is created with a random name and `O_EXCL` (the `tempfile` crate), readable by
+/// its owner only: a file or symlink planted under a predictable name is never followed or reused.
 #[derive(Debug)]
 pub struct BatchWriter {
     writer: Option<FormatWriter<BufWriter<File>>>,
-    temp: PathBuf,
+    /// Removed when dropped, renamed by `finish`.
+    temp: Option<tempfile::TempPath>,
     target: PathBuf,
 }
 
-/// The temporary file next to `target`.
-pub fn temp_path(target: &Path) -> PathBuf {
+/// The prefix of the temporary files next to `target`.
+fn temp_prefix(target: &Path) -> String {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
-    target.with_file_name(format!(".{name}.partial-{}", std::process::id()))
+    format!(".{name}.partial-")
 }
 
 impl BatchWriter {
@@ -350,15 +354,22 @@ impl BatchWriter {
                 source: std::io::Error::other("it is a folder"),
             });
         }
-        let temp = temp_path(path);
-        let file = File::create(&temp).map_err(|source| OutputError::Io {
-            what: "cannot create",
-            path: temp.display().to_string(),
-            source,
-        })?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let (file, temp) = tempfile::Builder::new()
+            .prefix(&temp_prefix(path))
+            .tempfile_in(dir)
+            .map_err(|source| OutputError::Io {
+                what: "cannot create a temporary file in",
+                path: dir.display().to_string(),
+                source,
+            })?
+            .into_parts();
         let mut this = BatchWriter {
             writer: None,
-            temp,
+            temp: Some(temp),
             target: path.to_path_buf(),
         };
         // on error, `this` is dropped and removes the temporary file
@@ -394,22 +405,30 @@ impl BatchWriter {
             return Err(OutputError::Unsupported("finished"));
         };
         let rows = writer.rows();
+        let temp_name = self
+            .temp
+            .as_ref()
+            .map(|t| t.display().to_string())
+            .unwrap_or_default();
         let buf = writer.finish()?;
         let file = buf.into_inner().map_err(|e| OutputError::Io {
             what: "cannot write",
-            path: self.temp.display().to_string(),
+            path: temp_name.clone(),
             source: e.into_error(),
         })?;
         file.sync_all().map_err(|source| OutputError::Io {
             what: "cannot sync",
-            path: self.temp.display().to_string(),
+            path: temp_name,
             source,
         })?;
         drop(file);
-        std::fs::rename(&self.temp, &self.target).map_err(|source| OutputError::Io {
+        let Some(temp) = self.temp.take() else {
+            return Err(OutputError::Unsupported("finished"));
+        };
+        temp.persist(&self.target).map_err(|e| OutputError::Io {
             what: "cannot rename the temporary file to",
             path: self.target.display().to_string(),
-            source,
+            source: e.error,
         })?;
         // the rename is durable once the folder is synced (best effort: not every platform allows it)
         if let Some(dir) = self.target.parent() {
@@ -422,18 +441,15 @@ impl BatchWriter {
                 let _ = d.sync_all();
             }
         }
-        self.temp = PathBuf::new();
         Ok(rows)
     }
 }
 
 impl Drop for BatchWriter {
     fn drop(&mut self) {
-        // unfinished: close the file, then remove it
+        // unfinished: close the file, then remove it (dropping the TempPath removes it)
         drop(self.writer.take());
-        if !self.temp.as_os_str().is_empty() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
+        drop(self.temp.take());
     }
 }
 
@@ -500,6 +516,42 @@ mod tests {
             "nothing new under the final name before finish"
         );
         w.finish().unwrap()
+    }
+
+    fn partials(dir: &Path) -> usize {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".partial-"))
+            .count()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_symlink_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "keep me").unwrap();
+        let path = dir.path().join("out.csv");
+        // the names an attacker could predict: the old `.out.csv.partial-<pid>` and a few guesses
+        for suffix in [std::process::id().to_string(), "0".into(), "x".into()] {
+            std::os::unix::fs::symlink(
+                &victim,
+                dir.path().join(format!(".out.csv.partial-{suffix}")),
+            )
+            .unwrap();
+        }
+        let mut w = BatchWriter::open(Format::Csv, schema(), &path).unwrap();
+        w.write(&batch(0, 3)).unwrap();
+        w.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+        assert!(std::fs::read_to_string(&path).unwrap().lines().count() > 1);
+        assert!(
+            !std::fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
     }
 
     fn no_partials(dir: &Path) {
@@ -646,7 +698,11 @@ mod tests {
             // dropped part way (an error upstream, Ctrl-C)
             let mut w = BatchWriter::open(format, schema(), &path).unwrap();
             w.write(&batch(0, 5)).unwrap();
-            assert!(temp_path(&path).exists());
+            assert_eq!(
+                partials(dir.path()),
+                1,
+                "the partial file exists while writing"
+            );
             drop(w);
             assert!(!path.exists());
             no_partials(dir.path());

@@ -26,3 +26,43 @@ pub fn init_with_default(verbosity: u8, json: bool, quiet_level: &str) {
         builder.try_init()
     };
 }
+
+/// Longest prefix of a client-supplied value that goes into a log line or an error message.
+pub const LOG_VALUE_CHARS: usize = 200;
+
+/// A client-supplied value cut to its first `max` characters, with its full length when it was cut:
+/// `abc… (31457280 bytes)`. Log lines and messages quote values through this, so a 30 MB ticket or
+/// account id costs a line of a few hundred bytes.
+pub fn bounded(value: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(value),
+        Some((cut, _)) => {
+            std::borrow::Cow::Owned(format!("{}… ({} bytes)", &value[..cut], value.len()))
+        }
+    }
+}
+
+/// [`bounded`] with [`LOG_VALUE_CHARS`], as a `Display` for `tracing` fields (`value = %Bounded(s)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Bounded<'a>(pub &'a str);
+
+impl std::fmt::Display for Bounded<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&bounded(self.0, LOG_VALUE_CHARS))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_with_their_length() {
+        assert_eq!(bounded("short", 10), "short");
+        assert_eq!(bounded("abcdef", 3), "abc… (6 bytes)");
+        // cut on a character boundary
+        assert_eq!(bounded("ééé", 2), "éé… (6 bytes)");
+        let big = "x".repeat(30 << 20);
+        assert!(Bounded(&big).to_string().len() < LOG_VALUE_CHARS + 40);
+    }
+}

@@ -32,6 +32,7 @@ fn auth_options() -> ServeOptions {
     ServeOptions {
         auth: Some(Arc::new(Authenticator::new([&token], [(USER, &password)]))),
         tls: None,
+        ..Default::default()
     }
 }
 
@@ -299,6 +300,7 @@ async fn tls_client_with_the_ca_reads_rows_and_one_without_fails() {
             key_pem: read(dir.path(), "server.key"),
             client_ca_pem: None,
         }),
+        ..Default::default()
     };
     let server = start_flight_with(&sim, client(&sim), options).await;
     assert!(server.url().starts_with("https://"));

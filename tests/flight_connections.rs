@@ -72,6 +72,7 @@ impl Rig {
         let options = ServeOptions {
             auth: Some(Arc::new(Authenticator::from_credentials(&creds))),
             tls: None,
+            ..Default::default()
         };
         let server =
             FlightServerHandle::start_with(service, "127.0.0.1:0".parse().unwrap(), options)

@@ -156,7 +156,8 @@ async fn insights_ranges_are_split_into_30_day_windows() {
     let client = client(&sim);
     let ig = sim.dataset().accounts[0].id.clone();
     let today = chrono::Utc::now().date_naive();
-    let windows = insight_windows(today - Days::days(95), today - Days::days(1), 30);
+    let windows: Vec<_> =
+        insight_windows(today - Days::days(95), today - Days::days(1), 30).collect();
     assert_eq!(windows.len(), 4);
     let mut end_times = HashSet::new();
     for w in &windows {

@@ -192,7 +192,13 @@ pub async fn inspect(
     if let Some(d) = debug {
         match d.expires_at {
             Some(0) => info.never_expires = true,
-            Some(e) => info.expires_at = Some(e),
+            // a time from outside: kept between the epoch and a year from now
+            Some(e) => {
+                let latest = chrono::Utc::now()
+                    .timestamp()
+                    .saturating_add(MAX_TOKEN_LIFETIME_SECS);
+                info.expires_at = Some(e.clamp(1, latest));
+            }
             None => {}
         }
         info.app_id = d.app_id;
@@ -236,11 +242,18 @@ pub async fn pages(client: &GraphClient) -> Result<Vec<StoredPage>, AccountsErro
         .collect())
 }
 
+/// The longest token lifetime believed (a year); an `expires_in` beyond it is cut to it.
+const MAX_TOKEN_LIFETIME_SECS: i64 = 366 * 86_400;
+
 fn issued(t: OAuthToken) -> Issued {
     let now = chrono::Utc::now().timestamp();
     Issued {
         token: Secret::new(t.access_token),
-        expires_at: t.expires_in.filter(|s| *s > 0).map(|s| now + s),
+        // a lifetime from outside: clamped (Facebook's long-lived tokens last about 60 days)
+        expires_at: t
+            .expires_in
+            .filter(|s| *s > 0)
+            .map(|s| now.saturating_add(s.min(MAX_TOKEN_LIFETIME_SECS))),
     }
 }
 

@@ -135,7 +135,7 @@ impl fmt::Debug for Connection {
 impl Connection {
     /// Seconds until the token expires (negative: expired); `None` when unknown or never.
     pub fn seconds_left(&self, now: i64) -> Option<i64> {
-        self.expires_at.map(|e| e - now)
+        self.expires_at.map(|e| e.saturating_sub(now))
     }
 
     /// Whether the token is known to have expired.

@@ -154,7 +154,11 @@ impl Source {
                 .map_err(CliError::failed)?
         };
         Ok(Source {
-            ctx: Arc::new(ReportContext::new(client).with_connection(connection)),
+            ctx: Arc::new(
+                ReportContext::new(client)
+                    .with_connection(connection)
+                    .with_max_calls_per_request(args.graph.max_calls_per_request),
+            ),
             calls_per_hour: args.graph.calls_per_hour,
             sim,
         })

@@ -73,7 +73,7 @@ impl Served {
         let Some(at) = self.expires_at() else {
             return json!({"token_expires_at": null, "expires_in_days": null, "warning": null});
         };
-        let left = at - now.timestamp();
+        let left = at.saturating_sub(now.timestamp());
         let warning = if left <= 0 {
             Some(format!(
                 "the token of connection `{}` expired on {}: run `igflight accounts reconnect {}`",

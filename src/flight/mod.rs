@@ -31,10 +31,14 @@ pub use service::IgFlightService;
 /// Largest gRPC message accepted or sent (Flight batches are split well below this).
 pub const MAX_MESSAGE_SIZE: usize = 64 * 1024 * 1024;
 
+/// Largest message a client may send (tickets are refused past 64 KiB when decoded; Flight SQL
+/// parameter uploads are capped by the SQL layer).
+pub const MAX_DECODING_MESSAGE_SIZE: usize = 16 * 1024 * 1024;
+
 /// The tonic service for `service`, with raised message limits.
 pub fn flight_server(service: IgFlightService) -> FlightServiceServer<IgFlightService> {
     FlightServiceServer::new(service)
-        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_decoding_message_size(MAX_DECODING_MESSAGE_SIZE)
         .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }
 
@@ -45,6 +49,36 @@ pub struct ServeOptions {
     pub auth: Option<Arc<Authenticator>>,
     /// When set, the server speaks TLS (and, with a client CA, requires client certificates).
     pub tls: Option<TlsOptions>,
+    /// What one client can hold of the server.
+    pub limits: ServerLimits,
+}
+
+/// What one client can hold of the server: requests in flight per connection, how long a unary call
+/// may take, and keepalives that find dead peers.
+#[derive(Debug, Clone)]
+pub struct ServerLimits {
+    /// Requests in flight per client connection (`--max-requests-per-connection`).
+    pub requests_per_connection: usize,
+    /// HTTP/2 streams a client may open at once on one connection.
+    pub streams_per_connection: u32,
+    /// Time limit of a call until its response starts (`--request-timeout-secs`).
+    pub request_timeout: std::time::Duration,
+    /// HTTP/2 ping interval; a peer that does not answer within `keepalive_timeout` is dropped.
+    pub keepalive_interval: std::time::Duration,
+    /// See `keepalive_interval`.
+    pub keepalive_timeout: std::time::Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            requests_per_connection: 32,
+            streams_per_connection: 64,
+            request_timeout: std::time::Duration::from_secs(300),
+            keepalive_interval: std::time::Duration::from_secs(30),
+            keepalive_timeout: std::time::Duration::from_secs(20),
+        }
+    }
 }
 
 /// TLS material, PEM encoded.
@@ -105,7 +139,14 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send,
     options: ServeOptions,
 ) -> Result<(), tonic::transport::Error> {
-    let mut builder = tonic::transport::Server::builder();
+    let limits = &options.limits;
+    let mut builder = tonic::transport::Server::builder()
+        .concurrency_limit_per_connection(limits.requests_per_connection)
+        .max_concurrent_streams(Some(limits.streams_per_connection))
+        .timeout(limits.request_timeout)
+        .http2_keepalive_interval(Some(limits.keepalive_interval))
+        .http2_keepalive_timeout(Some(limits.keepalive_timeout))
+        .tcp_keepalive(Some(limits.keepalive_interval));
     if let Some(tls) = &options.tls {
         builder = builder.tls_config(tls.server_config())?;
     }

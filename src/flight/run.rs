@@ -47,7 +47,8 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(connections = %conns.names(), "serving Graph connections");
     let checks = watch_tokens(&args, &conns);
     println!("igflight connections: {}", conns.names());
-    let mut service = IgFlightService::with_connections(conns);
+    let mut service = IgFlightService::with_connections(conns)
+        .with_stall_timeout(std::time::Duration::from_secs(args.stall_timeout_secs));
     if let Some(examples) = examples {
         service = service.with_examples(examples);
     }
@@ -136,14 +137,17 @@ async fn connections(args: &ServeArgs) -> anyhow::Result<(Connections, Vec<Sourc
         seed: args.seed,
         connection,
     };
+    // one set of run slots for the whole server, shared by every connection
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        args.max_concurrent_reports as usize,
+    ));
     let served = |source: &Source, name: &str| {
         let expires_at = source.ctx.connection.as_ref().and_then(|n| {
             let store = crate::accounts::store::Store::open_default().ok()?;
             store.get(n).and_then(|c| c.expires_at)
         });
-        Served::new(source.ctx.clone())
-            .named(name)
-            .expiring(expires_at)
+        let ctx = (*source.ctx).clone().with_run_slots(slots.clone());
+        Served::new(Arc::new(ctx)).named(name).expiring(expires_at)
     };
     let mut names = args.connections.clone();
     let env_token = std::env::var(TOKEN_ENV).is_ok_and(|t| !t.trim().is_empty());
@@ -230,6 +234,7 @@ fn serve_options(args: &ServeArgs) -> anyhow::Result<(ServeOptions, Vec<Credenti
     }
     let mut tokens: Vec<Secret> = Vec::new();
     if let Some(path) = &args.auth_token_file {
+        warn_if_readable_by_others(path);
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("could not read --auth-token-file {}", path.display()))?;
         tokens.extend(
@@ -297,7 +302,12 @@ fn serve_options(args: &ServeArgs) -> anyhow::Result<(ServeOptions, Vec<Credenti
             )
         })?;
     }
-    Ok((ServeOptions { auth, tls }, credentials))
+    let limits = super::ServerLimits {
+        requests_per_connection: args.max_requests_per_connection as usize,
+        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
+        ..super::ServerLimits::default()
+    };
+    Ok((ServeOptions { auth, tls, limits }, credentials))
 }
 
 /// Warn when a credentials file can be read by other users.
@@ -308,7 +318,7 @@ fn warn_if_readable_by_others(path: &std::path::Path) {
         if let Ok(meta) = std::fs::metadata(path)
             && meta.permissions().mode() & 0o077 != 0
         {
-            tracing::warn!(file = %path.display(), "the auth file is readable by other users");
+            tracing::warn!(file = %path.display(), "a credentials file is readable by other users");
             eprintln!(
                 "warning: {} can be read by other users; it holds credentials: chmod 600 it",
                 path.display()

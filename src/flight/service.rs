@@ -65,7 +65,15 @@ pub struct IgFlightService {
     conns: Arc<Connections>,
     sql: SqlService,
     examples: Arc<Examples>,
+    /// How long a `DoGet` stream waits for a client that stopped reading before it stops the report.
+    stall_timeout: std::time::Duration,
 }
+
+/// Default of [`IgFlightService::with_stall_timeout`].
+pub const DEFAULT_STALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Batches a `DoGet` stream keeps ready for a client that reads slowly.
+const DO_GET_BUFFER: usize = 2;
 
 impl IgFlightService {
     /// A service over one connection (`ctx`), with the generic example tickets.
@@ -80,7 +88,15 @@ impl IgFlightService {
             sql: SqlService::new(conns.clone()),
             conns,
             examples: Arc::new(generic_examples()),
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
         }
+    }
+
+    /// Stop a report whose client has not read for `timeout` (`--stall-timeout-secs`): its Graph
+    /// stream, memory and run slot are released instead of being held by a client that went quiet.
+    pub fn with_stall_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.stall_timeout = timeout;
+        self
     }
 
     /// Use these example tickets in `list-reports` (reports missing here keep the generic one).
@@ -124,28 +140,86 @@ impl IgFlightService {
             .map_err(|e| e.to_status())
     }
 
-    /// The request a descriptor names: `CMD <ticket>` or `PATH [report]` (default parameters).
-    fn request_from_descriptor(&self, d: &FlightDescriptor) -> Result<ReportRequest, Status> {
+    /// What a descriptor names: `CMD <ticket>` (a validated request) or `PATH [report]` (the report
+    /// alone: its parameters are the client's to give in a CMD descriptor).
+    fn target_of(&self, d: &FlightDescriptor) -> Result<Target, Status> {
         match DescriptorType::try_from(d.r#type) {
-            Ok(DescriptorType::Cmd) => self.request_from_ticket(&d.cmd),
+            Ok(DescriptorType::Cmd) => {
+                Ok(Target::Request(Box::new(self.request_from_ticket(&d.cmd)?)))
+            }
             Ok(DescriptorType::Path) => {
                 let [report] = d.path.as_slice() else {
                     return Err(Status::invalid_argument(format!(
-                        "a PATH descriptor has exactly one element, the report name; got {:?}. Reports: {}",
-                        d.path,
+                        "a PATH descriptor has exactly one element, the report name; got {} elements. Reports: {}",
+                        d.path.len(),
                         ReportKind::names()
                     )));
                 };
-                let raw = proto::ReportTicket {
-                    report: report.clone(),
-                    ..Default::default()
-                };
-                Ok(ticket::validate(raw, self.context().today())?)
+                ReportKind::from_name(report)
+                    .map(Target::Report)
+                    .ok_or_else(|| {
+                        Status::invalid_argument(format!(
+                            "unknown report `{}` in the PATH descriptor; accepted: {}",
+                            crate::telemetry::bounded(report, 64),
+                            ReportKind::names()
+                        ))
+                    })
             }
             _ => Err(Status::invalid_argument(
                 "unknown descriptor type; accepted: CMD (a ticket, JSON or protobuf) or PATH [report]",
             )),
         }
+    }
+
+    /// `GetFlightInfo(PATH [report])`: a report that needs no parameter but its account answers one
+    /// endpoint per account the client may read (each ticket names its account and connection); one
+    /// that needs a hashtag, username or media id says which key to put in a CMD descriptor.
+    async fn path_flight_info(
+        &self,
+        report: ReportKind,
+        descriptor: FlightDescriptor,
+        access: &Access,
+    ) -> Result<FlightInfo, Status> {
+        if let Some(key) = report.required().first() {
+            return Err(Status::invalid_argument(format!(
+                "report `{report}` needs key `{key}`: ask GetFlightInfo with a CMD descriptor holding a ticket, e.g. {{\"report\": \"{report}\", \"{key}\": \"…\"}}"
+            )));
+        }
+        let mut tickets = Vec::new();
+        if report.accepted().contains(&"account") {
+            for served in self.conns.readable(access) {
+                let ctx = served.ctx.clone();
+                let summary = crate::plan::RunSummary::default();
+                let pages = crate::plan::list_pages(&ctx, &summary)
+                    .await
+                    .map_err(|e| e.for_connection(ctx.connection.as_deref()).to_status())?;
+                for ig in pages.iter().filter_map(|p| p.ig_user_id.as_deref()) {
+                    tickets.push(proto::ReportTicket {
+                        report: report.name().into(),
+                        account: Some(ig.to_string()),
+                        connection: Some(served.name.clone()),
+                        ..Default::default()
+                    });
+                }
+            }
+        } else {
+            tickets.push(proto::ReportTicket {
+                report: report.name().into(),
+                ..Default::default()
+            });
+        }
+        let mut info = FlightInfo::new()
+            .try_with_schema(&report_schema(report))
+            .map_err(|e| Status::internal(format!("could not encode the schema: {e}")))?
+            .with_descriptor(descriptor)
+            .with_total_records(-1)
+            .with_total_bytes(-1)
+            .with_ordered(tickets.len() <= 1);
+        for t in &tickets {
+            info = info
+                .with_endpoint(FlightEndpoint::new().with_ticket(Ticket::new(ticket::encode(t))));
+        }
+        Ok(info)
     }
 
     fn flight_info(
@@ -276,9 +350,21 @@ fn is_sql_descriptor(d: &FlightDescriptor) -> bool {
         && sql_command(&d.cmd).is_some()
 }
 
+/// What a descriptor names.
+enum Target {
+    /// A ticket (CMD), validated.
+    Request(Box<ReportRequest>),
+    /// A report (PATH), without parameters.
+    Report(ReportKind),
+}
+
 fn describe_descriptor(d: &FlightDescriptor) -> String {
     match DescriptorType::try_from(d.r#type) {
-        Ok(DescriptorType::Path) => format!("PATH {:?}", d.path),
+        Ok(DescriptorType::Path) => format!(
+            "PATH [{}] ({} elements)",
+            crate::telemetry::bounded(&d.path.join(", "), 100),
+            d.path.len()
+        ),
         Ok(DescriptorType::Cmd) => format!("CMD ({} bytes)", d.cmd.len()),
         _ => "unknown".into(),
     }
@@ -319,6 +405,49 @@ pub fn do_get_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> BoxedStream
         tracing::info!(report = report.name(), summary = %json, "DoGet done");
         // A status with code OK ends the stream normally; its metadata become the trailers.
         yield Err(with_summary(Status::ok(""), &json));
+    };
+    Box::pin(s)
+}
+
+/// Run `stream` in its own task that hands items over a small buffer; when the client stops reading
+/// for `timeout`, the task ends (dropping the report stream: no more Graph calls, its memory and run
+/// slot freed) and the client, if it ever reads again, gets `DEADLINE_EXCEEDED` after what was
+/// buffered — never a silently short result.
+pub fn guard_stall(
+    stream: BoxedStream<FlightData>,
+    timeout: std::time::Duration,
+) -> BoxedStream<FlightData> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<FlightData, Status>>(DO_GET_BUFFER);
+    let stalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stalled.clone();
+    tokio::spawn(async move {
+        let mut stream = stream;
+        while let Some(item) = stream.next().await {
+            match tx.send_timeout(item, timeout).await {
+                Ok(()) => {}
+                Err(tokio::sync::mpsc::error::SendTimeoutError::Timeout(_)) => {
+                    flag.store(true, std::sync::atomic::Ordering::Release);
+                    tracing::warn!(
+                        timeout_secs = timeout.as_secs(),
+                        "DoGet client stopped reading: report stopped"
+                    );
+                    return;
+                }
+                // the client went away: dropping the stream stops the Graph calls
+                Err(tokio::sync::mpsc::error::SendTimeoutError::Closed(_)) => return,
+            }
+        }
+    });
+    let s = async_stream::stream! {
+        while let Some(item) = rx.recv().await {
+            yield item;
+        }
+        if stalled.load(std::sync::atomic::Ordering::Acquire) {
+            yield Err(Status::deadline_exceeded(format!(
+                "the client did not read for {} s, so the report was stopped (--stall-timeout-secs); ask again",
+                timeout.as_secs()
+            )));
+        }
     };
     Box::pin(s)
 }
@@ -408,7 +537,7 @@ impl FlightService for IgFlightService {
         request: Request<Criteria>,
     ) -> Result<Response<Self::ListFlightsStream>, Status> {
         let filter = String::from_utf8_lossy(&request.get_ref().expression).to_string();
-        tracing::info!(rpc = "ListFlights", filter = %filter, "rpc");
+        tracing::info!(rpc = "ListFlights", filter = %crate::telemetry::Bounded(&filter), "rpc");
         let mut infos = Vec::new();
         for r in ReportKind::ALL {
             if !filter.is_empty() && !r.name().contains(filter.as_str()) {
@@ -433,9 +562,19 @@ impl FlightService for IgFlightService {
             return FlightService::get_flight_info(&self.sql, request).await;
         }
         tracing::info!(rpc = "GetFlightInfo", descriptor = %describe_descriptor(request.get_ref()), "rpc");
-        let req = self.request_from_descriptor(request.get_ref())?;
-        self.served_for(&req, &request)?;
-        Ok(Response::new(self.flight_info(&req, request.into_inner())?))
+        match self.target_of(request.get_ref())? {
+            Target::Request(req) => {
+                self.served_for(&req, &request)?;
+                Ok(Response::new(self.flight_info(&req, request.into_inner())?))
+            }
+            Target::Report(report) => {
+                let access = access_of(&request);
+                let info = self
+                    .path_flight_info(report, request.into_inner(), &access)
+                    .await?;
+                Ok(Response::new(info))
+            }
+        }
     }
 
     async fn poll_flight_info(
@@ -456,9 +595,14 @@ impl FlightService for IgFlightService {
             return Ok(Response::new(sql_schema(&self.sql, request).await?));
         }
         tracing::info!(rpc = "GetSchema", descriptor = %describe_descriptor(request.get_ref()), "rpc");
-        let req = self.request_from_descriptor(request.get_ref())?;
-        self.served_for(&req, &request)?;
-        let schema = projected_schema(req.report, req.fields.as_deref());
+        // the schema of a report does not depend on its parameters: PATH answers it, always
+        let schema = match self.target_of(request.get_ref())? {
+            Target::Request(req) => {
+                self.served_for(&req, &request)?;
+                projected_schema(req.report, req.fields.as_deref())
+            }
+            Target::Report(report) => report_schema(report),
+        };
         let result: SchemaResult = SchemaAsIpc::new(&schema, &IpcWriteOptions::default())
             .try_into()
             .map_err(|e| Status::internal(format!("could not encode the schema: {e}")))?;
@@ -480,8 +624,16 @@ impl FlightService for IgFlightService {
         let served = self.served_for(&req, &request).inspect_err(|s| {
             tracing::info!(rpc = "DoGet", code = ?s.code(), "connection refused");
         })?;
-        tracing::info!(rpc = "DoGet", ticket = %ticket::to_json(&req.raw), connection = %served.name, "rpc");
-        Ok(Response::new(do_get_stream(served.ctx.clone(), req)))
+        tracing::info!(
+            rpc = "DoGet",
+            ticket = %crate::telemetry::Bounded(&ticket::to_json(&req.raw).to_string()),
+            connection = %served.name,
+            "rpc"
+        );
+        Ok(Response::new(guard_stall(
+            do_get_stream(served.ctx.clone(), req),
+            self.stall_timeout,
+        )))
     }
 
     async fn do_put(
@@ -519,13 +671,13 @@ impl FlightService for IgFlightService {
         request: Request<Action>,
     ) -> Result<Response<Self::DoActionStream>, Status> {
         if is_sql_action(&request.get_ref().r#type) {
-            tracing::info!(rpc = "DoAction", action = %request.get_ref().r#type, "rpc");
+            tracing::info!(rpc = "DoAction", action = %crate::telemetry::Bounded(&request.get_ref().r#type), "rpc");
             return FlightService::do_action(&self.sql, request).await;
         }
         let access = access_of(&request);
         let header = header_connection(&request);
         let action = request.into_inner();
-        tracing::info!(rpc = "DoAction", action = %action.r#type, "rpc");
+        tracing::info!(rpc = "DoAction", action = %crate::telemetry::Bounded(&action.r#type), "rpc");
         let body = match action.r#type.as_str() {
             "health" => self.health(),
             "list-reports" => self.list_reports(),
@@ -540,7 +692,8 @@ impl FlightService for IgFlightService {
             }
             other => {
                 return Err(Status::invalid_argument(format!(
-                    "unknown action `{other}`; accepted: {}",
+                    "unknown action `{}`; accepted: {}",
+                    crate::telemetry::bounded(other, 64),
                     ACTIONS.map(|a| a.0).join(", ")
                 )));
             }

@@ -217,6 +217,32 @@ impl Budget {
         }
     }
 
+    /// How long until `n` more calls fit the window of `key` (zero when they fit now); `None` when
+    /// `n` is more than the window ever allows. Does not reserve anything.
+    pub fn wait_for(&self, key: &TokenKey, n: u32) -> Option<Duration> {
+        if n > self.cfg.limit {
+            return None;
+        }
+        let now = Instant::now();
+        let mut tokens = self.tokens.lock();
+        let Some(st) = tokens.get_mut(key) else {
+            return Some(Duration::ZERO);
+        };
+        prune(&mut st.calls, now, self.cfg.window);
+        let (n, limit) = (n as usize, self.cfg.limit as usize);
+        let blocked = st.blocked.as_ref().map_or(Duration::ZERO, |(until, _)| {
+            until.saturating_duration_since(now)
+        });
+        if st.calls.len() + n <= limit {
+            return Some(blocked);
+        }
+        let oldest_needed = st.calls[st.calls.len() + n - limit - 1];
+        let frees = oldest_needed
+            .checked_add(self.cfg.window)
+            .map_or(Duration::MAX, |t| t.saturating_duration_since(now));
+        Some(frees.max(blocked))
+    }
+
     pub fn snapshot(&self) -> BudgetSnapshot {
         let now = Instant::now();
         let mut tokens = self.tokens.lock();

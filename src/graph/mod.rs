@@ -45,6 +45,7 @@ mod budget;
 mod client;
 mod endpoint;
 mod error;
+mod id;
 mod model;
 mod pager;
 mod retry;
@@ -62,6 +63,7 @@ pub use client::{
 };
 pub use endpoint::EndpointKind;
 pub use error::{ApiError, ErrorClass, GraphError, classify};
+pub use id::{Edge, MAX_ID_DIGITS, NodeId};
 pub use model::{
     BatchHeader, BatchItemResponse, Cursors, GraphErrorBody, Page, Paging, decode_json,
 };
@@ -70,7 +72,7 @@ pub use retry::RetryPolicy;
 pub use secret::{Secret, TokenKey, redact_url};
 pub use stats::{CallCount, CallStats, CallStatsSnapshot};
 pub use usage::{AppUsage, BusinessUsage, Usage};
-pub use windows::{InsightWindow, MAX_INSIGHT_WINDOW_DAYS, insight_windows};
+pub use windows::{InsightWindow, MAX_INSIGHT_WINDOW_DAYS, insight_window_count, insight_windows};
 
 #[cfg(test)]
 mod tests;

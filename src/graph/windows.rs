@@ -26,29 +26,45 @@ impl InsightWindow {
     }
 }
 
-/// Split `from..=to` into windows of at most `max_days` days (clamped to 1…30). Empty when
+/// Split `from..=to` into windows of at most `max_days` days (clamped to 1…30), lazily: a window is
+/// built when the caller takes it, so even a long range costs no memory up front. Empty when
 /// `from > to` (callers refuse such a range before any Graph call).
-pub fn insight_windows(from: NaiveDate, to: NaiveDate, max_days: u32) -> Vec<InsightWindow> {
+pub fn insight_windows(
+    from: NaiveDate,
+    to: NaiveDate,
+    max_days: u32,
+) -> impl Iterator<Item = InsightWindow> + Clone + Send + 'static {
     let span = u64::from(max_days.clamp(1, MAX_INSIGHT_WINDOW_DAYS));
     let midnight = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc().timestamp();
-    let mut out = Vec::new();
-    let mut first = from;
-    while first <= to {
-        let last = first
+    let mut first = Some(from);
+    std::iter::from_fn(move || {
+        let start = first.filter(|f| *f <= to)?;
+        let last = start
             .checked_add_days(Days::new(span - 1))
             .map_or(to, |d| d.min(to));
+        // The day after the last one; at the end of chrono's calendar there is none: stop there.
         let Some(next) = last.checked_add_days(Days::new(1)) else {
-            break;
+            first = None;
+            return None;
         };
-        out.push(InsightWindow {
-            first,
+        first = Some(next);
+        Some(InsightWindow {
+            first: start,
             last,
-            since: midnight(first),
+            since: midnight(start),
             until: midnight(next),
-        });
-        first = next;
+        })
+    })
+}
+
+/// How many windows [`insight_windows`] makes for `from..=to`, without building them.
+pub fn insight_window_count(from: NaiveDate, to: NaiveDate, max_days: u32) -> u64 {
+    if from > to {
+        return 0;
     }
-    out
+    let span = u64::from(max_days.clamp(1, MAX_INSIGHT_WINDOW_DAYS));
+    let days = u64::try_from((to - from).num_days()).unwrap_or(0) + 1;
+    days.div_ceil(span)
 }
 
 #[cfg(test)]
@@ -76,21 +92,21 @@ mod tests {
 
     #[test]
     fn one_day() {
-        let ws = insight_windows(d("2022-11-01"), d("2022-11-01"), 30);
+        let ws: Vec<_> = insight_windows(d("2022-11-01"), d("2022-11-01"), 30).collect();
         assert_eq!(ws.len(), 1);
         assert_eq!(ws[0].as_pair(), (1_667_260_800, 1_667_347_200));
     }
 
     #[test]
     fn thirty_days_is_one_window() {
-        let ws = insight_windows(d("2022-11-01"), d("2022-11-30"), 30);
+        let ws: Vec<_> = insight_windows(d("2022-11-01"), d("2022-11-30"), 30).collect();
         assert_eq!(ws.len(), 1);
         check_contiguous(&ws, d("2022-11-01"), d("2022-11-30"));
     }
 
     #[test]
     fn thirty_one_days_is_two_windows() {
-        let ws = insight_windows(d("2022-11-01"), d("2022-12-01"), 30);
+        let ws: Vec<_> = insight_windows(d("2022-11-01"), d("2022-12-01"), 30).collect();
         assert_eq!(ws.len(), 2);
         assert_eq!(ws[0].days(), 30);
         assert_eq!(ws[1].days(), 1);
@@ -102,7 +118,7 @@ mod tests {
     fn ninety_five_days_across_a_year_end() {
         let from = d("2022-11-15");
         let to = from + chrono::Duration::days(94);
-        let ws = insight_windows(from, to, 30);
+        let ws: Vec<_> = insight_windows(from, to, 30).collect();
         assert_eq!(
             ws.iter().map(InsightWindow::days).collect::<Vec<_>>(),
             vec![30, 30, 30, 5]
@@ -112,15 +128,44 @@ mod tests {
 
     #[test]
     fn boundaries() {
-        assert!(insight_windows(d("2022-11-02"), d("2022-11-01"), 30).is_empty());
-        let ws = insight_windows(d("2024-02-28"), d("2024-03-01"), 1);
+        assert_eq!(
+            insight_windows(d("2022-11-02"), d("2022-11-01"), 30).count(),
+            0
+        );
+        let ws: Vec<_> = insight_windows(d("2024-02-28"), d("2024-03-01"), 1).collect();
         assert_eq!(ws.len(), 3, "leap day is its own window");
         check_contiguous(&ws, d("2024-02-28"), d("2024-03-01"));
-        let ws = insight_windows(d("2022-01-01"), d("2022-12-31"), 99);
+        let ws: Vec<_> = insight_windows(d("2022-01-01"), d("2022-12-31"), 99).collect();
         assert!(
             ws.iter().all(|w| w.days() <= 30),
             "max_days is clamped to 30"
         );
         check_contiguous(&ws, d("2022-01-01"), d("2022-12-31"));
+    }
+
+    #[test]
+    fn counted_without_building_and_safe_at_the_calendar_edges() {
+        for (from, to) in [
+            ("2022-11-01", "2022-11-01"),
+            ("2022-11-01", "2022-12-01"),
+            ("2010-01-01", "2027-11-30"),
+        ] {
+            let n = insight_windows(d(from), d(to), 30).count() as u64;
+            assert_eq!(insight_window_count(d(from), d(to), 30), n, "{from}..{to}");
+        }
+        assert_eq!(
+            insight_window_count(d("2022-11-02"), d("2022-11-01"), 30),
+            0
+        );
+        // the last date chrono knows: no panic, no window past it
+        let ws: Vec<_> = insight_windows(NaiveDate::MAX, NaiveDate::MAX, 30).collect();
+        assert!(ws.is_empty());
+        let n = insight_windows(NaiveDate::MIN, NaiveDate::MAX, 30)
+            .take(3)
+            .count();
+        assert_eq!(
+            n, 3,
+            "lazy: a huge range is only built as far as it is read"
+        );
     }
 }

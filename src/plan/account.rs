@@ -7,7 +7,7 @@ use futures::TryStreamExt;
 
 use super::{CallTracker, PageInfo, ReportContext, RunSummary};
 use crate::error::ReportError;
-use crate::graph::PageRequest;
+use crate::graph::{NodeId, PageRequest};
 use crate::ticket::AccountRef;
 
 /// List the pages the token reaches with their linked Instagram accounts (cached).
@@ -57,12 +57,23 @@ fn describe(p: &PageInfo) -> String {
     )
 }
 
-/// The Instagram business account id for `account`.
+/// An Instagram account id the Graph API gave us, checked before it becomes a path.
+fn listed_id(id: &str) -> Result<NodeId, ReportError> {
+    NodeId::parse(id).ok_or_else(|| {
+        ReportError::Unexpected(format!(
+            "me/accounts listed an Instagram account id that is not numeric: `{}`",
+            crate::telemetry::bounded(id, 40)
+        ))
+    })
+}
+
+/// The Instagram business account id for `account`. A page is matched (by id or exact name) against
+/// the `me/accounts` listing; its text never becomes part of a request.
 pub async fn resolve_account(
     ctx: &ReportContext,
     summary: &RunSummary,
     account: &AccountRef,
-) -> Result<String, ReportError> {
+) -> Result<NodeId, ReportError> {
     match account {
         AccountRef::Account(id) => Ok(id.clone()),
         AccountRef::Page(p) => {
@@ -76,7 +87,7 @@ pub async fn resolve_account(
                 Some(PageInfo {
                     ig_user_id: Some(id),
                     ..
-                }) => Ok(id.clone()),
+                }) => listed_id(id),
                 Some(x) => Err(ReportError::NotFound(format!(
                     "the Facebook page \"{}\" ({}) has no linked Instagram business account",
                     x.page_name.as_deref().unwrap_or(""),
@@ -90,7 +101,8 @@ pub async fn resolve_account(
                         })
                         .collect();
                     Err(ReportError::NotFound(format!(
-                        "no Facebook page with id or name \"{p}\" is reachable with this token; pages: {}",
+                        "no Facebook page with id or name \"{}\" is reachable with this token; pages: {}",
+                        crate::telemetry::bounded(p, 64),
                         names.join(", ")
                     )))
                 }
@@ -100,7 +112,7 @@ pub async fn resolve_account(
             let pages = list_pages(ctx, summary).await?;
             let linked: Vec<&PageInfo> = pages.iter().filter(|x| x.ig_user_id.is_some()).collect();
             match linked.as_slice() {
-                [one] => Ok(one.ig_user_id.clone().unwrap_or_default()),
+                [one] => listed_id(one.ig_user_id.as_deref().unwrap_or_default()),
                 [] => Err(ReportError::NotFound(
                     "the token reaches no Facebook page with a linked Instagram business account"
                         .into(),

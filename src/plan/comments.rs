@@ -26,7 +26,7 @@ pub(super) fn media_comments(
     summary: Arc<RunSummary>,
 ) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
     async_stream::try_stream! {
-        let media_id = req.media_id.clone().unwrap_or_default();
+        let media_id = req.media_id.as_ref().map(|m| m.to_string()).unwrap_or_default();
         let schema = report_schema(ReportKind::MediaComments);
         let fields = if req.include_replies {
             format!("{COMMENT_FIELDS},replies.limit({REPLIES_PAGE}){{{COMMENT_FIELDS},parent_id}}")

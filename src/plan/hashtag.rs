@@ -16,7 +16,7 @@ use super::{
     CallTracker, ReportContext, RunSummary, get_json, media_graph_fields, resolve_account,
 };
 use crate::error::ReportError;
-use crate::graph::PageRequest;
+use crate::graph::{Edge, GraphError, NodeId, PageRequest};
 use crate::reports::catalog::ReportKind;
 use crate::reports::rows::items_to_batch;
 use crate::reports::schema::report_schema;
@@ -32,18 +32,19 @@ const HASHTAG_MEDIA_FIELDS: [&str; 10] = DISCOVERY_MEDIA_FIELDS;
 pub(super) async fn hashtag_id(
     ctx: &ReportContext,
     summary: &RunSummary,
-    ig: &str,
+    ig: &NodeId,
     name: &str,
-) -> Result<String, ReportError> {
+) -> Result<NodeId, ReportError> {
+    let ig_key = ig.as_str();
     let now = ctx.now();
     let week = Duration::days(7);
     // Seed the account's window from what it already searched (other apps count too).
-    let seeded = ctx.hashtag_window.lock().contains_key(ig);
+    let seeded = ctx.hashtag_window.lock().contains_key(ig_key);
     if !seeded {
         let v = get_json(
             ctx,
             summary,
-            &format!("{ig}/recently_searched_hashtags"),
+            &ig.edge(Edge::RecentlySearchedHashtags),
             &[
                 ("fields", "id,name".to_string()),
                 ("limit", "30".to_string()),
@@ -63,48 +64,76 @@ pub(super) async fn hashtag_id(
         }
         ctx.hashtag_window
             .lock()
-            .entry(ig.to_string())
+            .entry(ig_key.to_string())
             .or_insert(window);
     }
-    {
+    // Check and reserve the slot in one critical section: two new hashtags asked at once cannot both
+    // take the 30th slot. A reservation is given back only when the search never reached the Graph API.
+    let reserved = {
         let mut windows = ctx.hashtag_window.lock();
-        let window = windows.entry(ig.to_string()).or_default();
-        window.retain(|_, first| now - *first < week);
-        if !window.contains_key(name) && window.len() >= HASHTAG_BUDGET {
+        let window = windows.entry(ig_key.to_string()).or_default();
+        window.retain(|_, first| now.signed_duration_since(*first) < week);
+        if window.contains_key(name) {
+            false
+        } else if window.len() >= HASHTAG_BUDGET {
             let oldest = window.values().min().copied().unwrap_or(now);
             return Err(ReportError::HashtagBudget {
                 account: ig.to_string(),
                 hashtag: name.to_string(),
-                frees_at: (oldest + week).to_rfc3339(),
+                frees_at: oldest
+                    .checked_add_signed(week)
+                    .unwrap_or(oldest)
+                    .to_rfc3339(),
             });
+        } else {
+            window.insert(name.to_string(), now);
+            true
         }
-    }
+    };
     let cached = ctx.hashtag_ids.lock().get(name).cloned();
     let id = match cached {
         Some(id) => id,
         None => {
-            let v = get_json(
+            let searched = get_json(
                 ctx,
                 summary,
                 "ig_hashtag_search",
                 &[("user_id", ig.to_string()), ("q", name.to_string())],
             )
-            .await?;
+            .await;
+            let v = match searched {
+                Ok(v) => v,
+                Err(e) => {
+                    if reserved
+                        && matches!(&e, ReportError::Graph(GraphError::BudgetExhausted { .. }))
+                    {
+                        if let Some(w) = ctx.hashtag_window.lock().get_mut(ig_key) {
+                            w.remove(name);
+                        }
+                    }
+                    return Err(e);
+                }
+            };
             let id = v["data"][0]["id"]
                 .as_str()
                 .ok_or_else(|| ReportError::NotFound(format!("no hashtag `#{name}` was found")))?
                 .to_string();
+            graph_id(&id, "ig_hashtag_search")?;
             ctx.hashtag_ids.lock().insert(name.to_string(), id.clone());
             id
         }
     };
-    ctx.hashtag_window
-        .lock()
-        .entry(ig.to_string())
-        .or_default()
-        .entry(name.to_string())
-        .or_insert(now);
-    Ok(id)
+    graph_id(&id, "ig_hashtag_search")
+}
+
+/// An id from a Graph answer, checked before it becomes a request path.
+fn graph_id(id: &str, from: &str) -> Result<NodeId, ReportError> {
+    NodeId::parse(id).ok_or_else(|| {
+        ReportError::Unexpected(format!(
+            "{from} answered an id that is not numeric: `{}`",
+            crate::telemetry::bounded(id, 40)
+        ))
+    })
 }
 
 pub(super) fn hashtag_media(
@@ -116,11 +145,11 @@ pub(super) fn hashtag_media(
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
         let name = req.hashtag.clone().unwrap_or_default();
         let id = hashtag_id(&ctx, &summary, &ig, &name).await?;
-        let edge = if req.report == ReportKind::HashtagTopMedia { "top_media" } else { "recent_media" };
+        let edge = if req.report == ReportKind::HashtagTopMedia { Edge::TopMedia } else { Edge::RecentMedia };
         let schema = report_schema(req.report);
         let cols = needed_columns(&req, &HASHTAG_MEDIA_FIELDS);
         let fields = media_graph_fields(&cols, &HASHTAG_MEDIA_FIELDS);
-        let mut pr = PageRequest::new(format!("{id}/{edge}"), &[("user_id", ig.clone()), ("fields", fields)])
+        let mut pr = PageRequest::new(id.edge(edge), &[("user_id", ig.to_string()), ("fields", fields)])
             .page_size(page_size(&req, 50, 50));
         if let Some(l) = req.limit {
             pr = pr.limit(l as usize);

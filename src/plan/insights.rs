@@ -20,9 +20,12 @@ use futures::{Stream, TryStreamExt};
 use serde_json::Value;
 
 use super::media::unix_bounds;
-use super::{CallTracker, ReportContext, RunSummary, get_json, resolve_account};
+use super::{CallTracker, ReportContext, RunSummary, check_affordable, get_json, resolve_account};
 use crate::error::ReportError;
-use crate::graph::{ErrorClass, GraphError, MAX_INSIGHT_WINDOW_DAYS, PageRequest, insight_windows};
+use crate::graph::insight_window_count;
+use crate::graph::{
+    Edge, ErrorClass, GraphError, MAX_INSIGHT_WINDOW_DAYS, NodeId, PageRequest, insight_windows,
+};
 use crate::reports::catalog::{MediaKind, ReportKind, is_demographic, media_metrics};
 use crate::reports::convert::parse_graph_timestamp;
 use crate::reports::insights::{
@@ -44,15 +47,23 @@ pub(super) fn user_insights(
         let schema = report_schema(ReportKind::UserInsights);
         let period = req.period.name().to_string();
         let (demo, timed): (Vec<&String>, Vec<&String>) = req.metrics.iter().partition(|m| is_demographic(m));
-        let path = format!("{ig}/insights");
+        let path = ig.edge(Edge::Insights);
+        // one call for the demographics, one per ≤ 30-day window: known before the first call
+        let windows = match (&req.dates, timed.is_empty()) {
+            (Some(r), false) => insight_window_count(r.from, r.to, MAX_INSIGHT_WINDOW_DAYS),
+            _ => 0,
+        };
+        check_affordable(&ctx, &summary, u64::from(!demo.is_empty()) + windows)?;
         if !demo.is_empty() {
             let metric = demo.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
             let v = get_json(&ctx, &summary, &path, &[("metric", metric), ("period", period.clone())]).await?;
             let rows = insight_rows(v["data"].as_array().map_or(&[][..], Vec::as_slice));
-            yield user_insights_batch(&schema, &ig, &rows)?;
+            yield user_insights_batch(&schema, ig.as_str(), &rows)?;
         }
         if !timed.is_empty() {
-            let range = req.dates.expect("user_insights always has a date range");
+            let range = req.dates.ok_or_else(|| {
+                ReportError::Unexpected("user_insights without a date range".into())
+            })?;
             let metric = timed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
             let (lo, hi) = unix_bounds(&range);
             let mut seen = HashSet::new();
@@ -71,7 +82,7 @@ pub(super) fn user_insights(
                     .filter(|r| r.end_time.is_none_or(|t| t >= lo && t < hi))
                     .filter(|r| seen.insert((r.metric.clone(), r.end_time, r.dimension.clone())))
                     .collect();
-                yield user_insights_batch(&schema, &ig, &rows)?;
+                yield user_insights_batch(&schema, ig.as_str(), &rows)?;
             }
         }
     }
@@ -131,17 +142,17 @@ pub(super) fn media_insights(
         // 1. the media to report on
         let mut listing: std::pin::Pin<Box<dyn Stream<Item = Result<Vec<Value>, ReportError>> + Send>> =
             if let MediaItems::Single(id) = &req.media_items {
-                let v = get_json(&ctx, &summary, id, &[("fields", listing_fields.clone())]).await?;
+                let v = get_json(&ctx, &summary, id.as_str(), &[("fields", listing_fields.clone())]).await?;
                 Box::pin(futures::stream::iter(vec![Ok(vec![v])]))
             } else {
-                let edge = if req.media_type == Some(MediaKind::Story) { "stories" } else { "media" };
+                let edge = if req.media_type == Some(MediaKind::Story) { Edge::Stories } else { Edge::Media };
                 let mut params = vec![("fields", listing_fields.clone())];
-                if let (Some(r), MediaItems::Range, "media") = (&req.dates, &req.media_items, edge) {
+                if let (Some(r), MediaItems::Range, Edge::Media) = (&req.dates, &req.media_items, edge) {
                     let (since, until) = unix_bounds(r);
                     params.push(("since", since.to_string()));
                     params.push(("until", until.to_string()));
                 }
-                let pr = PageRequest::new(format!("{ig}/{edge}"), &params).page_size(100);
+                let pr = PageRequest::new(ig.edge(edge), &params).page_size(100);
                 let s = summary.clone();
                 let mut tracker = CallTracker::new();
                 Box::pin(ctx.graph.pages(pr).map_ok(move |p| {
@@ -179,8 +190,13 @@ pub(super) fn media_insights(
                             summary.skip("no_requested_metric_fits", 1);
                             continue;
                         }
+                        // the id goes into an `ids=` list: a hostile one must not add or split ids
+                        let Some(id) = v["id"].as_str().and_then(NodeId::parse) else {
+                            summary.skip("media_without_numeric_id", 1);
+                            continue;
+                        };
                         let t = Target {
-                            id: v["id"].as_str().unwrap_or_default().to_string(),
+                            id: id.to_string(),
                             media_type: v["media_type"].as_str().map(str::to_string),
                             product: v["media_product_type"].as_str().map(str::to_string),
                             timestamp,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
-use chrono::{Duration, NaiveTime};
+use chrono::{Days, NaiveTime};
 use futures::{Stream, TryStreamExt};
 use serde_json::Value;
 
@@ -12,7 +12,7 @@ use super::{
     CallTracker, ReportContext, RunSummary, get_json, media_graph_fields, resolve_account,
 };
 use crate::error::ReportError;
-use crate::graph::PageRequest;
+use crate::graph::{Edge, PageRequest};
 use crate::reports::catalog::{MediaKind, ReportKind};
 use crate::reports::convert::parse_graph_timestamp;
 use crate::reports::rows::items_to_batch;
@@ -80,10 +80,12 @@ pub(super) fn needed_columns(req: &ReportRequest, all: &[&'static str]) -> Vec<&
 /// `since`/`until` (Unix seconds) of an inclusive UTC date range.
 pub(super) fn unix_bounds(r: &DateRange) -> (i64, i64) {
     let since = r.from.and_time(NaiveTime::MIN).and_utc().timestamp();
-    let until = (r.to + Duration::days(1))
-        .and_time(NaiveTime::MIN)
-        .and_utc()
-        .timestamp();
+    let until =
+        r.to.checked_add_days(Days::new(1))
+            .unwrap_or(r.to)
+            .and_time(NaiveTime::MIN)
+            .and_utc()
+            .timestamp();
     (since, until)
 }
 
@@ -126,19 +128,19 @@ pub(super) fn user_media(
         let fields = media_graph_fields(&cols, &OWN_MEDIA_FIELDS);
         let context = [("ig_user_id", ig.as_str())];
         if let MediaItems::Single(id) = &req.media_items {
-            let v = get_json(&ctx, &summary, id, &[("fields", fields.clone())]).await?;
+            let v = get_json(&ctx, &summary, id.as_str(), &[("fields", fields.clone())]).await?;
             let items: Vec<Value> = std::iter::once(v).filter(|v| keep(&req, v)).collect();
             yield items_to_batch(&schema, &items, &[], &context)?;
             return;
         }
-        let edge = if req.report == ReportKind::UserStories { "stories" } else { "media" };
+        let edge = if req.report == ReportKind::UserStories { Edge::Stories } else { Edge::Media };
         let mut params = vec![("fields", fields)];
         if let (Some(r), ReportKind::UserMedia) = (&req.dates, req.report) {
             let (since, until) = unix_bounds(r);
             params.push(("since", since.to_string()));
             params.push(("until", until.to_string()));
         }
-        let mut pr = PageRequest::new(format!("{ig}/{edge}"), &params).page_size(page_size(&req, 100, 100));
+        let mut pr = PageRequest::new(ig.edge(edge), &params).page_size(page_size(&req, 100, 100));
         let filtered = req.media_type.is_some() || req.dates.is_some();
         if let (Some(l), false) = (req.limit, filtered) {
             pr = pr.limit(l as usize);
@@ -166,7 +168,7 @@ pub(super) fn other_users_media(
         let fields = media_graph_fields(&cols, &DISCOVERY_MEDIA_FIELDS);
         let window = req.dates.as_ref().map(unix_bounds);
         let user = username.clone();
-        let pr = PageRequest::nested(ig.clone(), &[], "/business_discovery/media", move |after, limit| {
+        let pr = PageRequest::nested(ig.to_string(), &[], "/business_discovery/media", move |after, limit| {
             let mut m = String::new();
             if let Some((since, until)) = window {
                 m.push_str(&format!(".since({since}).until({until})"));

@@ -23,7 +23,7 @@ use futures::{Stream, StreamExt};
 use parking_lot::Mutex;
 use serde_json::Value;
 
-pub use account::resolve_account;
+pub use account::{list_pages, resolve_account};
 pub use context::{PageInfo, ReportContext};
 
 use crate::error::ReportError;
@@ -104,7 +104,9 @@ pub fn report_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> ReportStrea
     let report = req.report;
     let limit = req.limit;
     let s = summary.clone();
+    let ctx = Arc::new(ctx.for_run());
     let ctx_connection = ctx.connection.clone();
+    let slots = ctx.run_slots.clone();
     let inner: BoxStream<'static, Result<RecordBatch, ReportError>> = match report {
         ReportKind::Pages => profile::pages(ctx, req, s).boxed(),
         ReportKind::User => profile::user(ctx, req, s).boxed(),
@@ -120,7 +122,7 @@ pub fn report_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> ReportStrea
         ReportKind::MediaInsights => insights::media_insights(ctx, req, s).boxed(),
     };
     let connection = ctx_connection.clone();
-    let batches = finish(inner, schema.clone(), limit, summary.clone(), report)
+    let batches = finish(inner, schema.clone(), limit, summary.clone(), report, slots)
         .map(move |r| r.map_err(|e| e.for_connection(connection.as_deref()).for_report(report)))
         .boxed();
     ReportStream {
@@ -138,8 +140,14 @@ fn finish(
     limit: Option<u64>,
     summary: Arc<RunSummary>,
     report: ReportKind,
+    slots: Option<Arc<tokio::sync::Semaphore>>,
 ) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
     async_stream::try_stream! {
+        // a run slot for as long as the run lasts (`--max-concurrent-reports`), taken before any call
+        let _slot = match &slots {
+            None => None,
+            Some(s) => Some(s.clone().try_acquire_owned().map_err(|_| ReportError::Busy)?),
+        };
         let mut inner = inner;
         let started = std::time::Instant::now();
         let mut remaining = limit.unwrap_or(u64::MAX);
@@ -205,6 +213,57 @@ impl CallTracker {
             summary.add_calls(u64::from(page.calls_so_far - self.seen));
             self.seen = page.calls_so_far;
         }
+    }
+}
+
+/// Refuse, before its first call, a run that plainly needs `needed` more Graph calls than it may spend:
+/// more than the per-request cap, more than the budget allows in a window, or more than the budget has
+/// left before the longest allowed wait. The message says how many calls and when they are available.
+pub(crate) fn check_affordable(
+    ctx: &ReportContext,
+    summary: &RunSummary,
+    needed: u64,
+) -> Result<(), ReportError> {
+    let cap = u64::from(ctx.max_calls_per_request);
+    let total = needed.saturating_add(summary.graph_calls());
+    if total > cap {
+        return Err(ReportError::NeedsCalls {
+            needed: total,
+            why: format!(
+                "one request may make at most {cap} (the per-request cap): narrow it (date range, metrics, limit) or raise --max-calls-per-request"
+            ),
+        });
+    }
+    let budget = ctx.graph.budget();
+    let cfg = budget.config();
+    let key = ctx.graph.token_key();
+    let n = u32::try_from(needed).unwrap_or(u32::MAX);
+    match budget.wait_for(key, n) {
+        None => Err(ReportError::NeedsCalls {
+            needed,
+            why: format!(
+                "the call budget allows {} per {} s: split the request (a shorter date range)",
+                cfg.limit,
+                cfg.window.as_secs()
+            ),
+        }),
+        Some(wait) if wait > cfg.max_wait => {
+            let at = chrono::Utc::now()
+                .checked_add_signed(
+                    chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX),
+                )
+                .map_or_else(|| "later".to_string(), |t| t.to_rfc3339());
+            Err(ReportError::NeedsCalls {
+                needed,
+                why: format!(
+                    "the call budget has {} of {} left in this {} s window; {needed} calls will be available at {at}",
+                    budget.remaining_for(key),
+                    cfg.limit,
+                    cfg.window.as_secs()
+                ),
+            })
+        }
+        Some(_) => Ok(()),
     }
 }
 

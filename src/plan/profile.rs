@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::account::list_pages;
 use super::{CallTracker, ReportContext, RunSummary, get_json, resolve_account};
 use crate::error::ReportError;
-use crate::graph::PageRequest;
+use crate::graph::{Edge, PageRequest};
 use crate::reports::catalog::ReportKind;
 use crate::reports::rows::items_to_batch;
 use crate::reports::schema::report_schema;
@@ -66,7 +66,7 @@ pub(super) fn user(
 ) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
-        let v = get_json(&ctx, &summary, &ig, &[("fields", user_fields(&req))]).await?;
+        let v = get_json(&ctx, &summary, ig.as_str(), &[("fields", user_fields(&req))]).await?;
         yield items_to_batch(&report_schema(ReportKind::User), &[v], &[], &[])?;
     }
 }
@@ -80,7 +80,7 @@ pub(super) fn other_user(
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
         let username = req.username.clone().unwrap_or_default();
         let fields = format!("business_discovery.username({username}){{{}}}", user_fields(&req));
-        let v = get_json(&ctx, &summary, &ig, &[("fields", fields)]).await?;
+        let v = get_json(&ctx, &summary, ig.as_str(), &[("fields", fields)]).await?;
         let bd = v.get("business_discovery").cloned().ok_or_else(|| {
             ReportError::NotFound(format!("no business or creator account named `{username}` was found"))
         })?;
@@ -95,7 +95,7 @@ pub(super) fn recently_searched(
 ) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
-        let mut pr = PageRequest::new(format!("{ig}/recently_searched_hashtags"), &[("fields", "id,name".to_string())])
+        let mut pr = PageRequest::new(ig.edge(Edge::RecentlySearchedHashtags), &[("fields", "id,name".to_string())])
             .page_size(req.page_size.map_or(30, |p| p.min(30) as usize));
         if let Some(l) = req.limit {
             pr = pr.limit(l as usize);

@@ -132,17 +132,20 @@ enum MediaCtx {
 }
 
 /// Parse a `since`/`until` value: unix seconds, or a `YYYY-MM-DD` / RFC 3339 date (strtotime-like).
+/// Times outside 1970…2100 are refused like unparsable ones, so date arithmetic on them cannot overflow.
 pub fn parse_time(v: &str) -> Option<DateTime<Utc>> {
     let v = v.trim();
-    if let Ok(n) = v.parse::<i64>() {
-        return Utc.timestamp_opt(n, 0).single();
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        return Some(d.and_hms_opt(0, 0, 0)?.and_utc());
-    }
-    DateTime::parse_from_rfc3339(v)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    let t = if let Ok(n) = v.parse::<i64>() {
+        Utc.timestamp_opt(n, 0).single()
+    } else if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        Some(d.and_hms_opt(0, 0, 0)?.and_utc())
+    } else {
+        DateTime::parse_from_rfc3339(v)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }?;
+    let latest = Utc.with_ymd_and_hms(2100, 12, 31, 23, 59, 59).single()?;
+    (t.timestamp() >= 0 && t <= latest).then_some(t)
 }
 
 fn time_param(name: &str, v: Option<&str>) -> GResult<Option<DateTime<Utc>>> {

@@ -842,3 +842,33 @@ fn fault_kind_names() {
     let c = SimConfig::default();
     assert!(!format!("{c:?}").contains("demo-token"));
 }
+
+#[tokio::test]
+async fn extreme_since_and_until_are_refused_not_panics() {
+    let h = start(cfg()).await;
+    let acc = h.dataset().accounts[0].id.clone();
+    let media = format!("{acc}/media?fields=id,timestamp");
+    let insights = format!("{acc}/insights?metric=reach&period=day");
+    let lifetime = format!("{acc}/insights?metric=audience_city&period=lifetime");
+    for value in [
+        "9223372036854775807",
+        "-9223372036854775808",
+        "-8334600451200",
+        "253402300800",
+        "+262142-12-31",
+        "262142-12-31",
+        "-262143-01-01",
+        "1e30",
+    ] {
+        for edge in [&media, &insights, &lifetime] {
+            for key in ["since", "until"] {
+                let (status, v) = get(&h, &format!("{edge}&{key}={value}")).await;
+                assert_eq!(status, 400, "{edge} {key}={value}: {v}");
+                assert_eq!(err_code(&v), 100, "{v}");
+            }
+        }
+    }
+    // the server still answers
+    let (status, _) = get(&h, &media).await;
+    assert_eq!(status, 200);
+}

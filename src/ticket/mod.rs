@@ -10,9 +10,11 @@
 //!   (what [`encode`] writes);
 //! * a bare protobuf `ReportTicket`.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Days, Duration, NaiveDate};
 use prost::Message;
 use serde_json::{Map, Value};
+
+use crate::graph::NodeId;
 
 use crate::reports::catalog::{
     MediaKind, Period, ReportKind, all_media_metrics, media_metrics, user_metrics,
@@ -52,12 +54,39 @@ pub const KEYS: [&str; 20] = [
     "partition",
 ];
 
+/// Largest ticket or command accepted, in bytes (checked before decoding).
+pub const MAX_TICKET_BYTES: usize = 64 * 1024;
+
+/// Most items a `fields` or `metrics` list may hold.
+pub const MAX_LIST_ITEMS: usize = 200;
+
+/// Earliest date a ticket may name (CONTRACT §3).
+pub const MIN_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2010, 1, 1) {
+    Some(d) => d,
+    None => panic!("2010-01-01 is a date"),
+};
+
+/// How far after today a ticket's dates may reach, in days (CONTRACT §3: a year).
+pub const MAX_DAYS_AHEAD: u64 = 365;
+
+/// Longest page name, hashtag and username accepted (Facebook page names are at most 75 characters,
+/// Instagram usernames 30, hashtags 100).
+const MAX_PAGE_NAME_CHARS: usize = 256;
+const MAX_HASHTAG_CHARS: usize = 100;
+const MAX_USERNAME_CHARS: usize = 30;
+
 /// A refused ticket. The message names the key and lists what is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TicketError {
     /// The bytes are neither JSON nor protobuf.
     #[error("the ticket is neither a JSON object nor an igflight protobuf ticket ({0})")]
     Undecodable(String),
+    /// The ticket is larger than [`MAX_TICKET_BYTES`] (refused before decoding).
+    #[error("the ticket is {bytes} bytes; a ticket may hold at most {MAX_TICKET_BYTES} bytes")]
+    TooLarge {
+        /// Its size.
+        bytes: usize,
+    },
     /// A key is wrong: unknown, wrong type, out of range, or inconsistent with another key.
     #[error("{message}")]
     Invalid {
@@ -81,7 +110,7 @@ pub enum AccountRef {
     /// The one account the token reaches (an error lists them when there are several).
     Default,
     /// An Instagram business account id.
-    Account(String),
+    Account(NodeId),
     /// A Facebook page id or exact name.
     Page(String),
 }
@@ -94,7 +123,7 @@ pub enum MediaItems {
     /// Media whose timestamp falls inside the date range.
     Range,
     /// One media (`media_id`).
-    Single(String),
+    Single(NodeId),
 }
 
 /// An inclusive range of UTC dates.
@@ -131,7 +160,7 @@ pub struct ReportRequest {
     /// Business discovery username.
     pub username: Option<String>,
     /// One media (`media_comments`, or `media_items: single`).
-    pub media_id: Option<String>,
+    pub media_id: Option<NodeId>,
     /// `media_comments` also returns replies.
     pub include_replies: bool,
     /// At most this many rows.
@@ -148,16 +177,17 @@ pub struct ReportRequest {
 
 /// Decode ticket bytes (JSON or protobuf) into the raw ticket, without validating it.
 pub fn decode_raw(bytes: &[u8]) -> Result<proto::ReportTicket, TicketError> {
+    if bytes.len() > MAX_TICKET_BYTES {
+        return Err(TicketError::TooLarge { bytes: bytes.len() });
+    }
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
-        let v: Value = serde_json::from_slice(bytes)
-            .map_err(|e| TicketError::Undecodable(format!("invalid JSON: {e}")))?;
-        return match v {
-            Value::Object(map) => from_json(&map),
-            _ => Err(TicketError::Undecodable(
-                "JSON ticket must be an object".into(),
-            )),
-        };
+        return from_json(bytes);
+    }
+    if first == Some(&b'[') {
+        return Err(TicketError::Undecodable(
+            "JSON ticket must be an object".into(),
+        ));
     }
     if let Ok(any) = prost_types_any(bytes)
         && any.0 == TYPE_URL
@@ -242,53 +272,184 @@ pub fn to_json(raw: &proto::ReportTicket) -> Value {
     Value::Object(m)
 }
 
-fn from_json(map: &Map<String, Value>) -> Result<proto::ReportTicket, TicketError> {
-    let mut t = proto::ReportTicket::default();
-    for (key, v) in map {
-        match key.as_str() {
-            "report" => t.report = json_string(key, v)?,
-            "account" => t.account = Some(json_string(key, v)?),
-            "page" => t.page = Some(json_string(key, v)?),
-            "fields" => t.fields = json_strings(key, v)?,
-            "metrics" => t.metrics = json_strings(key, v)?,
-            "period" => t.period = Some(json_string(key, v)?),
-            "media_type" => t.media_type = Some(json_string(key, v)?),
-            "media_items" => t.media_items = Some(json_string(key, v)?),
-            "media_id" => t.media_id = Some(json_string(key, v)?),
-            "date_from" => t.date_from = Some(json_string(key, v)?),
-            "date_to" => t.date_to = Some(json_string(key, v)?),
-            "date_from_offset" => t.date_from_offset = Some(json_int(key, v)?),
-            "date_to_offset" => t.date_to_offset = Some(json_int(key, v)?),
-            "hashtag" => t.hashtag = Some(json_string(key, v)?),
-            "username" => t.username = Some(json_string(key, v)?),
-            "connection" => t.connection = Some(json_string(key, v)?),
-            "include_replies" => {
-                t.include_replies = Some(v.as_bool().ok_or_else(|| {
-                    invalid(
-                        key,
-                        format!("key `{key}` must be a boolean (true or false), got {v}"),
-                    )
-                })?)
+/// The JSON form of a ticket, read straight into typed fields: an unknown key, a wrong type or a
+/// repeated key stops decoding at that key (no generic JSON value of the whole ticket is built).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonTicket {
+    report: Option<JsonText>,
+    account: Option<JsonId>,
+    page: Option<JsonId>,
+    fields: Option<JsonList>,
+    metrics: Option<JsonList>,
+    period: Option<JsonText>,
+    media_type: Option<JsonText>,
+    media_items: Option<JsonText>,
+    media_id: Option<JsonId>,
+    date_from: Option<JsonText>,
+    date_to: Option<JsonText>,
+    date_from_offset: Option<i64>,
+    date_to_offset: Option<i64>,
+    hashtag: Option<JsonText>,
+    username: Option<JsonText>,
+    include_replies: Option<bool>,
+    limit: Option<i64>,
+    page_size: Option<i64>,
+    connection: Option<JsonText>,
+    partition: Option<u32>,
+}
+
+/// A JSON string.
+struct JsonText(String);
+/// A JSON string, or an integer written as one (ids).
+struct JsonId(String);
+/// A list of strings, or one comma-separated string.
+struct JsonList(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for JsonText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(JsonText)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JsonId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = JsonId;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string (or an id written as an integer)")
             }
-            "limit" => t.limit = Some(json_int(key, v)?),
-            "page_size" => t.page_size = Some(json_int(key, v)?),
-            "partition" => {
-                let p = json_int(key, v)?;
-                t.partition = Some(
-                    u32::try_from(p).map_err(|_| invalid(key, "key `partition` must be ≥ 0"))?,
-                );
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<JsonId, E> {
+                Ok(JsonId(v.to_string()))
             }
-            other => {
-                return Err(invalid(
-                    other,
-                    format!(
-                        "unknown key `{other}`; accepted keys: {}",
-                        KEYS[..19].join(", ")
-                    ),
-                ));
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<JsonId, E> {
+                Ok(JsonId(v.to_string()))
             }
         }
+        d.deserialize_any(V)
     }
+}
+
+impl<'de> serde::Deserialize<'de> for JsonList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = JsonList;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(
+                    f,
+                    "a list of strings (or one comma-separated string) of at most {MAX_LIST_ITEMS} items"
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<JsonList, E> {
+                Ok(JsonList(
+                    v.split(',')
+                        .map(|p| p.trim().to_string())
+                        .filter(|p| !p.is_empty())
+                        .collect(),
+                ))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<JsonList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    if out.len() == MAX_LIST_ITEMS {
+                        return Err(serde::de::Error::invalid_length(out.len() + 1, &self));
+                    }
+                    out.push(item);
+                }
+                Ok(JsonList(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Rewrite serde's wording (`invalid type: string "ten", expected i64`) into the ticket's
+/// (`key `limit` must be an integer, got string "ten"`).
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> TicketError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return TicketError::Undecodable(format!("invalid JSON: {inner}"));
+    }
+    let text = inner.to_string();
+    // serde_json appends " at line L column C"
+    let text = text
+        .rsplit_once(" at line ")
+        .map_or(text.as_str(), |(head, _)| head)
+        .to_string();
+    if let Some(rest) = text.strip_prefix("unknown field `") {
+        let key = rest.split('`').next().unwrap_or_default();
+        return invalid(
+            key,
+            format!(
+                "unknown key `{}`; accepted keys: {}",
+                crate::telemetry::bounded(key, 64),
+                KEYS.join(", ")
+            ),
+        );
+    }
+    if path == "." {
+        return TicketError::Undecodable(text);
+    }
+    let key = path
+        .split(['.', '['])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let expected = match key.as_str() {
+        "date_from_offset" | "date_to_offset" | "limit" | "page_size" => "an integer".to_string(),
+        "partition" => "an integer ≥ 0".to_string(),
+        "include_replies" => "a boolean (true or false)".to_string(),
+        "fields" | "metrics" => format!(
+            "a list of strings (or one comma-separated string) of at most {MAX_LIST_ITEMS} items"
+        ),
+        "account" | "page" | "media_id" => "a string (or an id written as an integer)".to_string(),
+        _ => "a string".to_string(),
+    };
+    let got = text
+        .strip_prefix("invalid type: ")
+        .or_else(|| text.strip_prefix("invalid value: "))
+        .and_then(|t| t.split(", expected").next())
+        .map(|g| format!(", got {}", crate::telemetry::bounded(g, 80)))
+        .unwrap_or_else(|| format!(" ({})", crate::telemetry::bounded(&text, 200)));
+    invalid(&key, format!("key `{key}` must be {expected}{got}"))
+}
+
+fn from_json(bytes: &[u8]) -> Result<proto::ReportTicket, TicketError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let j: JsonTicket = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+    de.end()
+        .map_err(|e| TicketError::Undecodable(format!("invalid JSON: {e}")))?;
+    let text = |v: Option<JsonText>| v.map(|t| t.0);
+    let id = |v: Option<JsonId>| v.map(|t| t.0);
+    let list = |v: Option<JsonList>| v.map(|t| t.0).unwrap_or_default();
+    let t = proto::ReportTicket {
+        report: text(j.report).unwrap_or_default(),
+        account: id(j.account),
+        page: id(j.page),
+        fields: list(j.fields),
+        metrics: list(j.metrics),
+        period: text(j.period),
+        media_type: text(j.media_type),
+        media_items: text(j.media_items),
+        media_id: id(j.media_id),
+        date_from: text(j.date_from),
+        date_to: text(j.date_to),
+        date_from_offset: j.date_from_offset,
+        date_to_offset: j.date_to_offset,
+        hashtag: text(j.hashtag),
+        username: text(j.username),
+        include_replies: j.include_replies,
+        limit: j.limit,
+        page_size: j.page_size,
+        partition: j.partition,
+        connection: text(j.connection),
+    };
     if t.report.is_empty() {
         return Err(invalid(
             "report",
@@ -296,49 +457,6 @@ fn from_json(map: &Map<String, Value>) -> Result<proto::ReportTicket, TicketErro
         ));
     }
     Ok(t)
-}
-
-fn json_string(key: &str, v: &Value) -> Result<String, TicketError> {
-    match v {
-        Value::String(s) => Ok(s.clone()),
-        Value::Number(n) if key.ends_with("_id") || key == "account" || key == "page" => {
-            Ok(n.to_string())
-        }
-        _ => Err(invalid(
-            key,
-            format!("key `{key}` must be a string, got {v}"),
-        )),
-    }
-}
-
-fn json_strings(key: &str, v: &Value) -> Result<Vec<String>, TicketError> {
-    match v {
-        Value::String(s) => Ok(s
-            .split(',')
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect()),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| {
-                i.as_str().map(str::to_string).ok_or_else(|| {
-                    invalid(
-                        key,
-                        format!("key `{key}` must be a list of strings, got an item {i}"),
-                    )
-                })
-            })
-            .collect(),
-        _ => Err(invalid(
-            key,
-            format!("key `{key}` must be a list of strings, got {v}"),
-        )),
-    }
-}
-
-fn json_int(key: &str, v: &Value) -> Result<i64, TicketError> {
-    v.as_i64()
-        .ok_or_else(|| invalid(key, format!("key `{key}` must be an integer, got {v}")))
 }
 
 fn set_keys(t: &proto::ReportTicket) -> Vec<&'static str> {
@@ -368,29 +486,88 @@ fn set_keys(t: &proto::ReportTicket) -> Vec<&'static str> {
     k
 }
 
-fn parse_date(key: &str, s: &str) -> Result<NaiveDate, TicketError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+/// The latest date a ticket may name: a year from today.
+pub fn max_date(today: NaiveDate) -> NaiveDate {
+    today
+        .checked_add_days(Days::new(MAX_DAYS_AHEAD))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// A date inside the accepted window (2010-01-01 to a year from today), or a refusal naming `key`.
+fn in_window(key: &str, d: NaiveDate, today: NaiveDate) -> Result<NaiveDate, TicketError> {
+    if d < MIN_DATE || d > max_date(today) {
+        return Err(invalid(
+            key,
+            format!(
+                "key `{key}` is {d}; dates must lie between {MIN_DATE} and {} (a year from today)",
+                max_date(today)
+            ),
+        ));
+    }
+    Ok(d)
+}
+
+fn parse_date(key: &str, s: &str, today: NaiveDate) -> Result<NaiveDate, TicketError> {
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
         invalid(
             key,
-            format!("key `{key}` must be a date YYYY-MM-DD, got `{s}`"),
+            format!(
+                "key `{key}` must be a date YYYY-MM-DD, got `{}`",
+                crate::telemetry::bounded(s, 40)
+            ),
+        )
+    })?;
+    in_window(key, d, today)
+}
+
+/// `today` minus `v` days, for a day offset.
+fn offset(key: &str, v: i64, today: NaiveDate) -> Result<NaiveDate, TicketError> {
+    let days = u64::try_from(v).map_err(|_| {
+        invalid(
+            key,
+            format!("key `{key}` must be a number of days ≥ 0, got {v}"),
+        )
+    })?;
+    let earliest = (today - MIN_DATE).num_days();
+    today
+        .checked_sub_days(Days::new(days))
+        .filter(|d| *d >= MIN_DATE)
+        .ok_or_else(|| {
+            invalid(
+                key,
+                format!(
+                    "key `{key}` is {v} days; dates must lie between {MIN_DATE} and a year from today, so at most {earliest} days"
+                ),
+            )
+        })
+}
+
+/// An id key: digits only, refused (naming the key) before it can become part of a request path.
+fn node_id(key: &str, v: &str) -> Result<NodeId, TicketError> {
+    NodeId::parse(v).ok_or_else(|| {
+        invalid(
+            key,
+            format!(
+                "key `{key}` must be a numeric Graph id (1 to {} digits), got `{}`",
+                crate::graph::MAX_ID_DIGITS,
+                crate::telemetry::bounded(v, 40)
+            ),
         )
     })
 }
 
-fn offset(key: &str, v: i64) -> Result<i64, TicketError> {
-    if v < 0 {
+/// A name key (`page`, `hashtag`, `username`): at most `max` characters, no control characters.
+fn name_len(key: &str, v: &str, max: usize) -> Result<(), TicketError> {
+    if v.chars().count() > max || v.chars().any(char::is_control) {
         return Err(invalid(
             key,
-            format!("key `{key}` must be a number of days ≥ 0, got {v}"),
+            format!(
+                "key `{key}` must be at most {max} characters without control characters, got `{}`",
+                crate::telemetry::bounded(v, 40)
+            ),
         ));
     }
-    if v > 36_500 {
-        return Err(invalid(
-            key,
-            format!("key `{key}` must be at most 36500 days, got {v}"),
-        ));
-    }
-    Ok(v)
+    Ok(())
 }
 
 /// Validate a raw ticket. Everything a user can get wrong is refused here, before any Graph call.
@@ -400,11 +577,22 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
             "report",
             format!(
                 "unknown report `{}`; accepted: {}",
-                t.report,
+                crate::telemetry::bounded(&t.report, 64),
                 ReportKind::names()
             ),
         )
     })?;
+    for (key, list) in [("fields", &t.fields), ("metrics", &t.metrics)] {
+        if list.len() > MAX_LIST_ITEMS {
+            return Err(invalid(
+                key,
+                format!(
+                    "key `{key}` holds {} items; at most {MAX_LIST_ITEMS}",
+                    list.len()
+                ),
+            ));
+        }
+    }
     for key in set_keys(&t) {
         if !report.accepted().contains(&key) {
             return Err(invalid(
@@ -423,11 +611,14 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         (Some(a), None) if a.trim().is_empty() => {
             return Err(invalid("account", "key `account` is empty"));
         }
-        (Some(a), None) => AccountRef::Account(a.trim().to_string()),
+        (Some(a), None) => AccountRef::Account(node_id("account", a)?),
         (None, Some(p)) if p.trim().is_empty() => {
             return Err(invalid("page", "key `page` is empty"));
         }
-        (None, Some(p)) => AccountRef::Page(p.trim().to_string()),
+        (None, Some(p)) => {
+            name_len("page", p.trim(), MAX_PAGE_NAME_CHARS)?;
+            AccountRef::Page(p.trim().to_string())
+        }
         (None, None) => AccountRef::Default,
     };
 
@@ -442,7 +633,8 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
                 return Err(invalid(
                     "fields",
                     format!(
-                        "unknown field `{f}` for report `{report}`; accepted: {}",
+                        "unknown field `{}` for report `{report}`; accepted: {}",
+                        crate::telemetry::bounded(f, 64),
                         cols.join(", ")
                     ),
                 ));
@@ -521,7 +713,8 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
                     invalid(
                         "media_type",
                         format!(
-                            "unknown media_type `{m}`{hint}; accepted: {}",
+                            "unknown media_type `{}`{hint}; accepted: {}",
+                            short(m),
                             accepted.join(", ")
                         ),
                     )
@@ -530,7 +723,11 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         }
     };
 
-    let media_id = t.media_id.as_ref().map(|m| m.trim().to_string());
+    let media_id = t
+        .media_id
+        .as_deref()
+        .map(|m| node_id("media_id", m))
+        .transpose()?;
     let media_items =
         match t.media_items.as_deref() {
             None | Some("all") => MediaItems::All,
@@ -541,7 +738,10 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
             Some(other) => {
                 return Err(invalid(
                     "media_items",
-                    format!("unknown media_items `{other}`; accepted: all, range, single"),
+                    format!(
+                        "unknown media_items `{}`; accepted: all, range, single",
+                        short(other)
+                    ),
                 ));
             }
         };
@@ -569,20 +769,25 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         ));
     }
     let from = match (&t.date_from, t.date_from_offset) {
-        (Some(d), _) => Some(parse_date("date_from", d)?),
-        (None, Some(o)) => Some(today - Duration::days(offset("date_from_offset", o)?)),
+        (Some(d), _) => Some(parse_date("date_from", d, today)?),
+        (None, Some(o)) => Some(offset("date_from_offset", o, today)?),
         _ => None,
     };
     let to = match (&t.date_to, t.date_to_offset) {
-        (Some(d), _) => Some(parse_date("date_to", d)?),
-        (None, Some(o)) => Some(today - Duration::days(offset("date_to_offset", o)?)),
+        (Some(d), _) => Some(parse_date("date_to", d, today)?),
+        (None, Some(o)) => Some(offset("date_to_offset", o, today)?),
         _ => None,
     };
     let mut dates = match (from, to) {
         (None, None) => None,
-        (Some(f), None) => Some(DateRange { from: f, to: today }),
+        (Some(f), None) => Some(DateRange {
+            from: f,
+            to: today.max(f),
+        }),
         (None, Some(t)) => Some(DateRange {
-            from: t - Duration::days(29),
+            from: t
+                .checked_sub_days(Days::new(29))
+                .map_or(MIN_DATE, |d| d.max(MIN_DATE)),
             to: t,
         }),
         (Some(f), Some(t)) => Some(DateRange { from: f, to: t }),
@@ -613,7 +818,10 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         Some(p) => Some(Period::from_name(p).ok_or_else(|| {
             invalid(
                 "period",
-                format!("unknown period `{p}`; accepted: day, week, days_28, lifetime"),
+                format!(
+                    "unknown period `{}`; accepted: day, week, days_28, lifetime",
+                    short(p)
+                ),
             )
         })?),
     };
@@ -636,7 +844,11 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
                     if !all.contains(&m.as_str()) {
                         return Err(invalid(
                             "metrics",
-                            format!("unknown metric `{m}`; accepted: {}", all.join(", ")),
+                            format!(
+                                "unknown metric `{}`; accepted: {}",
+                                short(m),
+                                all.join(", ")
+                            ),
                         ));
                     }
                     if !valid.contains(&m.as_str()) {
@@ -693,7 +905,11 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
                     if !all.contains(&m.as_str()) {
                         return Err(invalid(
                             "metrics",
-                            format!("unknown metric `{m}`; accepted: {}", all.join(", ")),
+                            format!(
+                                "unknown metric `{}`; accepted: {}",
+                                short(m),
+                                all.join(", ")
+                            ),
                         ));
                     }
                     if let Some(k) = media_type
@@ -721,18 +937,27 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         .hashtag
         .as_ref()
         .map(|h| h.trim().trim_start_matches('#').trim().to_lowercase());
+    if let Some(h) = &hashtag {
+        name_len("hashtag", h, MAX_HASHTAG_CHARS)?;
+    }
     if let Some(h) = &hashtag
         && !h.chars().all(|c| c.is_alphanumeric() || c == '_')
     {
         return Err(invalid(
             "hashtag",
-            format!("hashtag `{h}` may only hold letters, digits and `_`"),
+            format!(
+                "hashtag `{}` may only hold letters, digits and `_`",
+                short(h)
+            ),
         ));
     }
     let username = t
         .username
         .as_ref()
         .map(|u| u.trim().trim_start_matches('@').to_string());
+    if let Some(u) = &username {
+        name_len("username", u, MAX_USERNAME_CHARS)?;
+    }
     if let Some(u) = &username
         && !u
             .chars()
@@ -740,7 +965,10 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
     {
         return Err(invalid(
             "username",
-            format!("username `{u}` may only hold letters, digits, `_` and `.`"),
+            format!(
+                "username `{}` may only hold letters, digits, `_` and `.`",
+                short(u)
+            ),
         ));
     }
 
@@ -758,7 +986,8 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         return Err(invalid(
             "connection",
             format!(
-                "connection `{c}` is not a connection name; accepted: 1 to 64 letters, digits, `-`, `_` or `.` (the `connections` of the `accounts` action)"
+                "connection `{}` is not a connection name; accepted: 1 to 64 letters, digits, `-`, `_` or `.` (the `connections` of the `accounts` action)",
+                short(c)
             ),
         ));
     }
@@ -782,6 +1011,11 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         connection,
         raw: t,
     })
+}
+
+/// A client value quoted in a refusal: its first 64 characters.
+fn short(v: &str) -> std::borrow::Cow<'_, str> {
+    crate::telemetry::bounded(v, 64)
 }
 
 fn dedup(v: &[String]) -> Vec<String> {

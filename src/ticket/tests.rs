@@ -221,7 +221,10 @@ fn frozen_v1_ticket_still_decodes() {
     let frozen = hex::decode(FROZEN_V1).unwrap();
     let r = decode(&frozen, today()).unwrap();
     assert_eq!(r.report, ReportKind::UserInsights);
-    assert_eq!(r.account, AccountRef::Account("17841400000000001".into()));
+    assert_eq!(
+        r.account,
+        AccountRef::Account(NodeId::parse("17841400000000001").unwrap())
+    );
     assert_eq!(
         r.metrics,
         vec!["reach".to_string(), "impressions".to_string()]
