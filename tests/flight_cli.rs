@@ -154,6 +154,41 @@ fn binding_beyond_loopback_without_auth_warns() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn credential_files_readable_by_others_are_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, text) in [
+        ("--auth-token-file", "SECRET-TOKEN-1\n"),
+        ("--auth-file", "token SECRET-TOKEN-2\n"),
+    ] {
+        let path = dir.path().join(flag.trim_start_matches('-'));
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut child = Child(
+            Command::new(BIN)
+                .args(["serve", "--demo", "--listen", "127.0.0.1:0", flag])
+                .arg(&path)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let stderr = child.0.stderr.take().unwrap();
+        let line = BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.starts_with("warning:"))
+            .unwrap_or_else(|| panic!("{flag}: no warning"));
+        assert!(
+            line.contains("can be read by other users") && line.contains("chmod 600"),
+            "{flag}: {line}"
+        );
+        assert!(!line.contains("SECRET-TOKEN"), "{line}");
+    }
+}
+
 /// Kills the child on drop.
 struct Child(std::process::Child);
 

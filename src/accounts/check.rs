@@ -299,3 +299,32 @@ pub async fn exchange_code(
         .map_err(AccountsError::Graph)?;
     Ok(issued(t))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_lifetimes_from_outside_are_clamped() {
+        let now = chrono::Utc::now().timestamp();
+        for (expires_in, want) in [
+            (Some(i64::MAX), Some(MAX_TOKEN_LIFETIME_SECS)),
+            (Some(5_184_000), Some(5_184_000)),
+            (Some(0), None),
+            (Some(i64::MIN), None),
+            (None, None),
+        ] {
+            let got = issued(OAuthToken {
+                access_token: "t".into(),
+                expires_in,
+            })
+            .expires_at
+            .map(|at| at - now);
+            // allow the clock a few seconds between the two readings
+            match (got, want) {
+                (Some(g), Some(w)) => assert!((w..w + 5).contains(&g), "{expires_in:?}: {g}"),
+                (g, w) => assert_eq!(g, w, "{expires_in:?}"),
+            }
+        }
+    }
+}

@@ -739,6 +739,47 @@ impl FlightService for IgFlightService {
 mod tests {
     use super::*;
 
+    /// A client that stops reading: the producer stops within the timeout (no more items pulled from
+    /// the report), and the client, reading again, gets what was buffered and then DEADLINE_EXCEEDED.
+    #[tokio::test]
+    async fn a_client_that_stops_reading_stops_the_report() {
+        let pulled = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let p = pulled.clone();
+        let endless = futures::stream::repeat_with(move || {
+            p.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(FlightData::default())
+        });
+        let timeout = std::time::Duration::from_millis(300);
+        let mut s = guard_stall(Box::pin(endless), timeout);
+        assert!(s.next().await.unwrap().is_ok());
+        // the client goes quiet for longer than the timeout
+        tokio::time::sleep(timeout * 3).await;
+        let after_stall = pulled.load(std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(timeout * 3).await;
+        assert_eq!(
+            pulled.load(std::sync::atomic::Ordering::SeqCst),
+            after_stall,
+            "nothing more is pulled from the report"
+        );
+        assert!(after_stall <= (DO_GET_BUFFER + 3) as u64, "{after_stall}");
+        let rest: Vec<_> = s.collect().await;
+        let last = rest.last().unwrap().as_ref().unwrap_err();
+        assert_eq!(last.code(), tonic::Code::DeadlineExceeded);
+        assert!(last.message().contains("--stall-timeout-secs"), "{last}");
+    }
+
+    #[tokio::test]
+    async fn a_reading_client_gets_everything() {
+        let items = (0..50).map(|_| Ok(FlightData::default()));
+        let s = guard_stall(
+            Box::pin(futures::stream::iter(items)),
+            std::time::Duration::from_secs(5),
+        );
+        let got: Vec<_> = s.collect().await;
+        assert_eq!(got.len(), 50);
+        assert!(got.iter().all(Result::is_ok));
+    }
+
     #[test]
     fn the_summary_trailer_is_ascii_json() {
         let v = json!({"rows": 1, "skipped": {"café 🎉": 2}});

@@ -106,10 +106,9 @@ pub(super) async fn hashtag_id(
                 Err(e) => {
                     if reserved
                         && matches!(&e, ReportError::Graph(GraphError::BudgetExhausted { .. }))
+                        && let Some(w) = ctx.hashtag_window.lock().get_mut(ig_key)
                     {
-                        if let Some(w) = ctx.hashtag_window.lock().get_mut(ig_key) {
-                            w.remove(name);
-                        }
+                        w.remove(name);
                     }
                     return Err(e);
                 }

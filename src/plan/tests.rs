@@ -62,3 +62,44 @@ fn local_filters_on_media_type_and_dates() {
         "no timestamp: not provably inside"
     );
 }
+
+/// Two new hashtags asked at once when one slot of the 30 is left: one gets it, the other is refused
+/// without a call (the check and the reservation are one critical section).
+#[tokio::test]
+async fn two_new_hashtags_at_once_cannot_both_take_the_last_slot() {
+    let sim = crate::sim::Simulator::start(
+        crate::sim::SimConfig::default(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let graph = crate::graph::GraphClient::builder(sim.token().to_string())
+        .base_url(sim.base_url())
+        .build()
+        .unwrap();
+    let ctx = ReportContext::new(graph);
+    let ig = crate::graph::NodeId::parse(&sim.dataset().accounts[0].id).unwrap();
+    let now = ctx.now();
+    let used: std::collections::HashMap<String, _> = (0..hashtag::HASHTAG_BUDGET - 1)
+        .map(|i| (format!("used{i}"), now))
+        .collect();
+    ctx.hashtag_window
+        .lock()
+        .insert(ig.as_str().to_string(), used);
+    let summary = RunSummary::default();
+    let (a, b) = futures::join!(
+        hashtag::hashtag_id(&ctx, &summary, &ig, "newone"),
+        hashtag::hashtag_id(&ctx, &summary, &ig, "newtwo"),
+    );
+    let refused = [&a, &b]
+        .iter()
+        .filter(|r| matches!(r, Err(ReportError::HashtagBudget { .. })))
+        .count();
+    assert_eq!(refused, 1, "{a:?} / {b:?}");
+    assert!(a.is_ok() || b.is_ok());
+    assert_eq!(
+        ctx.hashtag_window.lock()[ig.as_str()].len(),
+        hashtag::HASHTAG_BUDGET
+    );
+    sim.shutdown().await;
+}

@@ -393,6 +393,10 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> TicketError {
             ),
         );
     }
+    if let Some(rest) = text.strip_prefix("duplicate field `") {
+        let key = rest.split('`').next().unwrap_or_default();
+        return invalid(key, format!("key `{key}` is given twice"));
+    }
     if path == "." {
         return TicketError::Undecodable(text);
     }

@@ -271,3 +271,255 @@ fn garbage_is_undecodable() {
         Err(TicketError::Undecodable(_))
     ));
 }
+
+#[test]
+fn a_huge_ticket_is_refused_before_decoding() {
+    // a 30 MB ticket: refused by its size, whatever it holds
+    let big = format!(r#"{{"report":"user","colour":"{}"}}"#, "x".repeat(30 << 20));
+    let e = decode(big.as_bytes(), today()).unwrap_err();
+    assert!(matches!(e, TicketError::TooLarge { .. }), "{e:?}");
+    assert!(e.to_string().contains("at most 65536 bytes"), "{e}");
+    // just under the cap still decodes (and is refused for its content, naming the key)
+    let near = format!(
+        r#"{{"report":"user","page":"{}"}}"#,
+        "x".repeat(MAX_TICKET_BYTES - 40)
+    );
+    assert!(near.len() <= MAX_TICKET_BYTES);
+    let (key, message) = err(&near);
+    assert_eq!(key, "page");
+    assert!(message.len() < 400, "the refusal quotes a bounded prefix");
+}
+
+#[test]
+fn json_is_read_into_typed_keys_and_stops_at_the_first_bad_one() {
+    // an unknown key is refused as it is read, naming it and listing the accepted keys
+    let (key, message) = err(r#"{"report":"user","colour":"red","account":"../x"}"#);
+    assert_eq!(key, "colour");
+    assert!(
+        message.contains("accepted keys: report, account"),
+        "{message}"
+    );
+    // a repeated key is refused
+    let (key, _) = err(r#"{"report":"user_media","limit":1,"limit":2}"#);
+    assert_eq!(key, "limit");
+    // a number where a list is expected names the key
+    let (key, message) = err(r#"{"report":"user_media","fields":7}"#);
+    assert_eq!(key, "fields");
+    assert!(message.contains("must be a list of strings"), "{message}");
+    // ids may be written as integers; floats and negative numbers are not ids
+    assert_eq!(
+        ok(r#"{"report":"user","account":17841400000000001}"#).account,
+        AccountRef::Account(NodeId::parse("17841400000000001").unwrap())
+    );
+    assert_eq!(err(r#"{"report":"user","account":1.5}"#).0, "account");
+    assert_eq!(err(r#"{"report":"user","account":-5}"#).0, "account");
+    // trailing garbage after the object
+    assert!(matches!(
+        decode(br#"{"report":"user"} x"#, today()),
+        Err(TicketError::Undecodable(_))
+    ));
+    // long lists are refused in both encodings
+    let many: Vec<String> = (0..=MAX_LIST_ITEMS).map(|i| format!("m{i}")).collect();
+    let json = serde_json::json!({"report": "user_insights", "metrics": many}).to_string();
+    assert_eq!(err(&json).0, "metrics");
+    let raw = proto::ReportTicket {
+        report: "user_insights".into(),
+        metrics: many,
+        ..Default::default()
+    };
+    assert!(matches!(
+        validate(raw, today()),
+        Err(TicketError::Invalid { key, .. }) if key == "metrics"
+    ));
+}
+
+#[test]
+fn ids_are_digits_and_never_become_paths() {
+    for (json, key) in [
+        (
+            r#"{"report":"user","account":"../../x/y?inj=1&fields=zzz#f"}"#,
+            "account",
+        ),
+        (r#"{"report":"user","account":"me"}"#, "account"),
+        (
+            r#"{"report":"media_comments","media_id":"me/accounts?x="}"#,
+            "media_id",
+        ),
+        (
+            r#"{"report":"media_insights","media_items":"single","media_id":"1/../2"}"#,
+            "media_id",
+        ),
+    ] {
+        let (k, message) = err(json);
+        assert_eq!(k, key, "{json}");
+        assert!(message.contains("numeric Graph id"), "{message}");
+    }
+    // a page is an id or an exact name: matched against the listing, so any text is accepted here
+    assert_eq!(
+        ok(r#"{"report":"user","page":"Northside Roasters / ?x"}"#).account,
+        AccountRef::Page("Northside Roasters / ?x".into())
+    );
+    assert_eq!(
+        err(&format!(
+            r#"{{"report":"user","page":"{}"}}"#,
+            "p".repeat(300)
+        ))
+        .0,
+        "page"
+    );
+    assert_eq!(
+        err(&format!(
+            r#"{{"report":"hashtag_top_media","hashtag":"{}"}}"#,
+            "a".repeat(101)
+        ))
+        .0,
+        "hashtag"
+    );
+    assert_eq!(
+        err(r#"{"report":"other_users","username":"a_very_long_username_over_thirty"}"#).0,
+        "username"
+    );
+}
+
+#[test]
+fn dates_stay_between_2010_and_a_year_ahead_without_panics() {
+    for (json, key) in [
+        (
+            r#"{"report":"user_insights","date_to":"+262142-12-31"}"#,
+            "date_to",
+        ),
+        (
+            r#"{"report":"user_insights","date_from":"-262143-01-01"}"#,
+            "date_from",
+        ),
+        (
+            r#"{"report":"user_insights","date_from":"1900-01-01","date_to":"2100-01-01"}"#,
+            "date_from",
+        ),
+        (
+            r#"{"report":"user_insights","date_from":"2009-12-31"}"#,
+            "date_from",
+        ),
+        (
+            r#"{"report":"user_insights","date_to":"2027-11-29"}"#,
+            "date_to",
+        ),
+        (
+            r#"{"report":"user_insights","date_from_offset":9223372036854775807}"#,
+            "date_from_offset",
+        ),
+        (
+            r#"{"report":"user_insights","date_to_offset":6176}"#,
+            "date_to_offset",
+        ),
+        (
+            r#"{"report":"user_insights","date_to_offset":-9223372036854775808}"#,
+            "date_to_offset",
+        ),
+    ] {
+        let (k, message) = err(json);
+        assert_eq!(k, key, "{json}: {message}");
+    }
+    // the edges themselves are accepted
+    let r = ok(r#"{"report":"user_media","date_from":"2010-01-01","date_to":"2027-11-28"}"#);
+    assert_eq!(r.dates.unwrap().from, MIN_DATE);
+    let r = ok(r#"{"report":"user_media","date_from_offset":6175}"#);
+    assert_eq!(r.dates.unwrap().from, MIN_DATE);
+    // `date_to` alone near the lower edge: the default 30 days are cut at 2010-01-01
+    let r = ok(r#"{"report":"user_media","date_to":"2010-01-05"}"#);
+    assert_eq!(r.dates.unwrap().from, MIN_DATE);
+}
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::sample::select(KEYS.to_vec()).prop_map(str::to_string),
+            "[a-z_]{1,12}",
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,40}".prop_map(Value::from),
+            "[0-9]{1,40}".prop_map(Value::from),
+            "[+-]?[0-9]{1,7}-[0-9]{2}-[0-9]{2}".prop_map(Value::from),
+            proptest::sample::select(ReportKind::ALL.to_vec()).prop_map(|r| Value::from(r.name())),
+        ];
+        leaf.prop_recursive(2, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                proptest::collection::btree_map("[a-z]{1,6}", inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        /// Arbitrary JSON tickets: a request or a refusal, never a panic.
+        #[test]
+        fn json_tickets_never_panic(
+            entries in proptest::collection::btree_map(key(), value(), 0..8),
+            report in proptest::sample::select(ReportKind::ALL.to_vec()),
+            with_report in any::<bool>(),
+        ) {
+            let mut m: serde_json::Map<String, serde_json::Value> = entries.into_iter().collect();
+            if with_report {
+                m.insert("report".into(), report.name().into());
+            }
+            let bytes = serde_json::Value::Object(m).to_string();
+            let _ = decode(bytes.as_bytes(), today());
+        }
+
+        /// Arbitrary protobuf tickets (typed fields with any values, and raw bytes).
+        #[test]
+        fn protobuf_tickets_never_panic(
+            report in proptest::sample::select(ReportKind::ALL.to_vec()),
+            account in proptest::option::of(".{0,20}"),
+            media_id in proptest::option::of("[0-9a-z/]{0,20}"),
+            date_from in proptest::option::of("[+-]?[0-9]{1,7}-[0-9]{2}-[0-9]{2}"),
+            date_to in proptest::option::of("[+-]?[0-9]{1,7}-[0-9]{2}-[0-9]{2}"),
+            from_offset in proptest::option::of(any::<i64>()),
+            to_offset in proptest::option::of(any::<i64>()),
+            limit in proptest::option::of(any::<i64>()),
+            page_size in proptest::option::of(any::<i64>()),
+            period in proptest::option::of(proptest::sample::select(vec!["day", "week", "days_28", "lifetime", "x"])),
+            raw in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let t = proto::ReportTicket {
+                report: report.name().into(),
+                account,
+                media_id,
+                date_from,
+                date_to,
+                date_from_offset: from_offset,
+                date_to_offset: to_offset,
+                limit,
+                page_size,
+                period: period.map(str::to_string),
+                ..Default::default()
+            };
+            let _ = decode(&encode(&t), today());
+            let _ = decode(&raw, today());
+            // the plan's pure parts take whatever validation lets through
+            if let Ok(r) = decode(&encode(&t), today())
+                && let Some(d) = &r.dates
+            {
+                let n = crate::graph::insight_window_count(d.from, d.to, 30);
+                prop_assert!(n <= 250, "{n} windows");
+            }
+        }
+    }
+}
