@@ -58,15 +58,19 @@ mod testutil;
 
 pub use budget::{Budget, BudgetConfig, BudgetSnapshot, TokenBudgetSnapshot};
 pub use client::{
-    DEFAULT_BASE_URL, DEFAULT_VERSION, GraphClient, GraphClientBuilder, GraphConfig, GraphResponse,
+    DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_VERSION, GraphClient, GraphClientBuilder,
+    GraphConfig, GraphResponse,
 };
 pub use endpoint::EndpointKind;
-pub use error::{ApiError, ErrorClass, GraphError, classify};
+pub use error::{ApiError, ErrorClass, GraphError, THROTTLE_CODES, classify};
 pub use model::{
     BatchHeader, BatchItemResponse, Cursors, GraphErrorBody, Page, Paging, decode_json,
 };
-pub use pager::{CursorFields, PageMode, PageOut, PageRequest};
-pub use retry::RetryPolicy;
+pub use pager::{
+    CursorFields, DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, PageMode, PageOut,
+    PageRequest,
+};
+pub use retry::{MAX_SERVER_WAIT, RetryPolicy};
 pub use secret::{Secret, TokenKey, redact_url};
 pub use stats::{CallCount, CallStats, CallStatsSnapshot};
 pub use usage::{AppUsage, BusinessUsage, Usage};

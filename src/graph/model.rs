@@ -146,3 +146,54 @@ mod tests {
         assert_eq!(env.error.fbtrace_id.as_deref(), Some("AsEo4"));
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::graph::error::{ApiError, classify};
+    use crate::graph::testutil::arb;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(arb::config())]
+
+        /// Any body decodes to a value or a decode error naming the endpoint; never a panic.
+        #[test]
+        fn decode_json_never_panics(body in arb::body()) {
+            for result in [
+                decode_json::<Page<serde_json::Value>>(&body, EndpointKind::UserMedia).map(drop),
+                decode_json::<serde_json::Value>(&body, EndpointKind::Other).map(drop),
+                decode_json::<Vec<Option<BatchItemResponse>>>(&body, EndpointKind::Batch).map(drop),
+            ] {
+                if let Err(e) = result {
+                    prop_assert!(matches!(e, GraphError::Decode { .. }), "{:?}", e);
+                    let _ = e.to_string();
+                }
+            }
+        }
+
+        /// Any body and status through error classification and the error's text.
+        #[test]
+        fn error_classification_never_panics(body in arb::body(), status in 100u16..600) {
+            let parsed = serde_json::from_slice::<ErrorEnvelope>(&body).ok().map(|e| e.error);
+            let class = classify(status, parsed.as_ref());
+            let mut api = ApiError {
+                class,
+                status,
+                body: parsed,
+                endpoint: EndpointKind::UserMedia,
+                url: String::new(),
+                wait_hint: None,
+                usage_percent: None,
+                snippet: Some(String::from_utf8_lossy(&body).into_owned()),
+            };
+            api.scrub(&["secret"]);
+            if let Some(b) = &mut api.body {
+                b.bound();
+                prop_assert!(b.message.chars().count() <= crate::graph::error::MAX_QUOTED_CHARS + 1);
+            }
+            let err = GraphError::Api(Box::new(api));
+            let _ = (err.to_string(), err.reason(), err.class(), err.api_body());
+        }
+    }
+}
