@@ -393,6 +393,16 @@ impl GraphClient {
             .map_err(|_| GraphError::RunCallCap { cap: run.cap })
     }
 
+    fn give_back_run_calls(&self, cost: u32) {
+        if let Some(run) = &self.run {
+            let _ = run
+                .made
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |m| {
+                    Some(m.saturating_sub(cost))
+                });
+        }
+    }
+
     /// The largest response body read (after decompression).
     pub fn max_body_bytes(&self) -> usize {
         self.inner.max_body
@@ -602,7 +612,11 @@ impl GraphClient {
         let mut waited_for_throttle = false;
         loop {
             self.take_run_calls(req.cost)?;
-            inner.budget.acquire(&inner.token_key, req.cost).await?;
+            if let Err(e) = inner.budget.acquire(&inner.token_key, req.cost).await {
+                // Nothing was sent: the per-run counter counts attempts only.
+                self.give_back_run_calls(req.cost);
+                return Err(e);
+            }
             attempts += 1;
             let err = match self.send_once(&req, attempts).await {
                 Ok(mut resp) => {

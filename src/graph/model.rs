@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::endpoint::EndpointKind;
-use super::error::GraphError;
+use super::error::{GraphError, bounded};
 
 /// One page of an edge: `{"data":[…],"paging":{…}}`.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -83,10 +83,11 @@ pub fn decode_json<T: DeserializeOwned>(
     endpoint: EndpointKind,
 ) -> Result<T, GraphError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
+    // serde quotes the offending value (and the path its keys): both are server text, so bounded.
     serde_path_to_error::deserialize(de).map_err(|e| GraphError::Decode {
         endpoint,
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
+        path: bounded(&e.path().to_string()),
+        message: bounded(&e.inner().to_string()),
     })
 }
 
@@ -132,6 +133,17 @@ mod tests {
             text.contains("data[3].timestamp") && text.contains("user/media"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn decode_errors_quote_a_bounded_prefix() {
+        let huge = "x".repeat(1 << 20);
+        let body = format!(r#"{{"data":[{{"id":"1","timestamp":"{huge}"}}]}}"#);
+        let err = decode_json::<Page<Media>>(body.as_bytes(), EndpointKind::UserMedia).unwrap_err();
+        assert!(err.to_string().len() < 1000, "{}", err.to_string().len());
+        let body = format!(r#"{{"data":{{"{huge}":1}}}}"#);
+        let err = decode_json::<Page<Media>>(body.as_bytes(), EndpointKind::UserMedia).unwrap_err();
+        assert!(err.to_string().len() < 1000, "{}", err.to_string().len());
     }
 
     #[test]

@@ -1296,3 +1296,22 @@ async fn the_run_call_cap_counts_every_attempt_and_refuses_before_sending() {
     c.get("17841", &[]).await.unwrap();
     assert_eq!(c.calls_made(), None);
 }
+
+#[tokio::test]
+async fn budget_refusals_do_not_count_against_the_run_cap() {
+    let server = TestServer::script(vec![Reply::json(json!({"id": "1"}))]).await;
+    let c = GraphClient::builder(TOKEN)
+        .base_url(&server.base)
+        .budget_config(BudgetConfig {
+            limit: 1,
+            ..Default::default()
+        })
+        .build()
+        .unwrap()
+        .with_call_cap(5);
+    c.get("17841", &[]).await.unwrap();
+    let err = c.get("17841", &[]).await.unwrap_err();
+    assert!(matches!(err, GraphError::BudgetExhausted { .. }), "{err:?}");
+    assert_eq!(c.calls_made(), Some(1));
+    assert_eq!(server.hits(), 1);
+}
