@@ -456,7 +456,8 @@ impl GraphClient {
     }
 
     /// Follow a `next` URL: its `access_token`/`appsecret_proof` are dropped and ours added; a URL on
-    /// another origin (or outside the base path) is refused with [`GraphError::ForeignNextUrl`].
+    /// another scheme, host or port, with user info, or outside `{base path}/v<digits>.<digits>/…`
+    /// is refused with [`GraphError::ForeignNextUrl`] and never requested.
     pub async fn get_url(&self, next: &str) -> Result<GraphResponse, GraphError> {
         self.get_url_with(next, &[]).await
     }
