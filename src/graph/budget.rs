@@ -9,12 +9,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use parking_lot::Mutex;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use super::error::GraphError;
+use super::error::{GraphError, utc_after};
+use super::retry::MAX_SERVER_WAIT;
 use super::secret::{Secret, TokenKey};
 use super::usage::Usage;
 
@@ -57,8 +57,16 @@ impl BudgetConfig {
             return Duration::ZERO;
         }
         let frac = ((percent - self.slowdown_from) / (100.0 - self.slowdown_from)).clamp(0.0, 1.0);
-        self.max_pause.mul_f64(frac * frac)
+        Duration::try_from_secs_f64(self.max_pause.as_secs_f64() * frac * frac)
+            .unwrap_or(Duration::ZERO)
     }
+}
+
+/// `t + d`, saturating (at a century later, or `t` itself) instead of panicking on overflow.
+fn later(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d)
+        .or_else(|| t.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(t)
 }
 
 #[derive(Debug, Default)]
@@ -114,7 +122,7 @@ impl Budget {
                 self.cfg.limit
             )));
         }
-        let deadline = Instant::now() + self.cfg.max_wait;
+        let deadline = later(Instant::now(), self.cfg.max_wait);
         loop {
             let now = Instant::now();
             let decision = self.try_reserve(key, n, now);
@@ -127,8 +135,7 @@ impl Budget {
             if let Some(detail) = refusal.filter(|_| until > deadline) {
                 self.tokens.lock().entry(key.clone()).or_default().refused += 1;
                 let frees_in = until.saturating_duration_since(now);
-                let frees_at = Utc::now()
-                    + chrono::Duration::from_std(frees_in).unwrap_or(chrono::Duration::MAX);
+                let frees_at = utc_after(frees_in);
                 return Err(match detail {
                     None => GraphError::BudgetExhausted {
                         frees_in,
@@ -163,18 +170,19 @@ impl Budget {
         if st.calls.len() + n > limit {
             // The call whose departure leaves room for n more.
             let oldest_needed = st.calls[st.calls.len() + n - limit - 1];
-            return Decision::Full(oldest_needed + self.cfg.window);
+            return Decision::Full(later(oldest_needed, self.cfg.window));
         }
         if let Some(at) = st.not_before.filter(|at| *at > now) {
             return Decision::Pace(at);
         }
         st.calls.extend(std::iter::repeat_n(now, n));
-        st.not_before = (!st.pace.is_zero()).then(|| now + st.pace);
+        st.not_before = (!st.pace.is_zero()).then(|| later(now, st.pace));
         Decision::Go
     }
 
     /// Feed the usage headers of a response: above `slowdown_from` calls are spaced out; at ≥ 100 %
-    /// (or with an `estimated_time_to_regain_access`) calls are held until access returns.
+    /// (or with an `estimated_time_to_regain_access`) calls are held until access returns, at most
+    /// [`MAX_SERVER_WAIT`] (whatever the headers say).
     pub fn observe_usage(&self, key: &TokenKey, usage: &Usage) {
         let Some(percent) = usage.max_percent() else {
             return;
@@ -185,9 +193,11 @@ impl Budget {
         st.last_percent = Some(percent);
         let regain = usage.regain_after();
         if percent >= 100.0 || regain.is_some() {
-            let wait = regain.unwrap_or(self.cfg.blocked_pause);
+            let wait = regain
+                .unwrap_or(self.cfg.blocked_pause)
+                .min(MAX_SERVER_WAIT);
             st.blocked = Some((
-                now + wait,
+                later(now, wait),
                 format!("usage headers report {percent:.0}% of the allowance used"),
             ));
             st.pace = self.cfg.max_pause;
@@ -197,7 +207,7 @@ impl Budget {
                 tracing::debug!(token = %key, percent, pace_ms = st.pace.as_millis() as u64, "usage high: spacing calls");
             }
         }
-        st.not_before = (!st.pace.is_zero()).then(|| now + st.pace);
+        st.not_before = (!st.pace.is_zero()).then(|| later(now, st.pace));
     }
 
     /// Calls still allowed in the current window for this token.
@@ -255,7 +265,7 @@ impl Budget {
                     used: st.calls.len() as u32,
                     remaining: self.cfg.limit.saturating_sub(st.calls.len() as u32),
                     frees_in_ms: st.calls.front().map(|t| {
-                        (*t + self.cfg.window)
+                        later(*t, self.cfg.window)
                             .saturating_duration_since(now)
                             .as_millis() as u64
                     }),
@@ -280,7 +290,10 @@ impl Budget {
 }
 
 fn prune(calls: &mut VecDeque<Instant>, now: Instant, window: Duration) {
-    while calls.front().is_some_and(|t| *t + window <= now) {
+    while calls
+        .front()
+        .is_some_and(|t| t.checked_add(window).is_some_and(|end| end <= now))
+    {
         calls.pop_front();
     }
 }
@@ -403,6 +416,57 @@ mod tests {
         );
     }
 
+    /// `estimated_time_to_regain_access: 2e11` (380,000 years) used to block the token past chrono's
+    /// range, and every later call panicked: now the block is at most a day and each call is a
+    /// clean refusal saying when.
+    #[tokio::test]
+    async fn absurd_regain_times_block_at_most_a_day_without_panicking() {
+        for raw in ["2e11", "1e30", "1e308"] {
+            let b = Budget::new(cfg(200, 3_600_000));
+            let key = Secret::new("tok").key();
+            let business = crate::graph::usage::parse_business_usage(&format!(
+                r#"{{"1784":[{{"type":"instagram","call_count":100,"estimated_time_to_regain_access":{raw}}}]}}"#
+            ));
+            b.observe_usage(
+                &key,
+                &Usage {
+                    app: None,
+                    business,
+                },
+            );
+            for _ in 0..3 {
+                let err = b.acquire(&key, 1).await.unwrap_err();
+                let GraphError::Throttled {
+                    frees_in, frees_at, ..
+                } = &err
+                else {
+                    panic!("{err:?}")
+                };
+                assert!(*frees_in <= MAX_SERVER_WAIT, "{raw}: {frees_in:?}");
+                assert!(*frees_at <= utc_after(MAX_SERVER_WAIT), "{raw}");
+                assert!(err.to_string().contains("access returns in"), "{err}");
+            }
+            let snap = b.snapshot();
+            assert!(snap.tokens[0].blocked_for_ms.unwrap() <= MAX_SERVER_WAIT.as_millis() as u64);
+        }
+    }
+
+    #[tokio::test]
+    async fn absurd_configuration_does_not_panic() {
+        let b = Budget::new(BudgetConfig {
+            max_wait: Duration::MAX,
+            window: Duration::MAX,
+            max_pause: Duration::MAX,
+            slowdown_from: f64::NAN,
+            ..cfg(1, 0)
+        });
+        let key = Secret::new("tok").key();
+        b.acquire(&key, 1).await.unwrap();
+        let _ = b.snapshot();
+        assert_eq!(b.remaining_for(&key), 0);
+        assert_eq!(b.config().pause_for(99.0), Duration::ZERO);
+    }
+
     #[tokio::test]
     async fn high_usage_spaces_calls() {
         let b = Budget::new(BudgetConfig {
@@ -462,5 +526,51 @@ mod tests {
         }
         assert_eq!(ok, 50);
         assert_eq!(b.remaining_for(&key), 0);
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::graph::testutil::arb;
+    use proptest::prelude::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    proptest! {
+        #![proptest_config(arb::config())]
+
+        /// Any usage headers, then calls: each call is reserved or refused (rate limited, saying a
+        /// time within a day); nothing panics, now or on later calls.
+        #[test]
+        fn observe_usage_then_acquire_never_panics(
+            app in arb::header_text(),
+            buc in arb::header_text(),
+            calls in 1usize..5,
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+            let b = Budget::new(BudgetConfig {
+                limit: 3,
+                max_pause: Duration::ZERO,
+                ..BudgetConfig::default()
+            });
+            let key = Secret::new("tok").key();
+            let mut headers = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&app) {
+                headers.insert("x-app-usage", v);
+            }
+            if let Ok(v) = HeaderValue::from_str(&buc) {
+                headers.insert("x-business-use-case-usage", v);
+            }
+            b.observe_usage(&key, &Usage::from_headers(&headers));
+            let latest = utc_after(MAX_SERVER_WAIT + Duration::from_secs(3600 + 60));
+            for _ in 0..calls {
+                if let Err(e) = rt.block_on(b.acquire(&key, 1)) {
+                    prop_assert_eq!(e.class(), crate::graph::ErrorClass::RateLimited);
+                    prop_assert!(e.frees_at().is_some_and(|t| t <= latest), "{}", e);
+                }
+            }
+            let _ = b.snapshot();
+            let _ = b.remaining_for(&key);
+        }
     }
 }

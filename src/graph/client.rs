@@ -2,27 +2,36 @@
 //! budgeted, counted, classified and (when retryable) retried.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use hmac::{Hmac, Mac};
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use sha2::Sha256;
 use tokio::time::Instant;
 use url::Url;
 
 use super::budget::{Budget, BudgetConfig};
-use super::endpoint::EndpointKind;
-use super::error::{ApiError, ErrorClass, GraphError, classify, scrub_in};
+use super::endpoint::{EndpointKind, is_version};
+use super::error::{ApiError, ErrorClass, GraphError, bounded_to, classify, scrub_in, utc_after};
 use super::model::{ErrorEnvelope, decode_json};
-use super::retry::RetryPolicy;
+use super::retry::{MAX_SERVER_WAIT, RetryPolicy};
 use super::secret::{Secret, TokenKey, redact_url};
 use super::stats::{CallStats, CallStatsSnapshot};
 use super::usage::Usage;
 
 pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";
 pub const DEFAULT_VERSION: &str = "v15.0";
+/// Default cap of one response body, counted after decompression: 16 MiB (a full page of 100 media
+/// with every field is well under 1 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 << 20;
+/// Error bodies (non-2xx) are read up to this many bytes only: enough for any Graph error document,
+/// the rest (an HTML error page, say) is not needed.
+const MAX_ERROR_BODY_BYTES: usize = 256 << 10;
+/// Characters of a non-JSON body quoted in an error.
+const SNIPPET_CHARS: usize = 120;
 
 /// Everything a [`GraphClient`] is built from.
 #[derive(Clone, Debug)]
@@ -40,6 +49,10 @@ pub struct GraphConfig {
     /// Used when no shared [`Budget`] is given to the builder.
     pub budget: BudgetConfig,
     pub user_agent: String,
+    /// The largest response body read, counted after decompression (default
+    /// [`DEFAULT_MAX_BODY_BYTES`], 16 MiB). A larger 2xx body fails with
+    /// [`GraphError::BodyTooLarge`], not retried.
+    pub max_body_bytes: usize,
 }
 
 impl GraphConfig {
@@ -54,6 +67,7 @@ impl GraphConfig {
             retry: RetryPolicy::default(),
             budget: BudgetConfig::default(),
             user_agent: concat!("igflight/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -110,6 +124,12 @@ impl GraphClientBuilder {
 
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.config.retry = policy;
+        self
+    }
+
+    /// The largest response body read, after decompression (see [`GraphConfig::max_body_bytes`]).
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_body_bytes = bytes;
         self
     }
 
@@ -189,15 +209,27 @@ impl GraphClientBuilder {
                 cfg.retry,
                 budget,
                 stats,
+                cfg.max_body_bytes,
             )),
+            run: None,
         })
     }
 }
 
-/// The Graph API client. Cheap to clone; clones share the HTTP connection pool, budget and stats.
+/// The Graph API client. Cheap to clone; clones share the HTTP connection pool, budget and stats
+/// (and, for a clone of a [`GraphClient::with_call_cap`] client, its per-run call counter).
 #[derive(Clone, Debug)]
 pub struct GraphClient {
     inner: Arc<Inner>,
+    /// The per-run call cap and counter, when this client belongs to one run.
+    run: Option<Arc<RunCalls>>,
+}
+
+/// One run's call counter and cap.
+#[derive(Debug)]
+struct RunCalls {
+    cap: u32,
+    made: AtomicU32,
 }
 
 #[derive(Debug)]
@@ -214,6 +246,7 @@ struct Inner {
     retry: RetryPolicy,
     budget: Arc<Budget>,
     stats: Arc<CallStats>,
+    max_body: usize,
 }
 
 impl Inner {
@@ -227,6 +260,7 @@ impl Inner {
         retry: RetryPolicy,
         budget: Arc<Budget>,
         stats: Arc<CallStats>,
+        max_body: usize,
     ) -> Self {
         let token_key = token.key();
         let creds = Creds::new(token, app_secret.as_ref());
@@ -240,6 +274,7 @@ impl Inner {
             retry,
             budget,
             stats,
+            max_body,
         }
     }
 }
@@ -301,7 +336,8 @@ impl GraphClient {
         GraphClientBuilder::new(access_token)
     }
 
-    /// A client for another token that shares this one's HTTP pool, budget, stats and settings.
+    /// A client for another token that shares this one's HTTP pool, budget, stats and settings
+    /// (and its per-run call counter, if it has one).
     pub fn with_token(&self, token: impl Into<Secret>) -> Self {
         let i = &self.inner;
         Self {
@@ -314,8 +350,62 @@ impl GraphClient {
                 i.retry.clone(),
                 i.budget.clone(),
                 i.stats.clone(),
+                i.max_body,
             )),
+            run: self.run.clone(),
         }
+    }
+
+    /// A clone for one run (one report request) whose HTTP attempts, retries included, all count
+    /// against one fresh counter shared by its clones (the pager's included): an attempt that would
+    /// make more than `cap` is refused with [`GraphError::RunCallCap`] before the budget is reserved
+    /// and before anything is sent. A batch attempt counts its items, as the budget does.
+    pub fn with_call_cap(&self, cap: u32) -> GraphClient {
+        GraphClient {
+            inner: self.inner.clone(),
+            run: Some(Arc::new(RunCalls {
+                cap,
+                made: AtomicU32::new(0),
+            })),
+        }
+    }
+
+    /// Calls counted against the per-run cap so far; `None` without a cap.
+    pub fn calls_made(&self) -> Option<u32> {
+        self.run.as_ref().map(|r| r.made.load(Ordering::Relaxed))
+    }
+
+    /// The per-run call cap; `None` without one.
+    pub fn call_cap(&self) -> Option<u32> {
+        self.run.as_ref().map(|r| r.cap)
+    }
+
+    /// Count `cost` calls against the per-run cap, or refuse.
+    fn take_run_calls(&self, cost: u32) -> Result<(), GraphError> {
+        let Some(run) = &self.run else {
+            return Ok(());
+        };
+        run.made
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |made| {
+                made.checked_add(cost).filter(|n| *n <= run.cap)
+            })
+            .map(drop)
+            .map_err(|_| GraphError::RunCallCap { cap: run.cap })
+    }
+
+    fn give_back_run_calls(&self, cost: u32) {
+        if let Some(run) = &self.run {
+            let _ = run
+                .made
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |m| {
+                    Some(m.saturating_sub(cost))
+                });
+        }
+    }
+
+    /// The largest response body read (after decompression).
+    pub fn max_body_bytes(&self) -> usize {
+        self.inner.max_body
     }
 
     /// The key this client's token is budgeted and counted under.
@@ -366,7 +456,8 @@ impl GraphClient {
     }
 
     /// Follow a `next` URL: its `access_token`/`appsecret_proof` are dropped and ours added; a URL on
-    /// another origin (or outside the base path) is refused with [`GraphError::ForeignNextUrl`].
+    /// another scheme, host or port, with user info, or outside `{base path}/v<digits>.<digits>/…`
+    /// is refused with [`GraphError::ForeignNextUrl`] and never requested.
     pub async fn get_url(&self, next: &str) -> Result<GraphResponse, GraphError> {
         self.get_url_with(next, &[]).await
     }
@@ -430,18 +521,35 @@ impl GraphClient {
         Ok(url)
     }
 
+    /// Check and clean a `next` URL before it is followed. Followed only when it has the configured
+    /// scheme, host and port, no user info, and a path of base path + a version segment
+    /// (`v<digits>.<digits>`: the one asked for or another one, since Facebook answers an expired
+    /// version with a newer one and its `next` links carry that version) + the rest; anything else is
+    /// [`GraphError::ForeignNextUrl`]. Its `access_token`/`appsecret_proof` and fragment are dropped.
     fn clean_next_url(
         &self,
         next: &str,
         replace: &[(&str, String)],
     ) -> Result<(Url, EndpointKind), GraphError> {
         let url = Url::parse(next).map_err(|e| {
-            GraphError::Config(format!("paging URL {} is not a URL: {e}", redact_url(next)))
+            GraphError::Config(format!(
+                "paging URL {} is not a URL: {e}",
+                bounded_to(&redact_url(next), 300)
+            ))
         })?;
         let base = &self.inner.base;
-        if url.origin() != base.origin() || !url.path().starts_with(base.path()) {
+        let rel_path = url.path().strip_prefix(base.path());
+        let (version, rest) = rel_path.and_then(|p| p.split_once('/')).unwrap_or(("", ""));
+        let ok = url.scheme() == base.scheme()
+            && url.host_str() == base.host_str()
+            && url.port_or_known_default() == base.port_or_known_default()
+            && url.username().is_empty()
+            && url.password().is_none()
+            && is_version(version)
+            && !rest.is_empty();
+        if !ok {
             return Err(GraphError::ForeignNextUrl {
-                url: redact_url(next),
+                url: bounded_to(&redact_location(next), 300),
                 expected: base.as_str().trim_end_matches('/').to_owned(),
             });
         }
@@ -461,10 +569,9 @@ impl GraphClient {
         if !pairs.is_empty() {
             clean.query_pairs_mut().extend_pairs(&pairs);
         }
-        let rel_path = &url.path()[base.path().len()..];
         let endpoint = EndpointKind::from_request(
             false,
-            rel_path,
+            rel_path.unwrap_or_default(),
             pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         );
         Ok((clean, endpoint))
@@ -489,12 +596,28 @@ impl GraphClient {
         }
     }
 
+    /// One request: every attempt is first counted against the per-run cap and reserved in the
+    /// budget, then sent. Failures follow one rule:
+    /// * a Graph throttle ([`ErrorClass::RateLimited`] answer) is never retried on the backoff: when
+    ///   the answer says how long (`Retry-After`, `estimated_time_to_regain_access`; or usage headers
+    ///   at ≥ 100 %, held for the budget's `blocked_pause`) and that fits the budget's `max_wait`,
+    ///   the client waits that long once and retries; otherwise it fails at once with
+    ///   [`GraphError::Throttled`] (saying when access returns) or
+    ///   [`GraphError::ThrottledNoEstimate`] (no time given);
+    /// * other [`ErrorClass::Retryable`] failures follow the [`RetryPolicy`];
+    /// * everything else is returned at once.
     async fn execute(&self, req: Prepared) -> Result<GraphResponse, GraphError> {
         let inner = &self.inner;
         let start = Instant::now();
         let mut attempts = 0u32;
+        let mut waited_for_throttle = false;
         loop {
-            inner.budget.acquire(&inner.token_key, req.cost).await?;
+            self.take_run_calls(req.cost)?;
+            if let Err(e) = inner.budget.acquire(&inner.token_key, req.cost).await {
+                // Nothing was sent: the per-run counter counts attempts only.
+                self.give_back_run_calls(req.cost);
+                return Err(e);
+            }
             attempts += 1;
             let err = match self.send_once(&req, attempts).await {
                 Ok(mut resp) => {
@@ -504,6 +627,35 @@ impl GraphClient {
                 Err(err) => err,
             };
             let reason = err.reason();
+            if let GraphError::Api(api) = &err
+                && api.class == ErrorClass::RateLimited
+            {
+                let wait = self.throttle_wait(api);
+                let max_wait = inner.budget.config().max_wait;
+                match wait {
+                    Some((wait, _)) if !waited_for_throttle && wait <= max_wait => {
+                        tracing::warn!(
+                            endpoint = req.endpoint.as_str(),
+                            attempt = attempts,
+                            wait_ms = wait.as_millis() as u64,
+                            reason = %reason,
+                            url = %req.redacted,
+                            "Graph API throttles: waiting once for access to return"
+                        );
+                        waited_for_throttle = true;
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    Some((wait, true)) => {
+                        return Err(GraphError::Throttled {
+                            frees_in: wait,
+                            frees_at: utc_after(wait),
+                            detail: reason,
+                        });
+                    }
+                    _ => return Err(GraphError::ThrottledNoEstimate { detail: reason }),
+                }
+            }
             let class = err.class();
             match inner.retry.after_failure(attempts, start.elapsed(), err) {
                 Ok(delay) => {
@@ -532,6 +684,25 @@ impl GraphClient {
                 }
             }
         }
+    }
+
+    /// How long a throttle answer asks to wait, and whether that is a time the Graph API gave
+    /// (`Retry-After`, `estimated_time_to_regain_access`) rather than our `blocked_pause` estimate
+    /// for usage headers at ≥ 100 % without a time. `None`: nothing says how long.
+    fn throttle_wait(&self, api: &ApiError) -> Option<(Duration, bool)> {
+        if let Some(w) = api.wait_hint {
+            return Some((w.min(MAX_SERVER_WAIT), true));
+        }
+        api.usage_percent.filter(|p| *p >= 100.0).map(|_| {
+            (
+                self.inner
+                    .budget
+                    .config()
+                    .blocked_pause
+                    .min(MAX_SERVER_WAIT),
+                false,
+            )
+        })
     }
 
     async fn send_once(&self, req: &Prepared, attempt: u32) -> Result<GraphResponse, GraphError> {
@@ -566,20 +737,88 @@ impl GraphClient {
             GraphError::Transport {
                 endpoint: req.endpoint,
                 url: req.redacted.clone(),
-                message,
+                message: bounded_to(&message, 500),
                 timeout,
             }
         };
-        let resp = builder.send().await.map_err(&transport)?;
+        let mut resp = builder.send().await.map_err(&transport)?;
         let status = resp.status().as_u16();
         let usage = Usage::from_headers(resp.headers());
         if !usage.is_empty() {
             inner.budget.observe_usage(&inner.token_key, &usage);
         }
         let retry_after = retry_after(resp.headers());
-        let body = resp.bytes().await.map_err(&transport)?;
+        if (300..400).contains(&status) {
+            // Never followed (the redirect policy is `none`): it would carry the token elsewhere.
+            record(ErrorClass::Fatal.as_str());
+            let location = resp
+                .headers()
+                .get(LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            let what = match location {
+                Some(l) => {
+                    let mut l = redact_location(&l);
+                    let secrets = self.secrets();
+                    scrub_in(&mut l, &secrets.each_ref().map(String::as_str));
+                    format!("a redirect to {}", bounded_to(&l, 200))
+                }
+                None => "a redirect without a location".to_owned(),
+            };
+            return Err(GraphError::NotGraphApi {
+                endpoint: req.endpoint,
+                url: req.redacted.clone(),
+                status,
+                what,
+            });
+        }
+        let is_html = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"));
+        let success = (200..300).contains(&status);
+        // The body, read as a stream and counted after decompression: a 2xx body over the cap is
+        // an error; of an error body only the start is kept.
+        let cap = if success {
+            inner.max_body
+        } else {
+            inner.max_body.min(MAX_ERROR_BODY_BYTES)
+        };
+        let too_large = || {
+            record(ErrorClass::Fatal.as_str());
+            GraphError::BodyTooLarge {
+                endpoint: req.endpoint,
+                url: req.redacted.clone(),
+                cap: inner.max_body,
+            }
+        };
+        if success && resp.content_length().is_some_and(|n| n > cap as u64) {
+            return Err(too_large());
+        }
+        let mut buf = BytesMut::new();
+        while let Some(chunk) = resp.chunk().await.map_err(&transport)? {
+            if buf.len() + chunk.len() > cap {
+                if success {
+                    return Err(too_large());
+                }
+                buf.extend_from_slice(&chunk[..cap - buf.len()]);
+                break;
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        drop(resp);
+        let body = buf.freeze();
         let is_json = looks_like_json(&body);
-        if (200..300).contains(&status) && is_json {
+        let secrets = self.secrets();
+        let secrets = secrets.each_ref().map(String::as_str);
+        let snippet = || {
+            // Scrubbed before it is cut, so that no cut leaves a piece of a secret behind.
+            let window = 4 * SNIPPET_CHARS + secrets.iter().map(|s| s.len()).max().unwrap_or(0);
+            let mut s = String::from_utf8_lossy(&body[..body.len().min(window)]).into_owned();
+            scrub_in(&mut s, &secrets);
+            bounded_to(&s, SNIPPET_CHARS)
+        };
+        if success && is_json {
             record("ok");
             return Ok(GraphResponse {
                 status,
@@ -589,21 +828,38 @@ impl GraphClient {
                 attempts: attempt,
             });
         }
+        if success {
+            record(ErrorClass::Fatal.as_str());
+            let kind = if is_html || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {
+                "HTML"
+            } else {
+                "a body that is not JSON"
+            };
+            return Err(GraphError::NotGraphApi {
+                endpoint: req.endpoint,
+                url: req.redacted.clone(),
+                status,
+                what: format!(
+                    "{kind} instead of Graph API JSON (starting {:?})",
+                    snippet()
+                ),
+            });
+        }
         let parsed = serde_json::from_slice::<ErrorEnvelope>(&body)
             .ok()
             .map(|e| e.error);
         let class = match &parsed {
             Some(b) => classify(status, Some(b)),
-            None if !is_json => ErrorClass::Retryable,
+            // A non-JSON error page (an HTML 503 from a proxy) is retryable only as 5xx / 429.
             None => classify(status, None),
         };
         record(class.as_str());
-        let snippet = (parsed.is_none())
-            .then(|| String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned());
+        let snippet = parsed.is_none().then(snippet);
         let wait_hint = match (retry_after, usage.regain_after()) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
-        };
+        }
+        .map(|w| w.min(MAX_SERVER_WAIT));
         let mut api = ApiError {
             class,
             status,
@@ -611,10 +867,13 @@ impl GraphClient {
             endpoint: req.endpoint,
             url: req.redacted.clone(),
             wait_hint,
+            usage_percent: usage.max_percent(),
             snippet,
         };
-        let secrets = self.secrets();
-        api.scrub(&secrets.each_ref().map(String::as_str));
+        api.scrub(&secrets);
+        if let Some(b) = &mut api.body {
+            b.bound();
+        }
         Err(GraphError::Api(Box::new(api)))
     }
 
@@ -668,15 +927,35 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// A `Retry-After` value: delay seconds, or an HTTP date (RFC 9110: `Sun, 06 Nov 1994 08:49:37 GMT`)
-/// counted from `now` (a date already past means no wait).
-fn retry_after_value(text: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+/// counted from `now` (a date already past means no wait). At most [`MAX_SERVER_WAIT`], whatever the
+/// value (`9000000000000`, or more digits than a `u64` holds); garbage is `None`. Never panics.
+pub(crate) fn retry_after_value(
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Duration> {
     let text = text.trim();
-    if let Ok(secs) = text.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        let secs = text.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(secs).min(MAX_SERVER_WAIT));
     }
     let at = chrono::DateTime::parse_from_rfc2822(text).ok()?;
-    let wait = at.with_timezone(&chrono::Utc) - now;
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
+    let wait = at.with_timezone(&chrono::Utc).signed_duration_since(now);
+    Some(wait.to_std().unwrap_or(Duration::ZERO).min(MAX_SERVER_WAIT))
+}
+
+/// A redirect `Location` or foreign URL as it may be shown: credentials in the query redacted and
+/// user info (`user:pass@`) removed.
+fn redact_location(location: &str) -> String {
+    match Url::parse(location) {
+        Ok(mut u) => {
+            if !u.username().is_empty() || u.password().is_some() {
+                let _ = u.set_username("REDACTED");
+                let _ = u.set_password(None);
+            }
+            redact_url(u.as_str())
+        }
+        Err(_) => redact_url(location),
+    }
 }
 
 fn error_chain(err: reqwest::Error) -> String {
@@ -775,6 +1054,149 @@ mod tests {
                 .is_err(),
             "scheme is part of the origin"
         );
+    }
+
+    #[test]
+    fn next_urls_must_stay_under_base_and_a_version_segment() {
+        let c = GraphClient::builder("tok")
+            .base_url("http://127.0.0.1:8089/prefix")
+            .build()
+            .unwrap();
+        let ok = |u: &str| c.clean_next_url(u, &[]).map(|(u, _)| u.to_string());
+        // The version asked for, or another one (an expired version answered by a newer one).
+        for good in [
+            "http://127.0.0.1:8089/prefix/v15.0/17841/media?after=A",
+            "http://127.0.0.1:8089/prefix/v22.0/17841/media?after=A",
+            "HTTP://127.0.0.1:8089/prefix/v7.10/1/comments#frag",
+        ] {
+            assert!(ok(good).is_ok(), "{good}: {:?}", ok(good));
+        }
+        assert_eq!(
+            ok("http://127.0.0.1:8089/prefix/v15.0/x/../17841/media").unwrap(),
+            "http://127.0.0.1:8089/prefix/v15.0/17841/media"
+        );
+        for bad in [
+            // same origin, outside /vNN.N/
+            "http://127.0.0.1:8089/prefix/admin/delete?access_token=x",
+            "http://127.0.0.1:8089/prefix/17841/media",
+            "http://127.0.0.1:8089/prefix/v15/17841/media",
+            "http://127.0.0.1:8089/prefix/v15.0a/17841/media",
+            "http://127.0.0.1:8089/prefix/v.0/17841/media",
+            "http://127.0.0.1:8089/prefix/v15./17841/media",
+            "http://127.0.0.1:8089/prefix/v15.0",
+            "http://127.0.0.1:8089/prefix/v15.0/",
+            "http://127.0.0.1:8089/prefix/v15.0/../../admin",
+            "http://127.0.0.1:8089/prefix/v15.0/%2e%2e/%2e%2e/admin",
+            "http://127.0.0.1:8089/prefixv15.0/17841/media",
+            "http://127.0.0.1:8089/other/v15.0/17841/media",
+            "http://127.0.0.1:8089/v15.0/17841/media",
+            // another port, host or scheme
+            "http://127.0.0.1:8090/prefix/v15.0/17841/media",
+            "http://127.0.0.1/prefix/v15.0/17841/media",
+            "http://localhost:8089/prefix/v15.0/17841/media",
+            "https://127.0.0.1:8089/prefix/v15.0/17841/media",
+            // user info
+            "http://user:pass@127.0.0.1:8089/prefix/v15.0/17841/media",
+            "http://user@127.0.0.1:8089/prefix/v15.0/17841/media",
+        ] {
+            match c.clean_next_url(bad, &[]) {
+                Err(GraphError::ForeignNextUrl { url, expected }) => {
+                    assert_eq!(expected, "http://127.0.0.1:8089/prefix");
+                    assert!(
+                        !url.contains("pass@") && !url.contains("access_token=x"),
+                        "{url}"
+                    );
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        // Default ports are the same port.
+        let c = GraphClient::builder("tok").build().unwrap();
+        assert!(
+            c.clean_next_url("https://graph.facebook.com:443/v15.0/1/media", &[])
+                .is_ok()
+        );
+        assert!(
+            c.clean_next_url("https://graph.facebook.com:8443/v15.0/1/media", &[])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn retry_after_is_clamped() {
+        let now = chrono::Utc::now();
+        assert_eq!(
+            retry_after_value("9000000000000", now),
+            Some(MAX_SERVER_WAIT)
+        );
+        assert_eq!(
+            retry_after_value(&"9".repeat(100), now),
+            Some(MAX_SERVER_WAIT)
+        );
+        assert_eq!(
+            retry_after_value("Fri, 31 Dec 9999 23:59:59 GMT", now),
+            Some(MAX_SERVER_WAIT)
+        );
+        assert_eq!(retry_after_value("-5", now), None);
+        assert_eq!(retry_after_value("1e30", now), None);
+        assert_eq!(retry_after_value("", now), None);
+    }
+
+    #[test]
+    fn redirect_locations_lose_user_info_and_credentials() {
+        let r = redact_location("https://u:secretpw@x.example/a?access_token=EAAG1&b=2");
+        assert!(!r.contains("secretpw") && !r.contains("EAAG1"), "{r}");
+        assert!(r.contains("x.example/a") && r.contains("b=2"), "{r}");
+        assert_eq!(
+            redact_location("/relative?code=abc"),
+            "/relative?code=REDACTED"
+        );
+    }
+
+    mod props {
+        use super::*;
+        use crate::graph::testutil::arb;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(arb::config())]
+
+            /// Any `Retry-After` text, at any time: no wait or one of at most a day; never a panic.
+            #[test]
+            fn retry_after_never_panics(
+                text in prop_oneof![
+                    arb::header_text(),
+                    (0i64..253_402_300_000).prop_map(|s| {
+                        chrono::DateTime::from_timestamp(s, 0).map_or(String::new(), |d| d.to_rfc2822())
+                    }),
+                ],
+                now in 0i64..8_000_000_000,
+            ) {
+                let now = chrono::DateTime::from_timestamp(now, 0).unwrap();
+                if let Some(w) = retry_after_value(&text, now) {
+                    prop_assert!(w <= MAX_SERVER_WAIT);
+                }
+            }
+
+            /// Any `next` URL: refused, or followed only on the configured origin under a version.
+            #[test]
+            fn next_url_checks_never_panic(json in arb::json(), text in arb::header_text()) {
+                let c = GraphClient::builder("tok")
+                    .base_url("http://127.0.0.1:8089/prefix")
+                    .build()
+                    .unwrap();
+                for next in [json.as_str().unwrap_or_default(), text.as_str()] {
+                    if let Ok((url, _)) = c.clean_next_url(next, &[("limit", "5".into())]) {
+                        prop_assert_eq!(url.host_str(), Some("127.0.0.1"));
+                        prop_assert_eq!(url.port(), Some(8089));
+                        prop_assert!(url.username().is_empty() && url.password().is_none());
+                        let rest = url.path().strip_prefix("/prefix/").unwrap();
+                        prop_assert!(is_version(rest.split('/').next().unwrap()));
+                        prop_assert!(!url.as_str().contains("access_token"));
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -115,11 +115,13 @@ impl EndpointKind {
     }
 }
 
-fn is_version(s: &str) -> bool {
+/// A version path segment: `v<digits>.<digits>` (`v15.0`, `v22.0`).
+pub(crate) fn is_version(s: &str) -> bool {
     s.strip_prefix('v')
         .and_then(|rest| rest.split_once('.'))
         .is_some_and(|(a, b)| {
             !a.is_empty()
+                && !b.is_empty()
                 && a.bytes().all(|c| c.is_ascii_digit())
                 && b.bytes().all(|c| c.is_ascii_digit())
         })

@@ -9,13 +9,15 @@ use serde::Serialize;
 use super::endpoint::EndpointKind;
 use super::model::GraphErrorBody;
 
-/// What a failure means for the caller. [`classify`] produces the first eight; `RateLimited`
-/// (our budget or the Graph API's throttle would need a longer wait than allowed) and `Unavailable`
-/// (retryable failures that outlasted the retry policy) come from the client itself.
+/// What a failure means for the caller. [`classify`] produces the first eight and `RateLimited`
+/// (the Graph API's throttling codes); `RateLimited` also comes from the client itself (our budget,
+/// the per-run call cap, or a throttle that would need a longer wait than allowed), and `Unavailable`
+/// (retryable failures that outlasted the retry policy) only from the client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorClass {
-    /// Temporary: throttling codes, `is_transient`, HTTP 5xx, transport failures, non-JSON bodies.
+    /// Temporary: `is_transient`, codes 1, 2 and 341, HTTP 5xx and 429 (with or without a JSON
+    /// body), transport failures.
     Retryable,
     /// The token is invalid or expired (190, 102): reconnect the account.
     Reauthenticate,
@@ -31,7 +33,10 @@ pub enum ErrorClass {
     InvalidRequest,
     /// Anything else.
     Fatal,
-    /// Our call budget is spent or the Graph API blocks the token for longer than we may wait.
+    /// The Graph API throttles the app or token (codes 4, 17, 32, 613, 80001, 80002), our call
+    /// budget is spent, or the per-run call cap is reached. Never retried on the seconds-scale
+    /// backoff: the client waits once for the time the usage headers give when it fits the budget's
+    /// `max_wait`, otherwise the call fails at once saying when access returns.
     RateLimited,
     /// Retryable failures persisted through every allowed retry.
     Unavailable,
@@ -76,7 +81,9 @@ impl ErrorClass {
             }
             Self::InvalidRequest => "the Graph API rejected a parameter of the request",
             Self::Fatal => "an unexpected Graph API error",
-            Self::RateLimited => "the call budget is spent: retry later",
+            Self::RateLimited => {
+                "the Graph API call budget is spent or the Graph API throttles the app: retry later"
+            }
             Self::Unavailable => "the Graph API stays unreachable or failing: retry later",
         }
     }
@@ -88,8 +95,13 @@ impl fmt::Display for ErrorClass {
     }
 }
 
+/// The Graph API's throttling codes (reference §8.2): platform 4, 17, 32, 613; BUC 80001, 80002.
+pub const THROTTLE_CODES: [i64; 6] = [4, 17, 32, 613, 80001, 80002];
+
 /// The classification table (reference §7.2). Codes decide when a body is present; without a
-/// recognised code, HTTP 5xx (and 429) are retryable and everything else is fatal.
+/// recognised code, HTTP 5xx (and 429) are retryable and everything else is fatal. Throttling codes
+/// are [`ErrorClass::RateLimited`] even when the body says `is_transient` (the simulator and Facebook
+/// both do): retrying them seconds later only spends calls.
 pub fn classify(http_status: u16, body: Option<&GraphErrorBody>) -> ErrorClass {
     let status_class = if http_status >= 500 || http_status == 429 {
         ErrorClass::Retryable
@@ -99,11 +111,14 @@ pub fn classify(http_status: u16, body: Option<&GraphErrorBody>) -> ErrorClass {
     let Some(body) = body else {
         return status_class;
     };
+    if THROTTLE_CODES.contains(&body.code) {
+        return ErrorClass::RateLimited;
+    }
     if body.is_transient == Some(true) {
         return ErrorClass::Retryable;
     }
     match (body.code, body.error_subcode) {
-        (1 | 2 | 4 | 17 | 32 | 341 | 613 | 80001 | 80002, _) => ErrorClass::Retryable,
+        (1 | 2 | 341, _) => ErrorClass::Retryable,
         (190 | 102, _) => ErrorClass::Reauthenticate,
         (10, _) if body.message.contains("Not enough viewers") => ErrorClass::SkippableItem,
         (10 | 200..=299, _) => ErrorClass::Permission,
@@ -125,8 +140,11 @@ pub struct ApiError {
     pub endpoint: EndpointKind,
     /// The request URL with credentials redacted.
     pub url: String,
-    /// How long the Graph API asked us to wait (`Retry-After`, `estimated_time_to_regain_access`).
+    /// How long the Graph API asked us to wait (`Retry-After`, `estimated_time_to_regain_access`),
+    /// at most [`super::MAX_SERVER_WAIT`].
     pub wait_hint: Option<Duration>,
+    /// The highest usage percentage the usage headers of this answer reported.
+    pub usage_percent: Option<f64>,
     /// The start of a body that was not JSON.
     pub snippet: Option<String>,
 }
@@ -193,6 +211,49 @@ impl ApiError {
     }
 }
 
+/// At most this many characters of a server-supplied text are kept in an error or a log line.
+pub(crate) const MAX_QUOTED_CHARS: usize = 300;
+
+/// `text` cut to its first [`MAX_QUOTED_CHARS`] characters (with `…` when cut).
+pub(crate) fn bounded(text: &str) -> String {
+    bounded_to(text, MAX_QUOTED_CHARS)
+}
+
+pub(crate) fn bounded_to(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
+impl GraphErrorBody {
+    /// Cut every server-supplied text to a bounded prefix (a Graph error document may be as large
+    /// as the body cap; errors and log lines quote it).
+    pub(crate) fn bound(&mut self) {
+        for s in [&mut self.message].into_iter().chain(
+            [
+                &mut self.r#type,
+                &mut self.error_user_title,
+                &mut self.error_user_msg,
+                &mut self.fbtrace_id,
+            ]
+            .into_iter()
+            .flatten(),
+        ) {
+            if s.len() > MAX_QUOTED_CHARS {
+                *s = bounded(s);
+            }
+        }
+        if self
+            .error_data
+            .as_ref()
+            .is_some_and(|d| d.to_string().len() > MAX_QUOTED_CHARS)
+        {
+            self.error_data = Some(serde_json::Value::String("(too long, left out)".into()));
+        }
+    }
+}
+
 pub(crate) fn scrub_in(text: &mut String, secrets: &[&str]) {
     for s in secrets {
         if !s.is_empty() && text.contains(s) {
@@ -221,7 +282,7 @@ pub enum GraphError {
     },
 
     /// The Graph API throttles this token (usage headers at 100 % or a throttling error) for longer
-    /// than the client may wait.
+    /// than the client may wait (or again after the one wait allowed).
     #[error(
         "the Graph API throttles this token ({detail}); access returns in {} (at {}), later than this request may wait",
         human(.frees_in), utc(.frees_at)
@@ -230,6 +291,43 @@ pub enum GraphError {
         frees_in: Duration,
         frees_at: DateTime<Utc>,
         detail: String,
+    },
+
+    /// A throttling error whose headers give no time when access returns.
+    #[error(
+        "the Graph API throttled the app ({detail}) and did not say when access returns: retry later"
+    )]
+    ThrottledNoEstimate { detail: String },
+
+    /// The per-run call cap ([`super::GraphClient::with_call_cap`]) would be exceeded; refused before
+    /// any budget reservation or HTTP request.
+    #[error(
+        "this request would need more than {cap} Graph calls (the per-request cap); narrow it (date range, media, limit) or raise --max-calls-per-request"
+    )]
+    RunCallCap { cap: u32 },
+
+    /// A response body larger than the cap (counted after decompression). Not retried.
+    #[error(
+        "the Graph API response on {endpoint} ({url}) is larger than the cap of {} (counted after decompression); \
+         not retried: ask for fewer rows per page or raise the response size cap",
+        bytes_human(*.cap)
+    )]
+    BodyTooLarge {
+        endpoint: EndpointKind,
+        url: String,
+        cap: usize,
+    },
+
+    /// The Graph URL answered something that is not the Graph API: a redirect, or a success status
+    /// with a body that is not JSON (an HTML page). Not retried.
+    #[error(
+        "the Graph URL answered {what} on {endpoint} (HTTP {status}, {url}): check --graph-url"
+    )]
+    NotGraphApi {
+        endpoint: EndpointKind,
+        url: String,
+        status: u16,
+        what: String,
     },
 
     /// Retryable failures outlasted the retry policy.
@@ -263,8 +361,17 @@ pub enum GraphError {
     )]
     PageCap { pages: usize },
 
-    /// A `next` URL that points somewhere other than the configured Graph API.
-    #[error("refusing to follow a paging URL to another host ({url}); expected {expected}")]
+    /// Paging met this many empty pages in a row, each with another `next`.
+    #[error(
+        "paging stopped after {pages} empty pages in a row that each had another `next`: the Graph API keeps answering nothing"
+    )]
+    EmptyPages { pages: usize },
+
+    /// A `next` URL that points somewhere other than the configured Graph API (another scheme, host
+    /// or port, user info, or a path outside `{base}/vNN.N/…`). Never requested.
+    #[error(
+        "refusing to follow a paging URL outside the Graph API ({url}); only {expected}/vNN.N/… is followed"
+    )]
     ForeignNextUrl { url: String, expected: String },
 
     /// The client was configured or called with something unusable.
@@ -277,11 +384,17 @@ impl GraphError {
     pub fn class(&self) -> ErrorClass {
         match self {
             Self::Api(e) => e.class,
-            Self::BudgetExhausted { .. } | Self::Throttled { .. } => ErrorClass::RateLimited,
+            Self::BudgetExhausted { .. }
+            | Self::Throttled { .. }
+            | Self::ThrottledNoEstimate { .. }
+            | Self::RunCallCap { .. } => ErrorClass::RateLimited,
             Self::RetriesExhausted { .. } => ErrorClass::Unavailable,
             Self::Transport { .. } => ErrorClass::Retryable,
             Self::Decode { .. }
+            | Self::BodyTooLarge { .. }
+            | Self::NotGraphApi { .. }
             | Self::PageCap { .. }
+            | Self::EmptyPages { .. }
             | Self::ForeignNextUrl { .. }
             | Self::Config(_) => ErrorClass::Fatal,
         }
@@ -315,7 +428,7 @@ impl GraphError {
                     e.class,
                     b.code,
                     b.error_subcode.unwrap_or(0),
-                    b.message
+                    bounded(&b.message)
                 ),
                 None => format!("{} http={}", e.class, e.status),
             },
@@ -337,6 +450,25 @@ fn human(d: &Duration) -> Human {
 
 fn utc(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `now + d` as a UTC time, saturating instead of panicking on durations beyond chrono's range.
+pub(crate) fn utc_after(d: Duration) -> DateTime<Utc> {
+    let now = Utc::now();
+    chrono::TimeDelta::from_std(d)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+fn bytes_human(n: usize) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// Human-readable duration: `850ms`, `42s`, `19m 0s`, `2h 5m`.
@@ -361,6 +493,25 @@ impl fmt::Display for Human {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::testutil::arb;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(arb::config())]
+
+        /// Any error document and status classify; throttling codes are never retryable.
+        #[test]
+        fn classify_never_panics(doc in arb::json(), status in any::<u16>()) {
+            let body = serde_json::from_value::<GraphErrorBody>(doc).ok();
+            let class = classify(status, body.as_ref());
+            if let Some(b) = &body
+                && THROTTLE_CODES.contains(&b.code)
+            {
+                prop_assert_eq!(class, ErrorClass::RateLimited);
+            }
+            let _ = (class.hint(), class.as_str());
+        }
+    }
 
     fn body(code: i64, subcode: Option<i64>, message: &str) -> GraphErrorBody {
         GraphErrorBody {
@@ -374,11 +525,21 @@ mod tests {
     #[test]
     fn classification_table() {
         use ErrorClass::*;
-        for code in [1, 2, 4, 17, 32, 341, 613, 80001, 80002] {
+        for code in [1, 2, 341] {
             assert_eq!(
                 classify(400, Some(&body(code, None, "x"))),
                 Retryable,
                 "code {code}"
+            );
+        }
+        for code in [4, 17, 32, 613, 80001, 80002] {
+            let mut b = body(code, Some(2446079), "x");
+            assert_eq!(classify(400, Some(&b)), RateLimited, "code {code}");
+            b.is_transient = Some(true);
+            assert_eq!(
+                classify(400, Some(&b)),
+                RateLimited,
+                "code {code} with is_transient"
             );
         }
         assert_eq!(
@@ -462,6 +623,24 @@ mod tests {
     }
 
     #[test]
+    fn server_texts_are_bounded() {
+        let mut b = body(100, None, &"x".repeat(100_000));
+        b.error_user_msg = Some("é".repeat(10_000));
+        b.error_data = Some(serde_json::json!({"blame": "y".repeat(10_000)}));
+        b.bound();
+        assert!(b.message.chars().count() <= MAX_QUOTED_CHARS + 1);
+        assert!(b.error_user_msg.unwrap().chars().count() <= MAX_QUOTED_CHARS + 1);
+        assert!(b.error_data.unwrap().to_string().len() < 100);
+        assert_eq!(bounded("short"), "short");
+    }
+
+    #[test]
+    fn utc_after_saturates() {
+        assert_eq!(utc_after(Duration::MAX), DateTime::<Utc>::MAX_UTC);
+        assert!(utc_after(Duration::from_secs(60)) > Utc::now());
+    }
+
+    #[test]
     fn human_durations() {
         assert_eq!(Human(Duration::from_millis(850)).to_string(), "850ms");
         assert_eq!(Human(Duration::from_secs(42)).to_string(), "42s");
@@ -482,6 +661,7 @@ mod tests {
             endpoint: EndpointKind::UserMedia,
             url: "u".into(),
             wait_hint: None,
+            usage_percent: None,
             snippet: None,
         }));
         let text = e.to_string();

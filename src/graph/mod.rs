@@ -7,10 +7,21 @@
 //!   (rolling window per token, also slowed down by the `X-App-Usage` / `X-Business-Use-Case-Usage`
 //!   headers), is counted in [`CallStats`], and its failure is classified once by [`classify`].
 //! * Only [`ErrorClass::Retryable`] failures are retried ([`RetryPolicy`]: exponential backoff with
-//!   full jitter, bounded attempts and total time, honouring `Retry-After` and
-//!   `estimated_time_to_regain_access`).
+//!   full jitter, bounded attempts and total time, honouring `Retry-After`). Graph throttling
+//!   (codes 4, 17, 32, 613, 80001, 80002: [`ErrorClass::RateLimited`]) is never retried on that
+//!   backoff: the client waits once for the time the answer gives (`Retry-After`,
+//!   `estimated_time_to_regain_access`, usage at 100 %) when it fits [`BudgetConfig::max_wait`],
+//!   otherwise it fails at once saying when access returns. Redirects and non-JSON 2xx answers
+//!   are not the Graph API: not retried.
+//! * Nothing a server sends can panic the client or block it for long: every server-supplied wait
+//!   is clamped to [`MAX_SERVER_WAIT`] (one day), bodies are read as a stream up to
+//!   [`GraphConfig::max_body_bytes`] (after decompression), quoted server text is bounded.
+//! * [`GraphClient::with_call_cap`] makes a clone for one run whose attempts all count against one
+//!   per-run cap ([`GraphError::RunCallCap`]).
 //! * [`GraphClient::pages`] turns an edge into a lazy stream of pages with explicit stop rules
-//!   ([`PageRequest`], [`PageMode`]); [`insight_windows`] splits date ranges into ≤ 30-day calls.
+//!   ([`PageRequest`], [`PageMode`]; page cap, repeats, empty-page runs, `limit`; `next` URLs are
+//!   followed only on the configured origin under `/vNN.N/`); [`insight_windows`] splits date
+//!   ranges into ≤ 30-day calls.
 //!
 //! ```ignore
 //! use igflight::graph::{GraphClient, PageRequest, BudgetConfig, ErrorClass};
@@ -59,16 +70,20 @@ mod testutil;
 
 pub use budget::{Budget, BudgetConfig, BudgetSnapshot, TokenBudgetSnapshot};
 pub use client::{
-    DEFAULT_BASE_URL, DEFAULT_VERSION, GraphClient, GraphClientBuilder, GraphConfig, GraphResponse,
+    DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_VERSION, GraphClient, GraphClientBuilder,
+    GraphConfig, GraphResponse,
 };
 pub use endpoint::EndpointKind;
-pub use error::{ApiError, ErrorClass, GraphError, classify};
+pub use error::{ApiError, ErrorClass, GraphError, THROTTLE_CODES, classify};
 pub use id::{Edge, MAX_ID_DIGITS, NodeId};
 pub use model::{
     BatchHeader, BatchItemResponse, Cursors, GraphErrorBody, Page, Paging, decode_json,
 };
-pub use pager::{CursorFields, PageMode, PageOut, PageRequest};
-pub use retry::RetryPolicy;
+pub use pager::{
+    CursorFields, DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, PageMode, PageOut,
+    PageRequest,
+};
+pub use retry::{MAX_SERVER_WAIT, RetryPolicy};
 pub use secret::{Secret, TokenKey, redact_url};
 pub use stats::{CallCount, CallStats, CallStatsSnapshot};
 pub use usage::{AppUsage, BusinessUsage, Usage};

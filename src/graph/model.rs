@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::endpoint::EndpointKind;
-use super::error::GraphError;
+use super::error::{GraphError, bounded};
 
 /// One page of an edge: `{"data":[…],"paging":{…}}`.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -83,10 +83,11 @@ pub fn decode_json<T: DeserializeOwned>(
     endpoint: EndpointKind,
 ) -> Result<T, GraphError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
+    // serde quotes the offending value (and the path its keys): both are server text, so bounded.
     serde_path_to_error::deserialize(de).map_err(|e| GraphError::Decode {
         endpoint,
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
+        path: bounded(&e.path().to_string()),
+        message: bounded(&e.inner().to_string()),
     })
 }
 
@@ -135,6 +136,17 @@ mod tests {
     }
 
     #[test]
+    fn decode_errors_quote_a_bounded_prefix() {
+        let huge = "x".repeat(1 << 20);
+        let body = format!(r#"{{"data":[{{"id":"1","timestamp":"{huge}"}}]}}"#);
+        let err = decode_json::<Page<Media>>(body.as_bytes(), EndpointKind::UserMedia).unwrap_err();
+        assert!(err.to_string().len() < 1000, "{}", err.to_string().len());
+        let body = format!(r#"{{"data":{{"{huge}":1}}}}"#);
+        let err = decode_json::<Page<Media>>(body.as_bytes(), EndpointKind::UserMedia).unwrap_err();
+        assert!(err.to_string().len() < 1000, "{}", err.to_string().len());
+    }
+
+    #[test]
     fn decodes_real_error_body() {
         let body = br#"{"error":{"message":"(#100) Media Posted Before Business Account Conversion","type":"OAuthException",
             "code":100,"error_subcode":2108006,"error_data":{"blame_field_specs":[[""]]},"is_transient":false,
@@ -144,5 +156,56 @@ mod tests {
         assert_eq!(env.error.error_subcode, Some(2108006));
         assert_eq!(env.error.is_transient, Some(false));
         assert_eq!(env.error.fbtrace_id.as_deref(), Some("AsEo4"));
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::graph::error::{ApiError, classify};
+    use crate::graph::testutil::arb;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(arb::config())]
+
+        /// Any body decodes to a value or a decode error naming the endpoint; never a panic.
+        #[test]
+        fn decode_json_never_panics(body in arb::body()) {
+            for result in [
+                decode_json::<Page<serde_json::Value>>(&body, EndpointKind::UserMedia).map(drop),
+                decode_json::<serde_json::Value>(&body, EndpointKind::Other).map(drop),
+                decode_json::<Vec<Option<BatchItemResponse>>>(&body, EndpointKind::Batch).map(drop),
+            ] {
+                if let Err(e) = result {
+                    prop_assert!(matches!(e, GraphError::Decode { .. }), "{:?}", e);
+                    let _ = e.to_string();
+                }
+            }
+        }
+
+        /// Any body and status through error classification and the error's text.
+        #[test]
+        fn error_classification_never_panics(body in arb::body(), status in 100u16..600) {
+            let parsed = serde_json::from_slice::<ErrorEnvelope>(&body).ok().map(|e| e.error);
+            let class = classify(status, parsed.as_ref());
+            let mut api = ApiError {
+                class,
+                status,
+                body: parsed,
+                endpoint: EndpointKind::UserMedia,
+                url: String::new(),
+                wait_hint: None,
+                usage_percent: None,
+                snippet: Some(String::from_utf8_lossy(&body).into_owned()),
+            };
+            api.scrub(&["secret"]);
+            if let Some(b) = &mut api.body {
+                b.bound();
+                prop_assert!(b.message.chars().count() <= crate::graph::error::MAX_QUOTED_CHARS + 1);
+            }
+            let err = GraphError::Api(Box::new(api));
+            let _ = (err.to_string(), err.reason(), err.class(), err.api_body());
+        }
     }
 }

@@ -3,15 +3,23 @@
 //! No call is made until the stream is polled. Rules, in the order they are checked:
 //! * `limit` rows yielded → the stream ends without another call; each request asks only for
 //!   `limit = min(page_size, rows still needed)`, and surplus rows of a page are dropped;
-//! * a hard page cap (`max_pages`) while more pages remain → [`GraphError::PageCap`];
+//! * a hard page cap (`max_pages`, default [`DEFAULT_MAX_PAGES`]) while more pages remain →
+//!   [`GraphError::PageCap`];
 //! * ids are deduplicated across pages (no row is yielded twice); a non-empty page that brings no
 //!   new id ends the stream (`recent_media` repeats its `after` cursor on every page while its `next`
 //!   URL still advances, so a repeated cursor alone is never an end);
 //! * [`PageMode::Next`]: no `paging.next` → end; an empty page that has `next` is not the end
-//!   (only an empty page whose `next` is the URL just fetched is);
+//!   (reference §6.1; only an empty page whose `next` is the URL just fetched is); a `next` URL
+//!   already fetched by this stream ends it (a loop);
 //! * [`PageMode::Cursor`] (business-discovery media, whose nested `paging` carries only `cursors`):
 //!   no nested page, no `paging` or no `cursors.after` → end; the same `after` as the one just
-//!   requested → end (the request would be identical).
+//!   requested → end (the request would be identical);
+//! * `max_empty_pages` (default [`DEFAULT_MAX_EMPTY_PAGES`]) empty pages in a row that each still
+//!   point further → [`GraphError::EmptyPages`] (one empty page is legitimate, a long run is not).
+//!
+//! A stream that ends because the Graph API repeats itself (a page of ids already yielded, or a
+//! `next` URL already fetched) while the result may be short says so: its last item is a
+//! [`PageOut`] with no rows and [`PageOut::ended_on_repeat`] set.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -27,6 +35,14 @@ use super::model::{Page, decode_json};
 
 /// The Graph API's usual default page size, used when a limit must be sent but no page size was given.
 pub const DEFAULT_PAGE_SIZE: usize = 25;
+
+/// Default page cap of one stream: 200, the default hourly call budget of a token. A stream that
+/// needs more pages cannot finish within the default budget anyway, and the biggest legitimate
+/// listings fit (the 10K media `/media` returns are 100 pages of 100).
+pub const DEFAULT_MAX_PAGES: usize = 200;
+
+/// Default number of empty pages in a row (each with another `next`) after which paging fails.
+pub const DEFAULT_MAX_EMPTY_PAGES: usize = 20;
 
 /// Builds the `fields` parameter for a cursor-mode request from the `after` cursor (none on the first
 /// request) and the page size to ask, e.g.
@@ -66,9 +82,20 @@ pub struct PageRequest {
     pub page_size: Option<usize>,
     /// Stop after this many rows.
     pub limit: Option<usize>,
-    /// Fail with [`GraphError::PageCap`] rather than fetch more pages than this.
+    /// Fail with [`GraphError::PageCap`] rather than fetch more pages than this (default
+    /// [`DEFAULT_MAX_PAGES`]).
     pub max_pages: usize,
+    /// Fail with [`GraphError::EmptyPages`] after this many empty pages in a row that each still
+    /// point to another page (default [`DEFAULT_MAX_EMPTY_PAGES`]).
+    pub max_empty_pages: usize,
     pub mode: PageMode,
+    /// [`PageMode::Next`] only: start by following this `next` URL instead of requesting `path`
+    /// (continuing a page that arrived nested in another answer, e.g. a comment's replies). `path`
+    /// is then only a label.
+    pub start_url: Option<String>,
+    /// Ids already yielded elsewhere (e.g. by that nested first page): never yielded again, and a
+    /// page made only of them ends the stream like any repeat.
+    pub seen_ids: Vec<String>,
 }
 
 impl PageRequest {
@@ -81,8 +108,11 @@ impl PageRequest {
                 .collect(),
             page_size: None,
             limit: None,
-            max_pages: 1000,
+            max_pages: DEFAULT_MAX_PAGES,
+            max_empty_pages: DEFAULT_MAX_EMPTY_PAGES,
             mode: PageMode::Next,
+            start_url: None,
+            seen_ids: Vec::new(),
         }
     }
 
@@ -120,6 +150,26 @@ impl PageRequest {
         self
     }
 
+    #[must_use]
+    pub fn max_empty_pages(mut self, n: usize) -> Self {
+        self.max_empty_pages = n;
+        self
+    }
+
+    /// Continue from a `next` URL whose first page (with the ids `seen_ids`) was already had
+    /// elsewhere: see [`PageRequest::start_url`]. All stop rules apply (page cap, repeats, empty
+    /// pages, `limit`), and the URL is checked like any `next` before it is followed.
+    #[must_use]
+    pub fn continue_from(
+        mut self,
+        next_url: impl Into<String>,
+        seen_ids: impl IntoIterator<Item = String>,
+    ) -> Self {
+        self.start_url = Some(next_url.into());
+        self.seen_ids = seen_ids.into_iter().collect();
+        self
+    }
+
     /// The page size to ask for when `yielded` rows were already produced.
     fn ask(&self, yielded: usize) -> Option<usize> {
         let remaining = self.limit.map(|l| l.saturating_sub(yielded));
@@ -136,9 +186,11 @@ impl PageRequest {
 /// One page of new rows.
 #[derive(Clone, Debug)]
 pub struct PageOut {
-    /// Rows not seen on an earlier page, at most what `limit` still allows.
+    /// Rows not seen on an earlier page, at most what `limit` still allows. Never empty, except on
+    /// the final page of a stream that [`ended_on_repeat`](Self::ended_on_repeat).
     pub items: Vec<Value>,
-    /// 0-based index of the Graph page these rows came from (empty pages are fetched, not yielded).
+    /// 0-based index of the Graph page these rows came from (empty pages are fetched, not yielded;
+    /// on an `ended_on_repeat` page: the page that repeated).
     pub page_index: usize,
     /// Pages fetched by this stream so far.
     pub pages_so_far: usize,
@@ -150,6 +202,11 @@ pub struct PageOut {
     pub duplicates: usize,
     /// Cursor mode: the response without the nested page (e.g. the business-discovery user's fields).
     pub context: Option<Value>,
+    /// Set only on the last item of a stream that stopped because the Graph API repeated itself (a
+    /// non-empty page made only of ids already yielded, or a `next` URL already fetched) before
+    /// `limit` was reached: that item has no rows; the result may be shorter than what the Graph
+    /// API holds. Consumers count it (run summary); they need not stop on it (the stream ends next).
+    pub ended_on_repeat: bool,
 }
 
 enum Fetch {
@@ -166,6 +223,12 @@ struct State {
     calls: u32,
     yielded: usize,
     seen: HashSet<String>,
+    /// `next` URLs fetched so far.
+    fetched_urls: HashSet<String>,
+    /// Empty pages in a row.
+    empty_run: usize,
+    /// Paging stopped on a repeat: the final empty `ended_on_repeat` page is still to be yielded.
+    repeat_end: Option<(usize, usize, Option<Value>)>,
 }
 
 impl GraphClient {
@@ -174,14 +237,22 @@ impl GraphClient {
         &self,
         req: PageRequest,
     ) -> impl Stream<Item = Result<PageOut, GraphError>> + Send + 'static {
+        let next = match (&req.mode, &req.start_url) {
+            (PageMode::Next, Some(url)) => Fetch::Url(url.clone()),
+            _ => Fetch::First,
+        };
+        let seen = req.seen_ids.iter().cloned().collect();
         let state = State {
             client: self.clone(),
             req,
-            next: Some(Fetch::First),
+            next: Some(next),
             pages: 0,
             calls: 0,
             yielded: 0,
-            seen: HashSet::new(),
+            seen,
+            fetched_urls: HashSet::new(),
+            empty_run: 0,
+            repeat_end: None,
         };
         stream::try_unfold(state, step)
     }
@@ -200,6 +271,19 @@ impl GraphClient {
 async fn step(mut st: State) -> Result<Option<(PageOut, State)>, GraphError> {
     loop {
         let Some(fetch) = st.next.take() else {
+            if let Some((page_index, duplicates, context)) = st.repeat_end.take() {
+                let out = PageOut {
+                    items: Vec::new(),
+                    page_index,
+                    pages_so_far: st.pages,
+                    calls_so_far: st.calls,
+                    rows_so_far: st.yielded,
+                    duplicates,
+                    context,
+                    ended_on_repeat: true,
+                };
+                return Ok(Some((out, st)));
+            }
             return Ok(None);
         };
         if st.req.limit.is_some_and(|l| st.yielded >= l) {
@@ -209,10 +293,13 @@ async fn step(mut st: State) -> Result<Option<(PageOut, State)>, GraphError> {
             return Err(GraphError::PageCap { pages: st.pages });
         }
         let ask = st.req.ask(st.yielded);
+        if let Fetch::Url(u) = &fetch {
+            st.fetched_urls.insert(u.clone());
+        }
         let resp = fetch_page(&st, &fetch, ask).await?;
         let page_index = st.pages;
         st.pages += 1;
-        st.calls += resp.attempts;
+        st.calls = st.calls.saturating_add(resp.attempts);
 
         let decoded = match &st.req.mode {
             PageMode::Next => resp.json::<Page<Value>>().map(|p| (p, None)),
@@ -233,21 +320,34 @@ async fn step(mut st: State) -> Result<Option<(PageOut, State)>, GraphError> {
             items.truncate(limit.saturating_sub(st.yielded));
         }
         st.yielded += items.len();
+        st.empty_run = if page_len == 0 { st.empty_run + 1 } else { 0 };
 
         let paging = page.paging.unwrap_or_default();
+        let mut repeated = brought_nothing_new;
         st.next = if brought_nothing_new {
             tracing::debug!(
                 endpoint = resp.endpoint.as_str(),
                 page_index,
+                duplicates,
                 "page brought no new ids: end of paging"
             );
             None
         } else {
             match (&st.req.mode, fetch) {
-                (PageMode::Next, fetch) => paging
-                    .next
-                    .filter(|n| page_len > 0 || !matches!(&fetch, Fetch::Url(u) if u == n))
-                    .map(Fetch::Url),
+                (PageMode::Next, fetch) => match paging.next {
+                    // An empty page pointing at itself: the end.
+                    Some(n) if page_len == 0 && matches!(&fetch, Fetch::Url(u) if *u == n) => None,
+                    Some(n) if st.fetched_urls.contains(&n) => {
+                        tracing::debug!(
+                            endpoint = resp.endpoint.as_str(),
+                            page_index,
+                            "`next` points to a page already fetched: end of paging"
+                        );
+                        repeated = true;
+                        None
+                    }
+                    other => other.map(Fetch::Url),
+                },
                 (PageMode::Cursor { .. }, fetch) => paging
                     .cursors
                     .and_then(|c| c.after)
@@ -255,6 +355,19 @@ async fn step(mut st: State) -> Result<Option<(PageOut, State)>, GraphError> {
                     .map(Fetch::After),
             }
         };
+        if st.next.is_some() && page_len == 0 && st.empty_run >= st.req.max_empty_pages {
+            tracing::warn!(
+                endpoint = resp.endpoint.as_str(),
+                pages = st.empty_run,
+                "the Graph API keeps answering empty pages: paging stopped"
+            );
+            return Err(GraphError::EmptyPages {
+                pages: st.empty_run,
+            });
+        }
+        if repeated && st.req.limit.is_none_or(|l| st.yielded < l) {
+            st.repeat_end = Some((page_index, duplicates, context.clone()));
+        }
         if items.is_empty() {
             continue;
         }
@@ -266,6 +379,7 @@ async fn step(mut st: State) -> Result<Option<(PageOut, State)>, GraphError> {
             rows_so_far: st.yielded,
             duplicates,
             context,
+            ended_on_repeat: false,
         };
         return Ok(Some((out, st)));
     }
@@ -349,4 +463,49 @@ fn nested_page(
         )?,
     };
     Ok((page, Some(body)))
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::graph::EndpointKind;
+    use crate::graph::testutil::arb;
+    use proptest::prelude::*;
+
+    fn response(body: Vec<u8>) -> GraphResponse {
+        GraphResponse {
+            status: 200,
+            body: body.into(),
+            usage: Default::default(),
+            endpoint: EndpointKind::BusinessDiscovery,
+            attempts: 1,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(arb::config())]
+
+        /// The pager's page decode (top-level and nested at a pointer) gives a page or an error.
+        #[test]
+        fn page_decode_never_panics(
+            body in arb::body(),
+            pointer in prop::sample::select(vec![
+                "/business_discovery/media", "/media", "", "/", "/data/0", "/~1/x", "/a/b/c/d",
+            ]),
+        ) {
+            let resp = response(body);
+            let _ = resp.json::<Page<Value>>();
+            if let Ok((page, context)) = nested_page(&resp, pointer) {
+                let _ = (page.data.len(), page.paging, context);
+            }
+        }
+
+        /// Graph-shaped documents wrapped at the nested pointer.
+        #[test]
+        fn nested_documents_never_panic(media in arb::json(), user in arb::json()) {
+            let body = serde_json::json!({"business_discovery": {"media": media, "username": user}, "id": "1"});
+            let resp = response(body.to_string().into_bytes());
+            let _ = nested_page(&resp, "/business_discovery/media");
+        }
+    }
 }

@@ -5,9 +5,26 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use chrono::Utc;
+use super::error::{GraphError, utc_after};
 
-use super::error::GraphError;
+/// The longest wait a server may ask for (`Retry-After`, `estimated_time_to_regain_access`): one
+/// day. Longer (or absurd: `1e30` minutes, `9000000000000` seconds) values are clamped to it, so
+/// no arithmetic on them can overflow and no token is blocked for longer.
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A server-supplied number of seconds as a wait: NaN and negatives are no wait, anything
+/// above [`MAX_SERVER_WAIT`] (infinity included) is [`MAX_SERVER_WAIT`]. Never panics.
+pub fn server_wait_secs(secs: f64) -> Duration {
+    if secs.is_nan() || secs <= 0.0 {
+        return Duration::ZERO;
+    }
+    if secs >= MAX_SERVER_WAIT.as_secs_f64() {
+        return MAX_SERVER_WAIT;
+    }
+    Duration::try_from_secs_f64(secs)
+        .unwrap_or(MAX_SERVER_WAIT)
+        .min(MAX_SERVER_WAIT)
+}
 
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
@@ -45,8 +62,10 @@ impl RetryPolicy {
     /// `[0, min(max_delay, base_delay · 2^(attempt-1))]` ("full jitter").
     pub fn backoff(&self, attempt: u32) -> Duration {
         let exp = 2f64.powi(attempt.saturating_sub(1).min(30) as i32);
-        let cap = self.base_delay.mul_f64(exp).min(self.max_delay);
-        cap.mul_f64(random_fraction())
+        let cap = Duration::try_from_secs_f64(self.base_delay.as_secs_f64() * exp)
+            .unwrap_or(self.max_delay)
+            .min(self.max_delay);
+        Duration::try_from_secs_f64(cap.as_secs_f64() * random_fraction()).unwrap_or(cap)
     }
 
     /// After a failed attempt: the delay before the next one, or the error to return. Only retryable
@@ -62,12 +81,11 @@ impl RetryPolicy {
             return Err(err);
         }
         let remaining = self.max_elapsed.saturating_sub(elapsed);
-        let hint = err.wait_hint();
+        let hint = err.wait_hint().map(|w| w.min(MAX_SERVER_WAIT));
         if let Some(wait) = hint.filter(|w| *w > remaining) {
             return Err(GraphError::Throttled {
                 frees_in: wait,
-                frees_at: Utc::now()
-                    + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX),
+                frees_at: utc_after(wait),
                 detail: err.reason(),
             });
         }
@@ -112,6 +130,7 @@ mod tests {
             endpoint: EndpointKind::UserMedia,
             url: String::new(),
             wait_hint,
+            usage_percent: None,
             snippet: None,
         }))
     }
@@ -176,6 +195,35 @@ mod tests {
             )
         });
         assert!(gave_up);
+    }
+
+    #[test]
+    fn server_waits_are_clamped_never_panic() {
+        assert_eq!(server_wait_secs(f64::NAN), Duration::ZERO);
+        assert_eq!(server_wait_secs(-5.0), Duration::ZERO);
+        assert_eq!(server_wait_secs(1.5), Duration::from_millis(1500));
+        for huge in [1e30 * 60.0, 2e11 * 60.0, 9e12, f64::INFINITY, f64::MAX] {
+            assert_eq!(server_wait_secs(huge), MAX_SERVER_WAIT);
+        }
+        // A wait hint beyond what the policy allows fails fast, saying when, without overflow.
+        let err = RetryPolicy::default()
+            .after_failure(
+                1,
+                Duration::ZERO,
+                api(ErrorClass::Retryable, Some(Duration::MAX)),
+            )
+            .unwrap_err();
+        let GraphError::Throttled { frees_in, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(*frees_in, MAX_SERVER_WAIT);
+        // Absurd configuration does not panic either.
+        let p = RetryPolicy {
+            base_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            ..Default::default()
+        };
+        let _ = p.backoff(31);
     }
 
     #[test]

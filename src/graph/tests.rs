@@ -193,6 +193,16 @@ async fn stop_rule_repeated_cursor_dedupes() {
     );
     assert_eq!(pages[2].duplicates, 1);
     assert_eq!(c.stats().endpoint(EndpointKind::HashtagRecentMedia), 4);
+    // The stop is visible: a final page without rows says the stream ended on a repeat.
+    assert_eq!(pages.len(), 4);
+    let last = pages.last().unwrap();
+    assert!(last.ended_on_repeat && last.items.is_empty(), "{last:?}");
+    assert_eq!(
+        (last.calls_so_far, last.pages_so_far, last.rows_so_far),
+        (4, 4, 5)
+    );
+    assert_eq!(last.duplicates, 2);
+    assert!(pages[..3].iter().all(|p| !p.ended_on_repeat));
 }
 
 /// (d) `limit`: each request asks `min(page_size, remaining)`; once `limit` rows were yielded the
@@ -457,33 +467,6 @@ async fn error_classes_from_real_bodies() {
     // Retryable ones end, after the retries, as RetriesExhausted (class Unavailable) keeping the last error.
     let retryable = vec![
         Reply::error(
-            400,
-            err_body(
-                80002,
-                None,
-                "There have been too many calls to this Instagram account. Wait a bit and try again.",
-                "OAuthException",
-            ),
-        ),
-        Reply::error(
-            400,
-            err_body(
-                4,
-                None,
-                "(#4) Application request limit reached",
-                "OAuthException",
-            ),
-        ),
-        Reply::error(
-            400,
-            err_body(
-                17,
-                None,
-                "(#17) User request limit reached",
-                "OAuthException",
-            ),
-        ),
-        Reply::error(
             500,
             err_body(
                 2,
@@ -496,8 +479,8 @@ async fn error_classes_from_real_bodies() {
             400,
             json!({"message": "x", "code": 99999, "is_transient": true}),
         ),
-        Reply::raw(502, "<html><body>Bad Gateway</body></html>"),
-        Reply::raw(200, "<html>oops</html>"),
+        Reply::raw(502, "<html><body>Bad Gateway</body></html>")
+            .header("content-type", "text/html"),
     ];
     for reply in retryable {
         let server = TestServer::script(vec![reply.clone()]).await;
@@ -518,7 +501,7 @@ async fn error_classes_from_real_bodies() {
 async fn retry_then_success() {
     let server = TestServer::script(vec![
         Reply::error(500, err_body(2, None, "Service temporarily unavailable", "OAuthException")),
-        Reply::error(400, err_body(80002, None, "There have been too many calls to this Instagram account.", "OAuthException")).header(
+        Reply::raw(503, "<html>busy</html>").header(
             "x-business-use-case-usage",
             r#"{"17841":[{"type":"instagram","call_count":60,"total_cputime":5,"total_time":5,"estimated_time_to_regain_access":0}]}"#,
         ),
@@ -892,4 +875,443 @@ async fn secrets_never_reach_logs_or_errors() {
         err.to_string().contains("temporary failure for token ****"),
         "{err}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hardening: body cap, server numbers, redirects and HTML, throttling, empty pages, call cap
+
+#[tokio::test]
+async fn a_gzip_bomb_stops_at_the_body_cap_in_one_call() {
+    // 8 MiB of zeros, about 8 KiB compressed.
+    let bomb = super::testutil::gzip_zeros(8 << 20);
+    assert!(bomb.len() < 200 << 10, "{}", bomb.len());
+    let server = TestServer::script(vec![
+        Reply::bytes(200, bomb).header("content-encoding", "gzip"),
+    ])
+    .await;
+    let c = GraphClient::builder(TOKEN)
+        .base_url(&server.base)
+        .retry(fast_retry())
+        .max_body_bytes(1 << 20)
+        .build()
+        .unwrap();
+    let err = c
+        .get("17841/media", &[("fields", "id".into())])
+        .await
+        .unwrap_err();
+    let GraphError::BodyTooLarge { endpoint, cap, url } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!((*endpoint, *cap), (EndpointKind::UserMedia, 1 << 20));
+    assert!(url.contains("access_token=REDACTED") || !url.contains(TOKEN));
+    let text = err.to_string();
+    assert!(
+        text.contains("1 MiB") && text.contains("user/media") && !text.contains(TOKEN),
+        "{text}"
+    );
+    assert_eq!(err.class(), ErrorClass::Fatal);
+    assert_eq!(server.hits(), 1, "not retried");
+}
+
+#[tokio::test]
+async fn bodies_under_the_cap_and_plain_bodies_over_it() {
+    let big = json!({"data": media(&(0..2000).collect::<Vec<_>>())});
+    let server = TestServer::script(vec![Reply::json(big.clone())]).await;
+    let len = big.to_string().len();
+    let fits = GraphClient::builder(TOKEN)
+        .base_url(&server.base)
+        .max_body_bytes(len)
+        .build()
+        .unwrap();
+    assert_eq!(fits.get("17841/media", &[]).await.unwrap().body.len(), len);
+    let small = GraphClient::builder(TOKEN)
+        .base_url(&server.base)
+        .retry(fast_retry())
+        .max_body_bytes(len - 1)
+        .build()
+        .unwrap();
+    let err = small.get("17841/media", &[]).await.unwrap_err();
+    assert!(matches!(err, GraphError::BodyTooLarge { .. }), "{err:?}");
+    assert_eq!(server.hits(), 2);
+    assert_eq!(GraphConfig::new("t").max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+}
+
+#[tokio::test]
+async fn huge_server_waits_do_not_panic_or_poison_the_client() {
+    let regain = |raw: &str| {
+        format!(
+            r#"{{"17841":[{{"type":"instagram","call_count":100,"total_cputime":1,"total_time":1,"estimated_time_to_regain_access":{raw}}}]}}"#
+        )
+    };
+    let throttle = || {
+        Reply::error(
+            400,
+            err_body(
+                80002,
+                None,
+                "There have been too many calls to this Instagram account.",
+                "OAuthException",
+            ),
+        )
+    };
+    for (reply, usage_blocks) in [
+        (
+            Reply::raw(503, "busy").header("retry-after", "9000000000000"),
+            false,
+        ),
+        (
+            Reply::raw(503, "busy").header("retry-after", &"9".repeat(40)),
+            false,
+        ),
+        (throttle().header("retry-after", "9000000000000"), false),
+        (
+            throttle().header("x-business-use-case-usage", &regain("1e30")),
+            true,
+        ),
+        (
+            throttle().header("x-business-use-case-usage", &regain("2e11")),
+            true,
+        ),
+    ] {
+        let server = TestServer::script(vec![reply, Reply::json(json!({"id": "17841"}))]).await;
+        let c = client(&server);
+        let err = c.get("17841", &[]).await.unwrap_err();
+        assert_eq!(err.class(), ErrorClass::RateLimited, "{err}");
+        let frees_at = err.frees_at().expect("says when");
+        assert!(frees_at <= chrono::Utc::now() + chrono::Duration::days(1));
+        assert!(err.to_string().contains("access returns in"), "{err}");
+        assert_eq!(server.hits(), 1);
+        // The next call is answered (sent, or refused by the budget saying when), never a panic.
+        match c.get("17841", &[]).await {
+            Ok(resp) => {
+                assert!(!usage_blocks);
+                assert_eq!(resp.status, 200);
+                assert_eq!(server.hits(), 2);
+            }
+            Err(e) => {
+                assert!(usage_blocks, "{e}");
+                assert!(matches!(e, GraphError::Throttled { .. }), "{e:?}");
+                assert!(e.frees_at().unwrap() <= chrono::Utc::now() + chrono::Duration::days(1));
+                assert_eq!(server.hits(), 1);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn redirects_and_html_success_are_not_retried() {
+    let server = TestServer::script(vec![Reply::raw(302, "").header(
+        "location",
+        &format!("https://user:pw@elsewhere.example.com/login?access_token={TOKEN}&x=1"),
+    )])
+    .await;
+    let c = client(&server);
+    let err = c.get("17841/media", &[]).await.unwrap_err();
+    assert_eq!(server.hits(), 1);
+    let GraphError::NotGraphApi { status, what, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*status, 302);
+    assert!(what.contains("redirect to https://") && what.contains("elsewhere.example.com"));
+    let text = err.to_string();
+    assert!(text.contains("--graph-url"), "{text}");
+    for secret in [TOKEN, "pw@", "user:"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    assert_eq!(err.class(), ErrorClass::Fatal);
+
+    for reply in [
+        Reply::raw(
+            200,
+            "<!DOCTYPE html><html><body>Captive portal</body></html>",
+        )
+        .header("content-type", "text/html; charset=utf-8"),
+        Reply::raw(200, "OK"),
+        Reply::raw(200, ""),
+    ] {
+        let server = TestServer::script(vec![reply.clone()]).await;
+        let c = client(&server);
+        let err = c.get("17841/media", &[]).await.unwrap_err();
+        assert_eq!(server.hits(), 1, "{}", reply.body);
+        assert!(
+            matches!(err, GraphError::NotGraphApi { status: 200, .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("--graph-url"), "{err}");
+    }
+    let server = TestServer::script(vec![Reply::raw(200, &"<p>".repeat(100_000))]).await;
+    let err = client(&server).get("17841/media", &[]).await.unwrap_err();
+    assert!(
+        err.to_string().contains("HTML") && err.to_string().len() < 1000,
+        "{err}"
+    );
+
+    // A non-JSON 4xx is not retried either; a non-JSON 5xx is.
+    let server = TestServer::script(vec![Reply::raw(404, "<html>no</html>")]).await;
+    let err = client(&server).get("17841/media", &[]).await.unwrap_err();
+    assert_eq!((err.class(), server.hits()), (ErrorClass::Fatal, 1));
+}
+
+fn throttle_reply(code: i64) -> Reply {
+    Reply::error(
+        400,
+        err_body(
+            code,
+            None,
+            "(#4) Application request limit reached",
+            "OAuthException",
+        ),
+    )
+}
+
+#[tokio::test]
+async fn throttling_without_a_time_fails_at_once() {
+    for code in THROTTLE_CODES {
+        let mut body = err_body(
+            code,
+            Some(2446079),
+            "(#17) User request limit reached",
+            "OAuthException",
+        );
+        body["is_transient"] = json!(true);
+        let server = TestServer::script(vec![Reply::error(400, body)]).await;
+        let c = client(&server);
+        let started = std::time::Instant::now();
+        let err = c.get("17841/media", &[]).await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(server.hits(), 1, "code {code} is not retried");
+        assert!(
+            matches!(err, GraphError::ThrottledNoEstimate { .. }),
+            "{err:?}"
+        );
+        assert_eq!(err.class(), ErrorClass::RateLimited);
+        let text = err.to_string();
+        assert!(
+            text.contains("throttled the app") && text.contains("retry later"),
+            "{text}"
+        );
+        assert!(text.contains(&format!("code={code}")), "{text}");
+    }
+    // X-App-Usage at 100 % without a time, and no waiting allowed: the same.
+    let server = TestServer::script(vec![throttle_reply(4).header(
+        "x-app-usage",
+        r#"{"call_count":100,"total_time":10,"total_cputime":10}"#,
+    )])
+    .await;
+    let err = client(&server).get("17841/media", &[]).await.unwrap_err();
+    assert!(
+        matches!(err, GraphError::ThrottledNoEstimate { .. }),
+        "{err:?}"
+    );
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn throttling_waits_once_when_the_time_fits_max_wait() {
+    let make = |server: &TestServer| {
+        GraphClient::builder(TOKEN)
+            .base_url(&server.base)
+            .retry(fast_retry())
+            .budget_config(BudgetConfig {
+                max_wait: Duration::from_secs(3),
+                blocked_pause: Duration::from_millis(300),
+                max_pause: Duration::from_millis(10),
+                ..Default::default()
+            })
+            .build()
+            .unwrap()
+    };
+    // Retry-After 1 s fits: one wait, then success.
+    let server = TestServer::script(vec![
+        throttle_reply(4).header("retry-after", "1"),
+        Reply::json(json!({"id": "1"})),
+    ])
+    .await;
+    let c = make(&server);
+    let started = std::time::Instant::now();
+    let resp = c.get("17841", &[]).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    assert_eq!((resp.attempts, server.hits()), (2, 2));
+
+    // X-App-Usage at 100 %: held for blocked_pause, then retried once; throttled again → fails.
+    let server = TestServer::script(vec![throttle_reply(4).header(
+        "x-app-usage",
+        r#"{"call_count":100,"total_time":10,"total_cputime":10}"#,
+    )])
+    .await;
+    let c = make(&server);
+    let err = c.get("17841", &[]).await.unwrap_err();
+    assert_eq!(server.hits(), 2, "waited once, retried once");
+    assert_eq!(err.class(), ErrorClass::RateLimited, "{err}");
+
+    // A time longer than max_wait: at once, saying when.
+    let server = TestServer::script(vec![throttle_reply(613).header("retry-after", "600")]).await;
+    let c = make(&server);
+    let err = c.get("17841", &[]).await.unwrap_err();
+    assert_eq!(server.hits(), 1);
+    let GraphError::Throttled { frees_in, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*frees_in, Duration::from_secs(600));
+    assert!(err.to_string().contains("(at 20"), "RFC 3339 time: {err}");
+}
+
+#[tokio::test]
+async fn endless_empty_pages_end_with_an_error() {
+    let counter = Arc::new(Mutex::new(0u32));
+    let n = counter.clone();
+    let server = TestServer::start(move |_: &Seen, base: &str| {
+        let mut i = n.lock();
+        *i += 1;
+        Reply::json(
+            json!({"data": [], "paging": {"next": format!("{base}/v15.0/17841/media?after=e{i}")}}),
+        )
+    })
+    .await;
+    let c = client(&server);
+    let (pages, err) = collect(&c, PageRequest::new("17841/media", &[])).await;
+    assert!(pages.is_empty());
+    let err = err.unwrap();
+    assert!(
+        matches!(err, GraphError::EmptyPages { pages: 20 }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("20 empty pages"), "{err}");
+    assert_eq!(server.hits(), DEFAULT_MAX_EMPTY_PAGES);
+    assert_eq!(PageRequest::new("x", &[]).max_pages, DEFAULT_MAX_PAGES);
+
+    // A few empty pages in between are fine, and the count restarts after a page with rows.
+    let counter = Arc::new(Mutex::new(0u32));
+    let n = counter.clone();
+    let server = TestServer::start(move |_: &Seen, base: &str| {
+        let mut i = n.lock();
+        *i += 1;
+        let data = if *i % 3 == 0 { media(&[*i]) } else { json!([]) };
+        let paging = if *i < 12 {
+            json!({"next": format!("{base}/v15.0/17841/media?after=e{i}")})
+        } else {
+            json!({})
+        };
+        Reply::json(json!({"data": data, "paging": paging}))
+    })
+    .await;
+    let c = client(&server);
+    let (pages, err) = collect(&c, PageRequest::new("17841/media", &[]).max_empty_pages(3)).await;
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(pages.len(), 4);
+}
+
+#[tokio::test]
+async fn a_next_url_already_fetched_ends_paging_visibly() {
+    let server = TestServer::start(|req: &Seen, base: &str| {
+        let url = |p: &str| format!("{base}/v15.0/17841/media?after={p}");
+        match req.query.get("after").map(String::as_str) {
+            None => Reply::json(json!({"data": media(&[1]), "paging": {"next": url("a")}})),
+            Some("a") => Reply::json(json!({"data": media(&[2]), "paging": {"next": url("b")}})),
+            _ => Reply::json(json!({"data": media(&[3]), "paging": {"next": url("a")}})),
+        }
+    })
+    .await;
+    let c = client(&server);
+    let (pages, err) = collect(&c, PageRequest::new("17841/media", &[])).await;
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(server.hits(), 3, "the loop back to `a` is not fetched");
+    let all: Vec<Value> = pages.iter().flat_map(|p| p.items.clone()).collect();
+    assert_eq!(ids(&all), ["1", "2", "3"]);
+    let last = pages.last().unwrap();
+    assert!(last.ended_on_repeat && last.items.is_empty());
+    assert_eq!(last.calls_so_far, 3);
+
+    // Reaching `limit` on that page is no repeat.
+    let (pages, _) = collect(&c, PageRequest::new("17841/media", &[]).limit(3)).await;
+    assert!(pages.iter().all(|p| !p.ended_on_repeat));
+}
+
+#[tokio::test]
+async fn continue_from_a_nested_next_with_known_ids() {
+    let server = TestServer::start(|req: &Seen, base: &str| {
+        match req.query.get("after").map(String::as_str) {
+            Some("r1") => Reply::json(json!({"data": media(&[2, 3]), "paging": {"next": format!("{base}/v15.0/555/replies?after=r2")}})),
+            _ => Reply::json(json!({"data": media(&[3, 4])})),
+        }
+    })
+    .await;
+    let c = client(&server);
+    let req = PageRequest::new("555/replies", &[])
+        .page_size(50)
+        .continue_from(
+            format!(
+                "{}/v15.0/555/replies?limit=2&after=r1&access_token=OLD",
+                server.base
+            ),
+            ["1".to_string(), "2".to_string()],
+        );
+    let (pages, err) = collect(&c, req).await;
+    assert!(err.is_none(), "{err:?}");
+    let all: Vec<Value> = pages.iter().flat_map(|p| p.items.clone()).collect();
+    assert_eq!(ids(&all), ["3", "4"]);
+    let seen = server.seen();
+    assert_eq!(seen[0].query["limit"], "50");
+    assert_eq!(seen[0].query["access_token"], TOKEN);
+    assert_eq!(c.stats().endpoint(EndpointKind::CommentReplies), 2);
+}
+
+#[tokio::test]
+async fn the_run_call_cap_counts_every_attempt_and_refuses_before_sending() {
+    let server = TestServer::script(vec![
+        Reply::error(500, err_body(2, None, "temporary", "OAuthException")),
+        Reply::json(json!({"id": "1"})),
+    ])
+    .await;
+    let c = client(&server);
+    assert_eq!(c.calls_made(), None);
+    let run = c.with_call_cap(3);
+    assert_eq!((run.calls_made(), run.call_cap()), (Some(0), Some(3)));
+    let resp = run.get("17841", &[]).await.unwrap();
+    assert_eq!(resp.attempts, 2);
+    assert_eq!(run.calls_made(), Some(2), "retries count");
+    // Clones share the counter; the base client is not capped.
+    let clone = run.clone();
+    clone.get("17841", &[]).await.unwrap();
+    assert_eq!(run.calls_made(), Some(3));
+    let before_budget = c.budget().remaining_for(c.token_key());
+    let err = clone.get("17841", &[]).await.unwrap_err();
+    assert!(matches!(err, GraphError::RunCallCap { cap: 3 }), "{err:?}");
+    assert_eq!(err.class(), ErrorClass::RateLimited);
+    assert!(
+        err.to_string().contains("more than 3 Graph calls")
+            && err.to_string().contains("--max-calls-per-request"),
+        "{err}"
+    );
+    assert_eq!(server.hits(), 3, "refused before sending");
+    assert_eq!(
+        c.budget().remaining_for(c.token_key()),
+        before_budget,
+        "and before the budget"
+    );
+    // The pager's calls count too; a new run starts from zero.
+    let (pages, err) = collect(&run, PageRequest::new("17841/media", &[])).await;
+    assert!(pages.is_empty() && matches!(err, Some(GraphError::RunCallCap { .. })));
+    assert_eq!(c.with_call_cap(1).calls_made(), Some(0));
+    c.get("17841", &[]).await.unwrap();
+    assert_eq!(c.calls_made(), None);
+}
+
+#[tokio::test]
+async fn budget_refusals_do_not_count_against_the_run_cap() {
+    let server = TestServer::script(vec![Reply::json(json!({"id": "1"}))]).await;
+    let c = GraphClient::builder(TOKEN)
+        .base_url(&server.base)
+        .budget_config(BudgetConfig {
+            limit: 1,
+            ..Default::default()
+        })
+        .build()
+        .unwrap()
+        .with_call_cap(5);
+    c.get("17841", &[]).await.unwrap();
+    let err = c.get("17841", &[]).await.unwrap_err();
+    assert!(matches!(err, GraphError::BudgetExhausted { .. }), "{err:?}");
+    assert_eq!(c.calls_made(), Some(1));
+    assert_eq!(server.hits(), 1);
 }

@@ -26,6 +26,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// Raw body bytes, sent instead of `body` (e.g. a gzip stream).
+    pub bytes: Option<Vec<u8>>,
 }
 
 impl Reply {
@@ -34,6 +36,17 @@ impl Reply {
             status: 200,
             headers: Vec::new(),
             body: body.to_string(),
+            bytes: None,
+        }
+    }
+
+    /// Raw bytes as the body.
+    pub fn bytes(status: u16, bytes: Vec<u8>) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: String::new(),
+            bytes: Some(bytes),
         }
     }
 
@@ -42,6 +55,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: serde_json::json!({ "error": error }).to_string(),
+            bytes: None,
         }
     }
 
@@ -50,6 +64,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: body.to_owned(),
+            bytes: None,
         }
     }
 
@@ -134,7 +149,11 @@ async fn serve(State(state): State<AppState>, req: Request) -> Response {
     state.seen.lock().push(seen.clone());
     let base = state.base.lock().clone();
     let reply = (state.handler)(&seen, &base);
-    let mut resp = (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();
+    let status = StatusCode::from_u16(reply.status).unwrap();
+    let mut resp = match reply.bytes {
+        Some(bytes) => (status, bytes).into_response(),
+        None => (status, reply.body).into_response(),
+    };
     resp.headers_mut()
         .insert("content-type", HeaderValue::from_static("application/json"));
     for (k, v) in reply.headers {
@@ -144,4 +163,138 @@ async fn serve(State(state): State<AppState>, req: Request) -> Response {
         );
     }
     resp
+}
+
+/// `len` zero bytes, gzip-compressed (about a thousandth of `len`): a small body that decompresses
+/// past a cap.
+pub fn gzip_zeros(len: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![0u8; 1 << 16];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        enc.write_all(&chunk[..n]).unwrap();
+        left -= n;
+    }
+    enc.finish().unwrap()
+}
+
+/// Property-test strategies shared by the graph modules.
+pub mod arb {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// Keys the Graph client looks at, so that generated documents hit the interesting paths.
+    const KEYS: &[&str] = &[
+        "id",
+        "data",
+        "paging",
+        "next",
+        "previous",
+        "cursors",
+        "after",
+        "before",
+        "error",
+        "code",
+        "error_subcode",
+        "message",
+        "is_transient",
+        "type",
+        "call_count",
+        "total_time",
+        "total_cputime",
+        "estimated_time_to_regain_access",
+        "17841",
+        "business_discovery",
+        "media",
+    ];
+
+    fn number() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            prop::sample::select(vec![
+                0.0,
+                0.5,
+                19.0,
+                99.9,
+                100.0,
+                1e30,
+                2e11,
+                9e12,
+                -1.0,
+                -1e30,
+                f64::MAX,
+                f64::MIN,
+                f64::MIN_POSITIVE,
+            ])
+            .prop_map(Value::from),
+        ]
+    }
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => prop::sample::select(KEYS).prop_map(str::to_owned),
+            1 => ".{0,8}",
+        ]
+    }
+
+    /// Any JSON document, biased towards Graph-shaped keys and extreme numbers.
+    pub fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            number(),
+            ".{0,16}".prop_map(Value::String),
+            "(https?|ftp)://[a-z0-9.:@]{0,20}/(v[0-9]{1,2}\\.[0-9])?/?[a-z0-9/._%]{0,20}(\\?[a-z=&_]{0,20})?"
+                .prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((key(), inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Body bytes: JSON documents, their truncations, or noise.
+    pub fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            json().prop_map(|v| v.to_string().into_bytes()),
+            (json(), any::<prop::sample::Index>()).prop_map(|(v, cut)| {
+                let s = v.to_string().into_bytes();
+                let n = cut.index(s.len() + 1);
+                s[..n].to_vec()
+            }),
+            prop::collection::vec(any::<u8>(), 0..64),
+        ]
+    }
+
+    /// A header value as a server might send it: JSON (usage shapes) or any printable text.
+    pub fn header_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            json().prop_map(|v| v.to_string()),
+            (number(), number(), number()).prop_map(|(a, b, c)| format!(
+                r#"{{"17841":[{{"type":"instagram","call_count":{a},"total_time":{b},"estimated_time_to_regain_access":{c}}}]}}"#
+            )),
+            (number(), number()).prop_map(|(a, b)| format!(
+                r#"{{"call_count":{a},"total_time":{b},"total_cputime":{a}}}"#
+            )),
+            "[ -~]{0,40}",
+            "[0-9]{0,40}",
+        ]
+    }
+
+    /// Few cases, no regression files: these run with the unit tests.
+    pub fn config() -> ProptestConfig {
+        ProptestConfig {
+            cases: 64,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
 }

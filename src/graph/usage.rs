@@ -8,6 +8,8 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
 
+use super::retry::{MAX_SERVER_WAIT, server_wait_secs};
+
 /// `X-App-Usage`: percentages of the app's hourly allowance.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 pub struct AppUsage {
@@ -27,7 +29,8 @@ pub struct BusinessUsage {
     pub call_count: f64,
     pub total_time: f64,
     pub total_cputime: f64,
-    /// Minutes until the throttle lifts (0 when not throttled).
+    /// Minutes until the throttle lifts (0 when not throttled), at most [`MAX_SERVER_WAIT`]
+    /// (server values beyond it, NaN or negative are clamped when parsed).
     pub estimated_time_to_regain_access: u64,
 }
 
@@ -80,14 +83,15 @@ impl Usage {
         app.chain(buc).filter(|p| p.is_finite()).reduce(f64::max)
     }
 
-    /// The longest `estimated_time_to_regain_access`, if any is above zero.
+    /// The longest `estimated_time_to_regain_access`, if any is above zero; at most
+    /// [`MAX_SERVER_WAIT`].
     pub fn regain_after(&self) -> Option<Duration> {
         self.business
             .iter()
             .map(|b| b.estimated_time_to_regain_access)
             .max()
             .filter(|m| *m > 0)
-            .map(|m| Duration::from_secs(m * 60))
+            .map(|m| Duration::from_secs(m.saturating_mul(60)).min(MAX_SERVER_WAIT))
     }
 }
 
@@ -117,10 +121,9 @@ pub fn parse_business_usage(text: &str) -> Vec<BusinessUsage> {
                     call_count: raw.call_count,
                     total_time: raw.total_time,
                     total_cputime: raw.total_cputime,
-                    estimated_time_to_regain_access: raw
-                        .estimated_time_to_regain_access
-                        .max(0.0)
-                        .ceil() as u64,
+                    estimated_time_to_regain_access: regain_minutes(
+                        raw.estimated_time_to_regain_access,
+                    ),
                 });
             }
         }
@@ -128,10 +131,44 @@ pub fn parse_business_usage(text: &str) -> Vec<BusinessUsage> {
     out
 }
 
+/// A server's `estimated_time_to_regain_access` (minutes, any number) as whole minutes, clamped to
+/// [`MAX_SERVER_WAIT`]; NaN and negatives are 0.
+fn regain_minutes(minutes: f64) -> u64 {
+    server_wait_secs(minutes * 60.0).as_secs().div_ceil(60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn huge_regain_times_are_clamped_to_a_day() {
+        for raw in ["1e30", "2e11", "1.7976931348623157e308", "9000000000000"] {
+            let v = parse_business_usage(&format!(
+                r#"{{"1784":[{{"type":"instagram","call_count":100,"estimated_time_to_regain_access":{raw}}}]}}"#
+            ));
+            assert_eq!(v[0].estimated_time_to_regain_access, 24 * 60, "{raw}");
+            let usage = Usage {
+                app: None,
+                business: v,
+            };
+            assert_eq!(usage.regain_after(), Some(MAX_SERVER_WAIT), "{raw}");
+        }
+        let v = parse_business_usage(
+            r#"{"1784":[{"call_count":1,"estimated_time_to_regain_access":-3}]}"#,
+        );
+        assert_eq!(v[0].estimated_time_to_regain_access, 0);
+        assert_eq!(regain_minutes(0.5), 1);
+        let usage = Usage {
+            app: None,
+            business: vec![BusinessUsage {
+                estimated_time_to_regain_access: u64::MAX,
+                ..Default::default()
+            }],
+        };
+        assert_eq!(usage.regain_after(), Some(MAX_SERVER_WAIT));
+    }
 
     #[test]
     fn parses_app_usage() {
@@ -208,5 +245,41 @@ mod tests {
         let usage = Usage::from_headers(&headers);
         assert_eq!(usage.max_percent(), Some(91.0));
         assert_eq!(usage.regain_after(), None);
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::graph::testutil::arb;
+    use proptest::prelude::*;
+    use reqwest::header::HeaderValue;
+
+    proptest! {
+        #![proptest_config(arb::config())]
+
+        /// Whatever the usage headers say, parsing gives finite percentages and waits of at most a day.
+        #[test]
+        fn usage_headers_never_panic(app in arb::header_text(), buc in arb::header_text()) {
+            let mut headers = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&app) {
+                headers.insert("x-app-usage", v);
+            }
+            if let Ok(v) = HeaderValue::from_str(&buc) {
+                headers.insert("x-business-use-case-usage", v);
+            }
+            let usage = Usage::from_headers(&headers);
+            if let Some(p) = usage.max_percent() {
+                prop_assert!(p.is_finite());
+            }
+            if let Some(w) = usage.regain_after() {
+                prop_assert!(w > Duration::ZERO && w <= MAX_SERVER_WAIT);
+            }
+            for b in &usage.business {
+                prop_assert!(b.estimated_time_to_regain_access <= MAX_SERVER_WAIT.as_secs() / 60);
+            }
+            let _ = parse_app_usage(&app);
+            let _ = parse_business_usage(&buc);
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! `media_comments`: top-level comments with their replies through nested `replies{…}` expansion; replies
-//! are paged (following the nested `next`) only where a comment has more than one page of them.
+//! are paged (following the nested `next` with the pager, so its stop rules apply) only where a
+//! comment has more than one page of them, and only as far as `limit` still needs rows.
 
 use std::sync::Arc;
 
@@ -35,13 +36,16 @@ pub(super) fn media_comments(
         };
         let mut pr = PageRequest::new(format!("{media_id}/comments"), &[("fields", fields)])
             .page_size(page_size(&req, 50, 50));
-        if let Some(l) = req.limit {
+        let limit = req.limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
+        if let Some(l) = limit {
             // at most `limit` rows, and every top-level comment is a row
-            pr = pr.limit(l as usize);
+            pr = pr.limit(l);
         }
         let context = [("media_id", media_id.as_str())];
         let mut tracker = CallTracker::new();
         let mut pages = Box::pin(ctx.graph.pages(pr));
+        // Rows in the batches already yielded.
+        let mut emitted = 0usize;
         loop {
             let page = match pages.try_next().await {
                 Ok(Some(p)) => p,
@@ -61,32 +65,52 @@ pub(super) fn media_comments(
                     continue;
                 }
                 let Some(replies) = replies else { continue };
-                let mut next = replies["paging"]["next"].as_str().map(str::to_string);
-                push_replies(&mut rows, &replies, &cid);
-                while let Some(url) = next.take() {
-                    let resp = ctx.graph.get_url(&url).await;
-                    let resp = match resp {
-                        Ok(r) => {
-                            summary.add_calls(u64::from(r.attempts));
-                            r
-                        }
+                let first = replies["data"].as_array().map(Vec::as_slice).unwrap_or_default();
+                push_replies(&mut rows, first, &cid);
+                let Some(next) = replies["paging"]["next"].as_str() else { continue };
+                // More replies than the nested page: page them with the pager's stop rules (page
+                // cap, repeats, empty pages, dedup against the nested page) and only as far as
+                // `limit` still needs.
+                let remaining = limit.map(|l| l.saturating_sub(emitted + rows.len()));
+                if remaining == Some(0) {
+                    break;
+                }
+                let first_ids = first
+                    .iter()
+                    .filter_map(|r| r["id"].as_str().map(str::to_string));
+                let mut rp = PageRequest::new(format!("{cid}/replies"), &[])
+                    .page_size(REPLIES_PAGE)
+                    .continue_from(next, first_ids);
+                if let Some(r) = remaining {
+                    rp = rp.limit(r);
+                }
+                let mut reply_tracker = CallTracker::new();
+                let mut reply_pages = Box::pin(ctx.graph.pages(rp));
+                loop {
+                    let more = match reply_pages.try_next().await {
+                        Ok(Some(p)) => p,
+                        Ok(None) => break,
                         Err(e) => {
                             summary.add_calls(1);
                             Err(e)?
                         }
                     };
-                    let more: Value = resp.json()?;
-                    push_replies(&mut rows, &more, &cid);
-                    next = more["paging"]["next"].as_str().map(str::to_string);
+                    reply_tracker.page(&summary, &more);
+                    push_replies(&mut rows, &more.items, &cid);
                 }
             }
+            emitted += rows.len();
             yield items_to_batch(&schema, &rows, &[], &context)?;
+            if limit.is_some_and(|l| emitted >= l) {
+                break;
+            }
         }
     }
 }
 
-fn push_replies(rows: &mut Vec<Value>, page: &Value, parent: &str) {
-    for r in page["data"].as_array().into_iter().flatten() {
+/// Append replies as rows, with `parent_id` filled in where the Graph API leaves it out.
+fn push_replies(rows: &mut Vec<Value>, replies: &[Value], parent: &str) {
+    for r in replies {
         let mut r = r.clone();
         if r.get("parent_id").is_none_or(Value::is_null)
             && let Some(o) = r.as_object_mut()

@@ -87,7 +87,7 @@ impl ReportContext {
     /// calls count against this run's cap.
     pub fn for_run(&self) -> ReportContext {
         ReportContext {
-            graph: self.graph.clone(),
+            graph: self.graph.with_call_cap(self.max_calls_per_request),
             ..self.clone()
         }
     }

@@ -105,7 +105,12 @@ pub(super) async fn hashtag_id(
                 Ok(v) => v,
                 Err(e) => {
                     if reserved
-                        && matches!(&e, ReportError::Graph(GraphError::BudgetExhausted { .. }))
+                        && matches!(
+                            &e,
+                            ReportError::Graph(
+                                GraphError::BudgetExhausted { .. } | GraphError::RunCallCap { .. }
+                            )
+                        )
                         && let Some(w) = ctx.hashtag_window.lock().get_mut(ig_key)
                     {
                         w.remove(name);

@@ -213,6 +213,15 @@ impl CallTracker {
             summary.add_calls(u64::from(page.calls_so_far - self.seen));
             self.seen = page.calls_so_far;
         }
+        if page.ended_on_repeat {
+            // the Graph API answered a page of rows already sent and paging stopped there: the
+            // result may be short, and the client is told so in the run summary
+            summary.skip("paging_ended_on_a_repeated_page", 1);
+            tracing::warn!(
+                page_index = page.page_index,
+                "a Graph page repeated rows already sent: paging stopped there (counted in the run summary)"
+            );
+        }
     }
 }
 
