@@ -130,6 +130,56 @@ impl GraphArgs {
     }
 }
 
+/// Limits of SQL queries (`serve` and `sql`).
+#[derive(Debug, Clone, Args)]
+pub struct SqlLimitArgs {
+    /// Memory all SQL queries may hold at once in operators that buffer (sorts, joins, aggregations),
+    /// e.g. 512MiB or 2GiB; a query past it fails with RESOURCE_EXHAUSTED.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size)]
+    pub sql_memory: usize,
+    /// Seconds one SQL query may take, planning and execution together.
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub sql_timeout: u64,
+}
+
+impl SqlLimitArgs {
+    /// The SQL limits these flags describe (the value caps keep their defaults).
+    pub fn limits(&self) -> crate::sql::SqlLimits {
+        crate::sql::SqlLimits {
+            memory_bytes: self.sql_memory,
+            query_timeout: Duration::from_secs(self.sql_timeout),
+            ..crate::sql::SqlLimits::default()
+        }
+    }
+}
+
+/// A size: bytes, or a number with KiB, MiB or GiB (K, M, G and KB, MB, GB are read as the same
+/// powers of 1024), between 1 MiB and 1 TiB.
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => {
+            return Err(format!(
+                "`{s}` is not a size; accepted: a number with KiB, MiB or GiB, e.g. 1GiB"
+            ));
+        }
+    };
+    let n: usize = digits.parse().map_err(|_| {
+        format!("`{s}` is not a size; accepted: a number with KiB, MiB or GiB, e.g. 1GiB")
+    })?;
+    let bytes = n
+        .checked_mul(1usize << shift)
+        .filter(|b| (1 << 20..=1 << 40).contains(b))
+        .ok_or_else(|| format!("`{s}` is out of range; accepted: 1MiB to 1024GiB"))?;
+    Ok(bytes)
+}
+
 /// Flags of `igflight serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -208,6 +258,8 @@ pub struct ServeArgs {
     /// Seconds a DoGet stream waits for a client that stopped reading before it stops the report.
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub stall_timeout_secs: u64,
+    #[command(flatten)]
+    pub sql: SqlLimitArgs,
 }
 
 /// A credential flag's value, kept secret: it is checked when `serve` starts, with an error that does
@@ -271,6 +323,8 @@ pub struct SqlArgs {
     /// Write the result to this file (written to a temporary file next to it, then renamed).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: SqlLimitArgs,
     #[command(flatten)]
     pub source: SourceArgs,
 }

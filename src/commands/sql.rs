@@ -10,6 +10,7 @@ use futures::StreamExt;
 use super::{CliError, EXIT_FAILED, EXIT_USAGE, Source, report_exit_code, report_message};
 use crate::cli::SqlArgs;
 use crate::output::{BatchWriter, Format, FormatWriter, OutputError};
+use crate::sql::{SqlEngine, sql_for_log};
 
 /// A DataFusion error as a command failure: the report error inside it when there is one (its
 /// message, as Flight would send it), otherwise DataFusion's message; SQL and planning errors are usage
@@ -21,6 +22,9 @@ pub fn sql_failure(e: &DataFusionError) -> CliError {
             message.push_str(" (in SQL: --account ID, or WHERE ig_user_id = '…')");
         }
         return CliError::new(report_exit_code(r), message);
+    }
+    if let Some(m) = crate::sql::exhausted(e) {
+        return CliError::new(EXIT_FAILED, m);
     }
     let code = match e.find_root() {
         DataFusionError::SQL(..)
@@ -44,9 +48,10 @@ fn broken_pipe(e: &OutputError) -> bool {
     e.to_string().to_ascii_lowercase().contains("broken pipe")
 }
 
-/// Run `igflight sql`: the result goes to stdout or the file. Returns a summary line for stderr (only
-/// shown on a terminal) or nothing.
+/// Run `igflight sql` within the limits of its flags (`--sql-memory`, `--sql-timeout`): the result goes
+/// to stdout or the file. Returns a summary line for stderr (only shown on a terminal) or nothing.
 pub async fn run(args: SqlArgs) -> Result<Option<String>, CliError> {
+    let limits = args.limits.limits();
     match (args.format, &args.output) {
         (f, None) if f.is_binary() => {
             return Err(CliError::usage(format!(
@@ -62,17 +67,30 @@ pub async fn run(args: SqlArgs) -> Result<Option<String>, CliError> {
         _ => {}
     }
     let source = Source::connect(&args.source).await?;
-    let result = query(&source, &args).await;
+    let result = query(&source, &args, &SqlEngine::new(limits)).await;
     source.shutdown().await;
     result
 }
 
-async fn query(source: &Source, args: &SqlArgs) -> Result<Option<String>, CliError> {
+/// Run the query of `args` on `engine` (planning and execution within its time limit).
+pub async fn query(
+    source: &Source,
+    args: &SqlArgs,
+    engine: &SqlEngine,
+) -> Result<Option<String>, CliError> {
     let started = Instant::now();
     let calls_before = source.graph_calls();
-    let ctx = crate::sql::session(source.ctx.clone(), args.account.clone());
-    let df = ctx.sql(&args.query).await.map_err(|e| sql_failure(&e))?;
-    let mut stream = df.execute_stream().await.map_err(|e| sql_failure(&e))?;
+    tracing::debug!(sql = %sql_for_log(&args.query), "SQL query");
+    let ctx = engine.session(source.ctx.clone(), args.account.clone());
+    let deadline = engine.deadline();
+    let stream = engine
+        .before(deadline, async {
+            let df = ctx.sql(&args.query).await?;
+            df.execute_stream().await
+        })
+        .await
+        .map_err(|e| sql_failure(&e))?;
+    let mut stream = engine.with_deadline(stream, deadline);
     let schema = stream.schema();
     let mut sink = match (&args.output, args.format) {
         (_, Format::Table) => Sink::Table(Vec::new()),

@@ -31,9 +31,9 @@ pub use service::IgFlightService;
 /// Largest gRPC message accepted or sent (Flight batches are split well below this).
 pub const MAX_MESSAGE_SIZE: usize = 64 * 1024 * 1024;
 
-/// Largest message a client may send (tickets are refused past 64 KiB when decoded; Flight SQL
-/// parameter uploads are capped by the SQL layer).
-pub const MAX_DECODING_MESSAGE_SIZE: usize = 16 * 1024 * 1024;
+/// Largest message a client may send: above the SQL layer's 16 MiB cap on prepared-statement
+/// parameters (which then answers with a message naming it); tickets are refused past 64 KiB.
+pub const MAX_DECODING_MESSAGE_SIZE: usize = 32 * 1024 * 1024;
 
 /// The tonic service for `service`, with raised message limits.
 pub fn flight_server(service: IgFlightService) -> FlightServiceServer<IgFlightService> {

@@ -48,7 +48,8 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let checks = watch_tokens(&args, &conns);
     println!("igflight connections: {}", conns.names());
     let mut service = IgFlightService::with_connections(conns)
-        .with_stall_timeout(std::time::Duration::from_secs(args.stall_timeout_secs));
+        .with_stall_timeout(std::time::Duration::from_secs(args.stall_timeout_secs))
+        .with_sql_limits(args.sql.limits());
     if let Some(examples) = examples {
         service = service.with_examples(examples);
     }

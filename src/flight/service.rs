@@ -92,6 +92,12 @@ impl IgFlightService {
         }
     }
 
+    /// Run SQL within these limits (`--sql-memory`, `--sql-timeout`).
+    pub fn with_sql_limits(mut self, limits: crate::sql::SqlLimits) -> Self {
+        self.sql = SqlService::with_limits(self.conns.clone(), limits);
+        self
+    }
+
     /// Stop a report whose client has not read for `timeout` (`--stall-timeout-secs`): its Graph
     /// stream, memory and run slot are released instead of being held by a client that went quiet.
     pub fn with_stall_timeout(mut self, timeout: std::time::Duration) -> Self {

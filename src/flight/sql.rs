@@ -13,6 +13,7 @@
 //! header ([`ACCOUNT_HEADER`]; ADBC: `adbc.flight.sql.rpc.call_header.x-igflight-account`).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, LazyLock};
 
@@ -47,7 +48,7 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
-use futures::{Stream, TryStreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use prost::Message;
 use serde::{Deserialize, Serialize};
 use tonic::metadata::MetadataMap;
@@ -56,7 +57,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::auth::Access;
 use super::connections::{Connections, Served, access_of, header_connection};
 use super::xdbc::{XDBC_TYPES, foreign_keys_schema, primary_keys_schema};
-use crate::sql::{session, to_status};
+use crate::sql::{SqlEngine, SqlLimits, sql_for_log, to_status};
 
 /// The request header naming the default Instagram account of a SQL session.
 pub const ACCOUNT_HEADER: &str = "x-igflight-account";
@@ -214,16 +215,34 @@ fn parameter_schema(params: &[(String, Option<DataType>)]) -> Schema {
     )
 }
 
+/// How many parameter rows a prepared statement binds: one (reading stops at the second).
+pub const MAX_PARAM_ROWS: usize = 1;
+
 /// The Flight SQL side of the server.
 #[derive(Debug, Clone)]
 pub struct SqlService {
     conns: Arc<Connections>,
+    engine: SqlEngine,
 }
 
 impl SqlService {
-    /// SQL over the reports of the served connections.
+    /// SQL over the reports of the served connections, within the default [`SqlLimits`].
     pub fn new(conns: Arc<Connections>) -> Self {
-        SqlService { conns }
+        Self::with_limits(conns, SqlLimits::default())
+    }
+
+    /// SQL over the reports of the served connections, within `limits` (one memory pool for all the
+    /// queries of this service).
+    pub fn with_limits(conns: Arc<Connections>, limits: SqlLimits) -> Self {
+        SqlService {
+            conns,
+            engine: SqlEngine::new(limits),
+        }
+    }
+
+    /// The limits of the queries.
+    pub fn limits(&self) -> &SqlLimits {
+        self.engine.limits()
     }
 
     /// The connection a statement runs on: the one `requested` (handle or header), else the client's
@@ -246,12 +265,14 @@ impl SqlService {
 
     /// A session for catalog listings (every connection has the same tables).
     fn catalog_session(&self) -> SessionContext {
-        session(self.conns.first().ctx.clone(), None)
+        self.engine.session(self.conns.first().ctx.clone(), None)
     }
 
     /// Plan `handle` (parameters bound when it has them) on `served`: the DataFrame, ready to execute.
     async fn plan(&self, handle: &Handle, served: &Served) -> Result<DataFrame, Status> {
-        let ctx = session(served.ctx.clone(), handle.account.clone());
+        let ctx = self
+            .engine
+            .session(served.ctx.clone(), handle.account.clone());
         let df = ctx
             .sql_with_options(&handle.sql, read_only())
             .await
@@ -277,9 +298,25 @@ impl SqlService {
     /// The schema DoGet streams for `handle`, planned down to the physical plan so planning errors
     /// (a missing `WHERE hashtag = …`) surface here, before any Graph call.
     async fn schema_of(&self, handle: &Handle, served: &Served) -> Result<SchemaRef, Status> {
-        let df = self.plan(handle, served).await?;
-        let plan = df.create_physical_plan().await.map_err(df_status)?;
-        Ok(plan.schema())
+        let deadline = self.engine.deadline();
+        self.within(deadline, async {
+            let df = self.plan(handle, served).await?;
+            let plan = df.create_physical_plan().await.map_err(df_status)?;
+            Ok(plan.schema())
+        })
+        .await
+    }
+
+    /// `fut` (planning) until `deadline`; past it, `RESOURCE_EXHAUSTED` naming the time limit.
+    async fn within<T>(
+        &self,
+        deadline: tokio::time::Instant,
+        fut: impl Future<Output = Result<T, Status>>,
+    ) -> Result<T, Status> {
+        match tokio::time::timeout_at(deadline, fut).await {
+            Ok(r) => r,
+            Err(_) => Err(to_status(&self.engine.limits().timed_out())),
+        }
     }
 
     async fn statement_info(
@@ -310,9 +347,16 @@ impl SqlService {
         handle: Handle,
         served: &Served,
     ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        tracing::info!(rpc = "DoGet", sql = %handle.sql, account = ?handle.account, connection = %served.name, "SQL query");
-        let df = self.plan(&handle, served).await?;
-        let stream = df.execute_stream().await.map_err(df_status)?;
+        tracing::info!(rpc = "DoGet", sql = %sql_for_log(&handle.sql), account = ?handle.account, connection = %served.name, "SQL query");
+        // planning and execution share one deadline
+        let deadline = self.engine.deadline();
+        let stream = self
+            .within(deadline, async {
+                let df = self.plan(&handle, served).await?;
+                df.execute_stream().await.map_err(df_status)
+            })
+            .await?;
+        let stream = self.engine.with_deadline(stream, deadline);
         let schema = stream.schema();
         let batches = stream.map_err(|e| FlightError::Tonic(Box::new(to_status(&e))));
         let data = FlightDataEncoderBuilder::new()
@@ -367,30 +411,55 @@ impl SqlService {
         let mut handle = Handle::decode(&query.prepared_statement_handle)?;
         let requested = handle.connection.clone().or(header);
         let served = self.served(requested.as_deref(), access)?;
-        let stream = data.map_err(FlightError::from);
-        let batches: Vec<RecordBatch> = FlightRecordBatchStream::new_from_flight_data(stream)
-            .try_collect()
-            .await
-            .map_err(|e| match e {
+        // Read no more than the statement takes: one row, `max_param_bytes` in all; refuse as soon
+        // as either is passed, without reading the rest.
+        let max_bytes = self.engine.limits().max_param_bytes;
+        let mut read = 0usize;
+        let stream = data.map(move |m| {
+            let m = m.map_err(FlightError::from)?;
+            read = read
+                .saturating_add(m.data_header.len())
+                .saturating_add(m.data_body.len())
+                .saturating_add(m.app_metadata.len());
+            if read > max_bytes {
+                return Err(FlightError::Tonic(Box::new(Status::resource_exhausted(format!(
+                    "the parameters are larger than the limit of {} for the parameters of one statement: bind one row of smaller values",
+                    crate::sql::limits::human_bytes(max_bytes as u128)
+                )))));
+            }
+            Ok(m)
+        });
+        let mut batches = FlightRecordBatchStream::new_from_flight_data(stream);
+        let mut row: Option<RecordBatch> = None;
+        let mut rows = 0usize;
+        while let Some(b) = batches.next().await {
+            let b = b.map_err(|e| match e {
                 FlightError::Tonic(s) => *s,
                 other => {
                     Status::invalid_argument(format!("could not read the parameters: {other}"))
                 }
             })?;
-        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-        if rows != 1 {
+            rows = rows.saturating_add(b.num_rows());
+            if rows > MAX_PARAM_ROWS {
+                return Err(Status::invalid_argument(format!(
+                    "bind exactly one row of parameters to a query; got more than {MAX_PARAM_ROWS} (the rest was not read)"
+                )));
+            }
+            if b.num_rows() == 1 {
+                row = Some(b);
+            }
+        }
+        drop(batches);
+        let Some(batch) = row else {
             return Err(Status::invalid_argument(format!(
                 "bind exactly one row of parameters to a query; got {rows} rows"
             )));
-        }
-        let batch = batches
-            .into_iter()
-            .find(|b| b.num_rows() == 1)
-            .expect("one row");
+        };
         handle.params = Some(encode_params(&batch)?);
         // Check now that the parameters fit the query.
-        self.plan(&handle, served).await?;
-        tracing::info!(rpc = "DoPut", sql = %handle.sql, "parameters bound");
+        let deadline = self.engine.deadline();
+        self.within(deadline, self.plan(&handle, served)).await?;
+        tracing::info!(rpc = "DoPut", sql = %sql_for_log(&handle.sql), "parameters bound");
         Ok(DoPutPreparedStatementResult {
             prepared_statement_handle: Some(handle.encode()),
         })
@@ -624,7 +693,7 @@ impl FlightSqlService for SqlService {
         };
         let served = self.served_for(&handle, &request)?;
         handle.connection = Some(served.name.clone());
-        tracing::info!(rpc = "GetFlightInfo", sql = %handle.sql, account = ?handle.account, connection = %served.name, "SQL statement");
+        tracing::info!(rpc = "GetFlightInfo", sql = %sql_for_log(&handle.sql), account = ?handle.account, connection = %served.name, "SQL statement");
         self.statement_info(handle, served, request.into_inner())
             .await
     }
@@ -636,7 +705,7 @@ impl FlightSqlService for SqlService {
     ) -> Result<Response<FlightInfo>, Status> {
         let handle = Handle::decode(&cmd.prepared_statement_handle)?;
         let served = self.served_for(&handle, &request)?;
-        tracing::info!(rpc = "GetFlightInfo", sql = %handle.sql, connection = %served.name, "SQL prepared statement");
+        tracing::info!(rpc = "GetFlightInfo", sql = %sql_for_log(&handle.sql), connection = %served.name, "SQL prepared statement");
         self.statement_info(handle, served, request.into_inner())
             .await
     }
@@ -795,18 +864,26 @@ impl FlightSqlService for SqlService {
         };
         let served = self.served_for(&handle, &request)?;
         handle.connection = Some(served.name.clone());
-        tracing::info!(rpc = "DoAction", sql = %handle.sql, connection = %served.name, "CreatePreparedStatement");
-        let ctx = session(served.ctx.clone(), handle.account.clone());
-        let df = ctx
-            .sql_with_options(&handle.sql, read_only())
-            .await
-            .map_err(df_status)?;
-        let params = parameters(df.logical_plan())?;
-        let dataset = if params.is_empty() {
-            df.create_physical_plan().await.map_err(df_status)?.schema()
-        } else {
-            Arc::new(df.schema().as_arrow().clone())
-        };
+        tracing::info!(rpc = "DoAction", sql = %sql_for_log(&handle.sql), connection = %served.name, "CreatePreparedStatement");
+        let ctx = self
+            .engine
+            .session(served.ctx.clone(), handle.account.clone());
+        let deadline = self.engine.deadline();
+        let (params, dataset) = self
+            .within(deadline, async {
+                let df = ctx
+                    .sql_with_options(&handle.sql, read_only())
+                    .await
+                    .map_err(df_status)?;
+                let params = parameters(df.logical_plan())?;
+                let dataset = if params.is_empty() {
+                    df.create_physical_plan().await.map_err(df_status)?.schema()
+                } else {
+                    Arc::new(df.schema().as_arrow().clone())
+                };
+                Ok((params, dataset))
+            })
+            .await?;
         Ok(ActionCreatePreparedStatementResult {
             prepared_statement_handle: handle.encode(),
             dataset_schema: schema_bytes(&dataset)?,

@@ -22,7 +22,9 @@
 //! wrapped by DataFusion; [`report_error`] recovers it and [`to_status`] turns any DataFusion error into
 //! the gRPC status of CONTRACT §5.
 
+pub mod capped;
 pub mod exec;
+pub mod limits;
 pub mod pushdown;
 pub mod table;
 
@@ -35,6 +37,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use tonic::{Code, Status};
 
 pub use exec::ReportExec;
+pub use limits::{SqlEngine, SqlLimits, sql_for_log};
 pub use table::ReportTable;
 
 use crate::error::ReportError;
@@ -58,12 +61,42 @@ pub fn register_reports(
 /// A session with every report registered (and `information_schema`, for the catalog calls of SQL
 /// clients). `default_account` is the account of reports whose query names none (`WHERE ig_user_id = …`);
 /// without it, the report's own account resolution applies (the one account the token reaches).
+///
+/// The session runs within the default [`SqlLimits`] (one memory pool for the process); a server or a
+/// command with configured limits uses [`SqlEngine::session`].
 pub fn session(reports: Arc<ReportContext>, default_account: Option<String>) -> SessionContext {
-    let config = SessionConfig::new().with_information_schema(true);
-    let ctx = SessionContext::new_with_config(config);
-    register_reports(&ctx, reports, default_account)
-        .expect("registering tables in a fresh in-memory catalog cannot fail");
-    ctx
+    SqlEngine::default().session(reports, default_account)
+}
+
+impl SqlEngine {
+    /// A session like [`session`], within this engine's limits: its memory pool, and the size-checked
+    /// value-building functions ([`capped`]).
+    pub fn session(
+        &self,
+        reports: Arc<ReportContext>,
+        default_account: Option<String>,
+    ) -> SessionContext {
+        let config = SessionConfig::new().with_information_schema(true);
+        let ctx = SessionContext::new_with_config_rt(config, self.runtime().clone());
+        let caps = self.limits().caps();
+        ctx.add_analyzer_rule(Arc::new(capped::CapFunctions::new(caps)));
+        let series: Vec<_> = ctx
+            .state()
+            .table_functions()
+            .iter()
+            .filter(|(name, _)| matches!(name.as_str(), "generate_series" | "range"))
+            .map(|(name, f)| (name.clone(), f.function().clone()))
+            .collect();
+        for (name, f) in series {
+            ctx.register_udtf(
+                &name,
+                Arc::new(capped::capped_series(&name, f, caps.max_series_rows)),
+            );
+        }
+        register_reports(&ctx, reports, default_account)
+            .expect("registering tables in a fresh in-memory catalog cannot fail");
+        ctx
+    }
 }
 
 /// The report error inside a DataFusion error, through DataFusion's wrappers (`External`, `Context`,
@@ -95,11 +128,15 @@ fn find<'a>(e: &'a (dyn Error + 'static)) -> Option<&'a ReportError> {
 }
 
 /// The gRPC status of a failed SQL query: the report error's own status (CONTRACT §5) when there is one;
-/// otherwise `INVALID_ARGUMENT` for SQL and planning errors, `RESOURCE_EXHAUSTED` for memory limits, and
-/// `INTERNAL` for the rest.
+/// otherwise `INVALID_ARGUMENT` for SQL and planning errors, `RESOURCE_EXHAUSTED` for the SQL limits
+/// ([`SqlLimits`]: memory, time, value sizes, series; the message names the limit), and `INTERNAL` for
+/// the rest.
 pub fn to_status(e: &DataFusionError) -> Status {
     if let Some(r) = report_error(e) {
         return r.to_status();
+    }
+    if let Some(m) = exhausted(e) {
+        return Status::resource_exhausted(m);
     }
     let code = match e.find_root() {
         DataFusionError::SQL(..)
@@ -107,8 +144,64 @@ pub fn to_status(e: &DataFusionError) -> Status {
         | DataFusionError::SchemaError(..)
         | DataFusionError::NotImplemented(_)
         | DataFusionError::Configuration(_) => Code::InvalidArgument,
-        DataFusionError::ResourcesExhausted(_) => Code::ResourceExhausted,
+        // the query's own values: a cast, a parse or an arithmetic that cannot be done
+        DataFusionError::ArrowError(a, _) if is_value_error(a) => Code::InvalidArgument,
+        // the optimizer evaluates the query's constants: what fails there is the query's
+        _ if optimizer_failed(e) => Code::InvalidArgument,
         _ => Code::Internal,
     };
     Status::new(code, e.to_string())
+}
+
+/// The error comes from an optimizer rule (constant folding and simplification of the query's values).
+fn optimizer_failed(e: &DataFusionError) -> bool {
+    match e {
+        DataFusionError::Context(c, inner) => {
+            c.starts_with("Optimizer rule") || optimizer_failed(inner)
+        }
+        _ => false,
+    }
+}
+
+/// An Arrow error about a value of the query (not about the server).
+fn is_value_error(e: &ArrowError) -> bool {
+    matches!(
+        e,
+        ArrowError::CastError(_)
+            | ArrowError::ParseError(_)
+            | ArrowError::ArithmeticOverflow(_)
+            | ArrowError::DivideByZero
+            | ArrowError::InvalidArgumentError(_)
+    )
+}
+
+/// The message of a query past a SQL limit ([`SqlLimits`]), through DataFusion's wrappers.
+pub fn exhausted(e: &DataFusionError) -> Option<String> {
+    fn walk(e: &(dyn Error + 'static)) -> Option<String> {
+        if let Some(d) = e.downcast_ref::<DataFusionError>() {
+            return match d {
+                DataFusionError::ResourcesExhausted(m) => Some(if m.contains("SQL") {
+                    m.clone()
+                } else {
+                    format!(
+                        "the query needs more memory than the SQL memory limit ({}): {m}",
+                        limits::MEMORY_FLAG
+                    )
+                }),
+                DataFusionError::External(b) => walk(b.as_ref()),
+                DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+                    walk(inner.as_ref())
+                }
+                DataFusionError::Shared(inner) => walk(inner.as_ref()),
+                DataFusionError::ArrowError(a, _) => walk(a.as_ref()),
+                DataFusionError::Collection(v) => v.iter().find_map(|x| walk(x)),
+                _ => None,
+            };
+        }
+        if let Some(ArrowError::ExternalError(b)) = e.downcast_ref::<ArrowError>() {
+            return walk(b.as_ref());
+        }
+        e.source().and_then(walk)
+    }
+    walk(e)
 }

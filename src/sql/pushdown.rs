@@ -31,7 +31,7 @@
 //! rather than silently scanning everything to return nothing.
 
 use arrow::datatypes::{DataType, TimeUnit};
-use chrono::{DateTime, Duration, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate};
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator, TableProviderFilterPushDown};
 
@@ -381,11 +381,12 @@ fn lower(t: (i64, bool)) -> Option<NaiveDate> {
 fn upper(t: (i64, bool), strict: bool) -> Option<NaiveDate> {
     let d = day_of(t.0)?;
     let midnight = t.0.rem_euclid(86_400) == 0 && !t.1;
-    Some(if strict && midnight {
-        d - Duration::days(1)
+    if strict && midnight {
+        // the first day chrono knows has no day before it: not pushed down
+        d.checked_sub_days(Days::new(1))
     } else {
-        d
-    })
+        Some(d)
+    }
 }
 
 /// A range on a time column → (column, first day, last day).
@@ -674,5 +675,106 @@ mod tests {
         let p = push_filters(ReportKind::UserMedia, &[]);
         assert!(p.classes.is_empty());
         assert_eq!(p.params, GraphParams::default());
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    //! Arbitrary `WHERE` values through classification and conversion: parameters or "not pushed",
+    //! never a panic.
+    use super::*;
+    use datafusion::logical_expr::{Cast, col, lit};
+    use proptest::prelude::*;
+
+    fn any_scalar() -> impl Strategy<Value = ScalarValue> {
+        let edge = prop_oneof![
+            Just(i64::MIN),
+            Just(i64::MAX),
+            Just(i64::MIN + 1),
+            Just(i64::MAX - 1),
+            Just(0i64),
+            Just(-8_334_600_451_200i64),
+            Just(8_210_298_412_799i64),
+            any::<i64>(),
+        ];
+        let tz = prop_oneof![
+            Just(None),
+            Just(Some("UTC".into())),
+            Just(Some("+05:30".into()))
+        ];
+        prop_oneof![
+            (edge.clone(), tz.clone())
+                .prop_map(|(v, tz)| ScalarValue::TimestampSecond(Some(v), tz)),
+            (edge.clone(), tz.clone())
+                .prop_map(|(v, tz)| ScalarValue::TimestampMillisecond(Some(v), tz)),
+            (edge.clone(), tz.clone())
+                .prop_map(|(v, tz)| ScalarValue::TimestampMicrosecond(Some(v), tz)),
+            (edge.clone(), tz).prop_map(|(v, tz)| ScalarValue::TimestampNanosecond(Some(v), tz)),
+            prop_oneof![Just(i32::MIN), Just(i32::MAX), Just(0), any::<i32>()]
+                .prop_map(|d| ScalarValue::Date32(Some(d))),
+            edge.clone().prop_map(|d| ScalarValue::Date64(Some(d))),
+            edge.prop_map(|v| ScalarValue::Int64(Some(v))),
+            prop_oneof![
+                Just("1900-01-01".to_string()),
+                Just("262143-12-31".to_string()),
+                Just("-262143-01-01T00:00:00Z".to_string()),
+                Just("9999-12-31T23:59:59.999999999Z".to_string()),
+                Just("2024-02-30".to_string()),
+                "[0-9:TZ. +-]{0,32}",
+                ".{0,16}",
+            ]
+            .prop_map(|s| ScalarValue::Utf8(Some(s))),
+            Just(ScalarValue::Null),
+        ]
+    }
+
+    fn casts(v: ScalarValue) -> Vec<Expr> {
+        let mut out = vec![lit(v.clone())];
+        for t in [
+            DataType::Timestamp(TimeUnit::Second, None),
+            DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+            DataType::Timestamp(TimeUnit::Millisecond, None),
+            DataType::Date32,
+            DataType::Date64,
+        ] {
+            out.push(Expr::Cast(Cast::new(Box::new(lit(v.clone())), t)));
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_value_in_any_filter_pushes_or_not_without_panic(
+            a in any_scalar(),
+            b in any_scalar(),
+            report in 0usize..ReportKind::ALL.len(),
+        ) {
+            let report = ReportKind::ALL[report];
+            for column in ["timestamp", "end_time", "hashtag", "ig_user_id", "metric", "period"] {
+                for x in casts(a.clone()) {
+                    for y in casts(b.clone()) {
+                        let filters = [
+                            col(column).gt_eq(x.clone()),
+                            col(column).lt(y.clone()),
+                            col(column).lt_eq(x.clone()),
+                            col(column).gt(y.clone()),
+                            col(column).eq(x.clone()),
+                            x.clone().lt(col(column)),
+                            col(column).between(x.clone(), y.clone()),
+                            Expr::Cast(Cast::new(Box::new(col(column)), DataType::Date32))
+                                .gt_eq(y.clone()),
+                        ];
+                        let refs: Vec<&Expr> = filters.iter().collect();
+                        let p = push_filters(report, &refs);
+                        prop_assert_eq!(p.classes.len(), filters.len());
+                        if let (Some(f), Some(t)) = (p.params.date_from, p.params.date_to) {
+                            prop_assert!(f <= t || p.params.contradiction);
+                        }
+                    }
+                }
+            }
+        }
     }
 }

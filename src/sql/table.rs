@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
-use chrono::{Duration, NaiveDate};
+use chrono::{Days, NaiveDate};
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
@@ -22,6 +22,13 @@ use crate::ticket::{ReportRequest, TicketError, proto::ReportTicket, validate};
 /// The first day a media range without a lower bound starts from (Instagram's launch): a range given only
 /// an upper bound must stay a superset of the rows asked for.
 pub const EARLIEST_MEDIA_DAY: (i32, u32, u32) = (2010, 10, 6);
+
+/// The window of days a pushed range may name: the ticket's (2010-01-01 to a year from `today`, which it
+/// refuses past): no report has rows outside it, so a range reaching further is clamped to it.
+pub fn pushed_window(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first = crate::ticket::MIN_DATE;
+    (first, crate::ticket::max_date(today).max(first))
+}
 
 /// One report as a table. Its schema is the report's full schema (CONTRACT §4).
 #[derive(Debug)]
@@ -106,23 +113,31 @@ impl ReportTable {
         t.period = p.period.clone();
         t.metrics = p.metrics.clone().unwrap_or_default();
         let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-        match (p.date_from, p.date_to) {
-            (None, None) => {}
-            (Some(f), to) => {
-                t.date_from = Some(day(f));
-                t.date_to = Some(day(to.unwrap_or_else(|| f.max(today))));
-            }
+        // Rows only exist inside the window the ticket accepts: a bound outside it is clamped to its
+        // edge (DataFusion re-applies the exact filter: ranges are Inexact), and a range wholly
+        // outside it matches no row.
+        let (first, last) = pushed_window(today);
+        let range = match (p.date_from, p.date_to) {
+            (None, None) => None,
+            (Some(f), to) => Some((f, to.unwrap_or_else(|| f.max(today)))),
             (None, Some(to)) => {
-                if report != ReportKind::UserInsights {
+                let from = if report != ReportKind::UserInsights {
                     let (y, m, d) = EARLIEST_MEDIA_DAY;
-                    let earliest = NaiveDate::from_ymd_opt(y, m, d).unwrap_or(to);
-                    t.date_from = Some(day(earliest.min(to)));
+                    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(to).min(to)
                 } else {
                     // insights: the report's default window, the 30 days ending at the upper bound
-                    t.date_from = Some(day(to - Duration::days(29)));
-                }
-                t.date_to = Some(day(to));
+                    to.checked_sub_days(Days::new(29)).unwrap_or(first)
+                };
+                Some((from, to))
             }
+        };
+        if let Some((from, to)) = range {
+            let (from, to) = (from.max(first), to.min(last));
+            if from > to {
+                return Ok(None);
+            }
+            t.date_from = Some(day(from));
+            t.date_to = Some(day(to));
         }
         let names: Vec<String> = match projection {
             None => Vec::new(),
