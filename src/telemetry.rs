@@ -8,15 +8,36 @@ pub fn init(verbosity: u8, json: bool) {
     init_with_default(verbosity, json, "info");
 }
 
+/// DataFusion and its SQL parser log every token, logical and physical plan, literals included, at debug
+/// and trace: a query with a long literal would write a line as long. These targets stay at info unless
+/// `RUST_LOG` says otherwise.
+const PLAN_LOGGING_TARGETS: [&str; 8] = [
+    "sqlparser",
+    "datafusion",
+    "datafusion_optimizer",
+    "datafusion_physical_optimizer",
+    "datafusion_physical_plan",
+    "datafusion_sql",
+    "datafusion_expr",
+    "datafusion_execution",
+];
+
+/// The filter directives without `RUST_LOG`: `quiet_level` without `-v`, igflight at debug with `-v`,
+/// everything at trace with `-vv` (except DataFusion's plan logging, see [`PLAN_LOGGING_TARGETS`]).
+pub fn default_filter(verbosity: u8, quiet_level: &str) -> String {
+    let quiet_planner = PLAN_LOGGING_TARGETS.map(|t| format!("{t}=info")).join(",");
+    match verbosity {
+        0 => quiet_level.to_string(),
+        1 => format!("igflight=debug,info,{quiet_planner}"),
+        _ => format!("trace,{quiet_planner}"),
+    }
+}
+
 /// Install the global subscriber with `quiet_level` as the level without `-v` (the one-shot commands use
 /// `warn`, so stderr stays for progress and errors).
 pub fn init_with_default(verbosity: u8, json: bool, quiet_level: &str) {
-    let default = match verbosity {
-        0 => quiet_level,
-        1 => "igflight=debug,info",
-        _ => "trace",
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(default_filter(verbosity, quiet_level)));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -292,6 +292,10 @@ fn a_refused_ticket_exits_non_zero_without_a_file() {
         r#"{"report":"nope"}"#,
         r#"{"report":"media_comments"}"#,
         "not json",
+        // dates at the edges of the calendar (these panicked), and an id that tried to be a path
+        r#"{"report":"user_insights","date_to":"+262142-12-31"}"#,
+        r#"{"report":"user_insights","date_from_offset":9223372036854775807}"#,
+        r#"{"report":"user","account":"../../me/accounts?x="}"#,
     ] {
         let out = igflight(&[
             "export",

@@ -93,6 +93,32 @@ async fn ids_from_tickets_sql_and_headers_never_become_paths() {
 }
 
 #[tokio::test]
+async fn a_30_mb_ticket_is_refused_by_its_size() {
+    let sim = start_sim(SimConfig::default()).await;
+    let (_server, mut fc) = start_flight(&sim, client(&sim)).await;
+    let big = format!(r#"{{"report":"user","colour":"{}"}}"#, "x".repeat(30 << 20));
+    for result in [
+        fc.do_get(Ticket::new(big.clone())).await.map(|_| ()),
+        fc.get_flight_info(FlightDescriptor::new_cmd(big.clone()))
+            .await
+            .map(|_| ()),
+    ] {
+        let (code, message) = status_of(&result.unwrap_err());
+        assert_eq!(code, Code::InvalidArgument, "{message}");
+        assert!(message.contains("at most 65536 bytes"), "{message}");
+    }
+    // the server goes on
+    let rows: Vec<_> = fc
+        .do_get(ticket(json!({"report": "pages"})))
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+}
+
+#[tokio::test]
 async fn a_request_that_plainly_needs_more_calls_is_refused_before_the_first() {
     let sim = start_sim(SimConfig::default()).await;
     let account = sim.dataset().accounts[0].id.clone();

@@ -178,13 +178,13 @@ impl Connections {
             Some(name) => {
                 if !access.permits(name) {
                     return Err(ReportError::ConnectionDenied {
-                        requested: name.to_string(),
+                        requested: crate::telemetry::bounded(name, 64).into_owned(),
                         allowed: readable(),
                     });
                 }
                 self.get(name)
                     .ok_or_else(|| ReportError::UnknownConnection {
-                        requested: name.to_string(),
+                        requested: crate::telemetry::bounded(name, 64).into_owned(),
                         served: readable(),
                     })
             }
