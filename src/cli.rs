@@ -104,29 +104,17 @@ fn parse_graph_version(s: &str) -> Result<String, String> {
 }
 
 impl GraphArgs {
-    /// The Graph client these flags describe, for `token` (and `base_url` instead of `--graph-url`
-    /// when given, e.g. the in-process simulator).
-    pub fn client(
-        &self,
-        token: String,
-        base_url: Option<String>,
-    ) -> Result<crate::graph::GraphClient, crate::graph::GraphError> {
-        let mut b = crate::graph::GraphClient::builder(token)
-            .base_url(base_url.unwrap_or_else(|| self.graph_url.clone()))
-            .version(self.graph_version.clone())
-            .budget_config(crate::graph::BudgetConfig {
-                limit: self.calls_per_hour,
-                max_wait: Duration::from_secs(self.budget_wait_secs),
-                ..crate::graph::BudgetConfig::default()
-            })
-            .retry(crate::graph::RetryPolicy {
-                max_attempts: self.max_retries.saturating_add(1),
-                ..crate::graph::RetryPolicy::default()
-            });
-        if let Some(secret) = &self.app_secret {
-            b = b.app_secret(secret.clone());
+    /// The library's form of these flags.
+    pub fn settings(&self) -> crate::graph::GraphSettings {
+        crate::graph::GraphSettings {
+            graph_url: self.graph_url.clone(),
+            graph_version: self.graph_version.clone(),
+            app_secret: self.app_secret.clone(),
+            calls_per_hour: self.calls_per_hour,
+            budget_wait_secs: self.budget_wait_secs,
+            max_retries: self.max_retries,
+            max_calls_per_request: self.max_calls_per_request,
         }
-        b.build()
     }
 }
 

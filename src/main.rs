@@ -12,20 +12,12 @@ async fn main() -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Serve(args) => {
-            if let Err(e) = igflight::flight::run_serve(args).await {
+            if let Err(e) = igflight::commands::serve::run(args).await {
                 eprintln!("error: {e:#}");
                 std::process::exit(2);
             }
         }
-        Command::Simulate(args) => {
-            let config = args.to_config();
-            let listener = tokio::net::TcpListener::bind(args.listen).await?;
-            let addr = listener.local_addr()?;
-            println!("igflight simulated Graph API listening on http://{addr}");
-            println!("  base URL: http://{addr}/v15.0   token: {}", config.token);
-            println!("  call stats: http://{addr}/__stats");
-            igflight::sim::serve_forever(config, listener).await?;
-        }
+        Command::Simulate(args) => igflight::commands::simulate::run(args).await?,
         Command::Export(args) => match igflight::commands::export::run(args).await {
             Ok(line) => eprintln!("{line}"),
             Err(e) => e.exit(),
@@ -36,7 +28,7 @@ async fn main() -> anyhow::Result<()> {
             Err(e) => e.exit(),
         },
         Command::Accounts(args) => {
-            if let Err(e) = igflight::accounts::run(args).await {
+            if let Err(e) = igflight::commands::accounts::run(args).await {
                 e.exit()
             }
         }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::AccountsError;
 use super::store::StoredPage;
-use crate::cli::GraphArgs;
+use crate::graph::GraphSettings;
 use crate::graph::{ErrorClass, GraphClient, GraphError, PageRequest, Secret};
 
 /// A Facebook app: its id and secret (for `debug_token`, code and token exchanges).
@@ -41,14 +41,14 @@ pub struct TokenInfo {
 
 /// The Graph client for calls made with the user's token (carries appsecret_proof when an app
 /// secret is configured).
-pub fn user_client(graph: &GraphArgs, token: &Secret) -> Result<GraphClient, AccountsError> {
+pub fn user_client(graph: &GraphSettings, token: &Secret) -> Result<GraphClient, AccountsError> {
     graph
         .client(token.expose().to_string(), None)
         .map_err(AccountsError::Graph)
 }
 
 /// A Graph client with the app access token `APPID|SECRET` (debug_token, oauth).
-fn app_client(graph: &GraphArgs, app: &App) -> Result<GraphClient, AccountsError> {
+fn app_client(graph: &GraphSettings, app: &App) -> Result<GraphClient, AccountsError> {
     GraphClient::builder(format!("{}|{}", app.id, app.secret.expose()))
         .base_url(graph.graph_url.clone())
         .version(graph.graph_version.clone())
@@ -136,7 +136,7 @@ fn invalid_from(e: GraphError) -> AccountsError {
 /// `debug_token` with the token itself, best effort, for the expiry). Then the pages and Instagram
 /// accounts it reaches (`/me/accounts`). An invalid or expired token is [`AccountsError::InvalidToken`].
 pub async fn inspect(
-    graph: &GraphArgs,
+    graph: &GraphSettings,
     token: &Secret,
     app: Option<&App>,
 ) -> Result<TokenInfo, AccountsError> {
@@ -259,7 +259,7 @@ fn issued(t: OAuthToken) -> Issued {
 
 /// Exchange a user token for a long-lived one (`grant_type=fb_exchange_token`, reference §3.3).
 pub async fn exchange_long_lived(
-    graph: &GraphArgs,
+    graph: &GraphSettings,
     app: &App,
     token: &Secret,
 ) -> Result<Issued, AccountsError> {
@@ -280,7 +280,7 @@ pub async fn exchange_long_lived(
 
 /// Exchange a Facebook Login code for a (short-lived) user token.
 pub async fn exchange_code(
-    graph: &GraphArgs,
+    graph: &GraphSettings,
     app: &App,
     code: &Secret,
     redirect_uri: &str,

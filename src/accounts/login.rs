@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use super::AccountsError;
 use super::check::{App, Issued};
-use crate::cli::GraphArgs;
+use crate::graph::GraphSettings;
 use crate::graph::Secret;
 
 /// The permissions asked for: what the reports need.
@@ -106,7 +106,7 @@ fn page(text: &str) -> String {
 /// Run the login: listen, print the dialog URL (and open a browser), wait for the redirect, exchange
 /// the code for a token and that for a long-lived one.
 pub async fn login(
-    graph: &GraphArgs,
+    graph: &GraphSettings,
     app: &App,
     opts: &LoginOptions,
 ) -> Result<Issued, AccountsError> {

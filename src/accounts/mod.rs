@@ -10,16 +10,14 @@
 //!   `IGFLIGHT_ACCESS_TOKEN`, else the only stored connection).
 
 pub mod check;
-pub mod cmd;
 pub mod login;
 pub mod store;
 
 use std::path::Path;
 
-use crate::cli::GraphArgs;
+use crate::graph::GraphSettings;
 use crate::graph::{GraphError, Secret};
 pub use check::{App, TokenInfo};
-pub use cmd::run;
 pub use store::{Connection, Store, StoreError, StoredPage, config_dir};
 
 /// The environment variable holding the app id (`--app-id`).
@@ -88,15 +86,17 @@ impl AccountsError {
         }
     }
 
-    /// The command failure for this error (usage errors exit 2, the rest 1).
-    pub fn into_cli(self) -> crate::commands::CliError {
-        use crate::commands::CliError;
-        match &self {
-            AccountsError::Usage(_) | AccountsError::Unknown { .. } => CliError::usage(&self),
-            _ => CliError::failed(&self),
-        }
+    /// Whether the user named something wrong (a usage error) rather than something failing.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            AccountsError::Usage(_) | AccountsError::Unknown { .. }
+        )
     }
 }
+
+/// The environment variable holding the Graph access token.
+pub const TOKEN_ENV: &str = "IGFLIGHT_ACCESS_TOKEN";
 
 /// Format unix seconds as a UTC date and time.
 pub fn utc(ts: i64) -> String {
@@ -105,7 +105,7 @@ pub fn utc(ts: i64) -> String {
         .unwrap_or_else(|| ts.to_string())
 }
 
-fn now() -> i64 {
+pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
@@ -124,13 +124,13 @@ pub struct Selected {
 /// (`--app-secret`/`IGFLIGHT_APP_SECRET`) and the connection's app id, a token issued more than a day
 /// ago is renewed first and the new one stored.
 pub async fn select_token(
-    graph: &GraphArgs,
+    graph: &GraphSettings,
     connection: Option<&str>,
 ) -> Result<Selected, AccountsError> {
     if let Some(name) = connection {
         return stored_token(graph, &config_dir()?, name).await;
     }
-    let env = std::env::var(crate::flight::TOKEN_ENV)
+    let env = std::env::var(TOKEN_ENV)
         .ok()
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty());
@@ -145,7 +145,7 @@ pub async fn select_token(
             "no Graph access token: set {}, or use a stored connection with --connection NAME{extra} \
              (`igflight accounts login NAME …` or `igflight accounts add NAME --token-env VAR` stores one), \
              or add --demo for the simulated Graph API",
-            crate::flight::TOKEN_ENV
+            TOKEN_ENV
         ))
     };
     let dir = config_dir().map_err(|_| no_token(""))?;
@@ -165,7 +165,7 @@ pub async fn select_token(
 }
 
 async fn stored_token(
-    graph: &GraphArgs,
+    graph: &GraphSettings,
     dir: &Path,
     name: &str,
 ) -> Result<Selected, AccountsError> {
@@ -202,7 +202,7 @@ async fn stored_token(
 }
 
 /// The app to renew `conn` with, when it may and should be renewed now.
-fn renewable(graph: &GraphArgs, conn: &Connection, now: i64) -> Option<App> {
+fn renewable(graph: &GraphSettings, conn: &Connection, now: i64) -> Option<App> {
     let app_id = conn.app_id.clone()?;
     let secret = graph.app_secret.clone()?;
     if conn.never_expires || now - conn.issued_at < RENEW_AFTER_SECS || conn.is_expired(now) {
@@ -217,7 +217,7 @@ fn renewable(graph: &GraphArgs, conn: &Connection, now: i64) -> Option<App> {
 /// Exchange the connection's token for a new long-lived one and store it; returns the updated
 /// connection.
 pub async fn renew(
-    graph: &GraphArgs,
+    graph: &GraphSettings,
     dir: &Path,
     conn: &Connection,
     app: &App,
@@ -276,7 +276,7 @@ pub fn refresh_action(conn: &Connection, in_use: &Secret, now: i64, app_secret: 
 /// token stored meanwhile, renew an old one with the app secret, warn under 7 days left. `client`
 /// gets the new token; returns the connection's expiry after the check.
 pub async fn refresh_served(
-    graph: &GraphArgs,
+    graph: &GraphSettings,
     dir: &Path,
     name: &str,
     client: &crate::graph::GraphClient,
@@ -314,7 +314,7 @@ pub async fn refresh_served(
 
 /// [`renew`], logging the outcome; `None` when it failed (the current token stays in use).
 async fn renew_logged(
-    graph: &GraphArgs,
+    graph: &GraphSettings,
     dir: &Path,
     conn: &Connection,
     app: &App,

@@ -4,8 +4,11 @@
 //! in-process simulator with `--demo`), stream batches into an [`output`](crate::output) writer as they
 //! arrive, and fail with one line on stderr and a non-zero exit ([`CliError`]).
 
+pub mod accounts;
 pub mod export;
 mod progress;
+pub mod serve;
+pub mod simulate;
 pub mod sql;
 
 use std::sync::Arc;
@@ -31,6 +34,17 @@ pub struct CliError {
     pub code: i32,
     /// What went wrong and what to do (one line).
     pub message: String,
+}
+
+/// Accounts errors: usage errors exit 2, the rest 1.
+impl From<crate::accounts::AccountsError> for CliError {
+    fn from(e: crate::accounts::AccountsError) -> Self {
+        if e.is_usage() {
+            CliError::usage(&e)
+        } else {
+            CliError::failed(&e)
+        }
+    }
 }
 
 impl CliError {
@@ -128,6 +142,7 @@ impl Source {
     pub async fn connect(args: &SourceArgs) -> Result<Source, CliError> {
         let mut sim = None;
         let mut connection = None;
+        let graph = args.graph.settings();
         let client = if args.demo {
             let config = SimConfig {
                 seed: args.seed,
@@ -137,19 +152,18 @@ impl Source {
             let handle = Simulator::start(config, addr).await.map_err(|e| {
                 CliError::failed(format!("could not start the simulated Graph API: {e}"))
             })?;
-            let client = args
-                .graph
+            let client = graph
                 .client(handle.token().to_string(), Some(handle.base_url()))
                 .map_err(CliError::failed)?;
             tracing::info!(base_url = %handle.base_url(), seed = args.seed, "demo: simulated Graph API started");
             sim = Some(handle);
             client
         } else {
-            let selected = crate::accounts::select_token(&args.graph, args.connection.as_deref())
+            let selected = crate::accounts::select_token(&graph, args.connection.as_deref())
                 .await
-                .map_err(crate::accounts::AccountsError::into_cli)?;
+                .map_err(CliError::from)?;
             connection = selected.connection.clone();
-            args.graph
+            graph
                 .client(selected.token.expose().to_string(), None)
                 .map_err(CliError::failed)?
         };
@@ -157,7 +171,7 @@ impl Source {
             ctx: Arc::new(
                 ReportContext::new(client)
                     .with_connection(connection)
-                    .with_max_calls_per_request(args.graph.max_calls_per_request),
+                    .with_max_calls_per_request(graph.max_calls_per_request),
             ),
             calls_per_hour: args.graph.calls_per_hour,
             sim,

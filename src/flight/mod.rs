@@ -4,7 +4,6 @@
 pub mod auth;
 pub mod connections;
 pub mod examples;
-mod run;
 pub mod service;
 pub mod sql;
 pub mod xdbc;
@@ -25,7 +24,6 @@ use auth::AuthService;
 pub use auth::{Access, Authenticator};
 pub use connections::{CONNECTION_HEADER, Connections, Served};
 pub use examples::{Examples, demo_examples, generic_examples};
-pub use run::{TOKEN_ENV, run_serve};
 pub use service::IgFlightService;
 
 /// Largest gRPC message accepted or sent (Flight batches are split well below this).

@@ -61,6 +61,7 @@ mod model;
 mod pager;
 mod retry;
 mod secret;
+mod settings;
 mod stats;
 mod usage;
 mod windows;
@@ -85,6 +86,7 @@ pub use pager::{
 };
 pub use retry::{MAX_SERVER_WAIT, RetryPolicy};
 pub use secret::{Secret, TokenKey, redact_url};
+pub use settings::GraphSettings;
 pub use stats::{CallCount, CallStats, CallStatsSnapshot};
 pub use usage::{AppUsage, BusinessUsage, Usage};
 pub use windows::{InsightWindow, MAX_INSIGHT_WINDOW_DAYS, insight_window_count, insight_windows};

@@ -5,20 +5,19 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::auth::{
+use super::Source;
+use crate::cli::{ServeArgs, SourceArgs};
+use crate::flight::auth::{
     AUTH_FILE_SYNTAX, Access, Authenticator, Credential, parse_auth_file, parse_user,
 };
-use super::connections::{Connections, DEFAULT_NAME, Served};
-use super::{IgFlightService, ServeOptions, TlsOptions, demo_examples, serve_with};
-use crate::cli::{ServeArgs, SourceArgs};
-use crate::commands::Source;
+use crate::flight::connections::{Connections, DEFAULT_NAME, Served};
+use crate::flight::{IgFlightService, ServeOptions, TlsOptions, demo_examples, serve_with};
 use crate::graph::Secret;
 
-/// The environment variable holding the Graph access token.
-pub const TOKEN_ENV: &str = "IGFLIGHT_ACCESS_TOKEN";
+use crate::accounts::TOKEN_ENV;
 
 /// Run `igflight serve` until Ctrl-C.
-pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let (options, credentials) = serve_options(&args)?;
     let (conns, sources) = connections(&args).await?;
     // a credential limited to a connection this server does not serve is a mistake in the auth file
@@ -95,7 +94,7 @@ fn watch_tokens(args: &ServeArgs, conns: &Connections) -> tokio::task::JoinHandl
         .filter(|s| s.ctx.connection.is_some())
         .cloned()
         .collect();
-    let graph = args.graph.clone();
+    let graph = args.graph.settings();
     let every = std::time::Duration::from_secs(args.token_check_secs);
     tokio::spawn(async move {
         if stored.is_empty() {
@@ -303,10 +302,10 @@ fn serve_options(args: &ServeArgs) -> anyhow::Result<(ServeOptions, Vec<Credenti
             )
         })?;
     }
-    let limits = super::ServerLimits {
+    let limits = crate::flight::ServerLimits {
         requests_per_connection: args.max_requests_per_connection as usize,
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
-        ..super::ServerLimits::default()
+        ..crate::flight::ServerLimits::default()
     };
     Ok((ServeOptions { auth, tls, limits }, credentials))
 }

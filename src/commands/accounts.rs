@@ -3,15 +3,15 @@
 use std::io::BufRead;
 use std::time::Duration;
 
-use super::check::{self, App, TokenInfo};
-use super::login::{self, LoginOptions};
-use super::store::{Connection, Store, StoredPage, config_dir};
-use super::{AccountsError, WARN_BEFORE_SECS, check_name, human_left, now, utc};
+use super::CliError;
+use crate::accounts::check::{self, App, TokenInfo};
+use crate::accounts::login::{self, LoginOptions};
+use crate::accounts::store::{Connection, Store, StoredPage, config_dir};
+use crate::accounts::{AccountsError, WARN_BEFORE_SECS, check_name, human_left, now, utc};
 use crate::cli::{
     AccountsArgs, AccountsCommand, AccountsListArgs, AccountsLoginArgs, AccountsNameArgs,
     AccountsRemoveArgs, AccountsTokenArgs, GraphArgs, TokenSource,
 };
-use crate::commands::CliError;
 use crate::graph::Secret;
 
 /// Run one `igflight accounts` command.
@@ -34,7 +34,7 @@ pub async fn run(args: AccountsArgs) -> Result<(), CliError> {
         Some(n) => e.for_connection(n),
         None => e,
     })
-    .map_err(AccountsError::into_cli)
+    .map_err(CliError::from)
 }
 
 fn read_token(src: &TokenSource) -> Result<Secret, AccountsError> {
@@ -153,15 +153,15 @@ async fn add(a: AccountsTokenArgs, reconnect: bool) -> Result<(), AccountsError>
     }
     let app = app_from(&a.graph, app_id.as_deref());
     let mut token = token;
-    let mut info = check::inspect(&a.graph, &token, app.as_ref()).await?;
+    let mut info = check::inspect(&a.graph.settings(), &token, app.as_ref()).await?;
     // A short-lived token (a day or less left) becomes a long-lived one when the app is known.
     if let (Some(app), Some(e)) = (&app, info.expires_at)
-        && e - now() <= super::RENEW_AFTER_SECS
+        && e - now() <= crate::accounts::RENEW_AFTER_SECS
     {
-        let issued = check::exchange_long_lived(&a.graph, app, &token).await?;
+        let issued = check::exchange_long_lived(&a.graph.settings(), app, &token).await?;
         println!("Exchanged the short-lived token for a long-lived one.");
         token = issued.token;
-        info = check::inspect(&a.graph, &token, Some(app)).await?;
+        info = check::inspect(&a.graph.settings(), &token, Some(app)).await?;
     }
     print_info(&info);
     if let (Some(old), Some(new)) = (
@@ -190,7 +190,7 @@ async fn add(a: AccountsTokenArgs, reconnect: bool) -> Result<(), AccountsError>
     println!(
         "{verb} connection `{}` in {}. Use it with --connection {}.",
         a.name,
-        dir.join(super::store::STORE_FILE).display(),
+        dir.join(crate::accounts::store::STORE_FILE).display(),
         a.name
     );
     Ok(())
@@ -332,8 +332,8 @@ async fn login_cmd(a: AccountsLoginArgs) -> Result<(), AccountsError> {
         timeout: Duration::from_secs(a.timeout_secs),
         scopes: a.scope.clone(),
     };
-    let issued = login::login(&a.graph, &app, &opts).await?;
-    let info = check::inspect(&a.graph, &issued.token, Some(&app)).await?;
+    let issued = login::login(&a.graph.settings(), &app, &opts).await?;
+    let info = check::inspect(&a.graph.settings(), &issued.token, Some(&app)).await?;
     print_info(&info);
     let conn = Connection {
         name: a.name.clone(),
@@ -392,7 +392,7 @@ async fn renew_cmd(a: AccountsNameArgs) -> Result<(), AccountsError> {
     };
     let mut conn = conn;
     conn.app_id = Some(app_id);
-    let c = super::renew(&a.graph, &dir, &conn, &app).await?;
+    let c = crate::accounts::renew(&a.graph.settings(), &dir, &conn, &app).await?;
     println!(
         "Renewed connection `{}`: {}.",
         c.name,
