@@ -320,12 +320,13 @@ async fn pages_user_and_other_users() {
             .value(0) as u64,
         acc.media_count
     );
+    // ids are strings (CONTRACT §4), even where the Graph API writes a number
     assert_eq!(
         b.column_by_name("ig_id")
             .unwrap()
-            .as_primitive::<Int64Type>()
-            .value(0) as u64,
-        acc.ig_id
+            .as_string::<i32>()
+            .value(0),
+        acc.ig_id.to_string()
     );
 
     let other = &ds.discovery[0];

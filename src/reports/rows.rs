@@ -185,7 +185,9 @@ mod tests {
 
         let user = vec![json!({"id":"1784","ig_id":354032059,"followers_count":267788})];
         let b = items_to_batch(&report_schema(ReportKind::User), &user, &[], &[]).unwrap();
-        assert_eq!(b.column(1).as_primitive::<Int64Type>().value(0), 354032059);
+        // ids are strings (CONTRACT §4), even where the Graph API writes a number
+        assert_eq!(b.column(1).as_string::<i32>().value(0), "354032059");
+        assert_eq!(b.column(7).as_primitive::<Int64Type>().value(0), 267788);
         assert!(b.column(2).is_null(0));
     }
 

@@ -52,7 +52,7 @@ fn media_with(extra: &[&str]) -> SchemaRef {
 fn user_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("id", DataType::Utf8, false),
-        i("ig_id"),
+        s("ig_id"),
         s("username"),
         s("name"),
         s("biography"),

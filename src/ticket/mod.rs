@@ -10,6 +10,7 @@
 //!   (what [`encode`] writes);
 //! * a bare protobuf `ReportTicket`.
 
+use arrow_flight::sql::Any;
 use chrono::{Days, Duration, NaiveDate};
 use prost::Message;
 use serde_json::{Map, Value};
@@ -189,10 +190,10 @@ pub fn decode_raw(bytes: &[u8]) -> Result<proto::ReportTicket, TicketError> {
             "JSON ticket must be an object".into(),
         ));
     }
-    if let Ok(any) = prost_types_any(bytes)
-        && any.0 == TYPE_URL
+    if let Ok(any) = Any::decode(bytes)
+        && any.type_url == TYPE_URL
     {
-        return proto::ReportTicket::decode(any.1.as_slice())
+        return proto::ReportTicket::decode(any.value)
             .map_err(|e| TicketError::Undecodable(format!("invalid protobuf: {e}")));
     }
     match proto::ReportTicket::decode(bytes) {
@@ -207,20 +208,6 @@ pub fn decode_raw(bytes: &[u8]) -> Result<proto::ReportTicket, TicketError> {
     }
 }
 
-/// A minimal `google.protobuf.Any` (type_url = 1, value = 2).
-#[derive(Clone, PartialEq, Message)]
-struct AnyMsg {
-    #[prost(string, tag = "1")]
-    type_url: String,
-    #[prost(bytes = "vec", tag = "2")]
-    value: Vec<u8>,
-}
-
-fn prost_types_any(bytes: &[u8]) -> Result<(String, Vec<u8>), prost::DecodeError> {
-    let a = AnyMsg::decode(bytes)?;
-    Ok((a.type_url, a.value))
-}
-
 /// Decode and validate ticket bytes. `today` is the UTC date offsets count from.
 pub fn decode(bytes: &[u8], today: NaiveDate) -> Result<ReportRequest, TicketError> {
     validate(decode_raw(bytes)?, today)
@@ -228,9 +215,9 @@ pub fn decode(bytes: &[u8], today: NaiveDate) -> Result<ReportRequest, TicketErr
 
 /// Encode a raw ticket in the canonical form (protobuf `Any`).
 pub fn encode(raw: &proto::ReportTicket) -> Vec<u8> {
-    AnyMsg {
+    Any {
         type_url: TYPE_URL.to_string(),
-        value: raw.encode_to_vec(),
+        value: raw.encode_to_vec().into(),
     }
     .encode_to_vec()
 }
