@@ -15,29 +15,16 @@ use crate::sim::data::IgAccount;
 /// Example tickets by report.
 pub type Examples = BTreeMap<ReportKind, Value>;
 
-/// Generic examples (placeholders where a real name or id is needed).
+/// Generic examples (placeholders where a real name or id is needed): each report's own.
 pub fn generic_examples() -> Examples {
-    let mut m = Examples::new();
-    for r in ReportKind::ALL {
-        let v = match r {
-            ReportKind::HashtagRecentMedia | ReportKind::HashtagTopMedia => {
-                json!({"report": r.name(), "hashtag": "coffee", "limit": 20})
-            }
-            ReportKind::MediaComments => json!({"report": r.name(), "media_id": "MEDIA_ID"}),
-            ReportKind::MediaInsights => json!({"report": r.name(), "limit": 50}),
-            ReportKind::OtherUsers => json!({"report": r.name(), "username": "bluebottle"}),
-            ReportKind::OtherUsersMedia => {
-                json!({"report": r.name(), "username": "bluebottle", "limit": 20})
-            }
-            ReportKind::UserInsights => {
-                json!({"report": r.name(), "period": "day", "date_from_offset": 7, "date_to_offset": 1})
-            }
-            ReportKind::UserMedia => json!({"report": r.name(), "limit": 20}),
-            _ => json!({"report": r.name()}),
-        };
-        m.insert(r, v);
-    }
-    m
+    ReportKind::ALL
+        .iter()
+        .map(|r| {
+            let v = serde_json::from_str(r.spec().example)
+                .unwrap_or_else(|_| json!({"report": r.name()}));
+            (*r, v)
+        })
+        .collect()
 }
 
 /// Examples that return rows on the simulator's data set `data`.

@@ -21,7 +21,7 @@ const COMMENT_FIELDS: &str = "id,text,username,timestamp,like_count,hidden";
 /// Replies asked per nested page (the edge's maximum).
 const REPLIES_PAGE: usize = 50;
 
-pub(super) fn media_comments(
+pub(crate) fn media_comments(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
     summary: Arc<RunSummary>,

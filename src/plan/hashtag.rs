@@ -140,7 +140,7 @@ fn graph_id(id: &str, from: &str) -> Result<NodeId, ReportError> {
     })
 }
 
-pub(super) fn hashtag_media(
+pub(crate) fn hashtag_media(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
     summary: Arc<RunSummary>,

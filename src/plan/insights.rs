@@ -37,7 +37,7 @@ use crate::ticket::{MediaItems, ReportRequest};
 /// Media per multi-id insights call (the Graph API's `ids` maximum).
 pub const IDS_PER_CALL: usize = 50;
 
-pub(super) fn user_insights(
+pub(crate) fn user_insights(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
     summary: Arc<RunSummary>,
@@ -128,7 +128,7 @@ impl Batcher {
     }
 }
 
-pub(super) fn media_insights(
+pub(crate) fn media_insights(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
     summary: Arc<RunSummary>,

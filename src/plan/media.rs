@@ -116,7 +116,7 @@ pub(super) fn page_size(req: &ReportRequest, default: usize, max: usize) -> usiz
     req.page_size.map_or(default, |p| (p as usize).min(max))
 }
 
-pub(super) fn user_media(
+pub(crate) fn user_media(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
     summary: Arc<RunSummary>,
@@ -155,7 +155,7 @@ pub(super) fn user_media(
     }
 }
 
-pub(super) fn other_users_media(
+pub(crate) fn other_users_media(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
     summary: Arc<RunSummary>,

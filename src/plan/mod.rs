@@ -5,12 +5,12 @@
 //! converted and yielded as it arrives, and dropping the stream (a client that went away) stops the calls.
 
 mod account;
-mod comments;
+pub(crate) mod comments;
 pub mod context;
-mod hashtag;
-mod insights;
-mod media;
-mod profile;
+pub(crate) mod hashtag;
+pub(crate) mod insights;
+pub(crate) mod media;
+pub(crate) mod profile;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -107,20 +107,7 @@ pub fn report_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> ReportStrea
     let ctx = Arc::new(ctx.for_run());
     let ctx_connection = ctx.connection.clone();
     let slots = ctx.run_slots.clone();
-    let inner: BoxStream<'static, Result<RecordBatch, ReportError>> = match report {
-        ReportKind::Pages => profile::pages(ctx, req, s).boxed(),
-        ReportKind::User => profile::user(ctx, req, s).boxed(),
-        ReportKind::OtherUsers => profile::other_user(ctx, req, s).boxed(),
-        ReportKind::RecentlySearchedHashtags => profile::recently_searched(ctx, req, s).boxed(),
-        ReportKind::UserMedia | ReportKind::UserStories => media::user_media(ctx, req, s).boxed(),
-        ReportKind::OtherUsersMedia => media::other_users_media(ctx, req, s).boxed(),
-        ReportKind::HashtagRecentMedia | ReportKind::HashtagTopMedia => {
-            hashtag::hashtag_media(ctx, req, s).boxed()
-        }
-        ReportKind::MediaComments => comments::media_comments(ctx, req, s).boxed(),
-        ReportKind::UserInsights => insights::user_insights(ctx, req, s).boxed(),
-        ReportKind::MediaInsights => insights::media_insights(ctx, req, s).boxed(),
-    };
+    let inner = (report.spec().plan)(ctx, req, s);
     let connection = ctx_connection.clone();
     let batches = finish(inner, schema.clone(), limit, summary.clone(), report, slots)
         .map(move |r| r.map_err(|e| e.for_connection(connection.as_deref()).for_report(report)))

@@ -45,7 +45,7 @@ fn user_fields(req: &ReportRequest) -> String {
     f.join(",")
 }
 
-pub(super) fn pages(
+pub(crate) fn pages(
     ctx: Arc<ReportContext>,
     _req: ReportRequest,
     summary: Arc<RunSummary>,
@@ -59,7 +59,7 @@ pub(super) fn pages(
     }
 }
 
-pub(super) fn user(
+pub(crate) fn user(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
     summary: Arc<RunSummary>,
@@ -71,7 +71,7 @@ pub(super) fn user(
     }
 }
 
-pub(super) fn other_user(
+pub(crate) fn other_user(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
     summary: Arc<RunSummary>,
@@ -88,7 +88,7 @@ pub(super) fn other_user(
     }
 }
 
-pub(super) fn recently_searched(
+pub(crate) fn recently_searched(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
     summary: Arc<RunSummary>,

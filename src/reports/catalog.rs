@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::spec::ReportSpec;
+
 /// The twelve reports (eleven plus the `pages` helper), named as in CONTRACT §2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReportKind {
@@ -37,22 +39,28 @@ impl ReportKind {
         ReportKind::Pages,
     ];
 
+    /// Everything about the report (its own file in `src/reports/`): the registry.
+    pub fn spec(self) -> &'static ReportSpec {
+        use super::*;
+        match self {
+            ReportKind::HashtagRecentMedia => &hashtag_recent_media::SPEC,
+            ReportKind::HashtagTopMedia => &hashtag_top_media::SPEC,
+            ReportKind::MediaComments => &media_comments::SPEC,
+            ReportKind::MediaInsights => &media_insights::SPEC,
+            ReportKind::OtherUsers => &other_users::SPEC,
+            ReportKind::OtherUsersMedia => &other_users_media::SPEC,
+            ReportKind::RecentlySearchedHashtags => &recently_searched_hashtags::SPEC,
+            ReportKind::User => &user::SPEC,
+            ReportKind::UserInsights => &user_insights::SPEC,
+            ReportKind::UserMedia => &user_media::SPEC,
+            ReportKind::UserStories => &user_stories::SPEC,
+            ReportKind::Pages => &pages::SPEC,
+        }
+    }
+
     /// The snake_case name used in tickets, Flight paths and SQL.
     pub fn name(self) -> &'static str {
-        match self {
-            ReportKind::HashtagRecentMedia => "hashtag_recent_media",
-            ReportKind::HashtagTopMedia => "hashtag_top_media",
-            ReportKind::MediaComments => "media_comments",
-            ReportKind::MediaInsights => "media_insights",
-            ReportKind::OtherUsers => "other_users",
-            ReportKind::OtherUsersMedia => "other_users_media",
-            ReportKind::RecentlySearchedHashtags => "recently_searched_hashtags",
-            ReportKind::User => "user",
-            ReportKind::UserInsights => "user_insights",
-            ReportKind::UserMedia => "user_media",
-            ReportKind::UserStories => "user_stories",
-            ReportKind::Pages => "pages",
-        }
+        self.spec().name
     }
 
     /// Look a report up by name.
@@ -67,146 +75,23 @@ impl ReportKind {
 
     /// One-line description.
     pub fn description(self) -> &'static str {
-        match self {
-            ReportKind::HashtagRecentMedia => {
-                "Public media tagged with a hashtag in the last 24 hours"
-            }
-            ReportKind::HashtagTopMedia => "The most popular public media tagged with a hashtag",
-            ReportKind::MediaComments => "Comments (and replies) on one media object",
-            ReportKind::MediaInsights => {
-                "Lifetime insights of the account's media, one row per metric"
-            }
-            ReportKind::OtherUsers => {
-                "Another business or creator account, through business discovery"
-            }
-            ReportKind::OtherUsersMedia => "The media of another business or creator account",
-            ReportKind::RecentlySearchedHashtags => {
-                "Hashtags the account searched in the last 7 days"
-            }
-            ReportKind::User => "The Instagram business account's profile and counts",
-            ReportKind::UserInsights => "Account insights per metric, period and day (long format)",
-            ReportKind::UserMedia => "The account's media (posts, reels, albums)",
-            ReportKind::UserStories => "The account's live stories (last 24 hours)",
-            ReportKind::Pages => {
-                "Facebook pages the token reaches and their linked Instagram accounts"
-            }
-        }
+        self.spec().description
     }
 
     /// Ticket keys this report requires.
     pub fn required(self) -> &'static [&'static str] {
-        match self {
-            ReportKind::HashtagRecentMedia | ReportKind::HashtagTopMedia => &["hashtag"],
-            ReportKind::MediaComments => &["media_id"],
-            ReportKind::OtherUsers | ReportKind::OtherUsersMedia => &["username"],
-            _ => &[],
-        }
+        self.spec().required
     }
 
     /// The Facebook Login permissions the report's Graph calls need (reference §1), named in
     /// `PERMISSION_DENIED` errors.
     pub fn permissions(self) -> &'static [&'static str] {
-        match self {
-            ReportKind::Pages => &["pages_show_list"],
-            ReportKind::MediaInsights
-            | ReportKind::UserInsights
-            | ReportKind::OtherUsers
-            | ReportKind::OtherUsersMedia => &[
-                "pages_show_list",
-                "instagram_basic",
-                "instagram_manage_insights",
-            ],
-            ReportKind::MediaComments => &[
-                "pages_show_list",
-                "instagram_basic",
-                "instagram_manage_comments",
-            ],
-            ReportKind::HashtagRecentMedia | ReportKind::HashtagTopMedia => &[
-                "pages_show_list",
-                "instagram_basic",
-                "the app feature Instagram Public Content Access",
-            ],
-            _ => &["pages_show_list", "instagram_basic"],
-        }
+        self.spec().permissions
     }
 
     /// Ticket keys this report accepts besides `report` (the required ones included).
     pub fn accepted(self) -> &'static [&'static str] {
-        match self {
-            ReportKind::HashtagRecentMedia | ReportKind::HashtagTopMedia => {
-                &["account", "page", "fields", "hashtag", "limit", "page_size"]
-            }
-            ReportKind::MediaComments => &[
-                "account",
-                "page",
-                "fields",
-                "media_id",
-                "include_replies",
-                "limit",
-                "page_size",
-            ],
-            ReportKind::MediaInsights => &[
-                "account",
-                "page",
-                "fields",
-                "metrics",
-                "period",
-                "media_type",
-                "media_items",
-                "media_id",
-                "date_from",
-                "date_to",
-                "date_from_offset",
-                "date_to_offset",
-                "limit",
-                "page_size",
-            ],
-            ReportKind::OtherUsers => &["account", "page", "fields", "username"],
-            ReportKind::OtherUsersMedia => &[
-                "account",
-                "page",
-                "fields",
-                "username",
-                "date_from",
-                "date_to",
-                "date_from_offset",
-                "date_to_offset",
-                "limit",
-                "page_size",
-            ],
-            ReportKind::RecentlySearchedHashtags => {
-                &["account", "page", "fields", "limit", "page_size"]
-            }
-            ReportKind::User => &["account", "page", "fields"],
-            ReportKind::UserInsights => &[
-                "account",
-                "page",
-                "fields",
-                "metrics",
-                "period",
-                "date_from",
-                "date_to",
-                "date_from_offset",
-                "date_to_offset",
-                "limit",
-            ],
-            ReportKind::UserMedia => &[
-                "account",
-                "page",
-                "fields",
-                "media_type",
-                "media_items",
-                "media_id",
-                "date_from",
-                "date_to",
-                "date_from_offset",
-                "date_to_offset",
-                "limit",
-                "page_size",
-            ],
-            ReportKind::UserStories => &["account", "page", "fields", "limit", "page_size"],
-            ReportKind::Pages => &["fields", "limit", "page_size"],
-        }
+        self.spec().accepted
     }
 }
 

@@ -36,7 +36,6 @@ use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator, TableProviderFilterPushDown};
 
 use crate::reports::catalog::ReportKind;
-use crate::reports::schema::report_schema;
 
 /// Graph parameters taken from the pushed filters (before defaults and validation).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -160,42 +159,19 @@ fn dedup(v: Vec<String>) -> Vec<String> {
     out
 }
 
-/// The ticket key an equality on `column` of `report` sets, if any.
+/// The ticket key an equality on `column` of `report` sets, if any (the report's spec says which).
 fn eq_key(report: ReportKind, column: &str) -> Option<&'static str> {
-    let accepts = |k: &str| report.accepted().contains(&k);
-    let has = report_schema(report).field_with_name(column).is_ok();
-    if !has {
-        return None;
-    }
-    match column {
-        "hashtag" if accepts("hashtag") => Some("hashtag"),
-        "username" if accepts("username") => Some("username"),
-        "media_id"
-            if matches!(
-                report,
-                ReportKind::MediaComments | ReportKind::MediaInsights
-            ) =>
-        {
-            Some("media_id")
-        }
-        "ig_user_id" if accepts("account") => Some("account"),
-        "id" if report == ReportKind::User => Some("account"),
-        "period" if accepts("period") => Some("period"),
-        "metric" if accepts("metrics") => Some("metrics"),
-        _ => None,
-    }
+    report
+        .spec()
+        .sql_equalities
+        .iter()
+        .find(|(c, _)| *c == column)
+        .map(|(_, key)| *key)
 }
 
 /// Whether a range on `column` of `report` becomes `date_from`/`date_to`.
 fn is_range_column(report: ReportKind, column: &str) -> bool {
-    match column {
-        "timestamp" => {
-            matches!(report, ReportKind::UserMedia | ReportKind::OtherUsersMedia)
-                && report.accepted().contains(&"date_from")
-        }
-        "end_time" => report == ReportKind::UserInsights,
-        _ => false,
-    }
+    report.spec().sql_range == Some(column)
 }
 
 fn classify(report: ReportKind, e: &Expr) -> Option<(TableProviderFilterPushDown, Param)> {

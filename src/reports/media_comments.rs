@@ -1,0 +1,49 @@
+//! `media_comments`: comments (and replies) on one media object.
+//!
+//! Graph API: `/{media-id}/comments` with replies through nested expansion; reply pages only where a `next` exists.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema};
+use futures::StreamExt;
+
+use super::catalog::ReportKind;
+use super::spec::{ReportSpec, i, key, s, ts};
+
+/// The `media_comments` report.
+pub const SPEC: ReportSpec = ReportSpec {
+    kind: ReportKind::MediaComments,
+    name: "media_comments",
+    description: "Comments (and replies) on one media object",
+    required: &["media_id"],
+    accepted: &[
+        "account",
+        "page",
+        "fields",
+        "media_id",
+        "include_replies",
+        "limit",
+        "page_size",
+    ],
+    permissions: &[
+        "pages_show_list",
+        "instagram_basic",
+        "instagram_manage_comments",
+    ],
+    schema: || {
+        Arc::new(Schema::new(vec![
+            key("id"),
+            key("media_id"),
+            s("parent_id"),
+            s("text"),
+            s("username"),
+            Field::new("timestamp", ts(), true),
+            i("like_count"),
+            Field::new("hidden", DataType::Boolean, true),
+        ]))
+    },
+    example: r#"{"report": "media_comments", "media_id": "MEDIA_ID"}"#,
+    sql_equalities: &[("media_id", "media_id")],
+    sql_range: None,
+    plan: |c, r, s| crate::plan::comments::media_comments(c, r, s).boxed(),
+};

@@ -1,0 +1,55 @@
+//! `media_insights`: lifetime insights of the account's media, one row per metric.
+//!
+//! Graph API: the media listed once, then `GET /?ids=…&fields=insights.metric(…)` for up to 50 media of one metric set.
+
+use std::sync::Arc;
+
+use arrow::datatypes::Schema;
+use futures::StreamExt;
+
+use super::catalog::ReportKind;
+use super::spec::{INSIGHTS, ReportSpec, i, key, s};
+
+/// The `media_insights` report.
+pub const SPEC: ReportSpec = ReportSpec {
+    kind: ReportKind::MediaInsights,
+    name: "media_insights",
+    description: "Lifetime insights of the account's media, one row per metric",
+    required: &[],
+    accepted: &[
+        "account",
+        "page",
+        "fields",
+        "metrics",
+        "period",
+        "media_type",
+        "media_items",
+        "media_id",
+        "date_from",
+        "date_to",
+        "date_from_offset",
+        "date_to_offset",
+        "limit",
+        "page_size",
+    ],
+    permissions: INSIGHTS,
+    schema: || {
+        Arc::new(Schema::new(vec![
+            key("media_id"),
+            s("media_type"),
+            s("media_product_type"),
+            key("metric"),
+            key("period"),
+            s("dimension"),
+            i("value"),
+        ]))
+    },
+    example: r#"{"report": "media_insights", "limit": 50}"#,
+    sql_equalities: &[
+        ("media_id", "media_id"),
+        ("period", "period"),
+        ("metric", "metrics"),
+    ],
+    sql_range: None,
+    plan: |c, r, s| crate::plan::insights::media_insights(c, r, s).boxed(),
+};

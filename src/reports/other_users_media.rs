@@ -1,0 +1,34 @@
+//! `other_users_media`: the media of another business or creator account.
+//!
+//! Graph API: `business_discovery.username(…){media{…}}`, paged by cursors only (the nested paging has no `next`).
+
+use futures::StreamExt;
+
+use super::catalog::ReportKind;
+use super::spec::{INSIGHTS, ReportSpec, media_with};
+
+/// The `other_users_media` report.
+pub const SPEC: ReportSpec = ReportSpec {
+    kind: ReportKind::OtherUsersMedia,
+    name: "other_users_media",
+    description: "The media of another business or creator account",
+    required: &["username"],
+    accepted: &[
+        "account",
+        "page",
+        "fields",
+        "username",
+        "date_from",
+        "date_to",
+        "date_from_offset",
+        "date_to_offset",
+        "limit",
+        "page_size",
+    ],
+    permissions: INSIGHTS,
+    schema: || media_with(&[]),
+    example: r#"{"report": "other_users_media", "username": "bluebottle", "limit": 20}"#,
+    sql_equalities: &[("username", "username")],
+    sql_range: Some("timestamp"),
+    plan: |c, r, s| crate::plan::media::other_users_media(c, r, s).boxed(),
+};

@@ -1,0 +1,23 @@
+//! `user`: the Instagram business account's profile and counts.
+//!
+//! Graph API: `/{ig-user-id}?fields=…`, one call.
+
+use futures::StreamExt;
+
+use super::catalog::ReportKind;
+use super::spec::{BASIC, ReportSpec, profile_schema};
+
+/// The `user` report.
+pub const SPEC: ReportSpec = ReportSpec {
+    kind: ReportKind::User,
+    name: "user",
+    description: "The Instagram business account's profile and counts",
+    required: &[],
+    accepted: &["account", "page", "fields"],
+    permissions: BASIC,
+    schema: profile_schema,
+    example: r#"{"report": "user"}"#,
+    sql_equalities: &[("id", "account")],
+    sql_range: None,
+    plan: |c, r, s| crate::plan::profile::user(c, r, s).boxed(),
+};

@@ -1,0 +1,50 @@
+//! `user_insights`: account insights per metric, period and day (long format).
+//!
+//! Graph API: `/{ig-user-id}/insights`, one call per ≤ 30-day window (checked against the budget before the first).
+
+use std::sync::Arc;
+
+use arrow::datatypes::{Field, Schema};
+use futures::StreamExt;
+
+use super::catalog::ReportKind;
+use super::spec::{INSIGHTS, ReportSpec, i, key, s, ts};
+
+/// The `user_insights` report.
+pub const SPEC: ReportSpec = ReportSpec {
+    kind: ReportKind::UserInsights,
+    name: "user_insights",
+    description: "Account insights per metric, period and day (long format)",
+    required: &[],
+    accepted: &[
+        "account",
+        "page",
+        "fields",
+        "metrics",
+        "period",
+        "date_from",
+        "date_to",
+        "date_from_offset",
+        "date_to_offset",
+        "limit",
+    ],
+    permissions: INSIGHTS,
+    schema: || {
+        Arc::new(Schema::new(vec![
+            key("ig_user_id"),
+            key("metric"),
+            key("period"),
+            Field::new("end_time", ts(), true),
+            s("dimension"),
+            i("value"),
+        ]))
+    },
+    example: r#"{"report": "user_insights", "period": "day", "date_from_offset": 7, "date_to_offset": 1}"#,
+    sql_equalities: &[
+        ("ig_user_id", "account"),
+        ("period", "period"),
+        ("metric", "metrics"),
+    ],
+    sql_range: Some("end_time"),
+    plan: |c, r, s| crate::plan::insights::user_insights(c, r, s).boxed(),
+};

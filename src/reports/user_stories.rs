@@ -1,0 +1,23 @@
+//! `user_stories`: the account's live stories (last 24 hours).
+//!
+//! Graph API: `/{ig-user-id}/stories`.
+
+use futures::StreamExt;
+
+use super::catalog::ReportKind;
+use super::spec::{BASIC, ReportSpec, media_with};
+
+/// The `user_stories` report.
+pub const SPEC: ReportSpec = ReportSpec {
+    kind: ReportKind::UserStories,
+    name: "user_stories",
+    description: "The account's live stories (last 24 hours)",
+    required: &[],
+    accepted: &["account", "page", "fields", "limit", "page_size"],
+    permissions: BASIC,
+    schema: || media_with(&["ig_user_id"]),
+    example: r#"{"report": "user_stories"}"#,
+    sql_equalities: &[("ig_user_id", "account")],
+    sql_range: None,
+    plan: |c, r, s| crate::plan::media::user_media(c, r, s).boxed(),
+};
