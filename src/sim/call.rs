@@ -222,7 +222,6 @@ impl AppState {
         base: &str,
     ) -> Out {
         let (kind, hint) = self.classify(&call, &params);
-        let p = |k: &str| param(&params, k);
         let target = match call {
             Call::OAuth => return self.json_out(kind, self.oauth(&params)),
             Call::DebugToken => return self.json_out(kind, self.debug_token(&params)),
@@ -254,39 +253,10 @@ impl AppState {
             };
             return self.error_out(&kind, e, vec![]);
         }
-        let Some(token) = p("access_token").filter(|t| !t.is_empty()) else {
-            return self.error_out(&kind, GraphError::token_required(), vec![]);
+        let (token, proof, pct) = match self.authorize(&kind, hint.as_deref(), &params) {
+            Ok(granted) => granted,
+            Err(out) => return out,
         };
-        let granted = match self.check_token(&token) {
-            Ok(info) => info.scopes,
-            Err(e) => return self.error_out(&kind, e, vec![]),
-        };
-        let proof = p("appsecret_proof");
-        if let Err(e) = self.check_proof(&token, proof.as_deref()) {
-            return self.error_out(&kind, e, vec![]);
-        }
-        let pct = match self.take_budget(&token) {
-            Ok(pct) => pct,
-            Err(minutes) => {
-                let h = self.usage_headers(100, hint.as_deref(), minutes);
-                let mut out = self.error_out(&kind, self.throttle_error(), h);
-                out.throttled = true;
-                return out;
-            }
-        };
-        if let Some(scope) = needed_scope(&kind, p("fields").as_deref())
-            && !granted.iter().any(|g| g == scope)
-        {
-            let h = self.usage_headers(pct, hint.as_deref(), 0);
-            return self.error_out(
-                &kind,
-                GraphError::new(
-                    10,
-                    "(#10) Application does not have permission for this action",
-                ),
-                h,
-            );
-        }
         let ctx = Ctx {
             data: &self.data,
             tags: &self.tags,
@@ -319,5 +289,43 @@ impl AppState {
             }
             Err(e) => self.error_out(&kind, e, headers),
         }
+    }
+
+    /// The checks before a Graph read: a valid token, its `appsecret_proof` when required, the hourly
+    /// budget (usage percentage), and the permission the call needs. The token, the proof and the usage.
+    fn authorize(
+        &self,
+        kind: &str,
+        hint: Option<&str>,
+        params: &[(String, String)],
+    ) -> Result<(String, Option<String>, u32), Out> {
+        let p = |k: &str| param(params, k);
+        let Some(token) = p("access_token").filter(|t| !t.is_empty()) else {
+            return Err(self.error_out(kind, GraphError::token_required(), vec![]));
+        };
+        let granted = self
+            .check_token(&token)
+            .map_err(|e| self.error_out(kind, e, vec![]))?
+            .scopes;
+        let proof = p("appsecret_proof");
+        self.check_proof(&token, proof.as_deref())
+            .map_err(|e| self.error_out(kind, e, vec![]))?;
+        let pct = self.take_budget(&token).map_err(|minutes| {
+            let h = self.usage_headers(100, hint, minutes);
+            let mut out = self.error_out(kind, self.throttle_error(), h);
+            out.throttled = true;
+            out
+        })?;
+        if let Some(scope) = needed_scope(kind, p("fields").as_deref())
+            && !granted.iter().any(|g| g == scope)
+        {
+            let h = self.usage_headers(pct, hint, 0);
+            let e = GraphError::new(
+                10,
+                "(#10) Application does not have permission for this action",
+            );
+            return Err(self.error_out(kind, e, h));
+        }
+        Ok((token, proof, pct))
     }
 }

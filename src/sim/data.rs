@@ -1,10 +1,10 @@
 //! The simulated data model: the types of the data set (pages, accounts, media, stories, carousel
 //! children, comments and replies, hashtags, business-discovery accounts), the id index and the lookups,
-//! and the Graph time helpers. The data set is generated once from the seed by [`generate`](super::generate)
+//! and the Graph time helpers. The data set is generated once from the seed by the generator (`generate.rs`)
 //! (timestamps relative to `now`) and is read-only afterwards.
 //!
 //! Everything a test needs to compute expected rows is public here, including the insight value functions
-//! [`Dataset::user_insight`] and [`Dataset::media_insight`] (written in [`insights`](super::insights)).
+//! [`Dataset::user_insight`] and [`Dataset::media_insight`] (written in `insights.rs`).
 
 use std::collections::HashMap;
 
