@@ -9,13 +9,13 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::auth::needed_scope;
+use super::catalog::EDGES;
 use super::ctx::Ctx;
 use super::data::ObjRef;
 use super::error::GraphError;
 use super::faults::Injected;
 use super::routes::{GraphRequest, build_response};
 use super::state::{AppState, Out, OutBody, param};
-use super::catalog::EDGES;
 
 /// What a route names.
 #[derive(Debug, Clone)]
@@ -127,7 +127,11 @@ impl AppState {
     }
 
     /// Endpoint kind (for stats and logs) and the IG account the call concerns (for the BUC header).
-    pub(super) fn classify(&self, call: &Call, params: &[(String, String)]) -> (String, Option<String>) {
+    pub(super) fn classify(
+        &self,
+        call: &Call,
+        params: &[(String, String)],
+    ) -> (String, Option<String>) {
         let target = match call {
             Call::Batch => return ("batch".into(), None),
             Call::OAuth => return ("oauth".into(), None),

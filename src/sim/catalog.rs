@@ -471,7 +471,15 @@ mod tests {
         assert!(user_metric_supports("reach", "week"));
         assert!(!user_metric_supports("follower_count", "week"));
         assert!(!user_metric_supports("online_followers", "month"));
-        assert!(GRANULAR_PERMISSIONS.iter().all(|p| APP_PERMISSIONS.contains(p)));
-        assert!(BASIC_PERMISSIONS.iter().all(|p| APP_PERMISSIONS.contains(p)));
+        assert!(
+            GRANULAR_PERMISSIONS
+                .iter()
+                .all(|p| APP_PERMISSIONS.contains(p))
+        );
+        assert!(
+            BASIC_PERMISSIONS
+                .iter()
+                .all(|p| APP_PERMISSIONS.contains(p))
+        );
     }
 }

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Timelike, Utc};
 use chrono_tz::America::Los_Angeles;
 
-use super::rng::hash_str;
 pub use super::generate::{BIG_THREAD_MEDIA, DISCOVERY_USERNAMES, HASHTAGS};
+use super::rng::hash_str;
 
 /// `media_type` of an IG Media.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -428,7 +428,6 @@ impl Dataset {
     pub fn not_enough_viewers(&self, media_id: &str) -> bool {
         matches!(self.lookup(media_id), Some(ObjRef::Story(a, i)) if self.accounts[a].stories[i].low_viewers)
     }
-
 }
 
 #[cfg(test)]

@@ -204,13 +204,13 @@ impl Ctx<'_> {
     ) -> GResult<Value> {
         let a = &self.data.accounts[ai];
         let active = self.tags.lock().active(&a.id, self.now);
-        self.edge(
-            &active,
-            req,
-            Pages::plain(25, 30),
-            links,
-            &|(id, name, _)| self.render_hashtag(id, name, fields),
-        )
+        self.edge(&active, req, Pages::plain(25, 30), links, &|(
+            id,
+            name,
+            _,
+        )| {
+            self.render_hashtag(id, name, fields)
+        })
     }
 
     /// `/me/accounts`: the pages (the last page has only `cursors.before`).

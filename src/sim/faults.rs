@@ -81,7 +81,9 @@ impl AppState {
     /// The fault for the next HTTP request, if any: a deterministic function of the seed and the
     /// request number.
     pub(super) fn pick_fault(&self) -> Option<FaultKind> {
-        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let n = self
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if self.cfg.fault_rate <= 0.0 || self.cfg.faults.is_empty() {
             return None;
         }

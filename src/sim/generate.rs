@@ -422,7 +422,13 @@ impl Gen {
     }
 
     /// `n` live stories (the last 24 h), newest first; every other one has too few viewers for insights.
-    fn stories(&mut self, username: &str, owner_id: &str, n: usize, now: DateTime<Utc>) -> Vec<Media> {
+    fn stories(
+        &mut self,
+        username: &str,
+        owner_id: &str,
+        n: usize,
+        now: DateTime<Utc>,
+    ) -> Vec<Media> {
         let mut stories = Vec::new();
         for si in 0..n {
             let ts = now - Duration::seconds(self.rng.range(600, 23 * 3600) as i64);
@@ -592,7 +598,6 @@ mod tests {
         }
         v
     }
-
 
     #[test]
     fn deterministic_per_seed() {

@@ -97,13 +97,13 @@ impl AppState {
         let mut st = self.tokens.lock();
         let granted = match st.codes.get_mut(&code) {
             None => {
-                return Err(GraphError::new(100, "Invalid verification code format.")
-                    .subcode(36007));
+                return Err(
+                    GraphError::new(100, "Invalid verification code format.").subcode(36007)
+                );
             }
             Some((_, true, _)) => {
                 return Err(
-                    GraphError::new(100, "This authorization code has been used.")
-                        .subcode(36009),
+                    GraphError::new(100, "This authorization code has been used.").subcode(36009),
                 );
             }
             Some((r, _, _)) if *r != redirect => {
@@ -187,16 +187,16 @@ impl AppState {
         let ig_ids: Vec<&str> = self.data.accounts.iter().map(|a| a.id.as_str()).collect();
         let granular: Vec<Value> = GRANULAR_PERMISSIONS
             .iter()
-        .filter(|s| info.scopes.iter().any(|g| g == *s))
-        .map(|s| {
-            let ids = if s.starts_with("pages") {
-                &page_ids
-            } else {
-                &ig_ids
-            };
-            json!({"scope": s, "target_ids": ids})
-        })
-        .collect();
+            .filter(|s| info.scopes.iter().any(|g| g == *s))
+            .map(|s| {
+                let ids = if s.starts_with("pages") {
+                    &page_ids
+                } else {
+                    &ig_ids
+                };
+                json!({"scope": s, "target_ids": ids})
+            })
+            .collect();
         let mut d = json!({
             "app_id": self.cfg.app_id,
             "type": match info.kind { TokenKind::User => "USER", TokenKind::Page(_) => "PAGE" },

@@ -57,8 +57,12 @@ impl Ctx<'_> {
         Ok(Value::Object(o))
     }
 
-
-    pub(super) fn render_page(&self, p: &Page, fields: &[Field], in_accounts: bool) -> GResult<Value> {
+    pub(super) fn render_page(
+        &self,
+        p: &Page,
+        fields: &[Field],
+        in_accounts: bool,
+    ) -> GResult<Value> {
         let mut o = Map::new();
         let default: Vec<Field> = if in_accounts {
             ACCOUNTS_DEFAULT_FIELDS
@@ -349,7 +353,12 @@ impl Ctx<'_> {
         Ok(Value::Object(o))
     }
 
-    pub(super) fn render_child(&self, c: &Child, parent: &Media, fields: &[Field]) -> GResult<Value> {
+    pub(super) fn render_child(
+        &self,
+        c: &Child,
+        parent: &Media,
+        fields: &[Field],
+    ) -> GResult<Value> {
         let mut o = Map::new();
         let default = [Field::plain("id")];
         for f in if fields.is_empty() {

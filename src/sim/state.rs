@@ -143,7 +143,12 @@ impl AppState {
     }
 
     /// The answer of a call that failed with `e`.
-    pub(super) fn error_out(&self, kind: &str, e: GraphError, headers: Vec<(String, String)>) -> Out {
+    pub(super) fn error_out(
+        &self,
+        kind: &str,
+        e: GraphError,
+        headers: Vec<(String, String)>,
+    ) -> Out {
         let trace = self.fbtrace();
         let mut h = headers;
         h.push(("x-fb-trace-id".into(), trace.clone()));

@@ -49,7 +49,10 @@ async fn paths_outside_the_routes() {
     assert_eq!((s, err_code(&v)), (400, 100));
     let (s, v) = get(&h, "").await;
     assert_eq!(s, 400);
-    assert_eq!(message(&v), "(#100) Missing parameter ids or an object path");
+    assert_eq!(
+        message(&v),
+        "(#100) Missing parameter ids or an object path"
+    );
     let (s, v) = get_url(&format!(
         "{}//v15.0//me//accounts?access_token={}",
         h.base_url(),
@@ -94,7 +97,8 @@ async fn batch_items_take_the_same_routes() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
-    let body = |i: usize| -> Value { serde_json::from_str(v[i]["body"].as_str().unwrap()).unwrap() };
+    let body =
+        |i: usize| -> Value { serde_json::from_str(v[i]["body"].as_str().unwrap()).unwrap() };
     assert_eq!(v[0]["code"], 200);
     assert_eq!(body(0)["id"], h.dataset().user.id);
     assert_eq!(message(&body(1)), "Unknown path components: /x");
@@ -103,7 +107,10 @@ async fn batch_items_take_the_same_routes() {
     assert_eq!(v[4]["code"], 200);
     assert_eq!(body(4)["data"]["is_valid"], false);
     let st = h.stats();
-    assert_eq!(st.by_endpoint["batch"], 2, "the batch and its POST item: {st:?}");
+    assert_eq!(
+        st.by_endpoint["batch"], 2,
+        "the batch and its POST item: {st:?}"
+    );
     assert_eq!(st.by_endpoint["debug_token"], 1);
     assert_eq!(st.total, 6);
 }
