@@ -1,11 +1,20 @@
 //! The simulated Graph API: a deterministic, faithful HTTP fake of the Facebook Graph API (v15.0,
 //! Instagram Business, Facebook-Login flavour) used as the demo backend, the test bed and the benchmark
-//! backend.
+//! backend. It is a module of the one crate but imports nothing from the product (`graph`, `reports`,
+//! `plan`, …): it is what the product is tested against, so it is written from the Graph API reference
+//! alone, including its own [`catalog`] of metrics, fields and permissions.
 //!
-//! * [`data`]: the data set, generated from a seed (pages, accounts, media, stories, comments, hashtags,
-//!   business-discovery accounts, insight values). Tests read it through [`SimHandle::dataset`].
-//! * [`fields`]: the `fields` parser. [`graph`]: endpoints and rendering. [`paging`]: cursors.
-//! * `server`: auth, budget, usage headers, faults, batch, OAuth, `/__stats`.
+//! * `routes`: the axum `Router` (`/{version}?/{node}/{edge}`, `ids=`, batch, OAuth, `/__stats`).
+//! * `call`: one call from route to answer — endpoint kind, faults and latency, then the token,
+//!   `appsecret_proof`, budget and permission checks. `auth`, `oauth`, `budget`, `faults`, `batch`:
+//!   those concerns. `state`: the shared state and counters.
+//! * `ctx`: an authenticated call's nodes and edges; `render`: node rendering with `fields` selection
+//!   and nested expansion; `edges`: list edges and their links; `insights`: insight values and the
+//!   `/insights` edges; `hashtags`: hashtag search and media.
+//! * [`data`]: the data model (tests read it through [`SimHandle::dataset`]); `generate`: the data set
+//!   from a seed (pages, accounts, media, stories, comments, hashtags, business-discovery accounts).
+//! * [`catalog`]: the simulator's own catalog (metrics, periods, fields, edges, permissions).
+//! * [`fields`]: the `fields` parser. [`paging`]: cursors and the paging quirks. [`error`]: error bodies.
 //!
 //! # Tokens
 //! The configured user token (default `demo-token`, every permission); `expired-token` (expired in
@@ -17,9 +26,9 @@
 //!
 //! # Deliberate paging quirks (client tests rely on them)
 //! * `accounts[0]` `/media` (top level or `media{…}` expansion): a page whose range strictly contains
-//!   offset [`graph::SHORT_PAGE_AT`] (110) ends there, so it has fewer items than `limit` (with the
+//!   offset [`paging::SHORT_PAGE_AT`] (110) ends there, so it has fewer items than `limit` (with the
 //!   default limit 25: the 5th page, offsets 100..110, has 10 items) and still has `next`.
-//! * `accounts[1]` `/media`: the first page that starts in `[150, 150+limit)` ([`graph::EMPTY_PAGE_FROM`])
+//! * `accounts[1]` `/media`: the first page that starts in `[150, 150+limit)` ([`paging::EMPTY_PAGE_FROM`])
 //!   is **empty but has `next`** (with limit 25: the 7th page); following `next` gives the data.
 //! * `recent_media`: `paging.cursors` has only `after`, the same value on every page; `next` advances via a
 //!   `__paging_token` query parameter, and the last page's `next` returns the last items again forever.
@@ -28,147 +37,41 @@
 //! * `/me/accounts`: the last page has only `cursors.before`.
 //! * user insights: `paging.previous`/`next` are the same-width windows shifted back/forward, forever.
 
+mod auth;
+mod batch;
+mod budget;
+mod call;
+pub mod catalog;
+mod config;
+mod ctx;
 pub mod data;
+mod edges;
 pub mod error;
+mod faults;
 pub mod fields;
-pub mod graph;
+mod generate;
+mod hashtags;
+mod insights;
+mod oauth;
 pub mod paging;
+mod render;
 pub mod rng;
-mod server;
+mod routes;
+mod state;
 #[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use auth::BASIC_TOKEN;
+pub use config::SimConfig;
 pub use data::Dataset;
 pub use error::GraphError;
-pub use server::BASIC_TOKEN;
-
-/// Simulator configuration.
-#[derive(Clone)]
-pub struct SimConfig {
-    /// Data set seed (default 42).
-    pub seed: u64,
-    /// The user access token accepted (default `demo-token`).
-    pub token: String,
-    /// The data set clock (default now).
-    pub now: chrono::DateTime<chrono::Utc>,
-    /// Added to every Graph response (default 0).
-    pub latency: Duration,
-    /// Per-token rolling-hour call budget; past it calls get the `throttle_code` error.
-    pub calls_per_hour: Option<u32>,
-    /// 4, 17 or 80002 (default 17).
-    pub throttle_code: u32,
-    /// Probability that a call is answered by an injected fault (0.0..=1.0).
-    pub fault_rate: f64,
-    /// Which faults to inject (default: all).
-    pub faults: Vec<FaultKind>,
-    /// Delay of the `Slow` fault (default 3 s).
-    pub slow_delay: Duration,
-    /// App id for OAuth / debug_token (default `demo-app`).
-    pub app_id: String,
-    /// App secret for OAuth / debug_token / appsecret_proof (default `demo-secret`).
-    pub app_secret: String,
-    /// Require `appsecret_proof` on Graph calls (default false).
-    pub require_appsecret_proof: bool,
-}
-
-impl Default for SimConfig {
-    fn default() -> Self {
-        SimConfig {
-            seed: 42,
-            token: "demo-token".into(),
-            now: chrono::Utc::now(),
-            latency: Duration::ZERO,
-            calls_per_hour: None,
-            throttle_code: 17,
-            fault_rate: 0.0,
-            faults: FaultKind::ALL.to_vec(),
-            slow_delay: Duration::from_secs(3),
-            app_id: "demo-app".into(),
-            app_secret: "demo-secret".into(),
-            require_appsecret_proof: false,
-        }
-    }
-}
-
-impl fmt::Debug for SimConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SimConfig")
-            .field("seed", &self.seed)
-            .field("token", &"<redacted>")
-            .field("now", &self.now)
-            .field("latency", &self.latency)
-            .field("calls_per_hour", &self.calls_per_hour)
-            .field("throttle_code", &self.throttle_code)
-            .field("fault_rate", &self.fault_rate)
-            .field("faults", &self.faults)
-            .field("slow_delay", &self.slow_delay)
-            .field("app_id", &self.app_id)
-            .field("app_secret", &"<redacted>")
-            .field("require_appsecret_proof", &self.require_appsecret_proof)
-            .finish()
-    }
-}
-
-/// An injectable fault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FaultKind {
-    /// HTTP 500, code 2, `is_transient: true`.
-    Http500Code2,
-    /// HTTP 500, code 1 "An unknown error has occurred."
-    Code1,
-    /// 200 headers, then the body stops half-way with a transport error.
-    DropConnection,
-    /// Sleep `slow_delay`, then answer correctly.
-    Slow,
-    /// HTTP 503 with an HTML body.
-    Html503,
-}
-
-impl FaultKind {
-    /// Every kind.
-    pub const ALL: [FaultKind; 5] = [
-        FaultKind::Http500Code2,
-        FaultKind::Code1,
-        FaultKind::DropConnection,
-        FaultKind::Slow,
-        FaultKind::Html503,
-    ];
-}
-
-impl fmt::Display for FaultKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            FaultKind::Http500Code2 => "http500",
-            FaultKind::Code1 => "code1",
-            FaultKind::DropConnection => "drop",
-            FaultKind::Slow => "slow",
-            FaultKind::Html503 => "html503",
-        })
-    }
-}
-
-impl FromStr for FaultKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "http500" => Ok(FaultKind::Http500Code2),
-            "code1" => Ok(FaultKind::Code1),
-            "drop" => Ok(FaultKind::DropConnection),
-            "slow" => Ok(FaultKind::Slow),
-            "html503" => Ok(FaultKind::Html503),
-            other => Err(format!(
-                "unknown fault kind '{other}': expected one of http500, code1, drop, slow, html503"
-            )),
-        }
-    }
-}
+pub use faults::FaultKind;
 
 /// Counters of answered Graph calls (`GET /__stats`). `total` counts every Graph call answered: each HTTP
 /// request, plus each item of a batch (the batch request itself is counted once under `batch`).
@@ -195,8 +98,8 @@ impl Simulator {
     pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHandle> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
-        let state = Arc::new(server::AppState::new(config, local));
-        let app = server::router(state.clone());
+        let state = Arc::new(state::AppState::new(config, local));
+        let app = routes::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
@@ -217,7 +120,7 @@ impl Simulator {
 
 /// A running simulator. Dropping it stops the server.
 pub struct SimHandle {
-    state: Arc<server::AppState>,
+    state: Arc<state::AppState>,
     addr: SocketAddr,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -285,7 +188,7 @@ pub async fn serve_forever(
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
     let local = listener.local_addr()?;
-    let state = Arc::new(server::AppState::new(config, local));
+    let state = Arc::new(state::AppState::new(config, local));
     tracing::info!(addr = %local, seed = state.cfg.seed, "simulated Graph API listening");
-    axum::serve(listener, server::router(state)).await
+    axum::serve(listener, routes::router(state)).await
 }

@@ -1,9 +1,44 @@
 //! Cursor paging (reference §6) shared by every edge, with the simulator's deliberate quirks.
 
+use base64::Engine as _;
+use base64::alphabet::STANDARD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::{Map, Value, json};
 
 use super::error::GraphError;
-use crate::base64::{decode as b64_decode, encode as b64_encode};
+
+/// Offset at which `accounts[0]`'s `/media` edge returns a short page (see the module docs of `sim`).
+pub const SHORT_PAGE_AT: usize = 110;
+/// Offset from which `accounts[1]`'s `/media` edge returns one empty page that still has `next`.
+pub const EMPTY_PAGE_FROM: usize = 150;
+
+/// Standard base64: written with padding; read with or without it, and in the URL-safe alphabet too
+/// (opaque tokens copied by clients may have lost their `=` or been re-encoded).
+const B64: GeneralPurpose = GeneralPurpose::new(
+    &STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Base64 of an opaque token (cursors, paging tokens).
+pub fn b64_encode(bytes: &[u8]) -> String {
+    B64.encode(bytes)
+}
+
+/// The bytes of a base64 token written by [`b64_encode`] (standard or URL-safe, padding optional).
+pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
+    let standard: String = s
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    B64.decode(standard).ok()
+}
 
 /// A deterministic paging quirk of one edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,5 +231,17 @@ mod tests {
         let b = window(100, 25, None, Some(&enc_cursor(50, false)), Quirk::None).unwrap();
         assert_eq!((b.start, b.end), (25, 50));
         assert!(dec_cursor("garbage!").is_err());
+    }
+
+    #[test]
+    fn base64_tokens() {
+        assert_eq!(b64_encode(b"abcd"), "YWJjZA==");
+        for s in ["", "a", "ab", "abc", "pos:120", "recent:17843"] {
+            let e = b64_encode(s.as_bytes());
+            assert_eq!(b64_decode(&e).unwrap(), s.as_bytes());
+            assert_eq!(b64_decode(e.trim_end_matches('=')).unwrap(), s.as_bytes());
+        }
+        assert_eq!(b64_decode("-_8").unwrap(), b64_decode("+/8=").unwrap());
+        assert!(b64_decode("not base64!").is_none());
     }
 }

@@ -1,0 +1,177 @@
+//! The simulator's shared state (configuration, data set, hashtag searches, tokens, budget, counters)
+//! and what answering one call produces ([`Out`]).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use parking_lot::Mutex;
+use serde_json::Value;
+
+use super::auth::TokenStore;
+use super::data::Dataset;
+use super::error::GraphError;
+use super::hashtags::HashtagState;
+use super::rng::hash;
+use super::{SimConfig, StatsSnapshot};
+
+#[derive(Debug, Default)]
+struct Stats {
+    total: u64,
+    by_endpoint: BTreeMap<String, u64>,
+    by_status: BTreeMap<String, u64>,
+    faults_injected: u64,
+    throttled: u64,
+}
+
+/// Shared server state.
+#[derive(Debug)]
+pub(crate) struct AppState {
+    pub cfg: SimConfig,
+    pub data: Arc<Dataset>,
+    pub addr: SocketAddr,
+    pub(super) started: Instant,
+    pub(super) tags: Mutex<HashtagState>,
+    pub(super) tokens: Mutex<TokenStore>,
+    /// Per token: the times of its calls in the last hour.
+    pub(super) usage: Mutex<HashMap<String, VecDeque<Instant>>>,
+    stats: Mutex<Stats>,
+    /// HTTP requests seen (numbers the fault draws).
+    pub(super) calls: AtomicU64,
+    traces: AtomicU64,
+}
+
+/// The body of an answer.
+#[derive(Debug, Clone)]
+pub(super) enum OutBody {
+    Json(Value),
+    Html(String),
+    Redirect(String),
+}
+
+/// One answered call.
+#[derive(Debug, Clone)]
+pub(super) struct Out {
+    pub status: u16,
+    pub body: OutBody,
+    /// Headers beyond `content-type` and `cache-control`, in order.
+    pub headers: Vec<(String, String)>,
+    /// Endpoint kind, for `/__stats` and logs.
+    pub kind: String,
+    /// Refused by the hourly budget.
+    pub throttled: bool,
+}
+
+/// The last value of query or form parameter `k` (the Graph API takes the last of repeated keys).
+pub(super) fn param(params: &[(String, String)], k: &str) -> Option<String> {
+    params
+        .iter()
+        .rev()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.clone())
+}
+
+impl AppState {
+    pub fn new(cfg: SimConfig, addr: SocketAddr) -> Self {
+        let data = Arc::new(Dataset::generate(cfg.seed, cfg.now));
+        AppState {
+            tags: Mutex::new(HashtagState::from_dataset(&data)),
+            tokens: Mutex::new(TokenStore::initial(&cfg.token, &data)),
+            cfg,
+            data,
+            addr,
+            started: Instant::now(),
+            usage: Mutex::new(HashMap::new()),
+            stats: Mutex::new(Stats::default()),
+            calls: AtomicU64::new(0),
+            traces: AtomicU64::new(0),
+        }
+    }
+
+    /// The simulator clock: the data set's `now` plus the time since start.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.data.now
+            + Duration::from_std(self.started.elapsed()).unwrap_or_else(|_| Duration::zero())
+    }
+
+    /// A new `x-fb-trace-id` / `fbtrace_id` (deterministic per seed and answer number).
+    pub(super) fn fbtrace(&self) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+        let n = self.traces.fetch_add(1, Ordering::Relaxed);
+        let mut h = hash(&[self.cfg.seed, 0x7ace, n]);
+        let mut s = String::from("A");
+        for i in 0..22 {
+            if i % 10 == 9 {
+                h = hash(&[h, i]);
+            }
+            s.push(A[(h % 64) as usize] as char);
+            h /= 64;
+        }
+        s
+    }
+
+    pub fn snapshot(&self) -> StatsSnapshot {
+        let s = self.stats.lock();
+        StatsSnapshot {
+            total: s.total,
+            by_endpoint: s.by_endpoint.clone(),
+            by_status: s.by_status.clone(),
+            faults_injected: s.faults_injected,
+            throttled: s.throttled,
+        }
+    }
+
+    pub fn reset_stats(&self) {
+        *self.stats.lock() = Stats::default();
+    }
+
+    /// Count one answered call.
+    pub(super) fn record(&self, kind: &str, status: u16, throttled: bool, fault: bool) {
+        let mut s = self.stats.lock();
+        s.total += 1;
+        *s.by_endpoint.entry(kind.to_string()).or_default() += 1;
+        *s.by_status.entry(status.to_string()).or_default() += 1;
+        if throttled {
+            s.throttled += 1;
+        }
+        if fault {
+            s.faults_injected += 1;
+        }
+    }
+
+    /// The answer of a call that failed with `e`.
+    pub(super) fn error_out(
+        &self,
+        kind: &str,
+        e: GraphError,
+        headers: Vec<(String, String)>,
+    ) -> Out {
+        let trace = self.fbtrace();
+        let mut h = headers;
+        h.push(("x-fb-trace-id".into(), trace.clone()));
+        Out {
+            status: e.status,
+            body: OutBody::Json(e.body(&trace)),
+            headers: h,
+            kind: kind.to_string(),
+            throttled: false,
+        }
+    }
+
+    /// The answer of a call without auth (OAuth, `debug_token`): a JSON body or an error.
+    pub(super) fn json_out(&self, kind: String, r: Result<Value, GraphError>) -> Out {
+        match r {
+            Ok(v) => Out {
+                status: 200,
+                body: OutBody::Json(v),
+                headers: vec![],
+                kind,
+                throttled: false,
+            },
+            Err(e) => self.error_out(&kind, e, vec![]),
+        }
+    }
+}
