@@ -1,58 +1,28 @@
-//! Standard base64 (what Basic auth headers and the simulator's opaque cursors use); written here to
-//! avoid a dependency for two small functions.
+//! The simulator's opaque cursors (`src/sim`): standard base64 with the `base64` crate, strict about
+//! the alphabet and the last group, padding optional on decoding (as the cursors always were read).
+//!
+//! Only a shim until the simulator uses the crate directly; Basic auth uses the crate's `STANDARD`
+//! engine itself ([`crate::flight::auth`]).
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+/// Standard alphabet, padded on encoding, padding optional on decoding.
+const CURSOR: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 /// Standard base64 with padding.
 pub fn encode(input: &[u8]) -> String {
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(B64[(n >> 18) as usize & 63] as char);
-        out.push(B64[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            B64[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            B64[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
+    CURSOR.encode(input)
 }
 
-/// Standard (or URL-safe) base64, padding optional.
+/// Standard base64, padding optional; `None` for another alphabet (`-`, `_`), a dangling last
+/// character or non-zero trailing bits.
 pub fn decode(input: &str) -> Option<Vec<u8>> {
-    let input = input.trim_end_matches('=');
-    let mut out = Vec::with_capacity(input.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    for c in input.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    CURSOR.decode(input).ok()
 }
 
 #[cfg(test)]
@@ -64,11 +34,25 @@ mod tests {
         for s in ["", "a", "ab", "abc", "user:pässword", "x:y:z"] {
             let e = encode(s.as_bytes());
             assert_eq!(decode(&e).unwrap(), s.as_bytes());
+            assert_eq!(decode(e.trim_end_matches('=')).unwrap(), s.as_bytes());
         }
         assert_eq!(encode(b"user:pass"), "dXNlcjpwYXNz");
         for s in ["abcd", "cursor:12:0"] {
             assert_eq!(decode(&encode(s.as_bytes())).unwrap(), s.as_bytes());
         }
         assert_eq!(encode(b"abcd"), "YWJjZA==");
+    }
+
+    #[test]
+    fn a_dangling_group_or_another_alphabet_is_refused() {
+        // one character past the last full group: the old decoder dropped it silently
+        assert_eq!(decode("dXNlcjpwYXNzA"), None);
+        // URL-safe characters in a standard string: the old decoder mixed both alphabets
+        assert_eq!(encode(b"u:??>"), "dTo/Pz4=");
+        assert_eq!(decode("dTo_Pz4="), None);
+        assert_eq!(decode("dTo-Pz4="), None);
+        // non-zero bits after the last byte
+        assert_eq!(decode("YWJjZB=="), None);
+        assert_eq!(decode("garbage!"), None);
     }
 }
