@@ -60,7 +60,8 @@ pub enum ReportError {
     Arrow(#[from] ArrowError),
     /// The Graph token of a stored connection is invalid or expired (Graph code 190 or 102).
     #[error(
-        "{source}. The access token of connection `{connection}` is invalid or expired: run `igflight accounts reconnect {connection}` (or `igflight accounts login {connection}`)"
+        "{source}. The access token of connection `{connection}` is invalid or expired: get a new token with {}",
+        reconnect_commands(connection)
     )]
     Reconnect {
         /// The stored connection.
@@ -105,9 +106,29 @@ pub enum ReportError {
     Unexpected(String),
 }
 
-/// Message suffix for an expired or invalid token.
-pub const RECONNECT_HINT: &str = "The Graph access token is invalid or expired: reconnect the account (`igflight accounts reconnect NAME`) \
-     or set a new IGFLIGHT_ACCESS_TOKEN.";
+/// The commands that give stored connection `name` a new token: the one wording of every reconnect
+/// hint (expired or refused tokens, in errors, warnings and the `accounts` action).
+pub fn reconnect_commands(name: &str) -> String {
+    format!(
+        "`igflight accounts reconnect {name} --token-env VAR` (a fresh token) or \
+         `igflight accounts login {name} --app-id … --app-secret …`"
+    )
+}
+
+/// The commands for a stored connection `name` whose token expires soon: renew it, or reconnect it
+/// ([`reconnect_commands`]).
+pub fn renew_commands(name: &str) -> String {
+    format!(
+        "`igflight accounts renew {name} --app-secret …`, or {}",
+        reconnect_commands(name)
+    )
+}
+
+/// Message suffix for an expired or invalid token whose stored connection is not known: the
+/// [`reconnect_commands`] of `NAME`, or a new `IGFLIGHT_ACCESS_TOKEN`.
+pub const RECONNECT_HINT: &str = "The Graph access token is invalid or expired: get a new token with \
+     `igflight accounts reconnect NAME --token-env VAR` (a fresh token) or \
+     `igflight accounts login NAME --app-id … --app-secret …`, or set a new IGFLIGHT_ACCESS_TOKEN.";
 
 impl ReportError {
     /// Name the stored connection in an expired-token error, so the message says which one to reconnect.
@@ -219,5 +240,20 @@ mod tests {
         };
         assert_eq!(h.code(), Code::ResourceExhausted);
         assert!(h.to_string().contains("30 hashtags"));
+    }
+
+    #[test]
+    fn one_reconnect_hint() {
+        assert!(
+            RECONNECT_HINT.contains(&reconnect_commands("NAME")),
+            "{RECONNECT_HINT}"
+        );
+        assert!(renew_commands("shop").ends_with(&reconnect_commands("shop")));
+        let g = GraphError::RunCallCap { cap: 1 };
+        let e = ReportError::Reconnect {
+            connection: "shop".into(),
+            source: g,
+        };
+        assert!(e.to_string().contains(&reconnect_commands("shop")), "{e}");
     }
 }

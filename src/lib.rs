@@ -14,7 +14,6 @@
 //! * [`sim`]: a deterministic, faithful simulated Graph API (`igflight simulate`).
 
 pub mod accounts;
-pub mod base64;
 pub mod cli;
 pub mod commands;
 pub mod error;

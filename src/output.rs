@@ -74,23 +74,91 @@ pub enum OutputError {
         /// The cause.
         source: std::io::Error,
     },
-    /// Encoding batches.
+    /// Encoding or writing batches.
     #[error("could not write {format}: {message}")]
     Encode {
         /// The format.
         format: &'static str,
         /// The cause.
         message: String,
+        /// The I/O error under it, when writing failed (a closed pipe, a full disk): its kind is kept
+        /// even where the format's writer only reports text (CSV).
+        #[source]
+        io: Option<std::io::Error>,
     },
     /// The format cannot be written as a stream (`table`).
     #[error("format `{0}` cannot be written to a file; accepted: csv, json, parquet, arrow")]
     Unsupported(&'static str),
 }
 
+impl OutputError {
+    /// Whether writing failed because the reader went away (`igflight sql … | head`): an I/O error of
+    /// kind [`BrokenPipe`](std::io::ErrorKind::BrokenPipe) anywhere in the error's sources.
+    pub fn is_broken_pipe(&self) -> bool {
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(err) = next {
+            if let Some(io) = err.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::BrokenPipe {
+                    return true;
+                }
+                // `source()` of an io::Error skips the error it wraps: look at that one too
+                if let Some(inner) = io.get_ref() {
+                    next = Some(inner);
+                    continue;
+                }
+            }
+            next = err.source();
+        }
+        false
+    }
+}
+
 fn encode_err(format: Format, e: impl std::fmt::Display) -> OutputError {
     OutputError::Encode {
         format: format.name(),
         message: e.to_string(),
+        io: None,
+    }
+}
+
+/// The last I/O error a [`Recording`] writer returned.
+type IoSlot = Arc<parking_lot::Mutex<Option<std::io::Error>>>;
+
+/// `W`, keeping a copy of the last I/O error it returned: the format writers turn write errors into
+/// their own (arrow's CSV writer into text only), and the caller must still see its kind
+/// ([`std::io::ErrorKind::BrokenPipe`] when the reader of stdout went away).
+struct Recording<W> {
+    inner: W,
+    last: IoSlot,
+}
+
+impl<W> Recording<W> {
+    fn record<T>(&self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r {
+            *self.last.lock() = Some(std::io::Error::new(e.kind(), e.to_string()));
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for Recording<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.record(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.record(r)
+    }
+}
+
+/// [`encode_err`] with the I/O error recorded under it, if any.
+fn write_err(format: Format, last: &IoSlot, e: impl std::fmt::Display) -> OutputError {
+    OutputError::Encode {
+        format: format.name(),
+        message: e.to_string(),
+        io: last.lock().take(),
     }
 }
 
@@ -106,7 +174,8 @@ enum Inner<W: Write + Send> {
 pub struct FormatWriter<W: Write + Send> {
     format: Format,
     schema: SchemaRef,
-    inner: Inner<W>,
+    inner: Inner<Recording<W>>,
+    last_io_error: IoSlot,
     rows: u64,
     batches: u64,
 }
@@ -124,6 +193,11 @@ impl<W: Write + Send> std::fmt::Debug for FormatWriter<W> {
 impl<W: Write + Send> FormatWriter<W> {
     /// A writer of `format` for batches of `schema` (the Parquet/Arrow header uses it).
     pub fn new(format: Format, schema: SchemaRef, w: W) -> Result<Self, OutputError> {
+        let last_io_error = IoSlot::default();
+        let w = Recording {
+            inner: w,
+            last: last_io_error.clone(),
+        };
         let inner = match format {
             Format::Table => return Err(OutputError::Unsupported("table")),
             Format::Csv => Inner::Csv(arrow::csv::WriterBuilder::new().with_header(true).build(w)),
@@ -137,19 +211,20 @@ impl<W: Write + Send> FormatWriter<W> {
                 let stored = parquet_schema(&schema);
                 Inner::Parquet(
                     ArrowWriter::try_new(w, stored.clone(), Some(props))
-                        .map_err(|e| encode_err(format, e))?,
+                        .map_err(|e| write_err(format, &last_io_error, e))?,
                     stored,
                 )
             }
             Format::Arrow => Inner::Arrow(
                 arrow::ipc::writer::FileWriter::try_new(w, &schema)
-                    .map_err(|e| encode_err(format, e))?,
+                    .map_err(|e| write_err(format, &last_io_error, e))?,
             ),
         };
         Ok(FormatWriter {
             format,
             schema,
             inner,
+            last_io_error,
             rows: 0,
             batches: 0,
         })
@@ -175,6 +250,7 @@ impl<W: Write + Send> FormatWriter<W> {
                 ),
             ));
         }
+        self.last_io_error.lock().take();
         match &mut self.inner {
             Inner::Csv(w) => csv_flat(batch).and_then(|b| w.write(&b)),
             Inner::Json(w) => w.write(batch),
@@ -182,7 +258,7 @@ impl<W: Write + Send> FormatWriter<W> {
                 .and_then(|b| w.write(&b).map_err(|e| ArrowError::ExternalError(e.into()))),
             Inner::Arrow(w) => w.write(batch),
         }
-        .map_err(|e| encode_err(format, e))?;
+        .map_err(|e| write_err(format, &self.last_io_error, e))?;
         self.rows += batch.num_rows() as u64;
         self.batches += 1;
         Ok(())
@@ -206,20 +282,22 @@ impl<W: Write + Send> FormatWriter<W> {
             let empty = RecordBatch::new_empty(self.schema.clone());
             self.write(&empty)?;
         }
+        let last = self.last_io_error.clone();
+        let fail = |e: &dyn std::fmt::Display| write_err(format, &last, e);
         let mut w = match self.inner {
             Inner::Csv(w) => w.into_inner(),
             Inner::Json(mut w) => {
-                w.finish().map_err(|e| encode_err(format, e))?;
+                w.finish().map_err(|e| fail(&e))?;
                 w.into_inner()
             }
-            Inner::Parquet(w, _) => w.into_inner().map_err(|e| encode_err(format, e))?,
+            Inner::Parquet(w, _) => w.into_inner().map_err(|e| fail(&e))?,
             Inner::Arrow(mut w) => {
-                w.finish().map_err(|e| encode_err(format, e))?;
-                w.into_inner().map_err(|e| encode_err(format, e))?
+                w.finish().map_err(|e| fail(&e))?;
+                w.into_inner().map_err(|e| fail(&e))?
             }
         };
-        w.flush().map_err(|e| encode_err(format, e))?;
-        Ok(w)
+        w.flush().map_err(|e| fail(&e))?;
+        Ok(w.inner)
     }
 }
 
@@ -283,38 +361,22 @@ fn csv_flat(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
 }
 
-/// Each value of `array` as JSON text (null stays null).
+/// Each value of `array` as JSON text (null stays null), written once by arrow-json's encoder for
+/// its type: no JSON line to parse back.
 fn json_text(field: &Arc<Field>, array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
-    let one = RecordBatch::try_new(
-        Arc::new(Schema::new(vec![Field::new(
-            "v",
-            field.data_type().clone(),
-            true,
-        )])),
-        vec![array.clone()],
-    )?;
+    let options = arrow::json::writer::EncoderOptions::default();
+    let mut encoder = arrow::json::writer::make_encoder(field, array.as_ref(), &options)?;
+    let mut out = StringBuilder::with_capacity(array.len(), array.len() * 16);
     let mut buf = Vec::new();
-    {
-        let mut w = arrow::json::LineDelimitedWriter::new(&mut buf);
-        w.write(&one)?;
-        w.finish()?;
-    }
-    let mut out = StringBuilder::with_capacity(array.len(), buf.len());
-    let mut lines = buf.split(|b| *b == b'\n').filter(|l| !l.is_empty());
     for i in 0..array.len() {
-        let line = lines
-            .next()
-            .ok_or_else(|| ArrowError::JsonError("missing JSON row".into()))?;
         if array.is_null(i) {
             out.append_null();
             continue;
         }
-        let v: serde_json::Value =
-            serde_json::from_slice(line).map_err(|e| ArrowError::JsonError(e.to_string()))?;
-        match v.get("v") {
-            Some(v) => out.append_value(v.to_string()),
-            None => out.append_null(),
-        }
+        buf.clear();
+        encoder.encode(i, &mut buf);
+        let text = std::str::from_utf8(&buf).map_err(|e| ArrowError::JsonError(e.to_string()))?;
+        out.append_value(text);
     }
     Ok(Arc::new(out.finish()))
 }
@@ -672,6 +734,77 @@ mod tests {
             .unwrap();
         assert_eq!(children.value(0), r#"["c0a","c0b"]"#);
         assert!(children.is_null(1));
+    }
+
+    /// A reader that went away: every write fails with `BrokenPipe`.
+    struct ClosedPipe;
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_is_known_by_its_error_kind() {
+        for format in [Format::Csv, Format::Json, Format::Parquet, Format::Arrow] {
+            let failed = FormatWriter::new(format, schema(), ClosedPipe).and_then(|mut w| {
+                // small batches stay in the writer's buffers: the footer or the flush fails
+                w.write(&batch(0, 3))?;
+                w.finish().map(drop)
+            });
+            let e = failed.unwrap_err();
+            assert!(e.is_broken_pipe(), "{format:?}: {e:?}");
+        }
+        // a failure that is not one
+        let mut w = FormatWriter::new(Format::Csv, schema(), Vec::new()).unwrap();
+        let other = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)])),
+            vec![Arc::new(Int64Array::from(vec![1]))],
+        )
+        .unwrap();
+        let e = w.write(&other).unwrap_err();
+        assert!(!e.is_broken_pipe(), "{e:?}");
+        // the text no longer decides
+        let text = encode_err(Format::Csv, "Broken pipe (os error 32)");
+        assert!(!text.is_broken_pipe());
+    }
+
+    #[test]
+    fn nested_values_become_json_text_once() {
+        use arrow::array::{Int64Builder, StructArray};
+        let mut list = ListBuilder::new(Int64Builder::new());
+        list.values().append_value(1);
+        list.values().append_null();
+        list.append(true);
+        list.append(false);
+        list.append(true);
+        let list: ArrayRef = Arc::new(list.finish());
+        let field = Arc::new(Field::new("l", list.data_type().clone(), true));
+        let text = json_text(&field, &list).unwrap();
+        let text = text.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(text.value(0), "[1,null]");
+        assert!(text.is_null(1));
+        assert_eq!(text.value(2), "[]");
+
+        let s: ArrayRef = Arc::new(StructArray::from(vec![
+            (
+                Arc::new(Field::new("b", DataType::Utf8, true)),
+                Arc::new(StringArray::from(vec![Some("x\"y"), None])) as ArrayRef,
+            ),
+            (
+                Arc::new(Field::new("a", DataType::Int64, true)),
+                Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef,
+            ),
+        ]));
+        let field = Arc::new(Field::new("s", s.data_type().clone(), true));
+        let text = json_text(&field, &s).unwrap();
+        let text = text.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(text.value(0), r#"{"b":"x\"y","a":1}"#);
+        assert_eq!(text.value(1), r#"{"a":2}"#);
     }
 
     #[test]

@@ -468,7 +468,26 @@ async fn ctrl_c_removes_the_partial_file_graph_flags_and_token() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::thread::sleep(Duration::from_millis(600));
+    // and until it has fetched a few pages (the simulator counts the calls it answered)
+    let stats = format!("{url}/__stats");
+    loop {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no pages fetched"
+        );
+        let calls = match reqwest::get(&stats).await {
+            Ok(r) => r
+                .json::<Value>()
+                .await
+                .ok()
+                .and_then(|v| v["total"].as_u64()),
+            Err(_) => None,
+        };
+        if calls.unwrap_or(0) >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let pid = child.0.id().to_string();
     let killed = Command::new("kill").args(["-INT", &pid]).status().unwrap();
     assert!(killed.success());

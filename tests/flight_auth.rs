@@ -1,12 +1,10 @@
 //! Flight client authentication and TLS: bearer tokens on every RPC but Handshake, the Basic
-//! handshake answering a session bearer token, TLS (and mutual TLS) with certificates made by the
-//! `openssl` CLI in a temporary folder, and no credential in any log line.
+//! handshake answering a session bearer token, TLS (and mutual TLS) with certificates made in the
+//! test (`rcgen`), and no credential in any log line.
 
 mod common;
 
 use std::io::Write;
-use std::path::Path;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use arrow_flight::error::FlightError;
@@ -169,98 +167,58 @@ async fn without_auth_the_handshake_answers_ok_and_rpcs_need_no_credentials() {
 
 // ---- TLS ----
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+/// Test certificates made in the test (`rcgen`): a CA, a server certificate for localhost/127.0.0.1
+/// and a client certificate, both signed by it (PEM).
+struct Certs {
+    ca: String,
+    server: String,
+    server_key: String,
+    client: String,
+    client_key: String,
 }
 
-fn have_openssl() -> bool {
-    Command::new("openssl")
-        .arg("version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
-/// A CA, a server certificate for localhost/127.0.0.1 and a client certificate, both signed by it.
-fn make_certs(dir: &Path) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=igflight test CA",
-        ],
+fn make_certs() -> Certs {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "igflight test CA");
+    ca.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+    ];
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+    let issuer = Issuer::new(ca, ca_key);
+    let leaf = |names: Vec<String>, who: &str, usage: ExtendedKeyUsagePurpose| {
+        let mut params = CertificateParams::new(names).unwrap();
+        params.distinguished_name.push(DnType::CommonName, who);
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
+        params.extended_key_usages = vec![usage];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &issuer).unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let (server, server_key) = leaf(
+        vec!["localhost".into(), "127.0.0.1".into()],
+        "server",
+        ExtendedKeyUsagePurpose::ServerAuth,
     );
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("client.ext"),
-        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n",
-    )
-    .unwrap();
-    for who in ["server", "client"] {
-        openssl(
-            dir,
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                &format!("{who}.key"),
-                "-out",
-                &format!("{who}.csr"),
-                "-subj",
-                &format!("/CN={who}"),
-            ],
-        );
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &format!("{who}.csr"),
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                &format!("{who}.pem"),
-                "-days",
-                "2",
-                "-extfile",
-                &format!("{who}.ext"),
-            ],
-        );
+    let (client, client_key) = leaf(vec![], "client", ExtendedKeyUsagePurpose::ClientAuth);
+    Certs {
+        ca: ca_pem,
+        server,
+        server_key,
+        client,
+        client_key,
     }
-}
-
-fn read(dir: &Path, name: &str) -> Vec<u8> {
-    std::fs::read(dir.join(name)).unwrap()
 }
 
 async fn tls_channel(
@@ -286,18 +244,13 @@ async fn tls_rows(server: &FlightServerHandle, config: ClientTlsConfig) -> Resul
 
 #[tokio::test]
 async fn tls_client_with_the_ca_reads_rows_and_one_without_fails() {
-    if !have_openssl() {
-        eprintln!("skipped: no openssl CLI to make test certificates");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    make_certs(dir.path());
+    let certs = make_certs();
     let sim = start_sim(SimConfig::default()).await;
     let options = ServeOptions {
         auth: None,
         tls: Some(TlsOptions {
-            cert_pem: read(dir.path(), "server.pem"),
-            key_pem: read(dir.path(), "server.key"),
+            cert_pem: certs.server.clone().into_bytes(),
+            key_pem: certs.server_key.clone().into_bytes(),
             client_ca_pem: None,
         }),
         ..Default::default()
@@ -305,7 +258,7 @@ async fn tls_client_with_the_ca_reads_rows_and_one_without_fails() {
     let server = start_flight_with(&sim, client(&sim), options).await;
     assert!(server.url().starts_with("https://"));
 
-    let ca = Certificate::from_pem(read(dir.path(), "ca.pem"));
+    let ca = Certificate::from_pem(&certs.ca);
     let with_ca = ClientTlsConfig::new()
         .ca_certificate(ca)
         .domain_name("localhost");
@@ -326,21 +279,16 @@ async fn tls_client_with_the_ca_reads_rows_and_one_without_fails() {
 
 #[tokio::test]
 async fn mutual_tls_requires_a_client_certificate_and_auth_works_over_tls() {
-    if !have_openssl() {
-        eprintln!("skipped: no openssl CLI to make test certificates");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    make_certs(dir.path());
+    let certs = make_certs();
     let sim = start_sim(SimConfig::default()).await;
     let mut options = auth_options();
     options.tls = Some(TlsOptions {
-        cert_pem: read(dir.path(), "server.pem"),
-        key_pem: read(dir.path(), "server.key"),
-        client_ca_pem: Some(read(dir.path(), "ca.pem")),
+        cert_pem: certs.server.clone().into_bytes(),
+        key_pem: certs.server_key.clone().into_bytes(),
+        client_ca_pem: Some(certs.ca.clone().into_bytes()),
     });
     let server = start_flight_with(&sim, client(&sim), options).await;
-    let ca = || Certificate::from_pem(read(dir.path(), "ca.pem"));
+    let ca = || Certificate::from_pem(&certs.ca);
 
     // No client certificate: refused.
     let no_cert = ClientTlsConfig::new()
@@ -352,10 +300,7 @@ async fn mutual_tls_requires_a_client_certificate_and_auth_works_over_tls() {
     let with_cert = ClientTlsConfig::new()
         .ca_certificate(ca())
         .domain_name("localhost")
-        .identity(Identity::from_pem(
-            read(dir.path(), "client.pem"),
-            read(dir.path(), "client.key"),
-        ));
+        .identity(Identity::from_pem(&certs.client, &certs.client_key));
     let ch = tls_channel(&server, with_cert).await.unwrap();
     let mut c = FlightClient::new(ch.clone());
     let e = rows(&mut c).await.unwrap_err();

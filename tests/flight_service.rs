@@ -555,8 +555,23 @@ async fn a_client_that_goes_away_stops_the_graph_calls() {
     let first = stream.next().await.unwrap().unwrap();
     assert_eq!(first.num_rows(), 5);
     drop(stream);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let after_drop = sim.stats().total;
+    // wait until the calls stop: no new one within 100 ms (2.5 times the simulated latency); the call
+    // in flight when the client left may still end
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut after_drop = sim.stats().total;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let total = sim.stats().total;
+        if total == after_drop {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the Graph calls went on after the client left ({total} calls)"
+        );
+        after_drop = total;
+    }
+    // then none for a while: this wait is the test
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     assert_eq!(
         sim.stats().total,

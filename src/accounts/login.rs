@@ -2,7 +2,6 @@
 //! dialog (`/callback?code=…&state=…`), the code is exchanged for a token, then for a long-lived one.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,13 +44,11 @@ struct ListenState {
     tx: mpsc::Sender<Callback>,
 }
 
-/// 16 random bytes as hex (the `state` nonce).
+/// The `state` nonce: 128 bits from the operating system's CSPRNG, as hex.
 fn random_state() -> Result<String, AccountsError> {
-    let mut buf = [0u8; 16];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut buf))
-        .map_err(|e| AccountsError::Failed(format!("could not read random bytes: {e}")))?;
-    Ok(hex::encode(buf))
+    Secret::random::<16>()
+        .map(|s| s.expose().to_string())
+        .map_err(|e| AccountsError::Failed(format!("could not get random bytes: {e}")))
 }
 
 async fn callback(
@@ -198,19 +195,14 @@ pub async fn login(
     super::check::exchange_long_lived(graph, app, &short.token).await
 }
 
+/// Open `url` in the user's browser (the `webbrowser` crate: the desktop's default browser, or
+/// `$BROWSER`), off the async threads since a launcher may take a while; when none can be opened the
+/// address printed above is enough.
 fn open_browser(url: &str) {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    let spawned = std::process::Command::new(opener)
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    if let Err(e) = spawned {
-        tracing::info!(error = %e, "could not open a browser; open the address above yourself");
-    }
+    let url = url.to_string();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = webbrowser::open(&url) {
+            tracing::info!(error = %e, "could not open a browser; open the address above yourself");
+        }
+    });
 }

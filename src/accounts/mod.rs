@@ -35,8 +35,8 @@ pub enum AccountsError {
     Store(#[from] StoreError),
     /// The Graph API says the token is invalid or expired.
     #[error(
-        "the access token is invalid or expired ({detail}). Get a new token: `igflight accounts login {name} --app-id … --app-secret …`, \
-         or `igflight accounts reconnect {name} --token-env VAR` with a fresh token"
+        "the access token is invalid or expired ({detail}). Get a new token: {}",
+        crate::error::reconnect_commands(name)
     )]
     InvalidToken {
         /// The connection's name (`NAME` when not known).
@@ -46,8 +46,8 @@ pub enum AccountsError {
     },
     /// A stored connection has expired.
     #[error(
-        "the stored connection `{name}` expired on {when}: reconnect it with `igflight accounts reconnect {name} --token-env VAR` \
-         (a fresh token) or `igflight accounts login {name} --app-id … --app-secret …`"
+        "the stored connection `{name}` expired on {when}: reconnect it with {}",
+        crate::error::reconnect_commands(name)
     )]
     Expired {
         /// The connection.
@@ -201,15 +201,24 @@ async fn stored_token(
     })
 }
 
-/// The app to renew `conn` with, when it may and should be renewed now.
+/// The renewal rule: a token is renewed when its app is known, it expires, it has not expired yet and
+/// it was issued more than [`RENEW_AFTER_SECS`] ago (with an app secret, which the caller checks).
+pub fn due_for_renewal(conn: &Connection, now: i64) -> bool {
+    conn.app_id.is_some()
+        && !conn.never_expires
+        && now - conn.issued_at >= RENEW_AFTER_SECS
+        && !conn.is_expired(now)
+}
+
+/// The app to renew `conn` with, when it may ([`GraphSettings::app_secret`]) and should
+/// ([`due_for_renewal`]) be renewed now.
 fn renewable(graph: &GraphSettings, conn: &Connection, now: i64) -> Option<App> {
-    let app_id = conn.app_id.clone()?;
     let secret = graph.app_secret.clone()?;
-    if conn.never_expires || now - conn.issued_at < RENEW_AFTER_SECS || conn.is_expired(now) {
+    if !due_for_renewal(conn, now) {
         return None;
     }
     Some(App {
-        id: app_id,
+        id: conn.app_id.clone()?,
         secret: Secret::new(secret),
     })
 }
@@ -257,15 +266,10 @@ pub enum Refresh {
 /// Decide [`Refresh`] for the stored `conn` (as the store holds it now), the token `in_use`, at
 /// `now`, with or without an app secret.
 pub fn refresh_action(conn: &Connection, in_use: &Secret, now: i64, app_secret: bool) -> Refresh {
-    if conn.token.expose() != in_use.expose() {
+    if conn.token != *in_use {
         return Refresh::Adopt;
     }
-    let renewable = app_secret
-        && conn.app_id.is_some()
-        && !conn.never_expires
-        && now - conn.issued_at >= RENEW_AFTER_SECS
-        && !conn.is_expired(now);
-    if renewable {
+    if app_secret && due_for_renewal(conn, now) {
         Refresh::Renew
     } else {
         Refresh::Keep
@@ -340,27 +344,27 @@ fn warn_if_expiring(name: &str, expires_at: Option<i64>, now: i64) {
         tracing::warn!(
             connection = %name,
             expires = %utc(e),
-            "the stored connection `{name}` expires in {}: renew it (`igflight accounts renew {name} --app-secret …`) or \
-             reconnect it (`igflight accounts reconnect {name}`)",
-            human_left(e - now)
+            "the stored connection `{name}` expires in {}: renew it with {}",
+            human_left(e - now),
+            crate::error::renew_commands(name)
         );
     }
 }
 
-/// "59 days", "3 hours", "12 minutes".
+/// The time left before an expiry, for people: whole days from two days on ("59 days": a token's
+/// lifetime is counted in days, where `humantime` would say "1month 28days 13h 26m 24s"); below that
+/// `humantime`'s hours and minutes ("1day 23h 5m", "5h 12m", "12m"), at least a minute.
 pub fn human_left(secs: i64) -> String {
-    let s = secs.max(0);
-    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    let s = secs.max(60).unsigned_abs();
     if s >= 2 * 86_400 {
-        plural(s / 86_400, "day")
-    } else if s >= 3_600 {
-        plural(s / 3_600, "hour")
+        format!("{} days", s / 86_400)
     } else {
-        plural((s / 60).max(1), "minute")
+        humantime::format_duration(std::time::Duration::from_secs(s - s % 60)).to_string()
     }
 }
 
-/// Check a connection name: 1–64 letters, digits, `-`, `_` or `.`.
+/// Check a connection name: 1–64 letters, digits, `-`, `_` or `.`. The one rule for connection names
+/// (`igflight accounts`, `--auth-file`, the ticket key `connection`).
 pub fn check_name(name: &str) -> Result<(), AccountsError> {
     let ok = !name.is_empty()
         && name.len() <= 64
@@ -417,5 +421,53 @@ mod tests {
             refresh_action(&conn("tok", 3_600, true), &t, now, true),
             Refresh::Keep
         );
+    }
+
+    #[test]
+    fn renewal_follows_one_rule_at_start_and_while_serving() {
+        let now = 1_800_000_000;
+        let graph = |secret: bool| GraphSettings {
+            graph_url: "http://127.0.0.1:9".into(),
+            graph_version: "v15.0".into(),
+            app_secret: secret.then(|| "s3cret".to_string()),
+            calls_per_hour: 200,
+            budget_wait_secs: 0,
+            max_retries: 0,
+            max_calls_per_request: 500,
+        };
+        for (c, secret) in [
+            (conn("tok", 2 * 86_400, true), true),
+            (conn("tok", 2 * 86_400, true), false),
+            (conn("tok", 2 * 86_400, false), true),
+            (conn("tok", 3_600, true), true),
+        ] {
+            let t = Secret::new("tok");
+            assert_eq!(
+                renewable(&graph(secret), &c, now).is_some(),
+                refresh_action(&c, &t, now, secret) == Refresh::Renew,
+            );
+        }
+    }
+
+    #[test]
+    fn time_left_for_people() {
+        assert_eq!(human_left(59 * 86_400 + 3_700), "59 days");
+        assert_eq!(human_left(3 * 86_400 + 600), "3 days");
+        assert_eq!(human_left(2 * 86_400), "2 days");
+        assert_eq!(human_left(86_400 + 23 * 3_600 + 330), "1day 23h 5m");
+        assert_eq!(human_left(5 * 3_600 + 12 * 60 + 59), "5h 12m");
+        assert_eq!(human_left(12 * 60), "12m");
+        assert_eq!(human_left(5), "1m");
+        assert_eq!(human_left(-5), "1m");
+    }
+
+    #[test]
+    fn one_rule_for_connection_names() {
+        for ok in ["shop", "a", "blog-2_x.y", &"n".repeat(64)] {
+            assert!(check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "shop/1", "a b", "é", &"n".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! * Folder: `IGFLIGHT_CONFIG_DIR`, else `$XDG_CONFIG_HOME/igflight`, else `$HOME/.config/igflight`;
 //!   created with mode 0700.
-//! * File: JSON (`{"version":1,"connections":[…]}`), mode 0600, written atomically (a temporary file in
-//!   the same folder, fsync, rename, fsync of the folder). Writers hold an exclusive lock on
+//! * File: JSON (`{"version":1,"connections":[…]}`), mode 0600, written atomically (a temporary file
+//!   with a random name in the same folder, created exclusively by `tempfile`, fsync, rename, fsync
+//!   of the folder). Writers hold an exclusive lock on
 //!   the folder for their whole read-modify-write, so two commands renewing at once do not lose an
 //!   update.
 //! * A damaged file is an error that names it; it is never overwritten: every command that would write
@@ -11,9 +12,9 @@
 //! * Tokens are [`Secret`]s: `Debug` of a [`Connection`] never shows one, and nothing here prints one.
 
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -297,27 +298,19 @@ impl Store {
             source: std::io::Error::other(e),
         })?;
         bytes.push(b'\n');
-        let tmp = self.dir.join(format!(
-            ".{STORE_FILE}.tmp-{}-{}",
-            std::process::id(),
-            chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
-        ));
-        let write = || -> Result<(), StoreError> {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&tmp)
-                .map_err(io("create", &tmp))?;
-            f.write_all(&bytes).map_err(io("write", &tmp))?;
-            f.sync_all().map_err(io("sync", &tmp))?;
-            fs::rename(&tmp, &path).map_err(io("replace", &path))?;
-            Ok(())
-        };
-        if let Err(e) = write() {
-            let _ = fs::remove_file(&tmp);
-            return Err(e);
-        }
+        // A new file with a random name (`O_EXCL`, mode 0600: the `tempfile` crate) in the same folder,
+        // renamed over the store: a file or symlink planted under a predictable name is never followed.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{STORE_FILE}.tmp-"))
+            .permissions(fs::Permissions::from_mode(0o600))
+            .tempfile_in(&self.dir)
+            .map_err(io("create a temporary file in", &self.dir))?;
+        let tmp_path = tmp.path().to_path_buf();
+        tmp.write_all(&bytes).map_err(io("write", &tmp_path))?;
+        tmp.as_file().sync_all().map_err(io("sync", &tmp_path))?;
+        // on failure the temporary file is removed when `tmp` is dropped
+        tmp.persist(&path)
+            .map_err(|e| io("replace", &path)(e.error))?;
         // The rename is durable once the folder is synced.
         if let Ok(d) = File::open(&self.dir) {
             let _ = d.sync_all();
@@ -441,6 +434,28 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert!(names.iter().all(|n| !n.contains("tmp")), "{names:?}");
+    }
+
+    #[test]
+    fn a_planted_temporary_file_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let victim = d.join("victim");
+        fs::write(&victim, "keep me").unwrap();
+        // the names the old writer used were predictable: plant a few
+        for suffix in [std::process::id().to_string(), "0".into()] {
+            std::os::unix::fs::symlink(&victim, d.join(format!(".{STORE_FILE}.tmp-{suffix}")))
+                .unwrap();
+        }
+        Store::update(d, |c| {
+            c.push(conn("a"));
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "keep me");
+        let meta = fs::symlink_metadata(d.join(STORE_FILE)).unwrap();
+        assert!(meta.file_type().is_file());
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     }
 
     #[test]

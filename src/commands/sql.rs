@@ -10,31 +10,25 @@ use futures::StreamExt;
 use super::{CliError, EXIT_FAILED, EXIT_USAGE, Source, report_exit_code, report_message};
 use crate::cli::SqlArgs;
 use crate::output::{BatchWriter, Format, FormatWriter, OutputError};
-use crate::sql::{SqlEngine, sql_for_log};
+use crate::sql::{SqlEngine, SqlFailure, sql_for_log};
 
-/// A DataFusion error as a command failure: the report error inside it when there is one (its
-/// message, as Flight would send it), otherwise DataFusion's message; SQL and planning errors are usage
-/// errors.
+/// A DataFusion error as a command failure, classified as Flight classifies it
+/// ([`crate::sql::classify`]): the report error inside it when there is one (its message, as Flight
+/// would send it), otherwise DataFusion's message; SQL, planning and value errors (Flight's
+/// `INVALID_ARGUMENT`) are usage errors.
 pub fn sql_failure(e: &DataFusionError) -> CliError {
-    if let Some(r) = crate::sql::report_error(e) {
-        let mut message = report_message(r);
-        if matches!(r, crate::error::ReportError::AmbiguousAccount { .. }) {
-            message.push_str(" (in SQL: --account ID, or WHERE ig_user_id = '…')");
+    match crate::sql::classify(e) {
+        SqlFailure::Report(r) => {
+            let mut message = report_message(r);
+            if matches!(r, crate::error::ReportError::AmbiguousAccount { .. }) {
+                message.push_str(" (in SQL: --account ID, or WHERE ig_user_id = '…')");
+            }
+            CliError::new(report_exit_code(r), message)
         }
-        return CliError::new(report_exit_code(r), message);
+        SqlFailure::Exhausted(m) => CliError::new(EXIT_FAILED, m),
+        SqlFailure::Invalid => CliError::new(EXIT_USAGE, e),
+        SqlFailure::Internal => CliError::new(EXIT_FAILED, e),
     }
-    if let Some(m) = crate::sql::exhausted(e) {
-        return CliError::new(EXIT_FAILED, m);
-    }
-    let code = match e.find_root() {
-        DataFusionError::SQL(..)
-        | DataFusionError::Plan(_)
-        | DataFusionError::SchemaError(..)
-        | DataFusionError::NotImplemented(_)
-        | DataFusionError::Configuration(_) => EXIT_USAGE,
-        _ => EXIT_FAILED,
-    };
-    CliError::new(code, e)
 }
 
 /// Where the rows go.
@@ -44,8 +38,10 @@ enum Sink {
     File(BatchWriter),
 }
 
+/// Whether writing failed because the reader went away (`igflight sql … | head`): by the I/O error's
+/// kind ([`OutputError::is_broken_pipe`]), not its text.
 fn broken_pipe(e: &OutputError) -> bool {
-    e.to_string().to_ascii_lowercase().contains("broken pipe")
+    e.is_broken_pipe()
 }
 
 /// Run `igflight sql` within the limits of its flags (`--sql-memory`, `--sql-timeout`): the result goes

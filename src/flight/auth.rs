@@ -9,17 +9,17 @@
 //! is made in constant time over SHA-256 digests (so neither content nor length leaks through timing).
 
 use std::collections::HashMap;
-use std::collections::hash_map::RandomState;
 use std::convert::Infallible;
 use std::fmt;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use tonic::Status;
 use tonic::body::Body;
 use tonic::codegen::http;
@@ -44,16 +44,9 @@ fn digest(bytes: &[u8]) -> Digest32 {
     Sha256::digest(bytes).into()
 }
 
-/// Equality of two byte strings in time that depends only on their lengths.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut diff = 0u8;
-    for (x, y) in a.iter().zip(b) {
-        diff |= x ^ y;
-    }
-    std::hint::black_box(diff) == 0
+/// Whether two digests are equal, in constant time (`subtle`).
+fn same(a: &Digest32, b: &Digest32) -> bool {
+    bool::from(a.ct_eq(b))
 }
 
 /// Which served connections a client credential may read.
@@ -193,7 +186,8 @@ pub fn parse_auth_file(text: &str) -> Result<Vec<Credential>, AuthFileError> {
             None => Access::All,
             Some(list) => {
                 let names: Vec<&str> = list.split(',').filter(|n| !n.is_empty()).collect();
-                if names.is_empty() || !names.iter().all(|n| is_connection_name(n)) {
+                if names.is_empty() || !names.iter().all(|n| crate::accounts::check_name(n).is_ok())
+                {
                     return Err(err(
                         "the third field must list connection names separated by commas (letters, digits, `-`, `_`, `.`)",
                     ));
@@ -224,15 +218,6 @@ pub fn parse_auth_file(text: &str) -> Result<Vec<Credential>, AuthFileError> {
     Ok(out)
 }
 
-/// A connection name: 1–64 letters, digits, `-`, `_` or `.` (as `igflight accounts` accepts).
-pub fn is_connection_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
 /// The accepted credentials: static bearer tokens, Basic users and the session tokens issued by the
 /// handshake (in memory, with an expiry of [`SESSION_TTL`]), each with the connections it may read.
 pub struct Authenticator {
@@ -240,8 +225,6 @@ pub struct Authenticator {
     /// (digest of the user name, digest of the password, access).
     users: Vec<(Digest32, Digest32, Access)>,
     sessions: Mutex<HashMap<Digest32, (Instant, Access)>>,
-    secret: Digest32,
-    counter: AtomicU64,
     ttl: Duration,
 }
 
@@ -309,8 +292,6 @@ impl Authenticator {
             tokens,
             users,
             sessions: Mutex::new(HashMap::new()),
-            secret: process_secret(),
-            counter: AtomicU64::new(0),
             ttl: SESSION_TTL,
         }
     }
@@ -332,7 +313,7 @@ impl Authenticator {
         let mut found = None;
         // every token compared, whichever matches
         for (t, access) in &self.tokens {
-            if constant_time_eq(t, &d) & found.is_none() {
+            if same(t, &d) & found.is_none() {
                 found = Some(access.clone());
             }
         }
@@ -357,8 +338,8 @@ impl Authenticator {
         let mut found = None;
         for (u, p, access) in &self.users {
             // Both compared every time, so the timing says nothing about which part was wrong.
-            let user_ok = constant_time_eq(u, &du);
-            let pass_ok = constant_time_eq(p, &dp);
+            let user_ok = same(u, &du);
+            let pass_ok = same(p, &dp);
             if user_ok & pass_ok & found.is_none() {
                 found = Some(access.clone());
             }
@@ -383,30 +364,25 @@ impl Authenticator {
     }
 
     /// Issue a new session token (64 hex characters) for every connection (tests).
-    pub fn issue_session(&self) -> String {
+    pub fn issue_session(&self) -> Result<String, Status> {
         self.issue_session_for(Access::All)
     }
 
-    /// Issue a new session token (64 hex characters) with this access, valid for the session
-    /// lifetime.
-    pub fn issue_session_for(&self, access: Access) -> String {
-        let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
-        let mut h = Sha256::new();
-        h.update(self.secret);
-        h.update(n.to_le_bytes());
-        h.update(now.to_le_bytes());
-        h.update(random_u64().to_le_bytes());
-        let token = hex::encode(h.finalize());
+    /// Issue a new session token with this access, valid for the session lifetime: 256 bits from the
+    /// operating system's CSPRNG, as 64 hex characters. Fails (`UNAVAILABLE`) only when the operating
+    /// system gives no random bytes.
+    pub fn issue_session_for(&self, access: Access) -> Result<String, Status> {
+        let token = Secret::random::<32>().map_err(|e| {
+            tracing::error!(error = %e, "no random bytes from the operating system for a session token");
+            Status::unavailable("the server could not make a session token; try again")
+        })?;
+        let token = token.expose().to_string();
         let d = digest(token.as_bytes());
         let now = Instant::now();
         let mut sessions = self.sessions.lock();
         sessions.retain(|_, (expiry, _)| *expiry > now);
         sessions.insert(d, (now + self.ttl, access));
-        token
+        Ok(token)
     }
 
     /// Check the `authorization` header value of an RPC (not Handshake): the client's access.
@@ -420,7 +396,7 @@ impl Authenticator {
         let value = value.ok_or_else(|| Status::unauthenticated(CREDENTIALS_REQUIRED))?;
         if let Some((user, password)) = basic_of(value) {
             if let Some(access) = self.check_user(&user, &password) {
-                return Ok(self.issue_session_for(access));
+                return self.issue_session_for(access);
             }
             return Err(Status::unauthenticated(
                 "wrong user name or password in the Basic handshake",
@@ -450,7 +426,8 @@ fn basic_of(value: &str) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = crate::base64::decode(rest.trim())?;
+    // strict standard base64 (RFC 7617): another alphabet, missing padding or a dangling group is refused
+    let decoded = STANDARD.decode(rest.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
     Some((user.to_string(), password.to_string()))
@@ -460,32 +437,8 @@ fn basic_of(value: &str) -> Option<(String, String)> {
 pub fn basic_header(user: &str, password: &str) -> String {
     format!(
         "Basic {}",
-        crate::base64::encode(format!("{user}:{password}").as_bytes())
+        STANDARD.encode(format!("{user}:{password}").as_bytes())
     )
-}
-
-/// 64 bits from the standard library's randomly keyed hasher (seeded from the OS).
-fn random_u64() -> u64 {
-    let mut h = RandomState::new().build_hasher();
-    h.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    h.finish()
-}
-
-/// A per-process secret mixed into every session token.
-fn process_secret() -> Digest32 {
-    let mut h = Sha256::new();
-    for _ in 0..4 {
-        h.update(random_u64().to_le_bytes());
-    }
-    h.update(std::process::id().to_le_bytes());
-    let local = 0u8;
-    h.update((&local as *const u8 as usize).to_le_bytes());
-    h.finalize().into()
 }
 
 /// The Flight service behind an authentication check. Every request also carries the
@@ -571,19 +524,20 @@ mod tests {
         assert!(a.check_user("bob", "pw").is_none());
         let s = a.handshake(Some(&basic_header("alice", "pw"))).unwrap();
         assert_eq!(s.len(), 64);
+        assert!(s.bytes().all(|b| b.is_ascii_hexdigit()), "{s}");
         assert!(a.check_bearer(&s).is_some());
         assert!(a.handshake(Some(&basic_header("alice", "no"))).is_err());
         assert!(a.handshake(None).is_err());
         let dbg = format!("{a:?}");
         assert!(!dbg.contains("t0ken") && !dbg.contains("pw\""));
-        assert_ne!(a.issue_session(), a.issue_session());
+        assert_ne!(a.issue_session().unwrap(), a.issue_session().unwrap());
     }
 
     #[test]
     fn sessions_expire() {
         let pw = Secret::new("pw");
         let a = Authenticator::new([], [("u", &pw)]).with_session_ttl(Duration::ZERO);
-        let s = a.issue_session();
+        let s = a.issue_session().unwrap();
         assert!(a.check_bearer(&s).is_none());
     }
 
@@ -624,6 +578,36 @@ mod tests {
             assert!(msg.contains(says), "{text}: {msg}");
             assert!(!msg.contains("s3cr3t"), "{msg}");
         }
+    }
+
+    #[test]
+    fn basic_credentials_are_strict_standard_base64() {
+        let a = Authenticator::new([], [("u", &Secret::new("??>"))]);
+        let good = basic_header("u", "??>");
+        // "u:??>" has a `+` or `/` in standard base64: the URL-safe spelling is another alphabet
+        let b64 = good.trim_start_matches("Basic ");
+        assert!(b64.contains(['+', '/']), "{b64}");
+        assert!(a.handshake(Some(&good)).is_ok());
+        let url_safe = good.replace('+', "-").replace('/', "_");
+        assert!(basic_of(&url_safe).is_none(), "{url_safe}");
+        assert!(a.handshake(Some(&url_safe)).is_err());
+        // a dangling group (one character past the last full group) is refused, not dropped
+        assert!(basic_of(&format!("{good}A")).is_none());
+        assert!(basic_of("Basic dXNlcjpwYXNzA").is_none());
+        // missing padding, and non-zero trailing bits, are refused
+        assert_eq!(STANDARD.encode("u:pw"), "dTpwdw==");
+        assert!(basic_of("Basic dTpwdw==").is_some());
+        assert!(basic_of("Basic dTpwdw").is_none());
+        assert!(basic_of("Basic dTpwdx==").is_none());
+    }
+
+    #[test]
+    fn session_tokens_are_random_hex() {
+        let a = Authenticator::new([], []);
+        let tokens: std::collections::HashSet<String> =
+            (0..64).map(|_| a.issue_session().unwrap()).collect();
+        assert_eq!(tokens.len(), 64);
+        assert!(tokens.iter().all(|t| t.len() == 64));
     }
 
     #[test]

@@ -76,18 +76,17 @@ impl Served {
         let left = at.saturating_sub(now.timestamp());
         let warning = if left <= 0 {
             Some(format!(
-                "the token of connection `{}` expired on {}: run `igflight accounts reconnect {}`",
+                "the token of connection `{}` expired on {}: reconnect it with {}",
                 self.name,
                 crate::accounts::utc(at),
-                self.name
+                crate::error::reconnect_commands(&self.name)
             ))
         } else if left < crate::accounts::WARN_BEFORE_SECS {
             Some(format!(
-                "the token of connection `{}` expires in {}: run `igflight accounts renew {}` or `igflight accounts reconnect {}`",
+                "the token of connection `{}` expires in {}: renew it with {}",
                 self.name,
                 crate::accounts::human_left(left),
-                self.name,
-                self.name
+                crate::error::renew_commands(&self.name)
             ))
         } else {
             None

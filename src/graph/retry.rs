@@ -1,8 +1,6 @@
 //! Retry policy: exponential backoff with full jitter, bounded attempts and bounded total time,
 //! honouring the Graph API's own wait hints (`Retry-After`, `estimated_time_to_regain_access`).
 
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::error::{GraphError, utc_after};
@@ -101,19 +99,10 @@ impl RetryPolicy {
     }
 }
 
-/// A uniformly distributed number in `[0, 1)`, from std's randomly keyed SipHash over a counter and
-/// the clock (no `rand` dependency; good enough for jitter, not for cryptography).
+/// A uniformly distributed number in `[0, 1)` (`rand`'s thread-local generator; jitter needs no
+/// cryptographic quality, only independence between clients and calls).
 fn random_fraction() -> f64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+    rand::random::<f64>()
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// Query parameters whose values are credentials and are replaced by `REDACTED` in [`redact_url`].
 pub const SENSITIVE_PARAMS: &[&str] = &[
@@ -16,13 +17,31 @@ pub const SENSITIVE_PARAMS: &[&str] = &[
 ];
 
 /// A credential (access token, app secret). `Debug` and `Display` never show it; use
-/// [`Secret::expose`] only where the value must go on the wire.
-#[derive(Clone, PartialEq, Eq)]
+/// [`Secret::expose`] only where the value must go on the wire. Equality is decided in constant time
+/// for secrets of one length (`subtle`).
+#[derive(Clone)]
 pub struct Secret(Arc<str>);
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for Secret {}
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
         Self(Arc::from(value.into()))
+    }
+
+    /// A new random secret (session tokens, OAuth `state`): `N` bytes from the operating system's
+    /// CSPRNG (`getrandom`), as `2·N` hex characters. Fails only when the operating system gives no
+    /// random bytes.
+    pub fn random<const N: usize>() -> Result<Self, getrandom::Error> {
+        let mut buf = [0u8; N];
+        getrandom::fill(&mut buf)?;
+        Ok(Self::new(hex::encode(buf)))
     }
 
     /// The secret value itself. Never log it.
@@ -145,6 +164,18 @@ mod tests {
         assert_eq!(format!("{s}"), "****");
         assert_eq!(s.expose(), "EAAGtopsecret");
         assert!(!format!("{:?}", Some(s.clone())).contains("topsecret"));
+    }
+
+    #[test]
+    fn random_secrets_are_hex_and_differ() {
+        let a = Secret::random::<16>().unwrap();
+        let b = Secret::random::<16>().unwrap();
+        assert_eq!(a.expose().len(), 32);
+        assert!(a.expose().bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+        assert_eq!(a, a.clone());
+        assert_eq!(Secret::new("x"), Secret::new("x"));
+        assert_ne!(Secret::new("x"), Secret::new("xy"));
     }
 
     #[test]

@@ -28,13 +28,12 @@
 
 use std::any::Any;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Field, FieldRef, Int64Type, Schema, SchemaRef};
+use async_trait::async_trait;
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
@@ -700,6 +699,7 @@ struct RowCapTable {
     max_rows: u64,
 }
 
+#[async_trait]
 impl TableProvider for RowCapTable {
     fn schema(&self) -> SchemaRef {
         self.inner.schema()
@@ -716,30 +716,20 @@ impl TableProvider for RowCapTable {
         self.inner.supports_filters_pushdown(filters)
     }
 
-    fn scan<'life0, 'life1, 'life2, 'life3, 'async_trait>(
-        &'life0 self,
-        state: &'life1 dyn Session,
-        projection: Option<&'life2 Vec<usize>>,
-        filters: &'life3 [Expr],
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
         limit: Option<usize>,
-    ) -> Pin<Box<dyn Future<Output = Result<Arc<dyn ExecutionPlan>>> + Send + 'async_trait>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        'life2: 'async_trait,
-        'life3: 'async_trait,
-        Self: 'async_trait,
-    {
-        Box::pin(async move {
-            let input = self.inner.scan(state, projection, filters, limit).await?;
-            let plan: Arc<dyn ExecutionPlan> = Arc::new(RowCapExec {
-                name: self.name.clone(),
-                input,
-                max_rows: self.max_rows,
-                seen: Arc::new(AtomicU64::new(0)),
-            });
-            Ok(plan)
-        })
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let input = self.inner.scan(state, projection, filters, limit).await?;
+        Ok(Arc::new(RowCapExec {
+            name: self.name.clone(),
+            input,
+            max_rows: self.max_rows,
+            seen: Arc::new(AtomicU64::new(0)),
+        }))
     }
 }
 

@@ -127,30 +127,54 @@ fn find<'a>(e: &'a (dyn Error + 'static)) -> Option<&'a ReportError> {
     e.source().and_then(find)
 }
 
-/// The gRPC status of a failed SQL query: the report error's own status (CONTRACT §5) when there is one;
-/// otherwise `INVALID_ARGUMENT` for SQL and planning errors, `RESOURCE_EXHAUSTED` for the SQL limits
-/// ([`SqlLimits`]: memory, time, value sizes, series; the message names the limit), and `INTERNAL` for
-/// the rest.
-pub fn to_status(e: &DataFusionError) -> Status {
+/// What a failed SQL query is: the one classification of DataFusion errors, behind both the gRPC
+/// status ([`to_status`]) and the exit code of `igflight sql`.
+#[derive(Debug)]
+pub enum SqlFailure<'a> {
+    /// A report error inside it: its own status (CONTRACT §5).
+    Report(&'a ReportError),
+    /// Past a SQL limit ([`SqlLimits`]: memory, time, value sizes, series); the message names the limit.
+    Exhausted(String),
+    /// The query's fault: SQL, planning, a value of the query (a cast, a parse, an arithmetic that
+    /// cannot be done, also when the optimizer folds the query's constants).
+    Invalid,
+    /// Anything else: the server's fault.
+    Internal,
+}
+
+/// Classify a failed SQL query ([`SqlFailure`]).
+pub fn classify(e: &DataFusionError) -> SqlFailure<'_> {
     if let Some(r) = report_error(e) {
-        return r.to_status();
+        return SqlFailure::Report(r);
     }
     if let Some(m) = exhausted(e) {
-        return Status::resource_exhausted(m);
+        return SqlFailure::Exhausted(m);
     }
-    let code = match e.find_root() {
+    match e.find_root() {
         DataFusionError::SQL(..)
         | DataFusionError::Plan(_)
         | DataFusionError::SchemaError(..)
         | DataFusionError::NotImplemented(_)
-        | DataFusionError::Configuration(_) => Code::InvalidArgument,
+        | DataFusionError::Configuration(_) => SqlFailure::Invalid,
         // the query's own values: a cast, a parse or an arithmetic that cannot be done
-        DataFusionError::ArrowError(a, _) if is_value_error(a) => Code::InvalidArgument,
+        DataFusionError::ArrowError(a, _) if is_value_error(a) => SqlFailure::Invalid,
         // the optimizer evaluates the query's constants: what fails there is the query's
-        _ if optimizer_failed(e) => Code::InvalidArgument,
-        _ => Code::Internal,
-    };
-    Status::new(code, e.to_string())
+        _ if optimizer_failed(e) => SqlFailure::Invalid,
+        _ => SqlFailure::Internal,
+    }
+}
+
+/// The gRPC status of a failed SQL query ([`classify`]): the report error's own status (CONTRACT §5)
+/// when there is one; otherwise `INVALID_ARGUMENT` for SQL, planning and value errors,
+/// `RESOURCE_EXHAUSTED` for the SQL limits ([`SqlLimits`]; the message names the limit), and
+/// `INTERNAL` for the rest.
+pub fn to_status(e: &DataFusionError) -> Status {
+    match classify(e) {
+        SqlFailure::Report(r) => r.to_status(),
+        SqlFailure::Exhausted(m) => Status::resource_exhausted(m),
+        SqlFailure::Invalid => Status::new(Code::InvalidArgument, e.to_string()),
+        SqlFailure::Internal => Status::new(Code::Internal, e.to_string()),
+    }
 }
 
 /// The error comes from an optimizer rule (constant folding and simplification of the query's values).

@@ -1,10 +1,9 @@
 //! `ReportTable`: one report as a DataFusion table, with its parameters pushed down from `WHERE`.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
 use chrono::{Days, NaiveDate};
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::error::Result;
@@ -177,6 +176,7 @@ fn missing(report: ReportKind, key: &str) -> TicketError {
     }
 }
 
+#[async_trait]
 impl TableProvider for ReportTable {
     fn schema(&self) -> SchemaRef {
         self.schema.clone()
@@ -193,37 +193,24 @@ impl TableProvider for ReportTable {
         Ok(push_filters(self.report, filters).classes)
     }
 
-    fn scan<'life0, 'life1, 'life2, 'life3, 'async_trait>(
-        &'life0 self,
-        _state: &'life1 dyn Session,
-        projection: Option<&'life2 Vec<usize>>,
-        filters: &'life3 [Expr],
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
         limit: Option<usize>,
-    ) -> Pin<Box<dyn Future<Output = Result<Arc<dyn ExecutionPlan>>> + Send + 'async_trait>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        'life2: 'async_trait,
-        'life3: 'async_trait,
-        Self: 'async_trait,
-    {
+    ) -> Result<Arc<dyn ExecutionPlan>> {
         let refs: Vec<&Expr> = filters.iter().collect();
-        let result = self
-            .request(&refs, projection, limit)
-            .map_err(external)
-            .and_then(|request| {
-                let schema = match projection {
-                    Some(p) => Arc::new(self.schema.project(p)?),
-                    None => self.schema.clone(),
-                };
-                let plan: Arc<dyn ExecutionPlan> = Arc::new(ReportExec::new(
-                    self.reports.clone(),
-                    self.report,
-                    request,
-                    schema,
-                ));
-                Ok(plan)
-            });
-        Box::pin(std::future::ready(result))
+        let request = self.request(&refs, projection, limit).map_err(external)?;
+        let schema = match projection {
+            Some(p) => Arc::new(self.schema.project(p)?),
+            None => self.schema.clone(),
+        };
+        Ok(Arc::new(ReportExec::new(
+            self.reports.clone(),
+            self.report,
+            request,
+            schema,
+        )))
     }
 }

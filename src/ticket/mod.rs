@@ -970,9 +970,7 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         .filter(|c| !c.is_empty())
         .map(str::to_string);
     if let Some(c) = &connection
-        && !(c.len() <= 64
-            && c.chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.')))
+        && crate::accounts::check_name(c).is_err()
     {
         return Err(invalid(
             "connection",
