@@ -561,8 +561,50 @@ fn name_len(key: &str, v: &str, max: usize) -> Result<(), TicketError> {
     Ok(())
 }
 
-/// Validate a raw ticket. Everything a user can get wrong is refused here, before any Graph call.
+/// Validate a raw ticket. Everything a user can get wrong is refused here, before any Graph call; each
+/// part (report and keys, account, fields, required keys, limits, media, dates, insights, names,
+/// connection) is its own function.
 pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportRequest, TicketError> {
+    let report = report_of(&t)?;
+    check_keys(report, &t)?;
+    let account = account_of(&t)?;
+    let fields = fields_of(report, &t)?;
+    check_required(report, &t)?;
+    let (limit, page_size) = limits_of(&t)?;
+    let media_type = media_type_of(report, &t)?;
+    let (media_id, media_items) = media_of(report, &t)?;
+    let mut dates = dates_of(&t, today, &media_items)?;
+    let period = period_of(&t)?;
+    let (period, metrics) = match report {
+        ReportKind::UserInsights => user_insight_metrics(&t, period, &mut dates, today)?,
+        ReportKind::MediaInsights => media_insight_metrics(&t, period, media_type)?,
+        _ => (Period::Day, Vec::new()),
+    };
+    let (hashtag, username) = names_of(&t)?;
+    let connection = connection_of(&t)?;
+    Ok(ReportRequest {
+        report,
+        account,
+        fields,
+        metrics,
+        period,
+        media_type,
+        media_items,
+        dates,
+        hashtag,
+        username,
+        media_id,
+        include_replies: t.include_replies.unwrap_or(true),
+        limit,
+        page_size,
+        partition: t.partition.unwrap_or(0),
+        connection,
+        raw: t,
+    })
+}
+
+/// The report a ticket names.
+fn report_of(t: &proto::ReportTicket) -> Result<ReportKind, TicketError> {
     let report = ReportKind::from_name(&t.report).ok_or_else(|| {
         invalid(
             "report",
@@ -573,6 +615,11 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
             ),
         )
     })?;
+    Ok(report)
+}
+
+/// Lists are bounded and every key set applies to the report.
+fn check_keys(report: ReportKind, t: &proto::ReportTicket) -> Result<(), TicketError> {
     for (key, list) in [("fields", &t.fields), ("metrics", &t.metrics)] {
         if list.len() > MAX_LIST_ITEMS {
             return Err(invalid(
@@ -595,6 +642,11 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
             ));
         }
     }
+    Ok(())
+}
+
+/// `account` (a numeric id) or `page` (an id or exact name, matched against the listing), or neither.
+fn account_of(t: &proto::ReportTicket) -> Result<AccountRef, TicketError> {
     let account = match (&t.account, &t.page) {
         (Some(_), Some(_)) => {
             return Err(invalid("page", "give either `account` or `page`, not both"));
@@ -613,6 +665,14 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         (None, None) => AccountRef::Default,
     };
 
+    Ok(account)
+}
+
+/// `fields`: columns of the report, in the order given, without repeats.
+fn fields_of(
+    report: ReportKind,
+    t: &proto::ReportTicket,
+) -> Result<Option<Vec<String>>, TicketError> {
     let schema = report_schema(report);
     let fields = if t.fields.is_empty() {
         None
@@ -637,6 +697,11 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         Some(out)
     };
 
+    Ok(fields)
+}
+
+/// The report's required keys are present and not empty.
+fn check_required(report: ReportKind, t: &proto::ReportTicket) -> Result<(), TicketError> {
     for key in report.required() {
         let missing = match *key {
             "hashtag" => t
@@ -655,6 +720,11 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         }
     }
 
+    Ok(())
+}
+
+/// `limit` and `page_size` (> 0; the page size capped at 10,000).
+fn limits_of(t: &proto::ReportTicket) -> Result<(Option<u64>, Option<u32>), TicketError> {
     let limit = match t.limit {
         None => None,
         Some(l) if l > 0 => Some(l as u64),
@@ -676,6 +746,14 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         }
     };
 
+    Ok((limit, page_size))
+}
+
+/// `media_type` among the kinds the report has.
+fn media_type_of(
+    report: ReportKind,
+    t: &proto::ReportTicket,
+) -> Result<Option<MediaKind>, TicketError> {
     let media_type = match t
         .media_type
         .as_deref()
@@ -714,6 +792,14 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         }
     };
 
+    Ok(media_type)
+}
+
+/// `media_id` (a numeric id) and `media_items`.
+fn media_of(
+    report: ReportKind,
+    t: &proto::ReportTicket,
+) -> Result<(Option<NodeId>, MediaItems), TicketError> {
     let media_id = t
         .media_id
         .as_deref()
@@ -746,6 +832,15 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         ));
     }
 
+    Ok((media_id, media_items))
+}
+
+/// The date range from dates or day offsets (per bound), inside the accepted window.
+fn dates_of(
+    t: &proto::ReportTicket,
+    today: NaiveDate,
+    media_items: &MediaItems,
+) -> Result<Option<DateRange>, TicketError> {
     // Dates: specific dates or day offsets, per bound.
     if t.date_from.is_some() && t.date_from_offset.is_some() {
         return Err(invalid(
@@ -769,7 +864,7 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         (None, Some(o)) => Some(offset("date_to_offset", o, today)?),
         _ => None,
     };
-    let mut dates = match (from, to) {
+    let dates = match (from, to) {
         (None, None) => None,
         (Some(f), None) => Some(DateRange {
             from: f,
@@ -796,13 +891,18 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
             format!("`date_from` ({}) is after `date_to` ({})", r.from, r.to),
         ));
     }
-    if media_items == MediaItems::Range && dates.is_none() {
+    if *media_items == MediaItems::Range && dates.is_none() {
         return Err(invalid(
             "media_items",
             "`media_items: range` needs a date range (date_from/date_to or offsets)",
         ));
     }
 
+    Ok(dates)
+}
+
+/// `period`, when given.
+fn period_of(t: &proto::ReportTicket) -> Result<Option<Period>, TicketError> {
     // Periods and metrics.
     let period = match t.period.as_deref() {
         None => None,
@@ -816,114 +916,129 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
             )
         })?),
     };
-    let (period, metrics) = match report {
-        ReportKind::UserInsights => {
-            let period = period.unwrap_or(Period::Day);
-            let valid = user_metrics(period);
-            let metrics: Vec<String> = if t.metrics.is_empty() {
-                valid.iter().map(|m| m.to_string()).collect()
-            } else {
-                let mut all: Vec<&str> = Vec::new();
-                for p in Period::ALL {
-                    for m in user_metrics(p) {
-                        if !all.contains(m) {
-                            all.push(m);
-                        }
-                    }
+    Ok(period)
+}
+
+/// `user_insights`: the period (default `day`), its metrics (default: all of the period), and the
+/// default date range (the last 30 days ending yesterday).
+fn user_insight_metrics(
+    t: &proto::ReportTicket,
+    period: Option<Period>,
+    dates: &mut Option<DateRange>,
+    today: NaiveDate,
+) -> Result<(Period, Vec<String>), TicketError> {
+    let period = period.unwrap_or(Period::Day);
+    let valid = user_metrics(period);
+    let metrics: Vec<String> = if t.metrics.is_empty() {
+        valid.iter().map(|m| m.to_string()).collect()
+    } else {
+        let mut all: Vec<&str> = Vec::new();
+        for p in Period::ALL {
+            for m in user_metrics(p) {
+                if !all.contains(m) {
+                    all.push(m);
                 }
-                for m in &t.metrics {
-                    if !all.contains(&m.as_str()) {
-                        return Err(invalid(
-                            "metrics",
-                            format!(
-                                "unknown metric `{}`; accepted: {}",
-                                short(m),
-                                all.join(", ")
-                            ),
-                        ));
-                    }
-                    if !valid.contains(&m.as_str()) {
-                        return Err(invalid(
-                            "metrics",
-                            format!(
-                                "metric `{m}` does not fit period `{period}`; metrics of period {period}: {}",
-                                valid.join(", ")
-                            ),
-                        ));
-                    }
-                }
-                dedup(&t.metrics)
-            };
-            if dates.is_none() {
-                // Default: the last 30 days ending yesterday.
-                dates = Some(DateRange {
-                    from: today - Duration::days(30),
-                    to: today - Duration::days(1),
-                });
             }
-            // The Graph API refuses follower_count before the last 30 days: refuse it here, without a call.
-            if let Some(r) = dates
-                && metrics.iter().any(|m| m == "follower_count")
-                && r.from < today - Duration::days(30)
+        }
+        for m in &t.metrics {
+            if !all.contains(&m.as_str()) {
+                return Err(invalid(
+                    "metrics",
+                    format!(
+                        "unknown metric `{}`; accepted: {}",
+                        short(m),
+                        all.join(", ")
+                    ),
+                ));
+            }
+            if !valid.contains(&m.as_str()) {
+                return Err(invalid(
+                    "metrics",
+                    format!(
+                        "metric `{m}` does not fit period `{period}`; metrics of period {period}: {}",
+                        valid.join(", ")
+                    ),
+                ));
+            }
+        }
+        dedup(&t.metrics)
+    };
+    if dates.is_none() {
+        // Default: the last 30 days ending yesterday.
+        *dates = Some(DateRange {
+            from: today - Duration::days(30),
+            to: today - Duration::days(1),
+        });
+    }
+    // The Graph API refuses follower_count before the last 30 days: refuse it here, without a call.
+    if let Some(r) = *dates
+        && metrics.iter().any(|m| m == "follower_count")
+        && r.from < today - Duration::days(30)
+    {
+        return Err(invalid(
+            "metrics",
+            format!(
+                "metric `follower_count` only has data for the last 30 days (from {}); \
+                 narrow the date range or leave follower_count out of `metrics`",
+                today - Duration::days(30)
+            ),
+        ));
+    }
+    Ok((period, metrics))
+}
+
+/// `media_insights`: period `lifetime`, and the metrics that fit the media type.
+fn media_insight_metrics(
+    t: &proto::ReportTicket,
+    period: Option<Period>,
+    media_type: Option<MediaKind>,
+) -> Result<(Period, Vec<String>), TicketError> {
+    if let Some(p) = period
+        && p != Period::Lifetime
+    {
+        return Err(invalid(
+            "period",
+            format!("period `{p}` does not apply to media insights; accepted: lifetime"),
+        ));
+    }
+    let metrics = if t.metrics.is_empty() {
+        media_type
+            .map(|k| media_metrics(k).iter().map(|m| m.to_string()).collect())
+            .unwrap_or_default()
+    } else {
+        let all = all_media_metrics();
+        for m in &t.metrics {
+            if !all.contains(&m.as_str()) {
+                return Err(invalid(
+                    "metrics",
+                    format!(
+                        "unknown metric `{}`; accepted: {}",
+                        short(m),
+                        all.join(", ")
+                    ),
+                ));
+            }
+            if let Some(k) = media_type
+                && !media_metrics(k).contains(&m.as_str())
             {
                 return Err(invalid(
                     "metrics",
                     format!(
-                        "metric `follower_count` only has data for the last 30 days (from {}); \
-                         narrow the date range or leave follower_count out of `metrics`",
-                        today - Duration::days(30)
+                        "metric `{m}` does not fit media type `{}`; metrics of {}: {}",
+                        k.name(),
+                        k.name(),
+                        media_metrics(k).join(", ")
                     ),
                 ));
             }
-            (period, metrics)
         }
-        ReportKind::MediaInsights => {
-            if let Some(p) = period
-                && p != Period::Lifetime
-            {
-                return Err(invalid(
-                    "period",
-                    format!("period `{p}` does not apply to media insights; accepted: lifetime"),
-                ));
-            }
-            let metrics = if t.metrics.is_empty() {
-                media_type
-                    .map(|k| media_metrics(k).iter().map(|m| m.to_string()).collect())
-                    .unwrap_or_default()
-            } else {
-                let all = all_media_metrics();
-                for m in &t.metrics {
-                    if !all.contains(&m.as_str()) {
-                        return Err(invalid(
-                            "metrics",
-                            format!(
-                                "unknown metric `{}`; accepted: {}",
-                                short(m),
-                                all.join(", ")
-                            ),
-                        ));
-                    }
-                    if let Some(k) = media_type
-                        && !media_metrics(k).contains(&m.as_str())
-                    {
-                        return Err(invalid(
-                            "metrics",
-                            format!(
-                                "metric `{m}` does not fit media type `{}`; metrics of {}: {}",
-                                k.name(),
-                                k.name(),
-                                media_metrics(k).join(", ")
-                            ),
-                        ));
-                    }
-                }
-                dedup(&t.metrics)
-            };
-            (Period::Lifetime, metrics)
-        }
-        _ => (Period::Day, Vec::new()),
+        dedup(&t.metrics)
     };
+    Ok((Period::Lifetime, metrics))
+}
 
+/// `hashtag` (without `#`, lowercase) and `username` (without `@`).
+fn names_of(t: &proto::ReportTicket) -> Result<(Option<String>, Option<String>), TicketError> {
     let hashtag = t
         .hashtag
         .as_ref()
@@ -963,6 +1078,11 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         ));
     }
 
+    Ok((hashtag, username))
+}
+
+/// `connection`: a connection name.
+fn connection_of(t: &proto::ReportTicket) -> Result<Option<String>, TicketError> {
     let connection = t
         .connection
         .as_deref()
@@ -981,25 +1101,7 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         ));
     }
 
-    Ok(ReportRequest {
-        report,
-        account,
-        fields,
-        metrics,
-        period,
-        media_type,
-        media_items,
-        dates,
-        hashtag,
-        username,
-        media_id,
-        include_replies: t.include_replies.unwrap_or(true),
-        limit,
-        page_size,
-        partition: t.partition.unwrap_or(0),
-        connection,
-        raw: t,
-    })
+    Ok(connection)
 }
 
 /// A client value quoted in a refusal: its first 64 characters.
