@@ -755,21 +755,7 @@ impl GraphClient {
                 .headers()
                 .get(LOCATION)
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-            let what = match location {
-                Some(l) => {
-                    let mut l = redact_location(&l);
-                    let secrets = self.secrets();
-                    scrub_in(&mut l, &secrets.each_ref().map(String::as_str));
-                    format!("a redirect to {}", bounded_to(&l, 200))
-                }
-                None => "a redirect without a location".to_owned(),
-            };
-            return Err(GraphError::NotGraphApi {
-                endpoint: req.endpoint,
-                url: req.redacted.clone(),
-                status,
-                what,
-            });
+            return Err(self.redirect_error(req, status, location));
         }
         let is_html = resp
             .headers()
@@ -830,20 +816,7 @@ impl GraphClient {
         }
         if success {
             record(ErrorClass::Fatal.as_str());
-            let kind = if is_html || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {
-                "HTML"
-            } else {
-                "a body that is not JSON"
-            };
-            return Err(GraphError::NotGraphApi {
-                endpoint: req.endpoint,
-                url: req.redacted.clone(),
-                status,
-                what: format!(
-                    "{kind} instead of Graph API JSON (starting {:?})",
-                    snippet()
-                ),
-            });
+            return Err(not_json(req, status, is_html, &body, snippet()));
         }
         let parsed = serde_json::from_slice::<ErrorEnvelope>(&body)
             .ok()
@@ -875,6 +848,26 @@ impl GraphClient {
             b.bound();
         }
         Err(GraphError::Api(Box::new(api)))
+    }
+
+    /// A 3xx answer: never followed (the redirect policy is `none`: it would carry the token
+    /// elsewhere); the error names where it pointed, redacted and bounded.
+    fn redirect_error(&self, req: &Prepared, status: u16, location: Option<String>) -> GraphError {
+        let what = match location {
+            Some(l) => {
+                let mut l = redact_location(&l);
+                let secrets = self.secrets();
+                scrub_in(&mut l, &secrets.each_ref().map(String::as_str));
+                format!("a redirect to {}", bounded_to(&l, 200))
+            }
+            None => "a redirect without a location".to_owned(),
+        };
+        GraphError::NotGraphApi {
+            endpoint: req.endpoint,
+            url: req.redacted.clone(),
+            status,
+            what,
+        }
     }
 
     fn secrets(&self) -> [String; 3] {
@@ -911,6 +904,27 @@ impl GraphClient {
             scrub_in(message, &secrets.each_ref().map(String::as_str));
         }
         err
+    }
+}
+
+/// A 2xx answer that is not Graph API JSON (an HTML page, a captive portal): not transient.
+fn not_json(
+    req: &Prepared,
+    status: u16,
+    is_html: bool,
+    body: &[u8],
+    snippet: String,
+) -> GraphError {
+    let kind = if is_html || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {
+        "HTML"
+    } else {
+        "a body that is not JSON"
+    };
+    GraphError::NotGraphApi {
+        endpoint: req.endpoint,
+        url: req.redacted.clone(),
+        status,
+        what: format!("{kind} instead of Graph API JSON (starting {snippet:?})"),
     }
 }
 

@@ -631,7 +631,7 @@ fn check_keys(report: ReportKind, t: &proto::ReportTicket) -> Result<(), TicketE
             ));
         }
     }
-    for key in set_keys(&t) {
+    for key in set_keys(t) {
         if !report.accepted().contains(&key) {
             return Err(invalid(
                 key,
