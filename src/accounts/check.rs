@@ -7,8 +7,8 @@ use futures::TryStreamExt;
 use serde::Deserialize;
 
 use super::AccountsError;
-use super::store::StoredPage;
 use crate::graph::GraphSettings;
+use crate::graph::LinkedPage;
 use crate::graph::{ErrorClass, GraphClient, GraphError, PageRequest, Secret};
 
 /// A Facebook app: its id and secret (for `debug_token`, code and token exchanges).
@@ -36,7 +36,7 @@ pub struct TokenInfo {
     /// Granted permissions.
     pub scopes: Vec<String>,
     /// Pages reached and their Instagram accounts.
-    pub pages: Vec<StoredPage>,
+    pub pages: Vec<LinkedPage>,
 }
 
 /// The Graph client for calls made with the user's token (carries appsecret_proof when an app
@@ -214,32 +214,15 @@ pub async fn inspect(
 }
 
 /// The pages `client`'s token reaches, with their linked Instagram business accounts.
-pub async fn pages(client: &GraphClient) -> Result<Vec<StoredPage>, AccountsError> {
-    let req = PageRequest::new(
-        "me/accounts",
-        &[(
-            "fields",
-            "id,name,instagram_business_account{id,username}".to_string(),
-        )],
-    )
-    .page_size(100);
+pub async fn pages(client: &GraphClient) -> Result<Vec<LinkedPage>, AccountsError> {
+    let req = PageRequest::new("me/accounts", &[("fields", LinkedPage::FIELDS.to_string())])
+        .page_size(100);
     let items: Vec<serde_json::Value> = client
         .items(req)
         .try_collect()
         .await
         .map_err(invalid_from)?;
-    let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
-    Ok(items
-        .iter()
-        .filter_map(|p| {
-            Some(StoredPage {
-                page_id: s(&p["id"])?,
-                page_name: s(&p["name"]),
-                ig_user_id: s(&p["instagram_business_account"]["id"]),
-                ig_username: s(&p["instagram_business_account"]["username"]),
-            })
-        })
-        .collect())
+    Ok(items.iter().filter_map(LinkedPage::from_item).collect())
 }
 
 /// The longest token lifetime believed (a year); an `expires_in` beyond it is cut to it.

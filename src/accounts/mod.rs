@@ -18,7 +18,7 @@ use std::path::Path;
 use crate::graph::GraphSettings;
 use crate::graph::{GraphError, Secret};
 pub use check::{App, TokenInfo};
-pub use store::{Connection, Store, StoreError, StoredPage, config_dir};
+pub use store::{Connection, Store, StoreError, config_dir};
 
 /// The environment variable holding the app id (`--app-id`).
 pub const APP_ID_ENV: &str = "IGFLIGHT_APP_ID";

@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::graph::LinkedPage;
+
 use crate::graph::Secret;
 
 /// The environment variable naming the config folder.
@@ -67,22 +69,6 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Store
     }
 }
 
-/// A Facebook page the token reaches and the Instagram business account linked to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredPage {
-    /// Page id.
-    pub page_id: String,
-    /// Page name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page_name: Option<String>,
-    /// Linked Instagram business account id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ig_user_id: Option<String>,
-    /// Its username.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ig_username: Option<String>,
-}
-
 /// One stored connection: a Graph access token and what it was found to reach.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Connection {
@@ -113,7 +99,7 @@ pub struct Connection {
     pub scopes: Vec<String>,
     /// The pages (and linked Instagram accounts) the token reached when last checked.
     #[serde(default)]
-    pub pages: Vec<StoredPage>,
+    pub pages: Vec<LinkedPage>,
 }
 
 impl fmt::Debug for Connection {

@@ -6,12 +6,13 @@ use std::time::Duration;
 use super::CliError;
 use crate::accounts::check::{self, App, TokenInfo};
 use crate::accounts::login::{self, LoginOptions};
-use crate::accounts::store::{Connection, Store, StoredPage, config_dir};
+use crate::accounts::store::{Connection, Store, config_dir};
 use crate::accounts::{AccountsError, WARN_BEFORE_SECS, check_name, human_left, now, utc};
 use crate::cli::{
     AccountsArgs, AccountsCommand, AccountsListArgs, AccountsLoginArgs, AccountsNameArgs,
     AccountsRemoveArgs, AccountsTokenArgs, GraphArgs, TokenSource,
 };
+use crate::graph::LinkedPage;
 use crate::graph::Secret;
 
 /// Run one `igflight accounts` command.
@@ -87,7 +88,7 @@ fn expiry_text(expires_at: Option<i64>, never: bool, now: i64) -> String {
     }
 }
 
-fn page_line(p: &StoredPage) -> String {
+fn page_line(p: &LinkedPage) -> String {
     let page = match &p.page_name {
         Some(n) => format!("page \"{n}\" ({})", p.page_id),
         None => format!("page {}", p.page_id),

@@ -59,6 +59,7 @@ mod error;
 mod id;
 mod model;
 mod pager;
+mod pages;
 mod retry;
 mod secret;
 mod settings;
@@ -84,6 +85,7 @@ pub use pager::{
     CursorFields, DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, PageMode, PageOut,
     PageRequest,
 };
+pub use pages::LinkedPage;
 pub use retry::{MAX_SERVER_WAIT, RetryPolicy};
 pub use secret::{Secret, TokenKey, redact_url};
 pub use settings::GraphSettings;

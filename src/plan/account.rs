@@ -5,50 +5,40 @@ use std::time::Instant;
 
 use futures::TryStreamExt;
 
-use super::{CallTracker, PageInfo, ReportContext, RunSummary};
+use super::{CallTracker, ReportContext, RunSummary};
 use crate::error::ReportError;
-use crate::graph::{NodeId, PageRequest};
+use crate::graph::{LinkedPage, NodeId, PageRequest};
 use crate::ticket::AccountRef;
 
 /// List the pages the token reaches with their linked Instagram accounts (cached).
 pub async fn list_pages(
     ctx: &ReportContext,
     summary: &RunSummary,
-) -> Result<Vec<PageInfo>, ReportError> {
+) -> Result<Vec<LinkedPage>, ReportError> {
     if let Some((at, pages)) = ctx.pages.lock().as_ref()
         && at.elapsed() < ReportContext::PAGES_TTL
     {
         return Ok(pages.clone());
     }
-    let req = PageRequest::new(
-        "me/accounts",
-        &[(
-            "fields",
-            "id,name,instagram_business_account{id,username}".to_string(),
-        )],
-    )
-    .page_size(100);
+    let req = PageRequest::new("me/accounts", &[("fields", LinkedPage::FIELDS.to_string())])
+        .page_size(100);
     let mut tracker = CallTracker::new();
     let mut out = Vec::new();
     let mut stream = Box::pin(ctx.graph.pages(req));
     while let Some(page) = stream.try_next().await? {
         tracker.page(summary, &page);
         for p in &page.items {
-            let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
-            out.push(PageInfo {
-                page_id: s(&p["id"])
+            out.push(
+                LinkedPage::from_item(p)
                     .ok_or_else(|| ReportError::Unexpected("a page without `id`".into()))?,
-                page_name: s(&p["name"]),
-                ig_user_id: s(&p["instagram_business_account"]["id"]),
-                ig_username: s(&p["instagram_business_account"]["username"]),
-            });
+            );
         }
     }
     *ctx.pages.lock() = Some((Instant::now(), out.clone()));
     Ok(out)
 }
 
-fn describe(p: &PageInfo) -> String {
+fn describe(p: &LinkedPage) -> String {
     format!(
         "{} (@{}, page \"{}\")",
         p.ig_user_id.as_deref().unwrap_or("?"),
@@ -84,7 +74,7 @@ pub async fn resolve_account(
                     .find(|x| x.page_name.as_deref() == Some(p.as_str()))
             });
             match found {
-                Some(PageInfo {
+                Some(LinkedPage {
                     ig_user_id: Some(id),
                     ..
                 }) => listed_id(id),
@@ -110,7 +100,8 @@ pub async fn resolve_account(
         }
         AccountRef::Default => {
             let pages = list_pages(ctx, summary).await?;
-            let linked: Vec<&PageInfo> = pages.iter().filter(|x| x.ig_user_id.is_some()).collect();
+            let linked: Vec<&LinkedPage> =
+                pages.iter().filter(|x| x.ig_user_id.is_some()).collect();
             match linked.as_slice() {
                 [one] => listed_id(one.ig_user_id.as_deref().unwrap_or_default()),
                 [] => Err(ReportError::NotFound(

@@ -7,20 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, Utc};
 use parking_lot::Mutex;
 
-use crate::graph::GraphClient;
-
-/// A Facebook page and its linked Instagram business account, as `me/accounts` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct PageInfo {
-    /// Page id.
-    pub page_id: String,
-    /// Page name.
-    pub page_name: Option<String>,
-    /// Linked Instagram business account id.
-    pub ig_user_id: Option<String>,
-    /// Its username.
-    pub ig_username: Option<String>,
-}
+use crate::graph::{GraphClient, LinkedPage};
 
 /// A cache shared by every run on one connection.
 type Shared<T> = Arc<Mutex<T>>;
@@ -31,7 +18,7 @@ pub struct ReportContext {
     /// The Graph client (budget, retries, call counts).
     pub graph: GraphClient,
     /// `me/accounts`, cached for [`ReportContext::PAGES_TTL`] (accounts resolution costs no call after the first).
-    pub(crate) pages: Shared<Option<(Instant, Vec<PageInfo>)>>,
+    pub(crate) pages: Shared<Option<(Instant, Vec<LinkedPage>)>>,
     /// Hashtag name → id. Hashtag ids are global and never change.
     pub(crate) hashtag_ids: Shared<HashMap<String, String>>,
     /// Per account: hashtags searched in the rolling 7 days (name → first search), seeded from

@@ -24,7 +24,7 @@ use parking_lot::Mutex;
 use serde_json::Value;
 
 pub use account::{list_pages, resolve_account};
-pub use context::{PageInfo, ReportContext};
+pub use context::ReportContext;
 
 use crate::error::ReportError;
 use crate::graph::PageOut;
