@@ -164,8 +164,9 @@ fn finish(
     }
 }
 
-/// Select (by name, in order) the output columns from a batch built with a wider schema.
-fn project_to(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, ReportError> {
+/// Select (by name, in order) the output columns from a batch built with a wider schema; keeps the row
+/// count when the output has no column (`count(*)`). Used by `report_stream` and the SQL scan.
+pub fn project_to(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, ReportError> {
     if batch.schema().fields() == schema.fields() {
         return Ok(batch.clone());
     }

@@ -11,7 +11,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::RecordBatchOptions;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
@@ -142,23 +141,9 @@ impl DisplayAs for ReportExec {
     }
 }
 
-/// Take the output columns (by name) from a batch of the report stream; keeps the row count when the
-/// output has no column (`count(*)`).
+/// Take the output columns (by name) from a batch of the report stream (the plan's one projection).
 fn to_output(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
-    let cols = schema
-        .fields()
-        .iter()
-        .map(|f| {
-            batch.column_by_name(f.name()).cloned().ok_or_else(|| {
-                DataFusionError::Internal(format!("report batch has no column `{}`", f.name()))
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(RecordBatch::try_new_with_options(
-        schema.clone(),
-        cols,
-        &RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
-    )?)
+    crate::plan::project_to(batch, schema).map_err(external)
 }
 
 /// A report error as the DataFusion error that carries it.
