@@ -17,6 +17,14 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+/// Basic credentials: the standard alphabet, padding optional (RFC 7617 pads, but Arrow's Go Flight
+/// client — ADBC — sends `base64.RawStdEncoding`), non-canonical trailing bits refused.
+const BASIC: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -426,8 +434,8 @@ fn basic_of(value: &str) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    // strict standard base64 (RFC 7617): another alphabet, missing padding or a dangling group is refused
-    let decoded = STANDARD.decode(rest.trim()).ok()?;
+    // standard base64: another alphabet, a dangling group or non-zero trailing bits are refused
+    let decoded = BASIC.decode(rest.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
     Some((user.to_string(), password.to_string()))
@@ -594,11 +602,15 @@ mod tests {
         // a dangling group (one character past the last full group) is refused, not dropped
         assert!(basic_of(&format!("{good}A")).is_none());
         assert!(basic_of("Basic dXNlcjpwYXNzA").is_none());
-        // missing padding, and non-zero trailing bits, are refused
+        // padding is optional (ADBC's Go client sends none); non-zero trailing bits are refused
         assert_eq!(STANDARD.encode("u:pw"), "dTpwdw==");
         assert!(basic_of("Basic dTpwdw==").is_some());
-        assert!(basic_of("Basic dTpwdw").is_none());
+        assert_eq!(
+            basic_of("Basic dTpwdw"),
+            Some(("u".to_string(), "pw".to_string()))
+        );
         assert!(basic_of("Basic dTpwdx==").is_none());
+        assert!(basic_of("Basic dTpwdx").is_none());
     }
 
     #[test]
