@@ -226,37 +226,40 @@ pub fn encode(raw: &proto::ReportTicket) -> Vec<u8> {
 pub fn to_json(raw: &proto::ReportTicket) -> Value {
     let mut m = Map::new();
     m.insert("report".into(), raw.report.clone().into());
-    let mut put = |k: &str, v: Option<Value>| {
-        if let Some(v) = v {
-            m.insert(k.into(), v);
+    for (key, value) in key_values(raw) {
+        if let Some(v) = value {
+            m.insert(key.into(), v);
         }
-    };
-    put("account", raw.account.clone().map(Value::from));
-    put("page", raw.page.clone().map(Value::from));
-    put(
-        "fields",
-        (!raw.fields.is_empty()).then(|| raw.fields.clone().into()),
-    );
-    put(
-        "metrics",
-        (!raw.metrics.is_empty()).then(|| raw.metrics.clone().into()),
-    );
-    put("period", raw.period.clone().map(Value::from));
-    put("media_type", raw.media_type.clone().map(Value::from));
-    put("media_items", raw.media_items.clone().map(Value::from));
-    put("media_id", raw.media_id.clone().map(Value::from));
-    put("date_from", raw.date_from.clone().map(Value::from));
-    put("date_to", raw.date_to.clone().map(Value::from));
-    put("date_from_offset", raw.date_from_offset.map(Value::from));
-    put("date_to_offset", raw.date_to_offset.map(Value::from));
-    put("hashtag", raw.hashtag.clone().map(Value::from));
-    put("username", raw.username.clone().map(Value::from));
-    put("include_replies", raw.include_replies.map(Value::from));
-    put("limit", raw.limit.map(Value::from));
-    put("page_size", raw.page_size.map(Value::from));
-    put("connection", raw.connection.clone().map(Value::from));
-    put("partition", raw.partition.map(Value::from));
+    }
     Value::Object(m)
+}
+
+/// Every key but `report` with its value in a raw ticket (`None`: not set), in [`KEYS`] order: the one
+/// table [`to_json`] and the keys-apply-to-the-report check read.
+fn key_values(t: &proto::ReportTicket) -> [(&'static str, Option<Value>); 19] {
+    let text = |v: &Option<String>| v.clone().map(Value::from);
+    let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone().into());
+    [
+        ("account", text(&t.account)),
+        ("page", text(&t.page)),
+        ("fields", list(&t.fields)),
+        ("metrics", list(&t.metrics)),
+        ("period", text(&t.period)),
+        ("media_type", text(&t.media_type)),
+        ("media_items", text(&t.media_items)),
+        ("media_id", text(&t.media_id)),
+        ("date_from", text(&t.date_from)),
+        ("date_to", text(&t.date_to)),
+        ("date_from_offset", t.date_from_offset.map(Value::from)),
+        ("date_to_offset", t.date_to_offset.map(Value::from)),
+        ("hashtag", text(&t.hashtag)),
+        ("username", text(&t.username)),
+        ("include_replies", t.include_replies.map(Value::from)),
+        ("limit", t.limit.map(Value::from)),
+        ("page_size", t.page_size.map(Value::from)),
+        ("connection", text(&t.connection)),
+        ("partition", t.partition.map(Value::from)),
+    ]
 }
 
 /// The JSON form of a ticket, read straight into typed fields: an unknown key, a wrong type or a
@@ -450,31 +453,13 @@ fn from_json(bytes: &[u8]) -> Result<proto::ReportTicket, TicketError> {
     Ok(t)
 }
 
+/// The keys set in a ticket that a report may refuse (`connection` and `partition` apply to every report).
 fn set_keys(t: &proto::ReportTicket) -> Vec<&'static str> {
-    let mut k = Vec::new();
-    let mut add = |name: &'static str, set: bool| {
-        if set {
-            k.push(name);
-        }
-    };
-    add("account", t.account.is_some());
-    add("page", t.page.is_some());
-    add("fields", !t.fields.is_empty());
-    add("metrics", !t.metrics.is_empty());
-    add("period", t.period.is_some());
-    add("media_type", t.media_type.is_some());
-    add("media_items", t.media_items.is_some());
-    add("media_id", t.media_id.is_some());
-    add("date_from", t.date_from.is_some());
-    add("date_to", t.date_to.is_some());
-    add("date_from_offset", t.date_from_offset.is_some());
-    add("date_to_offset", t.date_to_offset.is_some());
-    add("hashtag", t.hashtag.is_some());
-    add("username", t.username.is_some());
-    add("include_replies", t.include_replies.is_some());
-    add("limit", t.limit.is_some());
-    add("page_size", t.page_size.is_some());
-    k
+    key_values(t)
+        .into_iter()
+        .filter(|(k, v)| v.is_some() && !matches!(*k, "connection" | "partition"))
+        .map(|(k, _)| k)
+        .collect()
 }
 
 /// The latest date a ticket may name: a year from today.

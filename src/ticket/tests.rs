@@ -523,3 +523,19 @@ mod prop {
         }
     }
 }
+
+#[test]
+fn the_key_table_lists_every_key_once_in_order() {
+    let raw = proto::ReportTicket::default();
+    let names: Vec<&str> = std::iter::once("report")
+        .chain(key_values(&raw).iter().map(|(k, _)| *k))
+        .collect();
+    assert_eq!(names, KEYS.to_vec());
+    // and every key is a JSON key the decoder knows
+    for key in KEYS {
+        let json = format!(r#"{{"report":"user","{key}":null}}"#);
+        if let Err(TicketError::Invalid { message, .. }) = decode(json.as_bytes(), today()) {
+            assert!(!message.contains("unknown key"), "{key}: {message}");
+        }
+    }
+}
