@@ -369,6 +369,32 @@ fn ints_of(v: &ColumnarValue) -> Result<Ints> {
     })
 }
 
+/// Byte lengths of the values of a string or binary array with offsets (nulls are 0 long).
+fn offset_lengths<T: arrow::datatypes::ByteArrayType>(
+    a: &arrow::array::GenericByteArray<T>,
+) -> Vec<u128> {
+    (0..a.len())
+        .map(|i| {
+            arrow::datatypes::ArrowNativeType::to_usize(a.value_length(i)).unwrap_or(0) as u128
+        })
+        .collect()
+}
+
+/// Byte lengths of the values of a string or binary view array (nulls are 0 long).
+fn view_lengths<T: arrow::datatypes::ByteViewType + ?Sized>(
+    a: &arrow::array::GenericByteViewArray<T>,
+) -> Vec<u128> {
+    (0..a.len())
+        .map(|i| {
+            if a.is_null(i) {
+                0
+            } else {
+                AsRef::<[u8]>::as_ref(a.value(i)).len() as u128
+            }
+        })
+        .collect()
+}
+
 /// The bytes of each row of `a`: string and binary lengths, list and struct contents (8 bytes an
 /// element besides), fixed-width values.
 pub fn row_sizes(a: &dyn Array) -> Vec<u128> {
@@ -391,46 +417,12 @@ pub fn row_sizes(a: &dyn Array) -> Vec<u128> {
             .collect()
     }
     match a.data_type() {
-        DataType::Utf8 => {
-            let s = a.as_string::<i32>();
-            (0..n).map(|i| s.value_length(i).max(0) as u128).collect()
-        }
-        DataType::LargeUtf8 => {
-            let s = a.as_string::<i64>();
-            (0..n).map(|i| s.value_length(i).max(0) as u128).collect()
-        }
-        DataType::Utf8View => {
-            let s = a.as_string_view();
-            (0..n)
-                .map(|i| {
-                    if s.is_null(i) {
-                        0
-                    } else {
-                        s.value(i).len() as u128
-                    }
-                })
-                .collect()
-        }
-        DataType::Binary => {
-            let s = a.as_binary::<i32>();
-            (0..n).map(|i| s.value_length(i).max(0) as u128).collect()
-        }
-        DataType::LargeBinary => {
-            let s = a.as_binary::<i64>();
-            (0..n).map(|i| s.value_length(i).max(0) as u128).collect()
-        }
-        DataType::BinaryView => {
-            let s = a.as_binary_view();
-            (0..n)
-                .map(|i| {
-                    if s.is_null(i) {
-                        0
-                    } else {
-                        s.value(i).len() as u128
-                    }
-                })
-                .collect()
-        }
+        DataType::Utf8 => offset_lengths(a.as_string::<i32>()),
+        DataType::LargeUtf8 => offset_lengths(a.as_string::<i64>()),
+        DataType::Utf8View => view_lengths(a.as_string_view()),
+        DataType::Binary => offset_lengths(a.as_binary::<i32>()),
+        DataType::LargeBinary => offset_lengths(a.as_binary::<i64>()),
+        DataType::BinaryView => view_lengths(a.as_binary_view()),
         DataType::FixedSizeBinary(w) => vec![(*w).max(0) as u128; n],
         DataType::List(_) => lists(a.as_list::<i32>()),
         DataType::LargeList(_) => lists(a.as_list::<i64>()),
