@@ -292,7 +292,7 @@ async fn a_time_range_is_pushed_inexact_and_keeps_the_limit_in_datafusion() {
         req.limit, None,
         "the range is Inexact: LIMIT stays above DataFusion's filter"
     );
-    let dates = req.dates.unwrap();
+    let dates = req.params.dates().unwrap();
     assert_eq!(dates.from, from);
     assert_eq!(dates.to, rig.reports.today());
     // timestamp is needed by the filter DataFusion re-applies
@@ -748,7 +748,7 @@ async fn end_time_ranges_become_the_insights_date_range() {
     );
     let s = scans(&ctx, &q).await;
     let req = s[0].request().unwrap();
-    let r = req.dates.unwrap();
+    let r = req.params.dates().unwrap();
     assert_eq!((r.from, r.to), (d1, d2 - chrono::Duration::days(1)));
     assert_eq!(req.limit, None);
     let got = sql(&ctx, &q).await.unwrap();

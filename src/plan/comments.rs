@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::media::page_size;
 use super::{CallTracker, ReportContext, RunSummary};
 use crate::error::ReportError;
-use crate::graph::{ErrorClass, PageRequest};
+use crate::graph::{ErrorClass, NodeId, PageRequest};
 use crate::reports::catalog::ReportKind;
 use crate::reports::rows::items_to_batch;
 use crate::reports::schema::report_schema;
@@ -24,12 +24,14 @@ const REPLIES_PAGE: usize = 50;
 pub(crate) fn media_comments(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
+    media: NodeId,
+    include_replies: bool,
     summary: Arc<RunSummary>,
 ) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
     async_stream::try_stream! {
-        let media_id = req.media_id.as_ref().map(|m| m.to_string()).unwrap_or_default();
+        let media_id = media.to_string();
         let schema = report_schema(ReportKind::MediaComments);
-        let fields = if req.include_replies {
+        let fields = if include_replies {
             format!("{COMMENT_FIELDS},replies.limit({REPLIES_PAGE}){{{COMMENT_FIELDS},parent_id}}")
         } else {
             COMMENT_FIELDS.to_string()
@@ -61,7 +63,7 @@ pub(crate) fn media_comments(
                 let replies = c.as_object_mut().and_then(|o| o.remove("replies"));
                 let cid = c["id"].as_str().unwrap_or_default().to_string();
                 rows.push(c);
-                if !req.include_replies {
+                if !include_replies {
                     continue;
                 }
                 let Some(replies) = replies else { continue };

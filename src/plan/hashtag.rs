@@ -9,18 +9,16 @@ use std::sync::Arc;
 use arrow::record_batch::RecordBatch;
 use chrono::Duration;
 use futures::{Stream, TryStreamExt};
-use serde_json::Value;
 
-use super::media::{DISCOVERY_MEDIA_FIELDS, keep, needed_columns, page_size};
+use super::media::{DISCOVERY_MEDIA_FIELDS, needed_columns, page_size};
 use super::{
     CallTracker, ReportContext, RunSummary, get_json, media_graph_fields, resolve_account,
 };
 use crate::error::ReportError;
 use crate::graph::{Edge, GraphError, NodeId, PageRequest};
-use crate::reports::catalog::ReportKind;
 use crate::reports::rows::items_to_batch;
 use crate::reports::schema::report_schema;
-use crate::ticket::ReportRequest;
+use crate::ticket::{MediaFilter, ReportRequest};
 
 /// Unique hashtags an account may query in a rolling 7 days.
 pub const HASHTAG_BUDGET: usize = 30;
@@ -140,18 +138,19 @@ fn graph_id(id: &str, from: &str) -> Result<NodeId, ReportError> {
     })
 }
 
+/// `hashtag_recent_media` (edge `recent_media`) and `hashtag_top_media` (edge `top_media`).
 pub(crate) fn hashtag_media(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
+    edge: Edge,
+    name: String,
     summary: Arc<RunSummary>,
 ) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
-        let name = req.hashtag.clone().unwrap_or_default();
         let id = hashtag_id(&ctx, &summary, &ig, &name).await?;
-        let edge = if req.report == ReportKind::HashtagTopMedia { Edge::TopMedia } else { Edge::RecentMedia };
         let schema = report_schema(req.report);
-        let cols = needed_columns(&req, &HASHTAG_MEDIA_FIELDS);
+        let cols = needed_columns(&req, &MediaFilter::default(), &HASHTAG_MEDIA_FIELDS);
         let fields = media_graph_fields(&cols, &HASHTAG_MEDIA_FIELDS);
         let mut pr = PageRequest::new(id.edge(edge), &[("user_id", ig.to_string()), ("fields", fields)])
             .page_size(page_size(&req, 50, 50));
@@ -163,8 +162,7 @@ pub(crate) fn hashtag_media(
         let mut pages = Box::pin(ctx.graph.pages(pr));
         while let Some(page) = pages.try_next().await? {
             tracker.page(&summary, &page);
-            let items: Vec<Value> = page.items.into_iter().filter(|v| keep(&req, v)).collect();
-            yield items_to_batch(&schema, &items, &[], &context)?;
+            yield items_to_batch(&schema, &page.items, &[], &context)?;
         }
     }
 }

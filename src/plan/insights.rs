@@ -32,7 +32,7 @@ use crate::reports::insights::{
     MediaInsights, insight_rows, media_insights_batch, user_insights_batch,
 };
 use crate::reports::schema::report_schema;
-use crate::ticket::{MediaItems, ReportRequest};
+use crate::ticket::{MediaInsightsParams, MediaItems, ReportRequest, UserInsightsParams};
 
 /// Media per multi-id insights call (the Graph API's `ids` maximum).
 pub const IDS_PER_CALL: usize = 50;
@@ -40,18 +40,21 @@ pub const IDS_PER_CALL: usize = 50;
 pub(crate) fn user_insights(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
+    p: UserInsightsParams,
     summary: Arc<RunSummary>,
 ) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
         let schema = report_schema(ReportKind::UserInsights);
-        let period = req.period.name().to_string();
-        let (demo, timed): (Vec<&String>, Vec<&String>) = req.metrics.iter().partition(|m| is_demographic(m));
+        let period = p.period.name().to_string();
+        let (demo, timed): (Vec<&String>, Vec<&String>) = p.metrics.iter().partition(|m| is_demographic(m));
         let path = ig.edge(Edge::Insights);
         // one call for the demographics, one per ≤ 30-day window: known before the first call
-        let windows = match (&req.dates, timed.is_empty()) {
-            (Some(r), false) => insight_window_count(r.from, r.to, MAX_INSIGHT_WINDOW_DAYS),
-            _ => 0,
+        let range = p.dates;
+        let windows = if timed.is_empty() {
+            0
+        } else {
+            insight_window_count(range.from, range.to, MAX_INSIGHT_WINDOW_DAYS)
         };
         check_affordable(&ctx, &summary, u64::from(!demo.is_empty()) + windows)?;
         if !demo.is_empty() {
@@ -61,9 +64,6 @@ pub(crate) fn user_insights(
             yield user_insights_batch(&schema, ig.as_str(), &rows)?;
         }
         if !timed.is_empty() {
-            let range = req.dates.ok_or_else(|| {
-                ReportError::Unexpected("user_insights without a date range".into())
-            })?;
             let metric = timed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
             let (lo, hi) = unix_bounds(&range);
             let mut seen = HashSet::new();
@@ -99,12 +99,12 @@ struct Target {
 }
 
 /// Metrics to ask for a media kind: the requested ones that fit (all of the kind's when none requested).
-fn metrics_for(req: &ReportRequest, kind: MediaKind) -> Vec<String> {
+fn metrics_for(p: &MediaInsightsParams, kind: MediaKind) -> Vec<String> {
     let valid = media_metrics(kind);
-    if req.metrics.is_empty() {
+    if p.metrics.is_empty() {
         valid.iter().map(|m| m.to_string()).collect()
     } else {
-        req.metrics
+        p.metrics
             .iter()
             .filter(|m| valid.contains(&m.as_str()))
             .cloned()
@@ -131,6 +131,7 @@ impl Batcher {
 pub(crate) fn media_insights(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
+    p: MediaInsightsParams,
     summary: Arc<RunSummary>,
 ) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
     async_stream::try_stream! {
@@ -141,13 +142,13 @@ pub(crate) fn media_insights(
 
         // 1. the media to report on
         let mut listing: std::pin::Pin<Box<dyn Stream<Item = Result<Vec<Value>, ReportError>> + Send>> =
-            if let MediaItems::Single(id) = &req.media_items {
+            if let MediaItems::Single(id) = &p.media {
                 let v = get_json(&ctx, &summary, id.as_str(), &[("fields", listing_fields.clone())]).await?;
                 Box::pin(futures::stream::iter(vec![Ok(vec![v])]))
             } else {
-                let edge = if req.media_type == Some(MediaKind::Story) { Edge::Stories } else { Edge::Media };
+                let edge = if p.media_type == Some(MediaKind::Story) { Edge::Stories } else { Edge::Media };
                 let mut params = vec![("fields", listing_fields.clone())];
-                if let (Some(r), MediaItems::Range, Edge::Media) = (&req.dates, &req.media_items, edge) {
+                if let (MediaItems::Range(r), Edge::Media) = (&p.media, edge) {
                     let (since, until) = unix_bounds(r);
                     params.push(("since", since.to_string()));
                     params.push(("until", until.to_string()));
@@ -161,8 +162,8 @@ pub(crate) fn media_insights(
                 }).map_err(ReportError::from))
             };
 
-        let range = match (&req.media_items, &req.dates) {
-            (MediaItems::Range, Some(r)) => Some(unix_bounds(r)),
+        let range = match &p.media {
+            MediaItems::Range(r) => Some(unix_bounds(r)),
             _ => None,
         };
         let mut done = false;
@@ -176,7 +177,7 @@ pub(crate) fn media_insights(
                             summary.skip("unknown_media_type", 1);
                             continue;
                         };
-                        if req.media_type.is_some_and(|k| k != kind) {
+                        if p.media_type.is_some_and(|k| k != kind) {
                             continue;
                         }
                         let timestamp = v["timestamp"].as_str().and_then(parse_graph_timestamp);
@@ -185,7 +186,7 @@ pub(crate) fn media_insights(
                         {
                             continue;
                         }
-                        let metrics = metrics_for(&req, kind);
+                        let metrics = metrics_for(&p, kind);
                         if metrics.is_empty() {
                             summary.skip("no_requested_metric_fits", 1);
                             continue;

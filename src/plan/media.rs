@@ -12,12 +12,13 @@ use super::{
     CallTracker, ReportContext, RunSummary, get_json, media_graph_fields, resolve_account,
 };
 use crate::error::ReportError;
+use crate::graph::NodeId;
 use crate::graph::{Edge, PageRequest};
 use crate::reports::catalog::{MediaKind, ReportKind};
 use crate::reports::convert::parse_graph_timestamp;
 use crate::reports::rows::items_to_batch;
 use crate::reports::schema::report_schema;
-use crate::ticket::{DateRange, MediaItems, ReportRequest};
+use crate::ticket::{DateRange, MediaFilter, ReportRequest};
 
 /// Media fields the account's own edges answer.
 pub(super) const OWN_MEDIA_FIELDS: [&str; 14] = [
@@ -53,7 +54,11 @@ pub(super) const DISCOVERY_MEDIA_FIELDS: [&str; 10] = [
 ];
 
 /// The columns the request wants, plus those a local filter needs.
-pub(super) fn needed_columns(req: &ReportRequest, all: &[&'static str]) -> Vec<&'static str> {
+pub(super) fn needed_columns(
+    req: &ReportRequest,
+    filter: &MediaFilter,
+    all: &[&'static str],
+) -> Vec<&'static str> {
     let mut cols: Vec<&'static str> = match &req.fields {
         None => all.to_vec(),
         Some(f) => all
@@ -67,11 +72,11 @@ pub(super) fn needed_columns(req: &ReportRequest, all: &[&'static str]) -> Vec<&
             cols.push(c);
         }
     };
-    if req.media_type.is_some() {
+    if filter.media_type.is_some() {
         need("media_type");
         need("media_product_type");
     }
-    if req.dates.is_some() {
+    if filter.dates.is_some() {
         need("timestamp");
     }
     cols
@@ -91,8 +96,8 @@ pub(super) fn unix_bounds(r: &DateRange) -> (i64, i64) {
 
 /// Keep the items that pass the local filters (media type, date range): the Graph API has no media-type
 /// filter, and the date range is checked again on `timestamp` so a lenient `since`/`until` can't widen it.
-pub(super) fn keep(req: &ReportRequest, item: &Value) -> bool {
-    if let Some(kind) = req.media_type {
+pub(super) fn keep(filter: &MediaFilter, item: &Value) -> bool {
+    if let Some(kind) = filter.media_type {
         let k = MediaKind::classify(
             item["media_type"].as_str(),
             item["media_product_type"].as_str(),
@@ -101,7 +106,7 @@ pub(super) fn keep(req: &ReportRequest, item: &Value) -> bool {
             return false;
         }
     }
-    if let Some(r) = &req.dates {
+    if let Some(r) = &filter.dates {
         let (since, until) = unix_bounds(r);
         match item["timestamp"].as_str().and_then(parse_graph_timestamp) {
             Some(t) if t >= since && t < until => {}
@@ -116,40 +121,42 @@ pub(super) fn page_size(req: &ReportRequest, default: usize, max: usize) -> usiz
     req.page_size.map_or(default, |p| (p as usize).min(max))
 }
 
-pub(crate) fn user_media(
+/// `user_media` (edge `media`, with filters and one media) and `user_stories` (edge `stories`).
+pub(crate) fn own_media(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
+    edge: Edge,
+    filter: MediaFilter,
+    single: Option<NodeId>,
     summary: Arc<RunSummary>,
 ) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
         let schema = report_schema(req.report);
-        let cols = needed_columns(&req, &OWN_MEDIA_FIELDS);
+        let cols = needed_columns(&req, &filter, &OWN_MEDIA_FIELDS);
         let fields = media_graph_fields(&cols, &OWN_MEDIA_FIELDS);
         let context = [("ig_user_id", ig.as_str())];
-        if let MediaItems::Single(id) = &req.media_items {
+        if let Some(id) = &single {
             let v = get_json(&ctx, &summary, id.as_str(), &[("fields", fields.clone())]).await?;
-            let items: Vec<Value> = std::iter::once(v).filter(|v| keep(&req, v)).collect();
+            let items: Vec<Value> = std::iter::once(v).filter(|v| keep(&filter, v)).collect();
             yield items_to_batch(&schema, &items, &[], &context)?;
             return;
         }
-        let edge = if req.report == ReportKind::UserStories { Edge::Stories } else { Edge::Media };
         let mut params = vec![("fields", fields)];
-        if let (Some(r), ReportKind::UserMedia) = (&req.dates, req.report) {
+        if let (Some(r), Edge::Media) = (&filter.dates, edge) {
             let (since, until) = unix_bounds(r);
             params.push(("since", since.to_string()));
             params.push(("until", until.to_string()));
         }
         let mut pr = PageRequest::new(ig.edge(edge), &params).page_size(page_size(&req, 100, 100));
-        let filtered = req.media_type.is_some() || req.dates.is_some();
-        if let (Some(l), false) = (req.limit, filtered) {
+        if let (Some(l), false) = (req.limit, filter.filters()) {
             pr = pr.limit(l as usize);
         }
         let mut tracker = CallTracker::new();
         let mut pages = Box::pin(ctx.graph.pages(pr));
         while let Some(page) = pages.try_next().await? {
             tracker.page(&summary, &page);
-            let items: Vec<Value> = page.items.into_iter().filter(|v| keep(&req, v)).collect();
+            let items: Vec<Value> = page.items.into_iter().filter(|v| keep(&filter, v)).collect();
             yield items_to_batch(&schema, &items, &[], &context)?;
         }
     }
@@ -158,15 +165,16 @@ pub(crate) fn user_media(
 pub(crate) fn other_users_media(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
+    username: String,
+    filter: MediaFilter,
     summary: Arc<RunSummary>,
 ) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
-        let username = req.username.clone().unwrap_or_default();
         let schema = report_schema(ReportKind::OtherUsersMedia);
-        let cols = needed_columns(&req, &DISCOVERY_MEDIA_FIELDS);
+        let cols = needed_columns(&req, &filter, &DISCOVERY_MEDIA_FIELDS);
         let fields = media_graph_fields(&cols, &DISCOVERY_MEDIA_FIELDS);
-        let window = req.dates.as_ref().map(unix_bounds);
+        let window = filter.dates.as_ref().map(unix_bounds);
         let user = username.clone();
         let pr = PageRequest::nested(ig.to_string(), &[], "/business_discovery/media", move |after, limit| {
             let mut m = String::new();
@@ -179,7 +187,7 @@ pub(crate) fn other_users_media(
             format!("business_discovery.username({user}){{username,media{m}.limit({limit}){{{fields}}}}}")
         })
         .page_size(page_size(&req, 50, 50));
-        let pr = match (req.limit, req.dates.is_some()) {
+        let pr = match (req.limit, filter.filters()) {
             (Some(l), false) => pr.limit(l as usize),
             _ => pr,
         };
@@ -187,7 +195,7 @@ pub(crate) fn other_users_media(
         let mut pages = Box::pin(ctx.graph.pages(pr));
         while let Some(page) = pages.try_next().await.map_err(|e| not_found_user(e, &username))? {
             tracker.page(&summary, &page);
-            let items: Vec<Value> = page.items.into_iter().filter(|v| keep(&req, v)).collect();
+            let items: Vec<Value> = page.items.into_iter().filter(|v| keep(&filter, v)).collect();
             yield items_to_batch(&schema, &items, &[], &[("username", username.as_str())])?;
         }
     }

@@ -74,11 +74,11 @@ pub(crate) fn user(
 pub(crate) fn other_user(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
+    username: String,
     summary: Arc<RunSummary>,
 ) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
-        let username = req.username.clone().unwrap_or_default();
         let fields = format!("business_discovery.username({username}){{{}}}", user_fields(&req));
         let v = get_json(&ctx, &summary, ig.as_str(), &[("fields", fields)]).await?;
         let bd = v.get("business_discovery").cloned().ok_or_else(|| {

@@ -1,6 +1,6 @@
 use super::media::{keep, unix_bounds};
 use super::*;
-use crate::ticket::{DateRange, decode};
+use crate::ticket::{DateRange, ReportParams, decode};
 use chrono::NaiveDate;
 use serde_json::json;
 
@@ -42,6 +42,10 @@ fn local_filters_on_media_type_and_dates() {
     let r = req(
         r#"{"report":"user_media","media_type":"reels","date_from":"2026-01-01","date_to":"2026-01-31"}"#,
     );
+    let ReportParams::UserMedia { filter, .. } = r.params else {
+        panic!("{r:?}")
+    };
+    let r = filter;
     assert!(keep(
         &r,
         &json!({"media_type":"VIDEO","media_product_type":"REELS","timestamp":"2026-01-31T23:59:59+0000"})

@@ -177,6 +177,14 @@ pub enum MediaKind {
 }
 
 impl MediaKind {
+    /// The kinds of the feed (`user_media`; stories are in `user_stories`).
+    pub const POSTS: [MediaKind; 4] = [
+        MediaKind::Image,
+        MediaKind::Video,
+        MediaKind::CarouselAlbum,
+        MediaKind::Reels,
+    ];
+
     /// Every kind.
     pub const ALL: [MediaKind; 5] = [
         MediaKind::Image,

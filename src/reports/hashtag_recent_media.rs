@@ -5,7 +5,10 @@
 use futures::StreamExt;
 
 use super::catalog::ReportKind;
+use super::spec::mismatch;
 use super::spec::{ReportSpec, media_with};
+use crate::graph::Edge;
+use crate::ticket::ReportParams;
 
 /// The `hashtag_recent_media` report.
 pub const SPEC: ReportSpec = ReportSpec {
@@ -14,6 +17,8 @@ pub const SPEC: ReportSpec = ReportSpec {
     description: "Public media tagged with a hashtag in the last 24 hours",
     required: &["hashtag"],
     accepted: &["account", "page", "fields", "hashtag", "limit", "page_size"],
+    media_kinds: &[],
+    params: |k| Ok(ReportParams::Hashtag { name: k.hashtag()? }),
     permissions: &[
         "pages_show_list",
         "instagram_basic",
@@ -23,5 +28,10 @@ pub const SPEC: ReportSpec = ReportSpec {
     example: r#"{"report": "hashtag_recent_media", "hashtag": "coffee", "limit": 20}"#,
     sql_equalities: &[("hashtag", "hashtag")],
     sql_range: None,
-    plan: |c, r, s| crate::plan::hashtag::hashtag_media(c, r, s).boxed(),
+    plan: |c, r, s| match r.params.clone() {
+        ReportParams::Hashtag { name } => {
+            crate::plan::hashtag::hashtag_media(c, r, Edge::RecentMedia, name, s).boxed()
+        }
+        _ => mismatch(r.report),
+    },
 };

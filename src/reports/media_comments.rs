@@ -8,7 +8,9 @@ use arrow::datatypes::{DataType, Field, Schema};
 use futures::StreamExt;
 
 use super::catalog::ReportKind;
+use super::spec::mismatch;
 use super::spec::{ReportSpec, i, key, s, ts};
+use crate::ticket::ReportParams;
 
 /// The `media_comments` report.
 pub const SPEC: ReportSpec = ReportSpec {
@@ -25,6 +27,13 @@ pub const SPEC: ReportSpec = ReportSpec {
         "limit",
         "page_size",
     ],
+    media_kinds: &[],
+    params: |k| {
+        Ok(ReportParams::Comments {
+            media_id: k.media_id()?,
+            include_replies: k.include_replies(),
+        })
+    },
     permissions: &[
         "pages_show_list",
         "instagram_basic",
@@ -45,5 +54,11 @@ pub const SPEC: ReportSpec = ReportSpec {
     example: r#"{"report": "media_comments", "media_id": "MEDIA_ID"}"#,
     sql_equalities: &[("media_id", "media_id")],
     sql_range: None,
-    plan: |c, r, s| crate::plan::comments::media_comments(c, r, s).boxed(),
+    plan: |c, r, s| match r.params.clone() {
+        ReportParams::Comments {
+            media_id,
+            include_replies,
+        } => crate::plan::comments::media_comments(c, r, media_id, include_replies, s).boxed(),
+        _ => mismatch(r.report),
+    },
 };

@@ -7,8 +7,11 @@ use std::sync::Arc;
 use arrow::datatypes::Schema;
 use futures::StreamExt;
 
+use super::catalog::MediaKind;
 use super::catalog::ReportKind;
+use super::spec::mismatch;
 use super::spec::{INSIGHTS, ReportSpec, i, key, s};
+use crate::ticket::ReportParams;
 
 /// The `media_insights` report.
 pub const SPEC: ReportSpec = ReportSpec {
@@ -32,6 +35,8 @@ pub const SPEC: ReportSpec = ReportSpec {
         "limit",
         "page_size",
     ],
+    media_kinds: &MediaKind::ALL,
+    params: |k| Ok(ReportParams::MediaInsights(k.media_insights()?)),
     permissions: INSIGHTS,
     schema: || {
         Arc::new(Schema::new(vec![
@@ -51,5 +56,8 @@ pub const SPEC: ReportSpec = ReportSpec {
         ("metric", "metrics"),
     ],
     sql_range: None,
-    plan: |c, r, s| crate::plan::insights::media_insights(c, r, s).boxed(),
+    plan: |c, r, s| match r.params.clone() {
+        ReportParams::MediaInsights(p) => crate::plan::insights::media_insights(c, r, p, s).boxed(),
+        _ => mismatch(r.report),
+    },
 };

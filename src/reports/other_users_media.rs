@@ -5,7 +5,10 @@
 use futures::StreamExt;
 
 use super::catalog::ReportKind;
+use super::spec::mismatch;
 use super::spec::{INSIGHTS, ReportSpec, media_with};
+use crate::ticket::MediaFilter;
+use crate::ticket::ReportParams;
 
 /// The `other_users_media` report.
 pub const SPEC: ReportSpec = ReportSpec {
@@ -25,10 +28,26 @@ pub const SPEC: ReportSpec = ReportSpec {
         "limit",
         "page_size",
     ],
+    media_kinds: &[],
+    params: |k| {
+        Ok(ReportParams::OtherUserMedia {
+            username: k.username()?,
+            dates: k.dates(),
+        })
+    },
     permissions: INSIGHTS,
     schema: || media_with(&[]),
     example: r#"{"report": "other_users_media", "username": "bluebottle", "limit": 20}"#,
     sql_equalities: &[("username", "username")],
     sql_range: Some("timestamp"),
-    plan: |c, r, s| crate::plan::media::other_users_media(c, r, s).boxed(),
+    plan: |c, r, s| match r.params.clone() {
+        ReportParams::OtherUserMedia { username, dates } => {
+            let filter = MediaFilter {
+                media_type: None,
+                dates,
+            };
+            crate::plan::media::other_users_media(c, r, username, filter, s).boxed()
+        }
+        _ => mismatch(r.report),
+    },
 };

@@ -9,6 +9,7 @@ use futures::StreamExt;
 
 use super::catalog::ReportKind;
 use super::spec::{ReportSpec, key, s};
+use crate::ticket::ReportParams;
 
 /// The `pages` report.
 pub const SPEC: ReportSpec = ReportSpec {
@@ -17,6 +18,8 @@ pub const SPEC: ReportSpec = ReportSpec {
     description: "Facebook pages the token reaches and their linked Instagram accounts",
     required: &[],
     accepted: &["fields", "limit", "page_size"],
+    media_kinds: &[],
+    params: |_| Ok(ReportParams::Plain),
     permissions: &["pages_show_list"],
     schema: || {
         Arc::new(Schema::new(vec![

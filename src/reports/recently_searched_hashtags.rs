@@ -9,6 +9,7 @@ use futures::StreamExt;
 
 use super::catalog::ReportKind;
 use super::spec::{BASIC, ReportSpec, key, s};
+use crate::ticket::ReportParams;
 
 /// The `recently_searched_hashtags` report.
 pub const SPEC: ReportSpec = ReportSpec {
@@ -17,6 +18,8 @@ pub const SPEC: ReportSpec = ReportSpec {
     description: "Hashtags the account searched in the last 7 days",
     required: &[],
     accepted: &["account", "page", "fields", "limit", "page_size"],
+    media_kinds: &[],
+    params: |_| Ok(ReportParams::Plain),
     permissions: BASIC,
     schema: || Arc::new(Schema::new(vec![key("ig_user_id"), key("id"), s("name")])),
     example: r#"{"report": "recently_searched_hashtags"}"#,

@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::RecordBatch;
+use futures::StreamExt;
 use futures::stream::BoxStream;
 
-use super::catalog::ReportKind;
+use super::catalog::{MediaKind, ReportKind};
 use crate::error::ReportError;
 use crate::plan::{ReportContext, RunSummary};
-use crate::ticket::ReportRequest;
+use crate::ticket::{Keys, ReportParams, ReportRequest, TicketError};
 
 /// A report's plan: a validated request → a lazy stream of batches (no call until polled).
 pub type PlanFn = fn(
@@ -21,6 +22,9 @@ pub type PlanFn = fn(
     ReportRequest,
     Arc<RunSummary>,
 ) -> BoxStream<'static, Result<RecordBatch, ReportError>>;
+
+/// A report's typed parameters from the checked ticket keys (see [`crate::ticket::ReportParams`]).
+pub type ParamsFn = fn(&Keys<'_>) -> Result<ReportParams, TicketError>;
 
 /// Everything about one report.
 #[derive(Debug)]
@@ -35,6 +39,10 @@ pub struct ReportSpec {
     pub required: &'static [&'static str],
     /// Ticket keys it accepts besides `report` (the required ones included).
     pub accepted: &'static [&'static str],
+    /// The values `media_type` takes (empty when the report does not take `media_type`).
+    pub media_kinds: &'static [MediaKind],
+    /// Its typed parameters, from the checked keys.
+    pub params: ParamsFn,
     /// The Facebook Login permissions its Graph calls need (named in `PERMISSION_DENIED`).
     pub permissions: &'static [&'static str],
     /// Its Arrow schema (CONTRACT §4), built once by [`report_schema`](super::schema::report_schema).
@@ -47,6 +55,17 @@ pub struct ReportSpec {
     pub sql_range: Option<&'static str>,
     /// The plan.
     pub plan: PlanFn,
+}
+
+/// The stream of a plan handed the parameters of another report: a bug (the report's `params` and
+/// `plan` disagree), reported as such instead of a panic.
+pub(super) fn mismatch(report: ReportKind) -> BoxStream<'static, Result<RecordBatch, ReportError>> {
+    futures::stream::once(async move {
+        Err(ReportError::Unexpected(format!(
+            "report `{report}` was planned with the parameters of another report"
+        )))
+    })
+    .boxed()
 }
 
 /// Permissions of reports that read the account's own data.
@@ -122,4 +141,23 @@ pub(super) fn profile_schema() -> SchemaRef {
         i("follows_count"),
         i("media_count"),
     ]))
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_plan_handed_another_reports_params_fails_as_a_bug_not_a_panic() {
+        let mut s = mismatch(ReportKind::UserMedia);
+        match s.next().await {
+            Some(Err(ReportError::Unexpected(m))) => {
+                assert!(m.contains("`user_media`"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(s.next().await.is_none());
+    }
 }

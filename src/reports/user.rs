@@ -6,6 +6,7 @@ use futures::StreamExt;
 
 use super::catalog::ReportKind;
 use super::spec::{BASIC, ReportSpec, profile_schema};
+use crate::ticket::ReportParams;
 
 /// The `user` report.
 pub const SPEC: ReportSpec = ReportSpec {
@@ -14,6 +15,8 @@ pub const SPEC: ReportSpec = ReportSpec {
     description: "The Instagram business account's profile and counts",
     required: &[],
     accepted: &["account", "page", "fields"],
+    media_kinds: &[],
+    params: |_| Ok(ReportParams::Plain),
     permissions: BASIC,
     schema: profile_schema,
     example: r#"{"report": "user"}"#,

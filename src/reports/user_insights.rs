@@ -8,7 +8,9 @@ use arrow::datatypes::{Field, Schema};
 use futures::StreamExt;
 
 use super::catalog::ReportKind;
+use super::spec::mismatch;
 use super::spec::{INSIGHTS, ReportSpec, i, key, s, ts};
+use crate::ticket::ReportParams;
 
 /// The `user_insights` report.
 pub const SPEC: ReportSpec = ReportSpec {
@@ -28,6 +30,8 @@ pub const SPEC: ReportSpec = ReportSpec {
         "date_to_offset",
         "limit",
     ],
+    media_kinds: &[],
+    params: |k| Ok(ReportParams::UserInsights(k.user_insights()?)),
     permissions: INSIGHTS,
     schema: || {
         Arc::new(Schema::new(vec![
@@ -46,5 +50,8 @@ pub const SPEC: ReportSpec = ReportSpec {
         ("metric", "metrics"),
     ],
     sql_range: Some("end_time"),
-    plan: |c, r, s| crate::plan::insights::user_insights(c, r, s).boxed(),
+    plan: |c, r, s| match r.params.clone() {
+        ReportParams::UserInsights(p) => crate::plan::insights::user_insights(c, r, p, s).boxed(),
+        _ => mismatch(r.report),
+    },
 };

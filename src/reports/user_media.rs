@@ -4,8 +4,12 @@
 
 use futures::StreamExt;
 
+use super::catalog::MediaKind;
 use super::catalog::ReportKind;
+use super::spec::mismatch;
 use super::spec::{BASIC, ReportSpec, media_with};
+use crate::graph::Edge;
+use crate::ticket::ReportParams;
 
 /// The `user_media` report.
 pub const SPEC: ReportSpec = ReportSpec {
@@ -27,10 +31,22 @@ pub const SPEC: ReportSpec = ReportSpec {
         "limit",
         "page_size",
     ],
+    media_kinds: &MediaKind::POSTS,
+    params: |k| {
+        Ok(ReportParams::UserMedia {
+            filter: k.media_filter(),
+            single: k.single_media(),
+        })
+    },
     permissions: BASIC,
     schema: || media_with(&["ig_user_id"]),
     example: r#"{"report": "user_media", "limit": 20}"#,
     sql_equalities: &[("ig_user_id", "account")],
     sql_range: Some("timestamp"),
-    plan: |c, r, s| crate::plan::media::user_media(c, r, s).boxed(),
+    plan: |c, r, s| match r.params.clone() {
+        ReportParams::UserMedia { filter, single } => {
+            crate::plan::media::own_media(c, r, Edge::Media, filter, single, s).boxed()
+        }
+        _ => mismatch(r.report),
+    },
 };

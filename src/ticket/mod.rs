@@ -10,16 +10,20 @@
 //!   (what [`encode`] writes);
 //! * a bare protobuf `ReportTicket`.
 
+mod params;
+
+pub use params::{
+    DateRange, Keys, MediaFilter, MediaInsightsParams, MediaItems, ReportParams, UserInsightsParams,
+};
+
 use arrow_flight::sql::Any;
-use chrono::{Days, Duration, NaiveDate};
+use chrono::{Days, NaiveDate};
 use prost::Message;
 use serde_json::{Map, Value};
 
 use crate::graph::NodeId;
 
-use crate::reports::catalog::{
-    MediaKind, Period, ReportKind, all_media_metrics, media_metrics, user_metrics,
-};
+use crate::reports::catalog::{MediaKind, Period, ReportKind};
 use crate::reports::schema::report_schema;
 
 /// Generated protobuf types of `proto/igflight/v1/ticket.proto`.
@@ -116,26 +120,6 @@ pub enum AccountRef {
     Page(String),
 }
 
-/// `media_items`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MediaItems {
-    /// Every media.
-    All,
-    /// Media whose timestamp falls inside the date range.
-    Range,
-    /// One media (`media_id`).
-    Single(NodeId),
-}
-
-/// An inclusive range of UTC dates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DateRange {
-    /// First day, inclusive.
-    pub from: NaiveDate,
-    /// Last day, inclusive.
-    pub to: NaiveDate,
-}
-
 /// A validated request: everything a plan needs, nothing left to check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportRequest {
@@ -145,25 +129,6 @@ pub struct ReportRequest {
     pub account: AccountRef,
     /// Requested columns in order (`None` = all).
     pub fields: Option<Vec<String>>,
-    /// Insight metrics (resolved: the defaults are filled in). Empty for non-insight reports, and for
-    /// `media_insights` without `metrics` and without `media_type` (each media gets its kind's full set).
-    pub metrics: Vec<String>,
-    /// Insights period (default `day`; `lifetime` for media insights).
-    pub period: Period,
-    /// `media_type` filter (`None` = all).
-    pub media_type: Option<MediaKind>,
-    /// `media_items`.
-    pub media_items: MediaItems,
-    /// Date range (resolved from dates or offsets; defaults filled in for `user_insights`).
-    pub dates: Option<DateRange>,
-    /// Hashtag name without `#`.
-    pub hashtag: Option<String>,
-    /// Business discovery username.
-    pub username: Option<String>,
-    /// One media (`media_comments`, or `media_items: single`).
-    pub media_id: Option<NodeId>,
-    /// `media_comments` also returns replies.
-    pub include_replies: bool,
     /// At most this many rows.
     pub limit: Option<u64>,
     /// Rows per Graph page requested.
@@ -172,6 +137,8 @@ pub struct ReportRequest {
     pub partition: u32,
     /// The served connection to run on (`None`: the client's default).
     pub connection: Option<String>,
+    /// What the report takes besides these keys, typed per report.
+    pub params: ReportParams,
     /// The raw ticket this was validated from (for re-encoding).
     pub raw: proto::ReportTicket,
 }
@@ -557,33 +524,30 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
     check_required(report, &t)?;
     let (limit, page_size) = limits_of(&t)?;
     let media_type = media_type_of(report, &t)?;
-    let (media_id, media_items) = media_of(report, &t)?;
-    let mut dates = dates_of(&t, today, &media_items)?;
+    let dates = dates_of(&t, today)?;
+    let media_items = media_of(report, &t, dates)?;
     let period = period_of(&t)?;
-    let (period, metrics) = match report {
-        ReportKind::UserInsights => user_insight_metrics(&t, period, &mut dates, today)?,
-        ReportKind::MediaInsights => media_insight_metrics(&t, period, media_type)?,
-        _ => (Period::Day, Vec::new()),
-    };
     let (hashtag, username) = names_of(&t)?;
     let connection = connection_of(&t)?;
+    let params = (report.spec().params)(&Keys {
+        t: &t,
+        today,
+        media_type,
+        media_items,
+        dates,
+        period,
+        hashtag,
+        username,
+    })?;
     Ok(ReportRequest {
         report,
         account,
         fields,
-        metrics,
-        period,
-        media_type,
-        media_items,
-        dates,
-        hashtag,
-        username,
-        media_id,
-        include_replies: t.include_replies.unwrap_or(true),
         limit,
         page_size,
         partition: t.partition.unwrap_or(0),
         connection,
+        params,
         raw: t,
     })
 }
@@ -747,10 +711,7 @@ fn media_type_of(
     {
         None | Some("all") => None,
         Some(m) => {
-            let kinds = match report {
-                ReportKind::UserMedia => &MediaKind::ALL[..4],
-                _ => &MediaKind::ALL[..],
-            };
+            let kinds = report.spec().media_kinds;
             let accepted: Vec<&str> = std::iter::once("all")
                 .chain(kinds.iter().map(|k| k.name()))
                 .collect();
@@ -780,11 +741,12 @@ fn media_type_of(
     Ok(media_type)
 }
 
-/// `media_id` (a numeric id) and `media_items`.
+/// `media_items`, with `media_id` (a numeric id) for `single` and the date range for `range`.
 fn media_of(
     report: ReportKind,
     t: &proto::ReportTicket,
-) -> Result<(Option<NodeId>, MediaItems), TicketError> {
+    dates: Option<DateRange>,
+) -> Result<MediaItems, TicketError> {
     let media_id = t
         .media_id
         .as_deref()
@@ -793,7 +755,12 @@ fn media_of(
     let media_items =
         match t.media_items.as_deref() {
             None | Some("all") => MediaItems::All,
-            Some("range") => MediaItems::Range,
+            Some("range") => MediaItems::Range(dates.ok_or_else(|| {
+                invalid(
+                    "media_items",
+                    "`media_items: range` needs a date range (date_from/date_to or offsets)",
+                )
+            })?),
             Some("single") => MediaItems::Single(media_id.clone().ok_or_else(|| {
                 invalid("media_id", "`media_items: single` needs key `media_id`")
             })?),
@@ -817,15 +784,11 @@ fn media_of(
         ));
     }
 
-    Ok((media_id, media_items))
+    Ok(media_items)
 }
 
 /// The date range from dates or day offsets (per bound), inside the accepted window.
-fn dates_of(
-    t: &proto::ReportTicket,
-    today: NaiveDate,
-    media_items: &MediaItems,
-) -> Result<Option<DateRange>, TicketError> {
+fn dates_of(t: &proto::ReportTicket, today: NaiveDate) -> Result<Option<DateRange>, TicketError> {
     // Dates: specific dates or day offsets, per bound.
     if t.date_from.is_some() && t.date_from_offset.is_some() {
         return Err(invalid(
@@ -876,12 +839,6 @@ fn dates_of(
             format!("`date_from` ({}) is after `date_to` ({})", r.from, r.to),
         ));
     }
-    if *media_items == MediaItems::Range && dates.is_none() {
-        return Err(invalid(
-            "media_items",
-            "`media_items: range` needs a date range (date_from/date_to or offsets)",
-        ));
-    }
 
     Ok(dates)
 }
@@ -902,124 +859,6 @@ fn period_of(t: &proto::ReportTicket) -> Result<Option<Period>, TicketError> {
         })?),
     };
     Ok(period)
-}
-
-/// `user_insights`: the period (default `day`), its metrics (default: all of the period), and the
-/// default date range (the last 30 days ending yesterday).
-fn user_insight_metrics(
-    t: &proto::ReportTicket,
-    period: Option<Period>,
-    dates: &mut Option<DateRange>,
-    today: NaiveDate,
-) -> Result<(Period, Vec<String>), TicketError> {
-    let period = period.unwrap_or(Period::Day);
-    let valid = user_metrics(period);
-    let metrics: Vec<String> = if t.metrics.is_empty() {
-        valid.iter().map(|m| m.to_string()).collect()
-    } else {
-        let mut all: Vec<&str> = Vec::new();
-        for p in Period::ALL {
-            for m in user_metrics(p) {
-                if !all.contains(m) {
-                    all.push(m);
-                }
-            }
-        }
-        for m in &t.metrics {
-            if !all.contains(&m.as_str()) {
-                return Err(invalid(
-                    "metrics",
-                    format!(
-                        "unknown metric `{}`; accepted: {}",
-                        short(m),
-                        all.join(", ")
-                    ),
-                ));
-            }
-            if !valid.contains(&m.as_str()) {
-                return Err(invalid(
-                    "metrics",
-                    format!(
-                        "metric `{m}` does not fit period `{period}`; metrics of period {period}: {}",
-                        valid.join(", ")
-                    ),
-                ));
-            }
-        }
-        dedup(&t.metrics)
-    };
-    if dates.is_none() {
-        // Default: the last 30 days ending yesterday.
-        *dates = Some(DateRange {
-            from: today - Duration::days(30),
-            to: today - Duration::days(1),
-        });
-    }
-    // The Graph API refuses follower_count before the last 30 days: refuse it here, without a call.
-    if let Some(r) = *dates
-        && metrics.iter().any(|m| m == "follower_count")
-        && r.from < today - Duration::days(30)
-    {
-        return Err(invalid(
-            "metrics",
-            format!(
-                "metric `follower_count` only has data for the last 30 days (from {}); \
-                 narrow the date range or leave follower_count out of `metrics`",
-                today - Duration::days(30)
-            ),
-        ));
-    }
-    Ok((period, metrics))
-}
-
-/// `media_insights`: period `lifetime`, and the metrics that fit the media type.
-fn media_insight_metrics(
-    t: &proto::ReportTicket,
-    period: Option<Period>,
-    media_type: Option<MediaKind>,
-) -> Result<(Period, Vec<String>), TicketError> {
-    if let Some(p) = period
-        && p != Period::Lifetime
-    {
-        return Err(invalid(
-            "period",
-            format!("period `{p}` does not apply to media insights; accepted: lifetime"),
-        ));
-    }
-    let metrics = if t.metrics.is_empty() {
-        media_type
-            .map(|k| media_metrics(k).iter().map(|m| m.to_string()).collect())
-            .unwrap_or_default()
-    } else {
-        let all = all_media_metrics();
-        for m in &t.metrics {
-            if !all.contains(&m.as_str()) {
-                return Err(invalid(
-                    "metrics",
-                    format!(
-                        "unknown metric `{}`; accepted: {}",
-                        short(m),
-                        all.join(", ")
-                    ),
-                ));
-            }
-            if let Some(k) = media_type
-                && !media_metrics(k).contains(&m.as_str())
-            {
-                return Err(invalid(
-                    "metrics",
-                    format!(
-                        "metric `{m}` does not fit media type `{}`; metrics of {}: {}",
-                        k.name(),
-                        k.name(),
-                        media_metrics(k).join(", ")
-                    ),
-                ));
-            }
-        }
-        dedup(&t.metrics)
-    };
-    Ok((Period::Lifetime, metrics))
 }
 
 /// `hashtag` (without `#`, lowercase) and `username` (without `@`).

@@ -1,4 +1,6 @@
 use super::*;
+use crate::reports::catalog::user_metrics;
+use chrono::Duration;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
@@ -173,9 +175,12 @@ fn refusals_name_the_key_and_what_is_accepted() {
 #[test]
 fn user_insights_defaults() {
     let r = ok(r#"{"report":"user_insights"}"#);
-    assert_eq!(r.period, Period::Day);
-    assert_eq!(r.metrics.len(), user_metrics(Period::Day).len());
-    let d = r.dates.unwrap();
+    let ReportParams::UserInsights(p) = r.params else {
+        panic!("{r:?}")
+    };
+    assert_eq!(p.period, Period::Day);
+    assert_eq!(p.metrics.len(), user_metrics(Period::Day).len());
+    let d = p.dates;
     assert_eq!(d.to, today() - Duration::days(1));
     assert_eq!(d.from, today() - Duration::days(30));
 }
@@ -183,7 +188,7 @@ fn user_insights_defaults() {
 #[test]
 fn offsets_count_days_before_today() {
     let r = ok(r#"{"report":"user_insights","date_from_offset":10,"date_to_offset":5}"#);
-    let d = r.dates.unwrap();
+    let d = r.params.dates().unwrap();
     assert_eq!(d.from, NaiveDate::from_ymd_opt(2026, 11, 18).unwrap());
     assert_eq!(d.to, NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
 }
@@ -192,7 +197,12 @@ fn offsets_count_days_before_today() {
 fn hashtags_lose_their_hash_and_fields_keep_their_order() {
     let r =
         ok(r##"{"report":"hashtag_top_media","hashtag":"#Coffee","fields":["timestamp","id"]}"##);
-    assert_eq!(r.hashtag.as_deref(), Some("coffee"));
+    assert_eq!(
+        r.params,
+        ReportParams::Hashtag {
+            name: "coffee".into()
+        }
+    );
     assert_eq!(
         r.fields.unwrap(),
         vec!["timestamp".to_string(), "id".to_string()]
@@ -226,15 +236,14 @@ fn frozen_v1_ticket_still_decodes() {
         AccountRef::Account(NodeId::parse("17841400000000001").unwrap())
     );
     assert_eq!(
-        r.metrics,
-        vec!["reach".to_string(), "impressions".to_string()]
-    );
-    assert_eq!(r.period, Period::Week);
-    assert_eq!(
-        r.dates,
-        Some(DateRange {
-            from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-            to: NaiveDate::from_ymd_opt(2026, 2, 15).unwrap()
+        r.params,
+        ReportParams::UserInsights(UserInsightsParams {
+            metrics: vec!["reach".to_string(), "impressions".to_string()],
+            period: Period::Week,
+            dates: DateRange {
+                from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                to: NaiveDate::from_ymd_opt(2026, 2, 15).unwrap()
+            }
         })
     );
     assert_eq!(r.limit, Some(100));
@@ -422,12 +431,12 @@ fn dates_stay_between_2010_and_a_year_ahead_without_panics() {
     }
     // the edges themselves are accepted
     let r = ok(r#"{"report":"user_media","date_from":"2010-01-01","date_to":"2027-11-28"}"#);
-    assert_eq!(r.dates.unwrap().from, MIN_DATE);
+    assert_eq!(r.params.dates().unwrap().from, MIN_DATE);
     let r = ok(r#"{"report":"user_media","date_from_offset":6175}"#);
-    assert_eq!(r.dates.unwrap().from, MIN_DATE);
+    assert_eq!(r.params.dates().unwrap().from, MIN_DATE);
     // `date_to` alone near the lower edge: the default 30 days are cut at 2010-01-01
     let r = ok(r#"{"report":"user_media","date_to":"2010-01-05"}"#);
-    assert_eq!(r.dates.unwrap().from, MIN_DATE);
+    assert_eq!(r.params.dates().unwrap().from, MIN_DATE);
 }
 
 mod prop {
@@ -515,7 +524,7 @@ mod prop {
             let _ = decode(&raw, today());
             // the plan's pure parts take whatever validation lets through
             if let Ok(r) = decode(&encode(&t), today())
-                && let Some(d) = &r.dates
+                && let Some(d) = &r.params.dates()
             {
                 let n = crate::graph::insight_window_count(d.from, d.to, 30);
                 prop_assert!(n <= 250, "{n} windows");
@@ -538,4 +547,84 @@ fn the_key_table_lists_every_key_once_in_order() {
             assert!(!message.contains("unknown key"), "{key}: {message}");
         }
     }
+}
+
+#[test]
+fn each_report_gets_its_own_typed_params() {
+    let id = NodeId::parse("17900000000000001").unwrap();
+    let jan = DateRange {
+        from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+    };
+    for (json, want) in [
+        (r#"{"report":"user"}"#, ReportParams::Plain),
+        (r#"{"report":"user_stories"}"#, ReportParams::Plain),
+        (r#"{"report":"pages"}"#, ReportParams::Plain),
+        (
+            r#"{"report":"user_media","media_items":"single","media_id":"17900000000000001"}"#,
+            ReportParams::UserMedia {
+                filter: MediaFilter::default(),
+                single: Some(id.clone()),
+            },
+        ),
+        (
+            r#"{"report":"user_media","media_type":"reels","date_from":"2026-01-01","date_to":"2026-01-31"}"#,
+            ReportParams::UserMedia {
+                filter: MediaFilter {
+                    media_type: Some(MediaKind::Reels),
+                    dates: Some(jan),
+                },
+                single: None,
+            },
+        ),
+        (
+            r#"{"report":"media_insights","media_items":"range","date_from":"2026-01-01","date_to":"2026-01-31"}"#,
+            ReportParams::MediaInsights(MediaInsightsParams {
+                metrics: vec![],
+                media_type: None,
+                media: MediaItems::Range(jan),
+            }),
+        ),
+        (
+            r#"{"report":"media_comments","media_id":"17900000000000001","include_replies":false}"#,
+            ReportParams::Comments {
+                media_id: id.clone(),
+                include_replies: false,
+            },
+        ),
+        (
+            r#"{"report":"other_users","username":"@someone"}"#,
+            ReportParams::OtherUser {
+                username: "someone".into(),
+            },
+        ),
+        (
+            r#"{"report":"other_users_media","username":"someone","date_from":"2026-01-01","date_to":"2026-01-31"}"#,
+            ReportParams::OtherUserMedia {
+                username: "someone".into(),
+                dates: Some(jan),
+            },
+        ),
+        (
+            r##"{"report":"hashtag_recent_media","hashtag":"#Tea"}"##,
+            ReportParams::Hashtag { name: "tea".into() },
+        ),
+    ] {
+        assert_eq!(ok(json).params, want, "{json}");
+    }
+    // media insights stay on `lifetime`: a story-only run gets the story metrics
+    let ReportParams::MediaInsights(p) =
+        ok(r#"{"report":"media_insights","media_type":"story"}"#).params
+    else {
+        panic!()
+    };
+    assert_eq!(
+        p.metrics.len(),
+        crate::reports::catalog::media_metrics(MediaKind::Story).len()
+    );
+    // user_media takes the feed kinds only; media_insights takes stories too
+    assert_eq!(
+        err(r#"{"report":"user_media","media_type":"story"}"#).0,
+        "media_type"
+    );
 }
