@@ -202,16 +202,7 @@ impl Keys<'_> {
                 }
             }
             for m in &t.metrics {
-                if !all.contains(&m.as_str()) {
-                    return Err(invalid(
-                        "metrics",
-                        format!(
-                            "unknown metric `{}`; accepted: {}",
-                            short(m),
-                            all.join(", ")
-                        ),
-                    ));
-                }
+                known_metric(m, &all)?;
                 if !valid.contains(&m.as_str()) {
                     return Err(invalid(
                         "metrics",
@@ -265,16 +256,7 @@ impl Keys<'_> {
         } else {
             let all = all_media_metrics();
             for m in &t.metrics {
-                if !all.contains(&m.as_str()) {
-                    return Err(invalid(
-                        "metrics",
-                        format!(
-                            "unknown metric `{}`; accepted: {}",
-                            short(m),
-                            all.join(", ")
-                        ),
-                    ));
-                }
+                known_metric(m, &all)?;
                 if let Some(k) = self.media_type
                     && !media_metrics(k).contains(&m.as_str())
                 {
@@ -297,6 +279,21 @@ impl Keys<'_> {
             media: self.media_items.clone(),
         })
     }
+}
+
+/// A metric of the catalog, or a refusal listing them.
+fn known_metric(m: &str, all: &[&str]) -> Result<(), TicketError> {
+    if all.contains(&m) {
+        return Ok(());
+    }
+    Err(invalid(
+        "metrics",
+        format!(
+            "unknown metric `{}`; accepted: {}",
+            short(m),
+            all.join(", ")
+        ),
+    ))
 }
 
 /// A required name key (checked present by the report's `required` list; this names it again should a
