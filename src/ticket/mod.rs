@@ -35,29 +35,15 @@ pub mod proto {
 /// `type_url` of the canonical encoding.
 pub const TYPE_URL: &str = "type.googleapis.com/igflight.v1.ReportTicket";
 
-/// Every ticket key (CONTRACT §3).
-pub const KEYS: [&str; 20] = [
-    "report",
-    "account",
-    "page",
-    "fields",
-    "metrics",
-    "period",
-    "media_type",
-    "media_items",
-    "media_id",
-    "date_from",
-    "date_to",
-    "date_from_offset",
-    "date_to_offset",
-    "hashtag",
-    "username",
-    "include_replies",
-    "limit",
-    "page_size",
-    "connection",
-    "partition",
-];
+/// Every ticket key (CONTRACT §3) in protobuf field order: `report`, then the keys of the one key table
+/// ([`key_values`]) that also gives `to_json` and the keys-apply-to-the-report check.
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    std::iter::once("report").chain(
+        key_values(&proto::ReportTicket::default())
+            .into_iter()
+            .map(|(k, _)| k),
+    )
+}
 
 /// Largest ticket or command accepted, in bytes (checked before decoding).
 pub const MAX_TICKET_BYTES: usize = 64 * 1024;
@@ -201,7 +187,7 @@ pub fn to_json(raw: &proto::ReportTicket) -> Value {
     Value::Object(m)
 }
 
-/// Every key but `report` with its value in a raw ticket (`None`: not set), in [`KEYS`] order: the one
+/// Every key but `report` with its value in a raw ticket (`None`: not set), in protobuf field order: the one
 /// table [`to_json`] and the keys-apply-to-the-report check read.
 fn key_values(t: &proto::ReportTicket) -> [(&'static str, Option<Value>); 19] {
     let text = |v: &Option<String>| v.clone().map(Value::from);
@@ -224,8 +210,8 @@ fn key_values(t: &proto::ReportTicket) -> [(&'static str, Option<Value>); 19] {
         ("include_replies", t.include_replies.map(Value::from)),
         ("limit", t.limit.map(Value::from)),
         ("page_size", t.page_size.map(Value::from)),
-        ("connection", text(&t.connection)),
         ("partition", t.partition.map(Value::from)),
+        ("connection", text(&t.connection)),
     ]
 }
 
@@ -346,7 +332,7 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> TicketError {
             format!(
                 "unknown key `{}`; accepted keys: {}",
                 crate::telemetry::bounded(key, 64),
-                KEYS.join(", ")
+                keys().collect::<Vec<_>>().join(", ")
             ),
         );
     }

@@ -445,7 +445,7 @@ mod prop {
 
     fn key() -> impl Strategy<Value = String> {
         prop_oneof![
-            proptest::sample::select(KEYS.to_vec()).prop_map(str::to_string),
+            proptest::sample::select(keys().collect::<Vec<_>>()).prop_map(str::to_string),
             "[a-z_]{1,12}",
         ]
     }
@@ -534,19 +534,39 @@ mod prop {
 }
 
 #[test]
-fn the_key_table_lists_every_key_once_in_order() {
-    let raw = proto::ReportTicket::default();
-    let names: Vec<&str> = std::iter::once("report")
-        .chain(key_values(&raw).iter().map(|(k, _)| *k))
+fn the_key_table_lists_every_key_once_in_protobuf_order() {
+    // the protobuf message declares exactly the keys of the table, in field-number order
+    let proto_text = include_str!("../../proto/igflight/v1/ticket.proto");
+    let mut declared: Vec<(u32, &str)> = proto_text
+        .lines()
+        .filter_map(|l| {
+            let (decl, number) = l.trim().strip_suffix(';')?.split_once('=')?;
+            let name = decl.split_whitespace().last()?;
+            Some((number.trim().parse().ok()?, name))
+        })
         .collect();
-    assert_eq!(names, KEYS.to_vec());
+    declared.sort();
+    let declared: Vec<&str> = declared.into_iter().map(|(_, n)| n).collect();
+    let names: Vec<&str> = keys().collect();
+    assert_eq!(names, declared);
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len());
     // and every key is a JSON key the decoder knows
-    for key in KEYS {
+    for key in keys() {
         let json = format!(r#"{{"report":"user","{key}":null}}"#);
         if let Err(TicketError::Invalid { message, .. }) = decode(json.as_bytes(), today()) {
             assert!(!message.contains("unknown key"), "{key}: {message}");
         }
     }
+    // a key the table does not know is refused by the JSON decoder, naming the accepted keys
+    let (key, message) = err(r#"{"report":"user","colour":"red"}"#);
+    assert_eq!(key, "colour");
+    assert!(
+        message.contains(&keys().collect::<Vec<_>>().join(", ")),
+        "{message}"
+    );
 }
 
 #[test]
