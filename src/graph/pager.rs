@@ -233,6 +233,29 @@ struct State {
     repeat_end: Option<(usize, usize, Option<Value>)>,
 }
 
+impl State {
+    /// A page of `items` from Graph page `page_index`, with this stream's counts so far.
+    fn out(
+        &self,
+        items: Vec<Value>,
+        page_index: usize,
+        duplicates: usize,
+        context: Option<Value>,
+        ended_on_repeat: bool,
+    ) -> PageOut {
+        PageOut {
+            items,
+            page_index,
+            pages_so_far: self.pages,
+            calls_so_far: self.calls,
+            rows_so_far: self.yielded,
+            duplicates,
+            context,
+            ended_on_repeat,
+        }
+    }
+}
+
 impl GraphClient {
     /// The pages of `req` as a lazy stream (no call until polled; the first error ends it).
     pub fn pages(
@@ -274,16 +297,7 @@ async fn step(mut st: State) -> Result<Option<(PageOut, State)>, GraphError> {
     loop {
         let Some(fetch) = st.next.take() else {
             if let Some((page_index, duplicates, context)) = st.repeat_end.take() {
-                let out = PageOut {
-                    items: Vec::new(),
-                    page_index,
-                    pages_so_far: st.pages,
-                    calls_so_far: st.calls,
-                    rows_so_far: st.yielded,
-                    duplicates,
-                    context,
-                    ended_on_repeat: true,
-                };
+                let out = st.out(Vec::new(), page_index, duplicates, context, true);
                 return Ok(Some((out, st)));
             }
             return Ok(None);
@@ -373,16 +387,7 @@ async fn step(mut st: State) -> Result<Option<(PageOut, State)>, GraphError> {
         if items.is_empty() {
             continue;
         }
-        let out = PageOut {
-            items,
-            page_index,
-            pages_so_far: st.pages,
-            calls_so_far: st.calls,
-            rows_so_far: st.yielded,
-            duplicates,
-            context,
-            ended_on_repeat: false,
-        };
+        let out = st.out(items, page_index, duplicates, context, false);
         return Ok(Some((out, st)));
     }
 }
