@@ -4,7 +4,7 @@
 //! Run: `cargo run --example graph_pages`
 
 use futures::TryStreamExt;
-use igflight::graph::{GraphClient, PageRequest};
+use igflight::graph::{Edge, Endpoint, GraphClient, NodeId, PageRequest};
 use igflight::sim::{SimConfig, Simulator};
 
 #[tokio::main]
@@ -16,7 +16,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let accounts: serde_json::Value = client
         .get_json(
-            "me/accounts",
+            &Endpoint::me_accounts(),
             &[(
                 "fields",
                 "id,name,instagram_business_account{id,username}".into(),
@@ -24,12 +24,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
     for page in accounts["data"].as_array().into_iter().flatten() {
-        let Some(ig) = page["instagram_business_account"]["id"].as_str() else {
+        let Some(ig) = page["instagram_business_account"]["id"]
+            .as_str()
+            .and_then(NodeId::parse)
+        else {
             println!("page {} has no Instagram business account", page["name"]);
             continue;
         };
         let req = PageRequest::new(
-            format!("{ig}/media"),
+            ig.edge(Edge::Media),
             &[("fields", "id,media_type,timestamp".into())],
         )
         .page_size(100);

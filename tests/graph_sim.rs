@@ -9,7 +9,8 @@ use std::time::Duration;
 use chrono::Duration as Days;
 use futures::{StreamExt, TryStreamExt};
 use igflight::graph::{
-    BudgetConfig, ErrorClass, GraphClient, GraphError, PageRequest, insight_windows,
+    BudgetConfig, Edge, Endpoint, ErrorClass, GraphClient, GraphError, NodeId, PageRequest,
+    insight_windows,
 };
 use igflight::sim::{FaultKind, SimConfig};
 use serde_json::Value;
@@ -25,9 +26,13 @@ async fn collect_ids(client: &GraphClient, req: PageRequest) -> Result<Vec<Strin
         .collect())
 }
 
+fn id(s: &str) -> NodeId {
+    NodeId::parse(s).expect("a numeric id")
+}
+
 fn media_req(ig: &str, page_size: usize) -> PageRequest {
     PageRequest::new(
-        format!("{ig}/media"),
+        id(ig).edge(Edge::Media),
         &[("fields", "id,timestamp".to_string())],
     )
     .page_size(page_size)
@@ -45,7 +50,10 @@ async fn following_next_links_yields_exactly_media_count_rows() {
         };
         // media_count as the API reports it
         let user: Value = client
-            .get_json(ig, &[("fields", "media_count".to_string())])
+            .get_json(
+                &Endpoint::user(&id(ig)),
+                &[("fields", "media_count".to_string())],
+            )
             .await
             .unwrap();
         let media_count = user["media_count"].as_u64().unwrap() as usize;
@@ -108,7 +116,7 @@ async fn recent_media_with_its_repeated_cursor_ends_without_duplicates() {
     let ig = ds.accounts[0].id.clone();
     let tag = &ds.hashtags[0];
     let req = PageRequest::new(
-        format!("{}/recent_media", tag.id),
+        id(&tag.id).edge(Edge::RecentMedia),
         &[
             ("user_id", ig.clone()),
             ("fields", "id,timestamp".to_string()),
@@ -129,7 +137,7 @@ async fn business_discovery_pages_by_nested_cursors_only() {
     let ig = ds.accounts[0].id.clone();
     let other = ds.discovery[0].clone();
     let username = other.username.clone();
-    let req = PageRequest::nested(ig.clone(), &[], "/business_discovery/media", move |after, limit| {
+    let req = PageRequest::nested(Endpoint::business_discovery(&id(&ig)), &[], "/business_discovery/media", move |after, limit| {
         let after = after.map(|a| format!(".after({a})")).unwrap_or_default();
         format!("business_discovery.username({username}){{username,media{after}.limit({limit}){{id,timestamp}}}}")
     })
@@ -164,7 +172,7 @@ async fn insights_ranges_are_split_into_30_day_windows() {
         let (since, until) = w.as_pair();
         let v: Value = client
             .get_json(
-                &format!("{ig}/insights"),
+                &id(&ig).edge(Edge::UserInsights),
                 &[
                     ("metric", "reach".to_string()),
                     ("period", "day".to_string()),
@@ -191,10 +199,10 @@ async fn insights_ranges_are_split_into_30_day_windows() {
 
 async fn class_of(
     client: &GraphClient,
-    path: &str,
+    endpoint: &Endpoint,
     params: &[(&str, String)],
 ) -> (ErrorClass, String) {
-    let err = client.get(path, params).await.expect_err("should fail");
+    let err = client.get(endpoint, params).await.expect_err("should fail");
     (err.class(), err.to_string())
 }
 
@@ -205,12 +213,12 @@ async fn each_error_class_from_the_simulators_real_error_bodies() {
     let ds = sim.dataset();
     let ig = ds.accounts[0].id.clone();
 
-    let (class, msg) = class_of(&c, "1789999999999999999", &[]).await;
+    let (class, msg) = class_of(&c, &Endpoint::media(&id("1789999999999999999")), &[]).await;
     assert_eq!(class, ErrorClass::NotFound, "{msg}");
 
     let (class, msg) = class_of(
         &c,
-        &ig,
+        &Endpoint::business_discovery(&id(&ig)),
         &[(
             "fields",
             "business_discovery.username(nobody_here_42){id}".into(),
@@ -227,7 +235,7 @@ async fn each_error_class_from_the_simulators_real_error_bodies() {
         .expect("pre-conversion media");
     let (class, msg) = class_of(
         &c,
-        &format!("{}/insights", old.id),
+        &id(&old.id).edge(Edge::MediaInsights),
         &[("metric", "reach".into())],
     )
     .await;
@@ -241,7 +249,7 @@ async fn each_error_class_from_the_simulators_real_error_bodies() {
         .expect("low-viewer story");
     let (class, msg) = class_of(
         &c,
-        &format!("{}/insights", story.id),
+        &id(&story.id).edge(Edge::MediaInsights),
         &[("metric", "reach".into())],
     )
     .await;
@@ -249,7 +257,7 @@ async fn each_error_class_from_the_simulators_real_error_bodies() {
 
     let (class, msg) = class_of(
         &c,
-        &format!("{ig}/insights"),
+        &id(&ig).edge(Edge::UserInsights),
         &[("metric", "likes_given".into()), ("period", "day".into())],
     )
     .await;
@@ -258,7 +266,7 @@ async fn each_error_class_from_the_simulators_real_error_bodies() {
     let now = chrono::Utc::now().timestamp();
     let (class, msg) = class_of(
         &c,
-        &format!("{ig}/insights"),
+        &id(&ig).edge(Edge::UserInsights),
         &[
             ("metric", "reach".into()),
             ("period", "day".into()),
@@ -271,9 +279,9 @@ async fn each_error_class_from_the_simulators_real_error_bodies() {
     assert!(msg.contains("30 days"), "{msg}");
 
     let expired = c.with_token("expired-token");
-    let (class, msg) = class_of(&expired, &ig, &[]).await;
+    let (class, msg) = class_of(&expired, &Endpoint::user(&id(&ig)), &[]).await;
     assert_eq!(class, ErrorClass::Reauthenticate, "{msg}");
-    let (class, _) = class_of(&c.with_token("not-a-token"), &ig, &[]).await;
+    let (class, _) = class_of(&c.with_token("not-a-token"), &Endpoint::user(&id(&ig)), &[]).await;
     assert_eq!(class, ErrorClass::Reauthenticate);
 
     // the 30-unique-hashtags-per-7-days budget (code 18)
@@ -281,7 +289,7 @@ async fn each_error_class_from_the_simulators_real_error_bodies() {
     for i in 0..40 {
         match c
             .get(
-                "ig_hashtag_search",
+                &Endpoint::hashtag_search(),
                 &[("user_id", ig.clone()), ("q", format!("tag{i}"))],
             )
             .await
@@ -329,7 +337,7 @@ async fn retries_under_a_30_percent_fault_rate_return_exactly_the_fault_free_row
     let mut reqs: Vec<PageRequest> = ds.accounts.iter().map(|a| media_req(&a.id, 25)).collect();
     reqs.push(
         PageRequest::new(
-            format!("{busiest}/comments"),
+            id(&busiest).edge(Edge::Comments),
             &[("fields", "id,text,timestamp,replies{id}".to_string())],
         )
         .page_size(25),
@@ -379,7 +387,10 @@ async fn a_budget_of_10_calls_never_sends_an_11th_and_says_when_it_frees() {
         "says when it can continue: {msg}"
     );
     // and a later call in the same hour is refused locally too
-    let again = client.get(&ig, &[]).await.unwrap_err();
+    let again = client
+        .get(&Endpoint::user(&id(&ig)), &[])
+        .await
+        .unwrap_err();
     assert_eq!(again.class(), ErrorClass::RateLimited);
     assert_eq!(sim.stats().total, 10);
 }
@@ -440,10 +451,10 @@ async fn simulator_throttling_with_a_long_regain_time_fails_fast_and_says_when()
         .unwrap();
     let ig = sim.dataset().accounts[0].id.clone();
     for _ in 0..3 {
-        c.get(&ig, &[]).await.unwrap();
+        c.get(&Endpoint::user(&id(&ig)), &[]).await.unwrap();
     }
     let started = std::time::Instant::now();
-    let err = c.get(&ig, &[]).await.unwrap_err();
+    let err = c.get(&Endpoint::user(&id(&ig)), &[]).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5), "no long sleep");
     assert_eq!(err.class(), ErrorClass::RateLimited, "{err}");
     assert!(err.frees_at().is_some(), "{err}");

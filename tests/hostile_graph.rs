@@ -12,8 +12,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use futures::TryStreamExt;
 use igflight::graph::{
-    BudgetConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EMPTY_PAGES, ErrorClass, GraphClient,
-    GraphError, MAX_SERVER_WAIT, PageOut, PageRequest, RetryPolicy,
+    BudgetConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EMPTY_PAGES, Edge, Endpoint, ErrorClass,
+    GraphClient, GraphError, MAX_SERVER_WAIT, NodeId, PageOut, PageRequest, RetryPolicy,
 };
 use igflight::plan::{ReportContext, report_stream};
 use parking_lot::Mutex;
@@ -146,6 +146,11 @@ fn media(ids: &[u32]) -> Value {
     )
 }
 
+/// The Instagram user the tests read.
+fn ig() -> NodeId {
+    NodeId::parse("17841400000000001").unwrap()
+}
+
 async fn collect(c: &GraphClient, req: PageRequest) -> (Vec<PageOut>, Option<GraphError>) {
     let mut pages = Vec::new();
     let mut stream = std::pin::pin!(c.pages(req));
@@ -188,7 +193,7 @@ async fn a_gzip_bomb_is_cut_at_the_body_cap_in_one_call() {
     .await;
     let c = server.client();
     let err = c
-        .get("17841400000000001/media", &[("fields", "id".into())])
+        .get(&ig().edge(Edge::Media), &[("fields", "id".into())])
         .await
         .unwrap_err();
     assert!(
@@ -259,7 +264,7 @@ async fn absurd_wait_headers_neither_panic_nor_poison_the_client() {
         let c = server.client();
         let day =
             chrono::Utc::now() + chrono::Duration::seconds(MAX_SERVER_WAIT.as_secs() as i64 + 60);
-        let first = c.get("17841400000000001", &[]).await;
+        let first = c.get(&Endpoint::user(&ig()), &[]).await;
         if let Err(err) = &first {
             assert_eq!(err.class(), ErrorClass::RateLimited, "case {i}: {err}");
             assert!(
@@ -272,7 +277,7 @@ async fn absurd_wait_headers_neither_panic_nor_poison_the_client() {
         // The next call on the same client is answered: sent (the budget is not poisoned), or,
         // where the usage headers blocked the token, refused at once saying when (within a day).
         for _ in 0..2 {
-            match c.get("17841400000000001", &[]).await {
+            match c.get(&Endpoint::user(&ig()), &[]).await {
                 Ok(resp) => assert!(!blocks, "case {i}: {}", resp.status),
                 Err(e) => {
                     assert!(blocks, "case {i}: {e}");
@@ -293,7 +298,7 @@ async fn a_redirect_is_not_followed_nor_retried() {
     })
     .await;
     let c = server.client();
-    let err = c.get("me/accounts", &[]).await.unwrap_err();
+    let err = c.get(&Endpoint::me_accounts(), &[]).await.unwrap_err();
     assert_eq!(server.count(), 1, "exactly one call");
     assert!(
         server.hits().iter().all(|h| h.path != "/stolen"),
@@ -322,7 +327,7 @@ async fn html_with_200_is_not_retried() {
     })
     .await;
     let c = server.client();
-    let err = c.get("me/accounts", &[]).await.unwrap_err();
+    let err = c.get(&Endpoint::me_accounts(), &[]).await.unwrap_err();
     assert_eq!(server.count(), 1);
     assert!(
         matches!(err, GraphError::NotGraphApi { status: 200, .. }),
@@ -332,7 +337,11 @@ async fn html_with_200_is_not_retried() {
 
     // An HTML 503 from a proxy stays retryable.
     let server = Hostile::start(|_, _, _| Answer::status(503, "<html>busy</html>")).await;
-    let err = server.client().get("me/accounts", &[]).await.unwrap_err();
+    let err = server
+        .client()
+        .get(&Endpoint::me_accounts(), &[])
+        .await
+        .unwrap_err();
     assert_eq!(err.class(), ErrorClass::Unavailable, "{err}");
     assert_eq!(server.count(), 6);
 }
@@ -360,7 +369,7 @@ async fn foreign_next_urls_are_never_requested() {
         })
         .await;
         let c = server.client();
-        let (pages, err) = collect(&c, PageRequest::new("17841400000000001/media", &[])).await;
+        let (pages, err) = collect(&c, PageRequest::new(ig().edge(Edge::Media), &[])).await;
         assert_eq!(pages.len(), 1, "{target}");
         let err = err.expect("refused");
         assert!(
@@ -384,7 +393,7 @@ async fn endless_empty_pages_fail_after_20() {
     })
     .await;
     let c = server.client();
-    let (pages, err) = collect(&c, PageRequest::new("17841400000000001/media", &[])).await;
+    let (pages, err) = collect(&c, PageRequest::new(ig().edge(Edge::Media), &[])).await;
     assert!(pages.is_empty());
     let err = err.expect("an error, not a silent end");
     assert!(
@@ -462,7 +471,7 @@ async fn a_per_run_call_cap_stops_a_hostile_endless_listing() {
     .await;
     let c = server.client();
     let run = c.with_call_cap(7);
-    let (pages, err) = collect(&run, PageRequest::new("17841400000000001/media", &[])).await;
+    let (pages, err) = collect(&run, PageRequest::new(ig().edge(Edge::Media), &[])).await;
     assert_eq!(pages.len(), 7);
     let err = err.unwrap();
     assert!(matches!(err, GraphError::RunCallCap { cap: 7 }), "{err:?}");
@@ -476,7 +485,7 @@ async fn a_per_run_call_cap_stops_a_hostile_endless_listing() {
         .budget_config(BudgetConfig::default())
         .build()
         .unwrap();
-    let err = c.get("me", &[]).await.unwrap_err();
+    let err = c.get(&Endpoint::me(), &[]).await.unwrap_err();
     assert!(
         matches!(err, GraphError::ThrottledNoEstimate { .. }),
         "{err:?}"

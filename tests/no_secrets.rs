@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use hmac::{Hmac, Mac};
-use igflight::graph::{GraphClient, PageRequest};
+use igflight::graph::{Edge, Endpoint, GraphClient, NodeId, PageRequest};
 use igflight::sim::{FaultKind, SimConfig};
 use sha2::Sha256;
 
@@ -69,27 +69,29 @@ async fn no_token_or_secret_in_logs_or_errors_of_a_failing_retrying_run() {
         .build()
         .unwrap();
     let ds = sim.dataset();
-    let ig = ds.accounts[0].id.clone();
+    let ig = NodeId::parse(&ds.accounts[0].id).unwrap();
 
     let mut texts = Vec::new();
     let mut record = |e: &dyn std::fmt::Debug, d: String| texts.push(format!("{d}\n{e:?}"));
     // paging with `next` URLs that embed the token, under faults: some streams fail after retries
     for a in &ds.accounts {
-        let req = PageRequest::new(format!("{}/media", a.id), &[("fields", "id".to_string())])
-            .page_size(10);
+        let id = NodeId::parse(&a.id).unwrap();
+        let req =
+            PageRequest::new(id.edge(Edge::Media), &[("fields", "id".to_string())]).page_size(10);
         if let Err(e) = client.pages(req).try_collect::<Vec<_>>().await {
             record(&e, e.to_string());
         }
     }
-    // errors that are not retried
-    for path in ["1789999999999999999", "no_such_edge/x"] {
-        if let Err(e) = client.get(path, &[]).await {
+    // errors that are not retried: a node that does not exist, an edge the node does not have
+    let missing = NodeId::parse("1789999999999999999").unwrap();
+    for endpoint in [Endpoint::media(&missing), ig.edge(Edge::TopMedia)] {
+        if let Err(e) = client.get(&endpoint, &[]).await {
             record(&e, e.to_string());
         }
     }
     // a wrong token and a missing proof
     let wrong = client.with_token("EAAGwrongTOKENabcdef0123");
-    if let Err(e) = wrong.get(&ig, &[]).await {
+    if let Err(e) = wrong.get(&Endpoint::user(&ig), &[]).await {
         record(&e, e.to_string());
     }
     let no_proof = GraphClient::builder(TOKEN)
@@ -97,7 +99,7 @@ async fn no_token_or_secret_in_logs_or_errors_of_a_failing_retrying_run() {
         .retry(fast_retry(2))
         .build()
         .unwrap();
-    if let Err(e) = no_proof.get(&ig, &[]).await {
+    if let Err(e) = no_proof.get(&Endpoint::user(&ig), &[]).await {
         record(&e, e.to_string());
     }
     assert!(

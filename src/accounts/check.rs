@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::AccountsError;
 use crate::graph::GraphSettings;
 use crate::graph::LinkedPage;
-use crate::graph::{ErrorClass, GraphClient, GraphError, PageRequest, Secret};
+use crate::graph::{Endpoint, ErrorClass, GraphClient, GraphError, PageRequest, Secret};
 
 /// A Facebook app: its id and secret (for `debug_token`, code and token exchanges).
 #[derive(Debug, Clone)]
@@ -146,7 +146,7 @@ pub async fn inspect(
         Some(app) => {
             let env: DebugEnvelope = app_client(graph, app)?
                 .get_json(
-                    "debug_token",
+                    &Endpoint::debug_token(),
                     &[("input_token", token.expose().to_string())],
                 )
                 .await
@@ -173,7 +173,7 @@ pub async fn inspect(
         None => None,
     };
     let me: Me = user
-        .get_json("me", &[("fields", "id,name".to_string())])
+        .get_json(&Endpoint::me(), &[("fields", "id,name".to_string())])
         .await
         .map_err(invalid_from)?;
     let debug = match debug {
@@ -181,7 +181,7 @@ pub async fn inspect(
         // Without app credentials a token may still inspect itself.
         None => user
             .get_json::<DebugEnvelope>(
-                "debug_token",
+                &Endpoint::debug_token(),
                 &[("input_token", token.expose().to_string())],
             )
             .await
@@ -215,8 +215,11 @@ pub async fn inspect(
 
 /// The pages `client`'s token reaches, with their linked Instagram business accounts.
 pub async fn pages(client: &GraphClient) -> Result<Vec<LinkedPage>, AccountsError> {
-    let req = PageRequest::new("me/accounts", &[("fields", LinkedPage::FIELDS.to_string())])
-        .page_size(100);
+    let req = PageRequest::new(
+        Endpoint::me_accounts(),
+        &[("fields", LinkedPage::FIELDS.to_string())],
+    )
+    .page_size(100);
     let items: Vec<serde_json::Value> = client
         .items(req)
         .try_collect()
@@ -248,7 +251,7 @@ pub async fn exchange_long_lived(
 ) -> Result<Issued, AccountsError> {
     let t: OAuthToken = app_client(graph, app)?
         .get_json(
-            "oauth/access_token",
+            &Endpoint::oauth_access_token(),
             &[
                 ("grant_type", "fb_exchange_token".to_string()),
                 ("client_id", app.id.clone()),
@@ -270,7 +273,7 @@ pub async fn exchange_code(
 ) -> Result<Issued, AccountsError> {
     let t: OAuthToken = app_client(graph, app)?
         .get_json(
-            "oauth/access_token",
+            &Endpoint::oauth_access_token(),
             &[
                 ("client_id", app.id.clone()),
                 ("redirect_uri", redirect_uri.to_string()),

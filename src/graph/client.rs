@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::budget::{Budget, BudgetConfig};
-use super::endpoint::{EndpointKind, is_version};
+use super::endpoint::{Endpoint, EndpointKind};
 use super::error::{ApiError, ErrorClass, GraphError, bounded_to, classify, scrub_in, utc_after};
 use super::model::{ErrorEnvelope, decode_json};
 use super::retry::{MAX_SERVER_WAIT, RetryPolicy};
@@ -430,26 +430,24 @@ impl GraphClient {
         &self.inner.base
     }
 
-    /// `GET /{version}/{path}?{params}`. `path` may start with `/` or already with a version segment.
+    /// `GET /{version}/{endpoint path}?{params}`, counted under the endpoint's kind.
     pub async fn get(
         &self,
-        path: &str,
+        endpoint: &Endpoint,
         params: &[(&str, String)],
     ) -> Result<GraphResponse, GraphError> {
-        let url = self.url_for(path, params)?;
-        let endpoint =
-            EndpointKind::from_request(false, path, params.iter().map(|(k, v)| (*k, v.as_str())));
-        self.execute(self.prepare(false, url, Vec::new(), endpoint, 1))
+        let url = self.url_for(endpoint.path(), params)?;
+        self.execute(self.prepare(false, url, Vec::new(), endpoint.kind(), 1))
             .await
     }
 
     /// [`Self::get`] and decode the body as `T`.
     pub async fn get_json<T: DeserializeOwned>(
         &self,
-        path: &str,
+        endpoint: &Endpoint,
         params: &[(&str, String)],
     ) -> Result<T, GraphError> {
-        self.get(path, params)
+        self.get(endpoint, params)
             .await?
             .json()
             .map_err(|e| self.scrub(e))
@@ -457,32 +455,37 @@ impl GraphClient {
 
     /// Follow a `next` URL: its `access_token`/`appsecret_proof` are dropped and ours added; a URL on
     /// another scheme, host or port, with user info, or outside `{base path}/v<digits>.<digits>/…`
-    /// is refused with [`GraphError::ForeignNextUrl`] and never requested.
-    pub async fn get_url(&self, next: &str) -> Result<GraphResponse, GraphError> {
-        self.get_url_with(next, &[]).await
+    /// is refused with [`GraphError::ForeignNextUrl`] and never requested. The call is counted under
+    /// `kind`: the kind of the request whose answer held the URL.
+    pub async fn get_url(
+        &self,
+        kind: EndpointKind,
+        next: &str,
+    ) -> Result<GraphResponse, GraphError> {
+        self.get_url_with(kind, next, &[]).await
     }
 
     /// [`Self::get_url`], replacing (or adding) the given query parameters, e.g. a smaller `limit`.
     pub async fn get_url_with(
         &self,
+        kind: EndpointKind,
         next: &str,
         replace: &[(&str, String)],
     ) -> Result<GraphResponse, GraphError> {
-        let (url, endpoint) = self.clean_next_url(next, replace)?;
-        self.execute(self.prepare(false, url, Vec::new(), endpoint, 1))
+        let url = self.clean_next_url(next, replace)?;
+        self.execute(self.prepare(false, url, Vec::new(), kind, 1))
             .await
     }
 
-    /// `POST /{version}/{path}` with a form body (credentials go in the body). A `batch` field is
-    /// budgeted as one call per item (reference §3.6: each item counts against the limits).
+    /// `POST /{version}/{endpoint path}` with a form body (credentials go in the body), counted under
+    /// the endpoint's kind. A `batch` field is budgeted as one call per item (reference §3.6: each
+    /// item counts against the limits).
     pub async fn post_form(
         &self,
-        path: &str,
+        endpoint: &Endpoint,
         form: &[(&str, String)],
     ) -> Result<GraphResponse, GraphError> {
-        let url = self.url_for(path, &[])?;
-        let endpoint =
-            EndpointKind::from_request(true, path, form.iter().map(|(k, v)| (*k, v.as_str())));
+        let url = self.url_for(endpoint.path(), &[])?;
         let cost = form
             .iter()
             .find(|(k, _)| *k == "batch")
@@ -492,7 +495,7 @@ impl GraphClient {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
-        self.execute(self.prepare(true, url, form, endpoint, cost))
+        self.execute(self.prepare(true, url, form, endpoint.kind(), cost))
             .await
     }
 
@@ -526,11 +529,7 @@ impl GraphClient {
     /// (`v<digits>.<digits>`: the one asked for or another one, since Facebook answers an expired
     /// version with a newer one and its `next` links carry that version) + the rest; anything else is
     /// [`GraphError::ForeignNextUrl`]. Its `access_token`/`appsecret_proof` and fragment are dropped.
-    fn clean_next_url(
-        &self,
-        next: &str,
-        replace: &[(&str, String)],
-    ) -> Result<(Url, EndpointKind), GraphError> {
+    fn clean_next_url(&self, next: &str, replace: &[(&str, String)]) -> Result<Url, GraphError> {
         let url = Url::parse(next).map_err(|e| {
             GraphError::Config(format!(
                 "paging URL {} is not a URL: {e}",
@@ -569,12 +568,7 @@ impl GraphClient {
         if !pairs.is_empty() {
             clean.query_pairs_mut().extend_pairs(&pairs);
         }
-        let endpoint = EndpointKind::from_request(
-            false,
-            rel_path.unwrap_or_default(),
-            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        );
-        Ok((clean, endpoint))
+        Ok(clean)
     }
 
     fn prepare(
@@ -907,6 +901,18 @@ impl GraphClient {
     }
 }
 
+/// A version path segment: `v<digits>.<digits>` (`v15.0`, `v22.0`).
+fn is_version(s: &str) -> bool {
+    s.strip_prefix('v')
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.is_empty()
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+        })
+}
+
 /// A 2xx answer that is not Graph API JSON (an HTML page, a captive portal): not transient.
 fn not_json(
     req: &Prepared,
@@ -1044,7 +1050,7 @@ mod tests {
             .base_url("https://graph.facebook.com")
             .build()
             .unwrap();
-        let (u, kind) = c
+        let u = c
             .clean_next_url(
                 "https://graph.facebook.com/v15.0/17841/media?access_token=EAAGsecret&appsecret_proof=p&limit=25&after=QVFI",
                 &[("limit", "7".into())],
@@ -1054,7 +1060,6 @@ mod tests {
             u.as_str(),
             "https://graph.facebook.com/v15.0/17841/media?after=QVFI&limit=7"
         );
-        assert_eq!(kind, EndpointKind::UserMedia);
         let err = c
             .clean_next_url(
                 "https://evil.example.com/v15.0/17841/media?access_token=EAAGsecret",
@@ -1076,7 +1081,7 @@ mod tests {
             .base_url("http://127.0.0.1:8089/prefix")
             .build()
             .unwrap();
-        let ok = |u: &str| c.clean_next_url(u, &[]).map(|(u, _)| u.to_string());
+        let ok = |u: &str| c.clean_next_url(u, &[]).map(|u| u.to_string());
         // The version asked for, or another one (an expired version answered by a newer one).
         for good in [
             "http://127.0.0.1:8089/prefix/v15.0/17841/media?after=A",
@@ -1200,7 +1205,7 @@ mod tests {
                     .build()
                     .unwrap();
                 for next in [json.as_str().unwrap_or_default(), text.as_str()] {
-                    if let Ok((url, _)) = c.clean_next_url(next, &[("limit", "5".into())]) {
+                    if let Ok(url) = c.clean_next_url(next, &[("limit", "5".into())]) {
                         prop_assert_eq!(url.host_str(), Some("127.0.0.1"));
                         prop_assert_eq!(url.port(), Some(8089));
                         prop_assert!(url.username().is_empty() && url.password().is_none());

@@ -1,15 +1,17 @@
-//! The kind of Graph endpoint a request goes to, for statistics, logs and error messages.
+//! Where a Graph request goes: an [`Endpoint`] is the path igflight asks for, built only from typed
+//! ids ([`NodeId`]) and fixed segments, together with its [`EndpointKind`], the name it is counted
+//! under in statistics, logs and error messages.
 //!
-//! Heuristics (kept simple on purpose): the path is taken without a leading version segment
-//! (`v15.0/`); a segment of digits is an id. IG user ids start with `1784` (e.g. `17841405309211844`),
-//! so a digits node read is `user` when its id starts with `1784` (or `business_discovery` when the
-//! `fields` parameter mentions `business_discovery`), otherwise `media`; `{id}/insights` is
-//! `user/insights` for a `1784…` id and `media/insights` otherwise. Hashtag ids also start with `1784`:
-//! a bare hashtag node read counts as `user`; its edges (`recent_media`, `top_media`) are exact.
+//! The kind is stated by whoever builds the request, never guessed back from the URL: a node read
+//! says whether it reads a user ([`Endpoint::user`]), a business discovery ([`Endpoint::business_discovery`])
+//! or a media ([`Endpoint::media`]); an edge says its kind through [`Edge::kind`]; the pages that follow
+//! a `next` URL are counted under the kind of the request that produced the first page.
 
 use std::fmt;
 
 use serde::Serialize;
+
+use super::id::{Edge, NodeId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EndpointKind {
@@ -62,69 +64,6 @@ impl EndpointKind {
             Self::Other => "other",
         }
     }
-
-    /// Derive the kind of a request from its path (with or without leading `/` and version segment)
-    /// and its query parameters.
-    pub fn from_request<'a>(
-        is_post: bool,
-        path: &str,
-        params: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Self {
-        let path = path.split(['?', '#']).next().unwrap_or("");
-        let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        if segments.first().is_some_and(|s| is_version(s)) {
-            segments.remove(0);
-        }
-        let mut has_ids = false;
-        let mut wants_discovery = false;
-        for (k, v) in params {
-            match k {
-                "ids" => has_ids = true,
-                "fields" if v.contains("business_discovery") => wants_discovery = true,
-                _ => {}
-            }
-        }
-        let is_id = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        let is_ig_user = |s: &str| s.starts_with("1784");
-        match segments.as_slice() {
-            [] if is_post => Self::Batch,
-            [] if has_ids => Self::Ids,
-            ["me"] => Self::Me,
-            ["me", "accounts"] => Self::MeAccounts,
-            ["ig_hashtag_search"] => Self::HashtagSearch,
-            ["debug_token"] => Self::DebugToken,
-            ["oauth", ..] => Self::OAuth,
-            [id] if is_id(id) && wants_discovery => Self::BusinessDiscovery,
-            [id] if is_id(id) && is_ig_user(id) => Self::User,
-            [id] if is_id(id) => Self::Media,
-            [id, edge] if is_id(id) => match *edge {
-                "media" => Self::UserMedia,
-                "stories" => Self::UserStories,
-                "recently_searched_hashtags" => Self::UserRecentlySearchedHashtags,
-                "recent_media" => Self::HashtagRecentMedia,
-                "top_media" => Self::HashtagTopMedia,
-                "comments" => Self::MediaComments,
-                "replies" => Self::CommentReplies,
-                "children" => Self::MediaChildren,
-                "insights" if is_ig_user(id) => Self::UserInsights,
-                "insights" => Self::MediaInsights,
-                _ => Self::Other,
-            },
-            _ => Self::Other,
-        }
-    }
-}
-
-/// A version path segment: `v<digits>.<digits>` (`v15.0`, `v22.0`).
-pub(crate) fn is_version(s: &str) -> bool {
-    s.strip_prefix('v')
-        .and_then(|rest| rest.split_once('.'))
-        .is_some_and(|(a, b)| {
-            !a.is_empty()
-                && !b.is_empty()
-                && a.bytes().all(|c| c.is_ascii_digit())
-                && b.bytes().all(|c| c.is_ascii_digit())
-        })
 }
 
 impl fmt::Display for EndpointKind {
@@ -139,58 +78,221 @@ impl Serialize for EndpointKind {
     }
 }
 
+/// A request target: the path under `/{version}/` (no leading `/`, no query) and its kind. Built only
+/// by the constructors below and [`NodeId::edge`], so a path is always fixed segments and checked ids.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    kind: EndpointKind,
+    path: String,
+}
+
+impl Endpoint {
+    fn new(kind: EndpointKind, path: impl Into<String>) -> Self {
+        Self {
+            kind,
+            path: path.into(),
+        }
+    }
+
+    /// `GET /me`: the token's user.
+    pub fn me() -> Self {
+        Self::new(EndpointKind::Me, "me")
+    }
+
+    /// `GET /me/accounts`: the pages the token reaches.
+    pub fn me_accounts() -> Self {
+        Self::new(EndpointKind::MeAccounts, "me/accounts")
+    }
+
+    /// `GET /{ig-user-id}`: an Instagram user's own fields.
+    pub fn user(id: &NodeId) -> Self {
+        Self::new(EndpointKind::User, id.as_str())
+    }
+
+    /// `GET /{ig-user-id}?fields=business_discovery.username(…){…}`: another account's fields or
+    /// media, read through the user `id` making the request.
+    pub fn business_discovery(id: &NodeId) -> Self {
+        Self::new(EndpointKind::BusinessDiscovery, id.as_str())
+    }
+
+    /// `GET /{media-id}`: one media.
+    pub fn media(id: &NodeId) -> Self {
+        Self::new(EndpointKind::Media, id.as_str())
+    }
+
+    /// `GET /ig_hashtag_search?user_id=…&q=…`: a hashtag name to its id.
+    pub fn hashtag_search() -> Self {
+        Self::new(EndpointKind::HashtagSearch, "ig_hashtag_search")
+    }
+
+    /// `GET /?ids=a,b,…`: several nodes in one call.
+    pub fn ids() -> Self {
+        Self::new(EndpointKind::Ids, "")
+    }
+
+    /// `POST /` with `batch=[…]`: a batch of requests.
+    pub fn batch() -> Self {
+        Self::new(EndpointKind::Batch, "")
+    }
+
+    /// `GET /debug_token?input_token=…`: what a token is.
+    pub fn debug_token() -> Self {
+        Self::new(EndpointKind::DebugToken, "debug_token")
+    }
+
+    /// `GET /oauth/access_token`: a token exchange (code or long-lived token).
+    pub fn oauth_access_token() -> Self {
+        Self::new(EndpointKind::OAuth, "oauth/access_token")
+    }
+
+    /// `GET /{id}/{edge}`: an edge of a node (see [`NodeId::edge`]).
+    pub(super) fn edge(id: &NodeId, edge: Edge) -> Self {
+        Self::new(edge.kind(), format!("{id}/{}", edge.as_str()))
+    }
+
+    /// The kind counted in statistics and named in logs and errors.
+    pub fn kind(&self) -> EndpointKind {
+        self.kind
+    }
+
+    /// The path under `/{version}/`, e.g. `17841405309211844/media` (empty for [`Self::ids`] and
+    /// [`Self::batch`]).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::EndpointKind as K;
+    use super::*;
 
-    fn kind(path: &str, params: &[(&str, &str)]) -> K {
-        K::from_request(false, path, params.iter().copied())
+    fn id(s: &str) -> NodeId {
+        NodeId::parse(s).unwrap()
+    }
+
+    fn pair(e: &Endpoint) -> (&str, K) {
+        (e.path(), e.kind())
     }
 
     #[test]
-    fn kinds_from_paths() {
-        assert_eq!(kind("me/accounts", &[]), K::MeAccounts);
-        assert_eq!(kind("/v15.0/me/accounts", &[]), K::MeAccounts);
+    fn endpoints_state_their_path_and_kind() {
+        let user = id("17841405309211844");
+        let media = id("17895695668004550");
+        assert_eq!(pair(&Endpoint::me()), ("me", K::Me));
         assert_eq!(
-            kind("17841405309211844", &[("fields", "id,username")]),
-            K::User
+            pair(&Endpoint::me_accounts()),
+            ("me/accounts", K::MeAccounts)
+        );
+        assert_eq!(pair(&Endpoint::user(&user)), ("17841405309211844", K::User));
+        assert_eq!(
+            pair(&Endpoint::business_discovery(&user)),
+            ("17841405309211844", K::BusinessDiscovery)
         );
         assert_eq!(
-            kind(
-                "17841405309211844",
-                &[("fields", "business_discovery.username(x){id}")]
+            pair(&Endpoint::media(&media)),
+            ("17895695668004550", K::Media)
+        );
+        assert_eq!(
+            pair(&Endpoint::hashtag_search()),
+            ("ig_hashtag_search", K::HashtagSearch)
+        );
+        assert_eq!(pair(&Endpoint::ids()), ("", K::Ids));
+        assert_eq!(pair(&Endpoint::batch()), ("", K::Batch));
+        assert_eq!(
+            pair(&Endpoint::debug_token()),
+            ("debug_token", K::DebugToken)
+        );
+        assert_eq!(
+            pair(&Endpoint::oauth_access_token()),
+            ("oauth/access_token", K::OAuth)
+        );
+    }
+
+    #[test]
+    fn edges_state_their_path_and_kind() {
+        let user = id("17841405309211844");
+        let media = id("17895695668004550");
+        let comment = id("17870913679156914");
+        let tag = id("17843857450040591");
+        for (e, path, kind, name) in [
+            (
+                user.edge(Edge::Media),
+                "17841405309211844/media",
+                K::UserMedia,
+                "user/media",
             ),
-            K::BusinessDiscovery
-        );
-        assert_eq!(kind("17841405309211844/media", &[]), K::UserMedia);
-        assert_eq!(kind("17841405309211844/insights", &[]), K::UserInsights);
-        assert_eq!(kind("17841405309211844/stories", &[]), K::UserStories);
-        assert_eq!(
-            kind("17841405309211844/recently_searched_hashtags", &[]),
-            K::UserRecentlySearchedHashtags
-        );
-        assert_eq!(kind("17895695668004550", &[]), K::Media);
-        assert_eq!(kind("17895695668004550/insights", &[]), K::MediaInsights);
-        assert_eq!(kind("17895695668004550/comments", &[]), K::MediaComments);
-        assert_eq!(kind("17895695668004550/children", &[]), K::MediaChildren);
-        assert_eq!(kind("17870913679156914/replies", &[]), K::CommentReplies);
-        assert_eq!(
-            kind("17843857450040591/recent_media", &[]),
-            K::HashtagRecentMedia
-        );
-        assert_eq!(
-            kind("v15.0/17843857450040591/top_media", &[]),
-            K::HashtagTopMedia
-        );
-        assert_eq!(
-            kind("ig_hashtag_search", &[("q", "coffee")]),
-            K::HashtagSearch
-        );
-        assert_eq!(kind("", &[("ids", "1,2")]), K::Ids);
-        assert_eq!(kind("oauth/access_token", &[]), K::OAuth);
-        assert_eq!(kind("debug_token", &[]), K::DebugToken);
-        assert_eq!(kind("me", &[]), K::Me);
-        assert_eq!(kind("somewhere/else/deep", &[]), K::Other);
-        assert_eq!(K::from_request(true, "/v15.0/", []), K::Batch);
+            (
+                user.edge(Edge::Stories),
+                "17841405309211844/stories",
+                K::UserStories,
+                "user/stories",
+            ),
+            (
+                user.edge(Edge::UserInsights),
+                "17841405309211844/insights",
+                K::UserInsights,
+                "user/insights",
+            ),
+            (
+                user.edge(Edge::RecentlySearchedHashtags),
+                "17841405309211844/recently_searched_hashtags",
+                K::UserRecentlySearchedHashtags,
+                "user/recently_searched_hashtags",
+            ),
+            (
+                media.edge(Edge::MediaInsights),
+                "17895695668004550/insights",
+                K::MediaInsights,
+                "media/insights",
+            ),
+            (
+                media.edge(Edge::Comments),
+                "17895695668004550/comments",
+                K::MediaComments,
+                "media/comments",
+            ),
+            (
+                comment.edge(Edge::Replies),
+                "17870913679156914/replies",
+                K::CommentReplies,
+                "comment/replies",
+            ),
+            (
+                tag.edge(Edge::RecentMedia),
+                "17843857450040591/recent_media",
+                K::HashtagRecentMedia,
+                "hashtag/recent_media",
+            ),
+            (
+                tag.edge(Edge::TopMedia),
+                "17843857450040591/top_media",
+                K::HashtagTopMedia,
+                "hashtag/top_media",
+            ),
+        ] {
+            assert_eq!(pair(&e), (path, kind));
+            assert_eq!(e.kind().as_str(), name);
+        }
+    }
+
+    #[test]
+    fn kind_names_are_the_statistics_keys() {
+        for (k, name) in [
+            (K::Me, "me"),
+            (K::MeAccounts, "me/accounts"),
+            (K::User, "user"),
+            (K::BusinessDiscovery, "business_discovery"),
+            (K::Media, "media"),
+            (K::Ids, "ids"),
+            (K::HashtagSearch, "hashtag_search"),
+            (K::Batch, "batch"),
+            (K::OAuth, "oauth"),
+            (K::DebugToken, "debug_token"),
+        ] {
+            assert_eq!(k.as_str(), name);
+            assert_eq!(k.to_string(), name);
+            assert_eq!(serde_json::to_value(k).unwrap(), name);
+        }
     }
 }

@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use super::endpoint::{Endpoint, EndpointKind};
+
 /// Longest id accepted (Graph ids are 15–19 digits today).
 pub const MAX_ID_DIGITS: usize = 32;
 
@@ -28,9 +30,9 @@ impl NodeId {
         &self.0
     }
 
-    /// The path of an edge of this node: `{id}/{edge}`.
-    pub fn edge(&self, edge: Edge) -> String {
-        format!("{}/{}", self.0, edge.as_str())
+    /// An edge of this node: path `{id}/{edge}`, kind [`Edge::kind`].
+    pub fn edge(&self, edge: Edge) -> Endpoint {
+        Endpoint::edge(self, edge)
     }
 }
 
@@ -46,15 +48,19 @@ impl AsRef<str> for NodeId {
     }
 }
 
-/// The edges igflight reads: a closed set, so an edge name is never built from input.
+/// The edges igflight reads: a closed set, so an edge name is never built from input. Each edge is
+/// of one node type and so of one [`EndpointKind`] ([`Edge::kind`]); two edges may share a path
+/// segment (`insights`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Edge {
     /// `/{ig-user-id}/media`.
     Media,
     /// `/{ig-user-id}/stories`.
     Stories,
-    /// `/{ig-user-id}/insights` or `/{media-id}/insights`.
-    Insights,
+    /// `/{ig-user-id}/insights`.
+    UserInsights,
+    /// `/{media-id}/insights`.
+    MediaInsights,
     /// `/{media-id}/comments`.
     Comments,
     /// `/{comment-id}/replies`.
@@ -73,12 +79,27 @@ impl Edge {
         match self {
             Edge::Media => "media",
             Edge::Stories => "stories",
-            Edge::Insights => "insights",
+            Edge::UserInsights | Edge::MediaInsights => "insights",
             Edge::Comments => "comments",
             Edge::Replies => "replies",
             Edge::RecentlySearchedHashtags => "recently_searched_hashtags",
             Edge::RecentMedia => "recent_media",
             Edge::TopMedia => "top_media",
+        }
+    }
+
+    /// The kind of endpoint this edge is.
+    pub fn kind(self) -> EndpointKind {
+        match self {
+            Edge::Media => EndpointKind::UserMedia,
+            Edge::Stories => EndpointKind::UserStories,
+            Edge::UserInsights => EndpointKind::UserInsights,
+            Edge::MediaInsights => EndpointKind::MediaInsights,
+            Edge::Comments => EndpointKind::MediaComments,
+            Edge::Replies => EndpointKind::CommentReplies,
+            Edge::RecentlySearchedHashtags => EndpointKind::UserRecentlySearchedHashtags,
+            Edge::RecentMedia => EndpointKind::HashtagRecentMedia,
+            Edge::TopMedia => EndpointKind::HashtagTopMedia,
         }
     }
 }
@@ -114,7 +135,17 @@ mod tests {
     #[test]
     fn edges_are_paths_under_the_id() {
         let id = NodeId::parse("17841").unwrap();
-        assert_eq!(id.edge(Edge::Media), "17841/media");
-        assert_eq!(id.edge(Edge::TopMedia), "17841/top_media");
+        assert_eq!(id.edge(Edge::Media).path(), "17841/media");
+        assert_eq!(id.edge(Edge::TopMedia).path(), "17841/top_media");
+        assert_eq!(id.edge(Edge::UserInsights).path(), "17841/insights");
+        assert_eq!(id.edge(Edge::MediaInsights).path(), "17841/insights");
+        assert_eq!(
+            id.edge(Edge::UserInsights).kind(),
+            EndpointKind::UserInsights
+        );
+        assert_eq!(
+            id.edge(Edge::MediaInsights).kind(),
+            EndpointKind::MediaInsights
+        );
     }
 }

@@ -18,28 +18,33 @@
 //!   [`GraphConfig::max_body_bytes`] (after decompression), quoted server text is bounded.
 //! * [`GraphClient::with_call_cap`] makes a clone for one run whose attempts all count against one
 //!   per-run cap ([`GraphError::RunCallCap`]).
+//! * Every request names an [`Endpoint`]: a path built only from checked ids ([`NodeId`]) and fixed
+//!   segments ([`Edge`]), with the [`EndpointKind`] it is counted under in [`CallStats`], logs and
+//!   errors (the pages that follow a `next` URL count under the kind of the first request).
 //! * [`GraphClient::pages`] turns an edge into a lazy stream of pages with explicit stop rules
 //!   ([`PageRequest`], [`PageMode`]; page cap, repeats, empty-page runs, `limit`; `next` URLs are
 //!   followed only on the configured origin under `/vNN.N/`); [`insight_windows`] splits date
 //!   ranges into ≤ 30-day calls.
 //!
 //! ```ignore
-//! use igflight::graph::{GraphClient, PageRequest, BudgetConfig, ErrorClass};
+//! use igflight::graph::{BudgetConfig, Edge, Endpoint, ErrorClass, GraphClient, NodeId, PageRequest};
 //! use futures::TryStreamExt;
 //!
 //! let client = GraphClient::builder(token)            // token: String / &str / Secret
 //!     .base_url(graph_url)                            // default https://graph.facebook.com
 //!     .budget_config(BudgetConfig { limit: 200, ..Default::default() })
 //!     .build()?;
+//! let me: serde_json::Value = client.get_json(&Endpoint::me(), &[("fields", "id,name".into())]).await?;
+//! let ig = NodeId::parse(ig_user_id).expect("a numeric id"); // ids from outside are checked first
 //! let mut pages = std::pin::pin!(client.pages(
-//!     PageRequest::new(format!("{ig_user_id}/media"), &[("fields", "id,caption,timestamp".into())])
+//!     PageRequest::new(ig.edge(Edge::Media), &[("fields", "id,caption,timestamp".into())])
 //!         .page_size(100)
 //!         .limit(500),
 //! ));
 //! while let Some(page) = pages.try_next().await? {
 //!     // page.items: Vec<serde_json::Value>, already deduplicated by id
 //! }
-//! match client.get("17841…/insights", &params).await {
+//! match client.get(&ig.edge(Edge::UserInsights), &params).await {
 //!     Err(e) if e.class() == ErrorClass::SkippableItem => { /* no data for this item */ }
 //!     other => { other?; }
 //! }
@@ -75,7 +80,7 @@ pub use client::{
     DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_VERSION, GraphClient, GraphClientBuilder,
     GraphConfig, GraphResponse,
 };
-pub use endpoint::EndpointKind;
+pub use endpoint::{Endpoint, EndpointKind};
 pub use error::{ApiError, ErrorClass, GraphError, THROTTLE_CODES, classify};
 pub use id::{Edge, MAX_ID_DIGITS, NodeId};
 pub use model::{

@@ -30,6 +30,7 @@ use futures::stream::{self, TryStreamExt};
 use serde_json::Value;
 
 use super::client::{GraphClient, GraphResponse};
+use super::endpoint::Endpoint;
 use super::error::GraphError;
 use super::model::{Page, decode_json};
 
@@ -76,7 +77,8 @@ impl fmt::Debug for PageMode {
 /// What to page through.
 #[derive(Clone, Debug)]
 pub struct PageRequest {
-    pub path: String,
+    /// What the first page is asked from; `next` pages are counted under its kind too.
+    pub endpoint: Endpoint,
     pub params: Vec<(String, String)>,
     /// Rows asked per page (`limit` parameter / `.limit(n)` modifier); `None` = the edge's default.
     pub page_size: Option<usize>,
@@ -89,9 +91,9 @@ pub struct PageRequest {
     /// point to another page (default [`DEFAULT_MAX_EMPTY_PAGES`]).
     pub max_empty_pages: usize,
     pub mode: PageMode,
-    /// [`PageMode::Next`] only: start by following this `next` URL instead of requesting `path`
-    /// (continuing a page that arrived nested in another answer, e.g. a comment's replies). `path`
-    /// is then only a label.
+    /// [`PageMode::Next`] only: start by following this `next` URL instead of requesting `endpoint`
+    /// (continuing a page that arrived nested in another answer, e.g. a comment's replies).
+    /// `endpoint` then only names the kind the pages are counted under.
     pub start_url: Option<String>,
     /// Ids already yielded elsewhere (e.g. by that nested first page): never yielded again, and a
     /// page made only of them ends the stream like any repeat.
@@ -99,9 +101,9 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    pub fn new(path: impl Into<String>, params: &[(&str, String)]) -> Self {
+    pub fn new(endpoint: Endpoint, params: &[(&str, String)]) -> Self {
         Self {
-            path: path.into(),
+            endpoint,
             params: params
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), v.clone()))
@@ -118,7 +120,7 @@ impl PageRequest {
 
     /// Cursor-only paging of a nested edge (see [`PageMode::Cursor`]).
     pub fn nested(
-        path: impl Into<String>,
+        endpoint: Endpoint,
         params: &[(&str, String)],
         pointer: impl Into<String>,
         fields: impl Fn(Option<&str>, usize) -> String + Send + Sync + 'static,
@@ -128,7 +130,7 @@ impl PageRequest {
                 pointer: pointer.into(),
                 fields: Arc::new(fields),
             },
-            ..Self::new(path, params)
+            ..Self::new(endpoint, params)
         }
     }
 
@@ -231,6 +233,29 @@ struct State {
     repeat_end: Option<(usize, usize, Option<Value>)>,
 }
 
+impl State {
+    /// A page of `items` from Graph page `page_index`, with this stream's counts so far.
+    fn out(
+        &self,
+        items: Vec<Value>,
+        page_index: usize,
+        duplicates: usize,
+        context: Option<Value>,
+        ended_on_repeat: bool,
+    ) -> PageOut {
+        PageOut {
+            items,
+            page_index,
+            pages_so_far: self.pages,
+            calls_so_far: self.calls,
+            rows_so_far: self.yielded,
+            duplicates,
+            context,
+            ended_on_repeat,
+        }
+    }
+}
+
 impl GraphClient {
     /// The pages of `req` as a lazy stream (no call until polled; the first error ends it).
     pub fn pages(
@@ -272,16 +297,7 @@ async fn step(mut st: State) -> Result<Option<(PageOut, State)>, GraphError> {
     loop {
         let Some(fetch) = st.next.take() else {
             if let Some((page_index, duplicates, context)) = st.repeat_end.take() {
-                let out = PageOut {
-                    items: Vec::new(),
-                    page_index,
-                    pages_so_far: st.pages,
-                    calls_so_far: st.calls,
-                    rows_so_far: st.yielded,
-                    duplicates,
-                    context,
-                    ended_on_repeat: true,
-                };
+                let out = st.out(Vec::new(), page_index, duplicates, context, true);
                 return Ok(Some((out, st)));
             }
             return Ok(None);
@@ -371,16 +387,7 @@ async fn step(mut st: State) -> Result<Option<(PageOut, State)>, GraphError> {
         if items.is_empty() {
             continue;
         }
-        let out = PageOut {
-            items,
-            page_index,
-            pages_so_far: st.pages,
-            calls_so_far: st.calls,
-            rows_so_far: st.yielded,
-            duplicates,
-            context,
-            ended_on_repeat: false,
-        };
+        let out = st.out(items, page_index, duplicates, context, false);
         return Ok(Some((out, st)));
     }
 }
@@ -404,12 +411,14 @@ async fn fetch_page(
                 params.retain(|(k, _)| *k != "limit");
                 params.push(("limit", n.to_string()));
             }
-            st.client.get(&req.path, &params).await
+            st.client.get(&req.endpoint, &params).await
         }
         (PageMode::Next, Fetch::Url(next)) => {
             let replace: Vec<(&str, String)> =
                 ask.map(|n| ("limit", n.to_string())).into_iter().collect();
-            st.client.get_url_with(next, &replace).await
+            st.client
+                .get_url_with(req.endpoint.kind(), next, &replace)
+                .await
         }
         (PageMode::Cursor { fields, .. }, fetch) => {
             let after = match fetch {
@@ -419,7 +428,7 @@ async fn fetch_page(
             let mut params = base_params();
             params.retain(|(k, _)| *k != "fields");
             params.push(("fields", fields(after, ask.unwrap_or(DEFAULT_PAGE_SIZE))));
-            st.client.get(&req.path, &params).await
+            st.client.get(&req.endpoint, &params).await
         }
         (PageMode::Next, Fetch::After(_)) => {
             unreachable!("cursor fetches only happen in cursor mode")

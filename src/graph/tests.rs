@@ -22,6 +22,25 @@ fn fast_retry() -> RetryPolicy {
     }
 }
 
+fn id(s: &str) -> NodeId {
+    NodeId::parse(s).unwrap()
+}
+
+/// The Instagram user the tests read.
+fn ig() -> NodeId {
+    id("17841")
+}
+
+/// `/17841`: the user node.
+fn user() -> Endpoint {
+    Endpoint::user(&ig())
+}
+
+/// `/17841/media`.
+fn user_media() -> Endpoint {
+    ig().edge(Edge::Media)
+}
+
 fn client(server: &TestServer) -> GraphClient {
     GraphClient::builder(TOKEN)
         .base_url(&server.base)
@@ -76,7 +95,7 @@ async fn stop_rule_no_next() {
     .await;
     let c = client(&server);
     let stream = c.pages(PageRequest::new(
-        "17841/media",
+        user_media(),
         &[("fields", "id,caption".into())],
     ));
     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -121,7 +140,7 @@ async fn stop_rule_cursor_only_nested() {
     })
     .await;
     let c = client(&server);
-    let req = PageRequest::nested("17841", &[], "/business_discovery/media", |after, limit| {
+    let req = PageRequest::nested(Endpoint::business_discovery(&ig()), &[], "/business_discovery/media", |after, limit| {
         let after = after.map(|a| format!(".after({a})")).unwrap_or_default();
         format!("business_discovery.username(bluebottle){{username,followers_count,media{after}.limit({limit}){{id,caption}}}}")
     })
@@ -152,9 +171,12 @@ async fn stop_rule_cursor_only_nested() {
     )])
     .await;
     let c = client(&server);
-    let req = PageRequest::nested("17841", &[], "/business_discovery/media", |_, n| {
-        format!("business_discovery.username(x){{media.limit({n}){{id}}}}")
-    });
+    let req = PageRequest::nested(
+        Endpoint::business_discovery(&ig()),
+        &[],
+        "/business_discovery/media",
+        |_, n| format!("business_discovery.username(x){{media.limit({n}){{id}}}}"),
+    );
     let pages: Vec<PageOut> = c.pages(req).try_collect().await.unwrap();
     assert_eq!(pages.len(), 1);
     assert_eq!(server.hits(), 1);
@@ -178,7 +200,7 @@ async fn stop_rule_repeated_cursor_dedupes() {
     let c = client(&server);
     let pages: Vec<PageOut> = c
         .pages(PageRequest::new(
-            "17843/recent_media",
+            id("17843").edge(Edge::RecentMedia),
             &[("user_id", "1".into())],
         ))
         .try_collect()
@@ -223,7 +245,7 @@ async fn stop_rule_limit() {
     })
     .await;
     let c = client(&server);
-    let req = PageRequest::new("17841/media", &[("limit", "99".into())])
+    let req = PageRequest::new(user_media(), &[("limit", "99".into())])
         .page_size(4)
         .limit(10);
     let pages: Vec<PageOut> = c.pages(req).try_collect().await.unwrap();
@@ -240,7 +262,7 @@ async fn stop_rule_limit() {
     // items() flattens and also stops at the limit.
     let before = server.hits();
     let rows: Vec<Value> = c
-        .items(PageRequest::new("17841/media", &[]).page_size(3).limit(3))
+        .items(PageRequest::new(user_media(), &[]).page_size(3).limit(3))
         .try_collect()
         .await
         .unwrap();
@@ -260,7 +282,7 @@ async fn stop_rule_page_cap() {
     })
     .await;
     let c = client(&server);
-    let (pages, err) = collect(&c, PageRequest::new("17841/media", &[]).max_pages(2)).await;
+    let (pages, err) = collect(&c, PageRequest::new(user_media(), &[]).max_pages(2)).await;
     assert_eq!(pages.len(), 2);
     let err = err.expect("the cap is an error");
     assert!(matches!(err, GraphError::PageCap { pages: 2 }), "{err:?}");
@@ -275,7 +297,7 @@ async fn foreign_next_url_is_refused_without_a_call() {
     )])
     .await;
     let c = client(&server);
-    let (pages, err) = collect(&c, PageRequest::new("17841/media", &[])).await;
+    let (pages, err) = collect(&c, PageRequest::new(user_media(), &[])).await;
     assert_eq!(pages.len(), 1);
     let err = err.unwrap();
     assert!(matches!(err, GraphError::ForeignNextUrl { .. }), "{err:?}");
@@ -287,7 +309,7 @@ async fn foreign_next_url_is_refused_without_a_call() {
 async fn page_without_data_is_a_decode_error() {
     let server = TestServer::script(vec![Reply::json(json!({"id": "1"}))]).await;
     let c = client(&server);
-    let (_, err) = collect(&c, PageRequest::new("17841/media", &[])).await;
+    let (_, err) = collect(&c, PageRequest::new(user_media(), &[])).await;
     match err.unwrap() {
         GraphError::Decode {
             endpoint, message, ..
@@ -445,7 +467,7 @@ async fn error_classes_from_real_bodies() {
     for (reply, expected) in cases {
         let server = TestServer::script(vec![reply.clone()]).await;
         let c = client(&server);
-        let err = c.get("17841/media", &[]).await.unwrap_err();
+        let err = c.get(&user_media(), &[]).await.unwrap_err();
         assert_eq!(err.class(), expected, "{}", reply.body);
         assert_eq!(
             server.hits(),
@@ -485,7 +507,7 @@ async fn error_classes_from_real_bodies() {
     for reply in retryable {
         let server = TestServer::script(vec![reply.clone()]).await;
         let c = client(&server);
-        let err = c.get("17841/media", &[]).await.unwrap_err();
+        let err = c.get(&user_media(), &[]).await.unwrap_err();
         assert_eq!(err.class(), ErrorClass::Unavailable, "{}", reply.body);
         let GraphError::RetriesExhausted { attempts, last, .. } = &err else {
             panic!("{err:?}")
@@ -510,7 +532,7 @@ async fn retry_then_success() {
     .await;
     let c = client(&server);
     let resp = c
-        .get("17841", &[("fields", "id,username".into())])
+        .get(&user(), &[("fields", "id,username".into())])
         .await
         .unwrap();
     assert_eq!(resp.attempts, 3);
@@ -541,7 +563,7 @@ async fn long_regain_time_fails_at_once_saying_when() {
     .await;
     let c = client(&server);
     let started = std::time::Instant::now();
-    let err = c.get("17841405309211844/media", &[]).await.unwrap_err();
+    let err = c.get(&user_media(), &[]).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2), "no sleeping");
     assert_eq!(server.hits(), 1);
     match &err {
@@ -559,7 +581,7 @@ async fn long_regain_time_fails_at_once_saying_when() {
     );
     assert_eq!(err.class(), ErrorClass::RateLimited);
     // The usage header also blocks the token in the budget: the next call fails without HTTP.
-    let err = c.get("17841405309211844/media", &[]).await.unwrap_err();
+    let err = c.get(&user_media(), &[]).await.unwrap_err();
     assert!(matches!(err, GraphError::Throttled { .. }), "{err:?}");
     assert_eq!(server.hits(), 1);
 
@@ -567,7 +589,7 @@ async fn long_regain_time_fails_at_once_saying_when() {
     let server =
         TestServer::script(vec![Reply::raw(503, "busy").header("retry-after", "3600")]).await;
     let c = client(&server);
-    let err = c.get("me/accounts", &[]).await.unwrap_err();
+    let err = c.get(&Endpoint::me_accounts(), &[]).await.unwrap_err();
     assert!(matches!(err, GraphError::Throttled { .. }), "{err:?}");
     assert_eq!(server.hits(), 1);
 }
@@ -582,7 +604,7 @@ async fn transport_failure_is_retried_then_unavailable() {
         .retry(fast_retry())
         .build()
         .unwrap();
-    let err = c.get("17841/media", &[]).await.unwrap_err();
+    let err = c.get(&user_media(), &[]).await.unwrap_err();
     assert_eq!(err.class(), ErrorClass::Unavailable);
     let GraphError::RetriesExhausted { last, .. } = &err else {
         panic!("{err:?}")
@@ -605,7 +627,7 @@ async fn get_json_decode_error_names_path() {
         id: String,
         like_count: i64,
     }
-    let err = c.get_json::<Page<M>>("17841/media", &[]).await.unwrap_err();
+    let err = c.get_json::<Page<M>>(&user_media(), &[]).await.unwrap_err();
     assert!(err.to_string().contains("data[1].like_count"), "{err}");
     assert!(err.to_string().contains("user/media"), "{err}");
 }
@@ -622,7 +644,9 @@ async fn sends_token_and_appsecret_proof() {
         .version("v16.0")
         .build()
         .unwrap();
-    c.get("/me", &[("fields", "id".into())]).await.unwrap();
+    c.get(&Endpoint::me(), &[("fields", "id".into())])
+        .await
+        .unwrap();
     let seen = &server.seen()[0];
     assert_eq!(seen.path, "/v16.0/me");
     assert_eq!(seen.query["access_token"], TOKEN);
@@ -650,7 +674,7 @@ async fn batch_posts_form_and_spends_one_call_per_item() {
     ]);
     let resp = c
         .post_form(
-            "",
+            &Endpoint::batch(),
             &[
                 ("batch", batch.to_string()),
                 ("include_headers", "false".into()),
@@ -695,9 +719,9 @@ async fn eleventh_call_is_refused_without_http() {
         .build()
         .unwrap();
     for _ in 0..10 {
-        c.get("17841", &[]).await.unwrap();
+        c.get(&user(), &[]).await.unwrap();
     }
-    let err = c.get("17841", &[]).await.unwrap_err();
+    let err = c.get(&user(), &[]).await.unwrap_err();
     assert_eq!(server.hits(), 10);
     let GraphError::BudgetExhausted {
         frees_in,
@@ -744,7 +768,7 @@ async fn concurrent_clients_share_one_budget() {
     let mut tasks = Vec::new();
     for i in 0..30 {
         let c = clients[i % 3].clone();
-        tasks.push(tokio::spawn(async move { c.get("17841", &[]).await }));
+        tasks.push(tokio::spawn(async move { c.get(&user(), &[]).await }));
     }
     let mut ok = 0;
     let mut refused = 0;
@@ -760,7 +784,7 @@ async fn concurrent_clients_share_one_budget() {
     assert_eq!(budget.remaining(&Secret::new(TOKEN)), 0);
     // Another token has its own budget, and shares the stats.
     let other = clients[0].with_token("another-token");
-    other.get("17841", &[]).await.unwrap();
+    other.get(&user(), &[]).await.unwrap();
     assert_eq!(stats.snapshot().by_token.len(), 2);
     assert_eq!(server.hits(), 11);
 }
@@ -829,7 +853,7 @@ async fn secrets_never_reach_logs_or_errors() {
         .unwrap();
     let (pages, err) = collect(
         &c,
-        PageRequest::new("17841/media", &[("fields", "id".into())]),
+        PageRequest::new(user_media(), &[("fields", "id".into())]),
     )
     .await;
     assert_eq!(pages.len(), 1);
@@ -837,9 +861,10 @@ async fn secrets_never_reach_logs_or_errors() {
     assert_eq!(server.hits(), 5);
     // A foreign next URL and a transport failure too.
     let foreign = c
-        .get_url(&format!(
-            "https://evil.example.com/v15.0/1?access_token={TOKEN}"
-        ))
+        .get_url(
+            EndpointKind::Media,
+            &format!("https://evil.example.com/v15.0/1?access_token={TOKEN}"),
+        )
         .await
         .unwrap_err();
     let dead = {
@@ -854,7 +879,7 @@ async fn secrets_never_reach_logs_or_errors() {
             .unwrap()
     };
     let transport = dead
-        .get("17841/media", &[("input_token", TOKEN.into())])
+        .get(&user_media(), &[("input_token", TOKEN.into())])
         .await
         .unwrap_err();
 
@@ -896,7 +921,7 @@ async fn a_gzip_bomb_stops_at_the_body_cap_in_one_call() {
         .build()
         .unwrap();
     let err = c
-        .get("17841/media", &[("fields", "id".into())])
+        .get(&user_media(), &[("fields", "id".into())])
         .await
         .unwrap_err();
     let GraphError::BodyTooLarge { endpoint, cap, url } = &err else {
@@ -923,14 +948,14 @@ async fn bodies_under_the_cap_and_plain_bodies_over_it() {
         .max_body_bytes(len)
         .build()
         .unwrap();
-    assert_eq!(fits.get("17841/media", &[]).await.unwrap().body.len(), len);
+    assert_eq!(fits.get(&user_media(), &[]).await.unwrap().body.len(), len);
     let small = GraphClient::builder(TOKEN)
         .base_url(&server.base)
         .retry(fast_retry())
         .max_body_bytes(len - 1)
         .build()
         .unwrap();
-    let err = small.get("17841/media", &[]).await.unwrap_err();
+    let err = small.get(&user_media(), &[]).await.unwrap_err();
     assert!(matches!(err, GraphError::BodyTooLarge { .. }), "{err:?}");
     assert_eq!(server.hits(), 2);
     assert_eq!(GraphConfig::new("t").max_body_bytes, DEFAULT_MAX_BODY_BYTES);
@@ -975,14 +1000,14 @@ async fn huge_server_waits_do_not_panic_or_poison_the_client() {
     ] {
         let server = TestServer::script(vec![reply, Reply::json(json!({"id": "17841"}))]).await;
         let c = client(&server);
-        let err = c.get("17841", &[]).await.unwrap_err();
+        let err = c.get(&user(), &[]).await.unwrap_err();
         assert_eq!(err.class(), ErrorClass::RateLimited, "{err}");
         let frees_at = err.frees_at().expect("says when");
         assert!(frees_at <= chrono::Utc::now() + chrono::Duration::days(1));
         assert!(err.to_string().contains("access returns in"), "{err}");
         assert_eq!(server.hits(), 1);
         // The next call is answered (sent, or refused by the budget saying when), never a panic.
-        match c.get("17841", &[]).await {
+        match c.get(&user(), &[]).await {
             Ok(resp) => {
                 assert!(!usage_blocks);
                 assert_eq!(resp.status, 200);
@@ -1006,7 +1031,7 @@ async fn redirects_and_html_success_are_not_retried() {
     )])
     .await;
     let c = client(&server);
-    let err = c.get("17841/media", &[]).await.unwrap_err();
+    let err = c.get(&user_media(), &[]).await.unwrap_err();
     assert_eq!(server.hits(), 1);
     let GraphError::NotGraphApi { status, what, .. } = &err else {
         panic!("{err:?}")
@@ -1031,7 +1056,7 @@ async fn redirects_and_html_success_are_not_retried() {
     ] {
         let server = TestServer::script(vec![reply.clone()]).await;
         let c = client(&server);
-        let err = c.get("17841/media", &[]).await.unwrap_err();
+        let err = c.get(&user_media(), &[]).await.unwrap_err();
         assert_eq!(server.hits(), 1, "{}", reply.body);
         assert!(
             matches!(err, GraphError::NotGraphApi { status: 200, .. }),
@@ -1040,7 +1065,7 @@ async fn redirects_and_html_success_are_not_retried() {
         assert!(err.to_string().contains("--graph-url"), "{err}");
     }
     let server = TestServer::script(vec![Reply::raw(200, &"<p>".repeat(100_000))]).await;
-    let err = client(&server).get("17841/media", &[]).await.unwrap_err();
+    let err = client(&server).get(&user_media(), &[]).await.unwrap_err();
     assert!(
         err.to_string().contains("HTML") && err.to_string().len() < 1000,
         "{err}"
@@ -1048,7 +1073,7 @@ async fn redirects_and_html_success_are_not_retried() {
 
     // A non-JSON 4xx is not retried either; a non-JSON 5xx is.
     let server = TestServer::script(vec![Reply::raw(404, "<html>no</html>")]).await;
-    let err = client(&server).get("17841/media", &[]).await.unwrap_err();
+    let err = client(&server).get(&user_media(), &[]).await.unwrap_err();
     assert_eq!((err.class(), server.hits()), (ErrorClass::Fatal, 1));
 }
 
@@ -1077,7 +1102,7 @@ async fn throttling_without_a_time_fails_at_once() {
         let server = TestServer::script(vec![Reply::error(400, body)]).await;
         let c = client(&server);
         let started = std::time::Instant::now();
-        let err = c.get("17841/media", &[]).await.unwrap_err();
+        let err = c.get(&user_media(), &[]).await.unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(1));
         assert_eq!(server.hits(), 1, "code {code} is not retried");
         assert!(
@@ -1098,7 +1123,7 @@ async fn throttling_without_a_time_fails_at_once() {
         r#"{"call_count":100,"total_time":10,"total_cputime":10}"#,
     )])
     .await;
-    let err = client(&server).get("17841/media", &[]).await.unwrap_err();
+    let err = client(&server).get(&user_media(), &[]).await.unwrap_err();
     assert!(
         matches!(err, GraphError::ThrottledNoEstimate { .. }),
         "{err:?}"
@@ -1129,7 +1154,7 @@ async fn throttling_waits_once_when_the_time_fits_max_wait() {
     .await;
     let c = make(&server);
     let started = std::time::Instant::now();
-    let resp = c.get("17841", &[]).await.unwrap();
+    let resp = c.get(&user(), &[]).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(900));
     assert_eq!((resp.attempts, server.hits()), (2, 2));
 
@@ -1140,14 +1165,14 @@ async fn throttling_waits_once_when_the_time_fits_max_wait() {
     )])
     .await;
     let c = make(&server);
-    let err = c.get("17841", &[]).await.unwrap_err();
+    let err = c.get(&user(), &[]).await.unwrap_err();
     assert_eq!(server.hits(), 2, "waited once, retried once");
     assert_eq!(err.class(), ErrorClass::RateLimited, "{err}");
 
     // A time longer than max_wait: at once, saying when.
     let server = TestServer::script(vec![throttle_reply(613).header("retry-after", "600")]).await;
     let c = make(&server);
-    let err = c.get("17841", &[]).await.unwrap_err();
+    let err = c.get(&user(), &[]).await.unwrap_err();
     assert_eq!(server.hits(), 1);
     let GraphError::Throttled { frees_in, .. } = &err else {
         panic!("{err:?}")
@@ -1169,7 +1194,7 @@ async fn endless_empty_pages_end_with_an_error() {
     })
     .await;
     let c = client(&server);
-    let (pages, err) = collect(&c, PageRequest::new("17841/media", &[])).await;
+    let (pages, err) = collect(&c, PageRequest::new(user_media(), &[])).await;
     assert!(pages.is_empty());
     let err = err.unwrap();
     assert!(
@@ -1178,7 +1203,10 @@ async fn endless_empty_pages_end_with_an_error() {
     );
     assert!(err.to_string().contains("20 empty pages"), "{err}");
     assert_eq!(server.hits(), DEFAULT_MAX_EMPTY_PAGES);
-    assert_eq!(PageRequest::new("x", &[]).max_pages, DEFAULT_MAX_PAGES);
+    assert_eq!(
+        PageRequest::new(Endpoint::me_accounts(), &[]).max_pages,
+        DEFAULT_MAX_PAGES
+    );
 
     // A few empty pages in between are fine, and the count restarts after a page with rows.
     let counter = Arc::new(Mutex::new(0u32));
@@ -1196,7 +1224,7 @@ async fn endless_empty_pages_end_with_an_error() {
     })
     .await;
     let c = client(&server);
-    let (pages, err) = collect(&c, PageRequest::new("17841/media", &[]).max_empty_pages(3)).await;
+    let (pages, err) = collect(&c, PageRequest::new(user_media(), &[]).max_empty_pages(3)).await;
     assert!(err.is_none(), "{err:?}");
     assert_eq!(pages.len(), 4);
 }
@@ -1213,7 +1241,7 @@ async fn a_next_url_already_fetched_ends_paging_visibly() {
     })
     .await;
     let c = client(&server);
-    let (pages, err) = collect(&c, PageRequest::new("17841/media", &[])).await;
+    let (pages, err) = collect(&c, PageRequest::new(user_media(), &[])).await;
     assert!(err.is_none(), "{err:?}");
     assert_eq!(server.hits(), 3, "the loop back to `a` is not fetched");
     let all: Vec<Value> = pages.iter().flat_map(|p| p.items.clone()).collect();
@@ -1223,7 +1251,7 @@ async fn a_next_url_already_fetched_ends_paging_visibly() {
     assert_eq!(last.calls_so_far, 3);
 
     // Reaching `limit` on that page is no repeat.
-    let (pages, _) = collect(&c, PageRequest::new("17841/media", &[]).limit(3)).await;
+    let (pages, _) = collect(&c, PageRequest::new(user_media(), &[]).limit(3)).await;
     assert!(pages.iter().all(|p| !p.ended_on_repeat));
 }
 
@@ -1237,7 +1265,7 @@ async fn continue_from_a_nested_next_with_known_ids() {
     })
     .await;
     let c = client(&server);
-    let req = PageRequest::new("555/replies", &[])
+    let req = PageRequest::new(id("555").edge(Edge::Replies), &[])
         .page_size(50)
         .continue_from(
             format!(
@@ -1267,15 +1295,15 @@ async fn the_run_call_cap_counts_every_attempt_and_refuses_before_sending() {
     assert_eq!(c.calls_made(), None);
     let run = c.with_call_cap(3);
     assert_eq!((run.calls_made(), run.call_cap()), (Some(0), Some(3)));
-    let resp = run.get("17841", &[]).await.unwrap();
+    let resp = run.get(&user(), &[]).await.unwrap();
     assert_eq!(resp.attempts, 2);
     assert_eq!(run.calls_made(), Some(2), "retries count");
     // Clones share the counter; the base client is not capped.
     let clone = run.clone();
-    clone.get("17841", &[]).await.unwrap();
+    clone.get(&user(), &[]).await.unwrap();
     assert_eq!(run.calls_made(), Some(3));
     let before_budget = c.budget().remaining_for(c.token_key());
-    let err = clone.get("17841", &[]).await.unwrap_err();
+    let err = clone.get(&user(), &[]).await.unwrap_err();
     assert!(matches!(err, GraphError::RunCallCap { cap: 3 }), "{err:?}");
     assert_eq!(err.class(), ErrorClass::RateLimited);
     assert!(
@@ -1290,10 +1318,10 @@ async fn the_run_call_cap_counts_every_attempt_and_refuses_before_sending() {
         "and before the budget"
     );
     // The pager's calls count too; a new run starts from zero.
-    let (pages, err) = collect(&run, PageRequest::new("17841/media", &[])).await;
+    let (pages, err) = collect(&run, PageRequest::new(user_media(), &[])).await;
     assert!(pages.is_empty() && matches!(err, Some(GraphError::RunCallCap { .. })));
     assert_eq!(c.with_call_cap(1).calls_made(), Some(0));
-    c.get("17841", &[]).await.unwrap();
+    c.get(&user(), &[]).await.unwrap();
     assert_eq!(c.calls_made(), None);
 }
 
@@ -1309,8 +1337,8 @@ async fn budget_refusals_do_not_count_against_the_run_cap() {
         .build()
         .unwrap()
         .with_call_cap(5);
-    c.get("17841", &[]).await.unwrap();
-    let err = c.get("17841", &[]).await.unwrap_err();
+    c.get(&user(), &[]).await.unwrap();
+    let err = c.get(&user(), &[]).await.unwrap_err();
     assert!(matches!(err, GraphError::BudgetExhausted { .. }), "{err:?}");
     assert_eq!(c.calls_made(), Some(1));
     assert_eq!(server.hits(), 1);

@@ -7,7 +7,7 @@ use futures::TryStreamExt;
 
 use super::{CallTracker, ReportContext, RunSummary};
 use crate::error::ReportError;
-use crate::graph::{LinkedPage, NodeId, PageRequest};
+use crate::graph::{Endpoint, LinkedPage, NodeId, PageRequest};
 use crate::ticket::AccountRef;
 
 /// List the pages the token reaches with their linked Instagram accounts (cached).
@@ -20,8 +20,11 @@ pub async fn list_pages(
     {
         return Ok(pages.clone());
     }
-    let req = PageRequest::new("me/accounts", &[("fields", LinkedPage::FIELDS.to_string())])
-        .page_size(100);
+    let req = PageRequest::new(
+        Endpoint::me_accounts(),
+        &[("fields", LinkedPage::FIELDS.to_string())],
+    )
+    .page_size(100);
     let mut tracker = CallTracker::new();
     let mut out = Vec::new();
     let mut stream = Box::pin(ctx.graph.pages(req));

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::media::page_size;
 use super::{CallTracker, ReportContext, RunSummary};
 use crate::error::ReportError;
-use crate::graph::{ErrorClass, NodeId, PageRequest};
+use crate::graph::{Edge, ErrorClass, NodeId, PageRequest};
 use crate::reports::catalog::ReportKind;
 use crate::reports::rows::items_to_batch;
 use crate::reports::schema::report_schema;
@@ -36,7 +36,7 @@ pub(crate) fn media_comments(
         } else {
             COMMENT_FIELDS.to_string()
         };
-        let mut pr = PageRequest::new(format!("{media_id}/comments"), &[("fields", fields)])
+        let mut pr = PageRequest::new(media.edge(Edge::Comments), &[("fields", fields)])
             .page_size(page_size(&req, 50, 50));
         let limit = req.limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
         if let Some(l) = limit {
@@ -80,7 +80,9 @@ pub(crate) fn media_comments(
                 let first_ids = first
                     .iter()
                     .filter_map(|r| r["id"].as_str().map(str::to_string));
-                let mut rp = PageRequest::new(format!("{cid}/replies"), &[])
+                // a comment whose id is not a Graph id: only its nested first page of replies
+                let Some(comment) = NodeId::parse(&cid) else { continue };
+                let mut rp = PageRequest::new(comment.edge(Edge::Replies), &[])
                     .page_size(REPLIES_PAGE)
                     .continue_from(next, first_ids);
                 if let Some(r) = remaining {

@@ -15,7 +15,7 @@ use super::{
     CallTracker, ReportContext, RunSummary, get_json, media_graph_fields, resolve_account,
 };
 use crate::error::ReportError;
-use crate::graph::{Edge, GraphError, NodeId, PageRequest};
+use crate::graph::{Edge, Endpoint, GraphError, NodeId, PageRequest};
 use crate::reports::rows::items_to_batch;
 use crate::reports::schema::report_schema;
 use crate::ticket::{MediaFilter, ReportRequest};
@@ -95,7 +95,7 @@ pub(super) async fn hashtag_id(
             let searched = get_json(
                 ctx,
                 summary,
-                "ig_hashtag_search",
+                &Endpoint::hashtag_search(),
                 &[("user_id", ig.to_string()), ("q", name.to_string())],
             )
             .await;

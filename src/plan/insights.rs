@@ -22,6 +22,7 @@ use serde_json::Value;
 use super::media::unix_bounds;
 use super::{CallTracker, ReportContext, RunSummary, check_affordable, get_json, resolve_account};
 use crate::error::ReportError;
+use crate::graph::Endpoint;
 use crate::graph::insight_window_count;
 use crate::graph::{
     Edge, ErrorClass, GraphError, MAX_INSIGHT_WINDOW_DAYS, NodeId, PageRequest, insight_windows,
@@ -48,7 +49,7 @@ pub(crate) fn user_insights(
         let schema = report_schema(ReportKind::UserInsights);
         let period = p.period.name().to_string();
         let (demo, timed): (Vec<&String>, Vec<&String>) = p.metrics.iter().partition(|m| is_demographic(m));
-        let path = ig.edge(Edge::Insights);
+        let path = ig.edge(Edge::UserInsights);
         // one call for the demographics, one per ≤ 30-day window: known before the first call
         let range = p.dates;
         let windows = if timed.is_empty() {
@@ -143,7 +144,7 @@ pub(crate) fn media_insights(
         // 1. the media to report on
         let mut listing: std::pin::Pin<Box<dyn Stream<Item = Result<Vec<Value>, ReportError>> + Send>> =
             if let MediaItems::Single(id) = &p.media {
-                let v = get_json(&ctx, &summary, id.as_str(), &[("fields", listing_fields.clone())]).await?;
+                let v = get_json(&ctx, &summary, &Endpoint::media(id), &[("fields", listing_fields.clone())]).await?;
                 Box::pin(futures::stream::iter(vec![Ok(vec![v])]))
             } else {
                 let edge = if p.media_type == Some(MediaKind::Story) { Edge::Stories } else { Edge::Media };
@@ -273,7 +274,14 @@ async fn run_group(
             .collect::<Vec<_>>()
             .join(",");
         let fields = format!("insights.metric({})", g[0].metrics.join(","));
-        match get_json(ctx, summary, "", &[("ids", ids), ("fields", fields)]).await {
+        match get_json(
+            ctx,
+            summary,
+            &Endpoint::ids(),
+            &[("ids", ids), ("fields", fields)],
+        )
+        .await
+        {
             Ok(v) => {
                 if let Some(oldest) = g.iter().filter_map(|t| t.timestamp).min() {
                     b.floor = Some(b.floor.map_or(oldest, |f| f.min(oldest)));
@@ -379,7 +387,7 @@ async fn find_conversion(
         match get_json(
             ctx,
             summary,
-            "",
+            &Endpoint::ids(),
             &[("ids", t.id.clone()), ("fields", fields)],
         )
         .await

@@ -12,8 +12,7 @@ use super::{
     CallTracker, ReportContext, RunSummary, get_json, media_graph_fields, resolve_account,
 };
 use crate::error::ReportError;
-use crate::graph::NodeId;
-use crate::graph::{Edge, PageRequest};
+use crate::graph::{Edge, Endpoint, NodeId, PageRequest};
 use crate::reports::catalog::{MediaKind, ReportKind};
 use crate::reports::convert::parse_graph_timestamp;
 use crate::reports::rows::items_to_batch;
@@ -137,7 +136,7 @@ pub(crate) fn own_media(
         let fields = media_graph_fields(&cols, &OWN_MEDIA_FIELDS);
         let context = [("ig_user_id", ig.as_str())];
         if let Some(id) = &single {
-            let v = get_json(&ctx, &summary, id.as_str(), &[("fields", fields.clone())]).await?;
+            let v = get_json(&ctx, &summary, &Endpoint::media(id), &[("fields", fields.clone())]).await?;
             let items: Vec<Value> = std::iter::once(v).filter(|v| keep(&filter, v)).collect();
             yield items_to_batch(&schema, &items, &[], &context)?;
             return;
@@ -176,7 +175,7 @@ pub(crate) fn other_users_media(
         let fields = media_graph_fields(&cols, &DISCOVERY_MEDIA_FIELDS);
         let window = filter.dates.as_ref().map(unix_bounds);
         let user = username.clone();
-        let pr = PageRequest::nested(ig.to_string(), &[], "/business_discovery/media", move |after, limit| {
+        let pr = PageRequest::nested(Endpoint::business_discovery(&ig), &[], "/business_discovery/media", move |after, limit| {
             let mut m = String::new();
             if let Some((since, until)) = window {
                 m.push_str(&format!(".since({since}).until({until})"));

@@ -27,7 +27,7 @@ pub use account::{list_pages, resolve_account};
 pub use context::ReportContext;
 
 use crate::error::ReportError;
-use crate::graph::PageOut;
+use crate::graph::{Endpoint, PageOut};
 use crate::reports::catalog::ReportKind;
 use crate::reports::schema::projected_schema;
 use crate::ticket::ReportRequest;
@@ -268,10 +268,10 @@ pub(crate) fn check_affordable(
 pub(crate) async fn get_json(
     ctx: &ReportContext,
     summary: &RunSummary,
-    path: &str,
+    endpoint: &Endpoint,
     params: &[(&str, String)],
 ) -> Result<Value, ReportError> {
-    match ctx.graph.get(path, params).await {
+    match ctx.graph.get(endpoint, params).await {
         Ok(resp) => {
             summary.add_calls(u64::from(resp.attempts));
             Ok(resp.json::<Value>()?)

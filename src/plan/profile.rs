@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::account::list_pages;
 use super::{CallTracker, ReportContext, RunSummary, get_json, resolve_account};
 use crate::error::ReportError;
-use crate::graph::{Edge, PageRequest};
+use crate::graph::{Edge, Endpoint, PageRequest};
 use crate::reports::catalog::ReportKind;
 use crate::reports::rows::items_to_batch;
 use crate::reports::schema::report_schema;
@@ -66,7 +66,7 @@ pub(crate) fn user(
 ) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
-        let v = get_json(&ctx, &summary, ig.as_str(), &[("fields", user_fields(&req))]).await?;
+        let v = get_json(&ctx, &summary, &Endpoint::user(&ig), &[("fields", user_fields(&req))]).await?;
         yield items_to_batch(&report_schema(ReportKind::User), &[v], &[], &[])?;
     }
 }
@@ -80,7 +80,7 @@ pub(crate) fn other_user(
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
         let fields = format!("business_discovery.username({username}){{{}}}", user_fields(&req));
-        let v = get_json(&ctx, &summary, ig.as_str(), &[("fields", fields)]).await?;
+        let v = get_json(&ctx, &summary, &Endpoint::business_discovery(&ig), &[("fields", fields)]).await?;
         let bd = v.get("business_discovery").cloned().ok_or_else(|| {
             ReportError::NotFound(format!("no business or creator account named `{username}` was found"))
         })?;
