@@ -346,8 +346,17 @@ async fn actions_health_list_reports_accounts() {
     let health = action(&mut fc, "health").await;
     assert_eq!(health["status"], "ok");
     assert!(health["graph_calls"].is_u64());
+    let versions = health["graph_versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 1, "{health}");
+    assert_eq!(versions[0]["graph_version_asked"], "v15.0");
 
     let accounts = action(&mut fc, "accounts").await;
+    assert_eq!(accounts["graph_version_asked"], "v15.0");
+    let served = &accounts["graph_version_served"];
+    assert!(
+        served.is_null() || served.as_str().is_some_and(|v| v.starts_with('v')),
+        "{accounts}"
+    );
     assert_eq!(accounts["pages"].as_array().unwrap().len(), 3);
     assert_eq!(accounts["accounts"].as_array().unwrap().len(), 2);
     assert!(accounts["token_expires_at"].is_null());

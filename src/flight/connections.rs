@@ -34,6 +34,15 @@ pub struct Served {
 }
 
 impl Served {
+    /// `{"connection", "graph_version_asked", "graph_version_served"}`.
+    pub fn graph_version_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "connection": self.name,
+            "graph_version_asked": self.ctx.graph.version(),
+            "graph_version_served": self.ctx.graph.served_version(),
+        })
+    }
+
     /// A served connection named after the context's stored connection (else [`DEFAULT_NAME`]).
     pub fn new(ctx: Arc<ReportContext>) -> Self {
         Served {
@@ -153,6 +162,14 @@ impl Connections {
     /// The connections `access` may read.
     pub fn readable<'a>(&'a self, access: &'a Access) -> impl Iterator<Item = &'a Served> + 'a {
         self.served.iter().filter(move |s| access.permits(&s.name))
+    }
+
+    /// The Graph API version asked for and the one that answered (`null` until a response said), per
+    /// connection.
+    pub fn graph_versions(&self, access: &Access) -> Vec<serde_json::Value> {
+        self.readable(access)
+            .map(Served::graph_version_json)
+            .collect()
     }
 
     /// Graph calls made over every connection.

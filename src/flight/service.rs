@@ -264,12 +264,14 @@ impl IgFlightService {
         Value::Array(reports)
     }
 
-    /// `health`.
-    pub fn health(&self) -> Value {
+    /// `health`: server version, Graph calls, and the Graph API version asked for and served on each
+    /// connection `access` may read.
+    pub fn health(&self, access: &Access) -> Value {
         json!({
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
             "graph_calls": self.conns.graph_calls(),
+            "graph_versions": self.conns.graph_versions(access),
         })
     }
 
@@ -305,6 +307,7 @@ impl IgFlightService {
             })
             .collect();
         let expiry = served.expiry_json(now);
+        let versions = served.graph_version_json();
         let connections: Vec<Value> = self
             .conns
             .readable(access)
@@ -322,6 +325,8 @@ impl IgFlightService {
             "expires_in_days": expiry["expires_in_days"],
             "warning": expiry["warning"],
             "connections": connections,
+            "graph_version_asked": versions["graph_version_asked"],
+            "graph_version_served": versions["graph_version_served"],
         }))
     }
 }
@@ -685,7 +690,7 @@ impl FlightService for IgFlightService {
         let action = request.into_inner();
         tracing::info!(rpc = "DoAction", action = %crate::telemetry::Bounded(&action.r#type), "rpc");
         let body = match action.r#type.as_str() {
-            "health" => self.health(),
+            "health" => self.health(&access),
             "list-reports" => self.list_reports(),
             "accounts" => {
                 let named = String::from_utf8_lossy(&action.body).trim().to_string();

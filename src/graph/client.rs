@@ -225,6 +225,9 @@ pub struct GraphClient {
     run: Option<Arc<RunCalls>>,
 }
 
+/// The response header naming the Graph API version that answered (reference §5.2a).
+pub const API_VERSION_HEADER: &str = "facebook-api-version";
+
 /// One run's call counter and cap.
 #[derive(Debug)]
 struct RunCalls {
@@ -247,6 +250,8 @@ struct Inner {
     budget: Arc<Budget>,
     stats: Arc<CallStats>,
     max_body: usize,
+    /// The version that answered the last response (`facebook-api-version`), when one said so.
+    served: parking_lot::Mutex<Option<String>>,
 }
 
 impl Inner {
@@ -275,6 +280,7 @@ impl Inner {
             budget,
             stats,
             max_body,
+            served: parking_lot::Mutex::new(None),
         }
     }
 }
@@ -340,7 +346,7 @@ impl GraphClient {
     /// (and its per-run call counter, if it has one).
     pub fn with_token(&self, token: impl Into<Secret>) -> Self {
         let i = &self.inner;
-        Self {
+        let client = Self {
             inner: Arc::new(Inner::new(
                 i.http.clone(),
                 i.base.clone(),
@@ -353,7 +359,10 @@ impl GraphClient {
                 i.max_body,
             )),
             run: self.run.clone(),
-        }
+        };
+        // the same API answers the new token
+        *client.inner.served.lock() = i.served.lock().clone();
+        client
     }
 
     /// A clone for one run (one report request) whose HTTP attempts, retries included, all count
@@ -423,6 +432,44 @@ impl GraphClient {
 
     pub fn version(&self) -> &str {
         &self.inner.version
+    }
+
+    /// The version that answered (the `facebook-api-version` header of the latest response), once a
+    /// response said so. Facebook answers an expired version with the oldest one it still serves
+    /// (reference §5.2a), so this can differ from [`Self::version`].
+    pub fn served_version(&self) -> Option<String> {
+        self.inner.served.lock().clone()
+    }
+
+    /// The version the API speaks to this client: the served one when known, else the one asked for.
+    pub fn api_version(&self) -> String {
+        self.served_version()
+            .unwrap_or_else(|| self.inner.version.clone())
+    }
+
+    /// Note the `facebook-api-version` header: only a well-formed `vNN.N` is taken (a header is outside
+    /// input); a change is logged once, with the version asked for.
+    fn observe_version(&self, headers: &reqwest::header::HeaderMap) {
+        let Some(v) = headers
+            .get(API_VERSION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| v.len() <= 12 && is_version(v))
+        else {
+            return;
+        };
+        let mut served = self.inner.served.lock();
+        if served.as_deref() == Some(v) {
+            return;
+        }
+        if v != self.inner.version {
+            tracing::info!(
+                asked = %self.inner.version,
+                served = v,
+                "the Graph API answers with another version than the one asked for"
+            );
+        }
+        *served = Some(v.to_owned());
     }
 
     /// Base URL with a trailing slash.
@@ -741,6 +788,7 @@ impl GraphClient {
         if !usage.is_empty() {
             inner.budget.observe_usage(&inner.token_key, &usage);
         }
+        self.observe_version(resp.headers());
         let retry_after = retry_after(resp.headers());
         if (300..400).contains(&status) {
             // Never followed (the redirect policy is `none`): it would carry the token elsewhere.

@@ -77,8 +77,8 @@ mod testutil;
 
 pub use budget::{Budget, BudgetConfig, BudgetSnapshot, TokenBudgetSnapshot};
 pub use client::{
-    DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_VERSION, GraphClient, GraphClientBuilder,
-    GraphConfig, GraphResponse,
+    API_VERSION_HEADER, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_VERSION, GraphClient,
+    GraphClientBuilder, GraphConfig, GraphResponse,
 };
 pub use endpoint::{Endpoint, EndpointKind};
 pub use error::{ApiError, ErrorClass, GraphError, THROTTLE_CODES, classify};

@@ -1343,3 +1343,43 @@ async fn budget_refusals_do_not_count_against_the_run_cap() {
     assert_eq!(c.calls_made(), Some(1));
     assert_eq!(server.hits(), 1);
 }
+
+#[tokio::test]
+async fn the_version_that_answered_is_learned_from_the_response_header() {
+    let server = TestServer::script(vec![
+        Reply::json(json!({"id": "17841"})).header("facebook-api-version", "v21.0"),
+        // hostile or malformed values are ignored: the last good one stays
+        Reply::json(json!({"id": "17841"})).header("facebook-api-version", "v99.0; x=1"),
+        Reply::json(json!({"id": "17841"})).header("facebook-api-version", &"9".repeat(200)),
+        Reply::json(json!({"id": "17841"})),
+        // an error answer says which version answered too
+        Reply::error(
+            400,
+            json!({"message": "bad", "type": "OAuthException", "code": 100}),
+        )
+        .header("facebook-api-version", "v23.0"),
+    ])
+    .await;
+    let c = client(&server);
+    assert_eq!(c.served_version(), None);
+    assert_eq!(
+        c.api_version(),
+        DEFAULT_VERSION,
+        "asked version until one answers"
+    );
+    c.get(&user(), &[]).await.unwrap();
+    assert_eq!(c.served_version().as_deref(), Some("v21.0"));
+    assert_eq!(c.api_version(), "v21.0");
+    for _ in 0..3 {
+        c.get(&user(), &[]).await.unwrap();
+        assert_eq!(c.served_version().as_deref(), Some("v21.0"));
+    }
+    // a run's capped clone shares what its connection learned
+    let run = c.with_call_cap(5);
+    assert!(run.get(&user(), &[]).await.is_err());
+    assert_eq!(c.served_version().as_deref(), Some("v23.0"));
+    assert_eq!(
+        c.with_token("other").served_version().as_deref(),
+        Some("v23.0")
+    );
+}
