@@ -76,6 +76,7 @@ pub use client::{
     GraphConfig, GraphResponse,
 };
 pub use endpoint::EndpointKind;
+pub(crate) use endpoint::is_version;
 pub use error::{ApiError, ErrorClass, GraphError, THROTTLE_CODES, classify};
 pub use id::{Edge, MAX_ID_DIGITS, NodeId};
 pub use model::{
