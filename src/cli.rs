@@ -85,16 +85,7 @@ pub struct GraphArgs {
 }
 
 fn parse_graph_version(s: &str) -> Result<String, String> {
-    let ok = s
-        .strip_prefix('v')
-        .and_then(|r| r.split_once('.'))
-        .is_some_and(|(a, b)| {
-            !a.is_empty()
-                && !b.is_empty()
-                && a.chars().all(|c| c.is_ascii_digit())
-                && b.chars().all(|c| c.is_ascii_digit())
-        });
-    if ok {
+    if crate::graph::is_version(s) {
         Ok(s.to_string())
     } else {
         Err(format!(
@@ -168,6 +159,20 @@ fn parse_size(s: &str) -> Result<usize, String> {
     Ok(bytes)
 }
 
+/// The Graph API a command calls: the one the Graph flags describe or, with `--demo`, the simulated
+/// one (`serve` and the one-shot commands).
+#[derive(Debug, Clone, Args)]
+pub struct ApiArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+    /// Use the built-in simulated Graph API (started in-process): no credentials, no network.
+    #[arg(long)]
+    pub demo: bool,
+    /// Seed of the demo data set (with --demo).
+    #[arg(long, default_value_t = 42, requires = "demo")]
+    pub seed: u64,
+}
+
 /// Flags of `igflight serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -175,13 +180,7 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
     #[command(flatten)]
-    pub graph: GraphArgs,
-    /// Serve the built-in simulated Graph API (started in-process): no credentials, no network.
-    #[arg(long)]
-    pub demo: bool,
-    /// Seed of the demo data set (with --demo).
-    #[arg(long, default_value_t = 42, requires = "demo")]
-    pub seed: u64,
+    pub api: ApiArgs,
     /// Serve the stored connection NAME (`igflight accounts`); repeatable: one server for several
     /// connections, the first being the default. A client picks one with the ticket key `connection`
     /// or the call header `x-igflight-connection`. Without this flag: IGFLIGHT_ACCESS_TOKEN (served as
@@ -261,13 +260,7 @@ fn secret_value(s: &str) -> Result<Secret, String> {
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
     #[command(flatten)]
-    pub graph: GraphArgs,
-    /// Use the built-in simulated Graph API (started in-process): no credentials, no network.
-    #[arg(long)]
-    pub demo: bool,
-    /// Seed of the demo data set (with --demo).
-    #[arg(long, default_value_t = 42, requires = "demo")]
-    pub seed: u64,
+    pub api: ApiArgs,
     /// Use the stored connection NAME (`igflight accounts`) for the Graph access token instead of
     /// IGFLIGHT_ACCESS_TOKEN. Without either, the only stored connection is used.
     #[arg(long, value_name = "NAME", conflicts_with = "demo")]

@@ -6,6 +6,30 @@ use tonic::{Code, Status};
 use crate::graph::{ErrorClass, GraphError};
 use crate::ticket::TicketError;
 
+/// The command that logs in to stored connection `$name` (a literal).
+macro_rules! login_command {
+    ($name:literal) => {
+        concat!(
+            "`igflight accounts login ",
+            $name,
+            " --app-id … --app-secret …`"
+        )
+    };
+}
+
+/// The commands that give stored connection `$name` (a literal) a new token: the one wording of
+/// every reconnect hint ([`reconnect_commands`], [`RECONNECT_HINT`]).
+macro_rules! reconnect_commands_of {
+    ($name:literal) => {
+        concat!(
+            "`igflight accounts reconnect ",
+            $name,
+            " --token-env VAR` (a fresh token) or ",
+            login_command!($name)
+        )
+    };
+}
+
 /// Why a report could not be produced (or stopped part way).
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -71,7 +95,8 @@ pub enum ReportError {
     },
     /// The Graph token lacks a permission the report needs (Graph code 10 or 200–299).
     #[error(
-        "{source}. Report `{report}` needs the permissions {needs}: grant them when logging in (`igflight accounts login NAME --app-id … --app-secret …`) and use the new token"
+        "{source}. Report `{report}` needs the permissions {needs}: grant them when logging in ({}) and use the new token",
+        login_command!("NAME")
     )]
     MissingPermission {
         /// The report.
@@ -109,10 +134,7 @@ pub enum ReportError {
 /// The commands that give stored connection `name` a new token: the one wording of every reconnect
 /// hint (expired or refused tokens, in errors, warnings and the `accounts` action).
 pub fn reconnect_commands(name: &str) -> String {
-    format!(
-        "`igflight accounts reconnect {name} --token-env VAR` (a fresh token) or \
-         `igflight accounts login {name} --app-id … --app-secret …`"
-    )
+    format!(reconnect_commands_of!("{name}"), name = name)
 }
 
 /// The commands for a stored connection `name` whose token expires soon: renew it, or reconnect it
@@ -126,9 +148,11 @@ pub fn renew_commands(name: &str) -> String {
 
 /// Message suffix for an expired or invalid token whose stored connection is not known: the
 /// [`reconnect_commands`] of `NAME`, or a new `IGFLIGHT_ACCESS_TOKEN`.
-pub const RECONNECT_HINT: &str = "The Graph access token is invalid or expired: get a new token with \
-     `igflight accounts reconnect NAME --token-env VAR` (a fresh token) or \
-     `igflight accounts login NAME --app-id … --app-secret …`, or set a new IGFLIGHT_ACCESS_TOKEN.";
+pub const RECONNECT_HINT: &str = concat!(
+    "The Graph access token is invalid or expired: get a new token with ",
+    reconnect_commands_of!("NAME"),
+    ", or set a new IGFLIGHT_ACCESS_TOKEN."
+);
 
 impl ReportError {
     /// Name the stored connection in an expired-token error, so the message says which one to reconnect.

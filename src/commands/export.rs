@@ -66,7 +66,7 @@ pub async fn run(args: ExportArgs) -> Result<String, CliError> {
                     "the ticket names connection `{named}` but --connection says `{flag}`: keep one"
                 )));
             }
-            _ if source_args.demo => {
+            _ if source_args.api.demo => {
                 return Err(CliError::usage(format!(
                     "the ticket names connection `{named}`: with --demo there are no stored connections; drop `connection` or --demo"
                 )));

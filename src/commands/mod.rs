@@ -142,10 +142,10 @@ impl Source {
     pub async fn connect(args: &SourceArgs) -> Result<Source, CliError> {
         let mut sim = None;
         let mut connection = None;
-        let graph = args.graph.settings();
-        let client = if args.demo {
+        let graph = args.api.graph.settings();
+        let client = if args.api.demo {
             let config = SimConfig {
-                seed: args.seed,
+                seed: args.api.seed,
                 ..SimConfig::default()
             };
             let addr = "127.0.0.1:0".parse().map_err(CliError::failed)?;
@@ -155,7 +155,7 @@ impl Source {
             let client = graph
                 .client(handle.token().to_string(), Some(handle.base_url()))
                 .map_err(CliError::failed)?;
-            tracing::info!(base_url = %handle.base_url(), seed = args.seed, "demo: simulated Graph API started");
+            tracing::info!(base_url = %handle.base_url(), seed = args.api.seed, "demo: simulated Graph API started");
             sim = Some(handle);
             client
         } else {
@@ -173,7 +173,7 @@ impl Source {
                     .with_connection(connection)
                     .with_max_calls_per_request(graph.max_calls_per_request),
             ),
-            calls_per_hour: args.graph.calls_per_hour,
+            calls_per_hour: args.api.graph.calls_per_hour,
             sim,
         })
     }

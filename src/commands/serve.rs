@@ -39,8 +39,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         println!(
             "igflight demo: simulated Graph API on {}/{} (seed {})",
             handle.base_url(),
-            args.graph.graph_version,
-            args.seed
+            args.api.graph.graph_version,
+            args.api.seed
         );
     }
     tracing::info!(connections = %conns.names(), "serving Graph connections");
@@ -60,7 +60,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let auth = options.auth.is_some();
     let scheme = if tls { "grpc+tls" } else { "grpc" };
     println!("igflight serving Flight on {scheme}://{addr}");
-    tracing::info!(%addr, demo = args.demo, tls, auth, "Flight server listening");
+    tracing::info!(%addr, demo = args.api.demo, tls, auth, "Flight server listening");
     if !auth && !addr.ip().is_loopback() {
         tracing::warn!(%addr, "Flight server listening beyond loopback without authentication");
         eprintln!(
@@ -94,7 +94,7 @@ fn watch_tokens(args: &ServeArgs, conns: &Connections) -> tokio::task::JoinHandl
         .filter(|s| s.ctx.connection.is_some())
         .cloned()
         .collect();
-    let graph = args.graph.settings();
+    let graph = args.api.graph.settings();
     let every = std::time::Duration::from_secs(args.token_check_secs);
     tokio::spawn(async move {
         if stored.is_empty() {
@@ -132,9 +132,7 @@ fn watch_tokens(args: &ServeArgs, conns: &Connections) -> tokio::task::JoinHandl
 /// warning naming the command that reconnects them).
 async fn connections(args: &ServeArgs) -> anyhow::Result<(Connections, Vec<Source>)> {
     let source_args = |connection: Option<String>| SourceArgs {
-        graph: args.graph.clone(),
-        demo: args.demo,
-        seed: args.seed,
+        api: args.api.clone(),
         connection,
     };
     // one set of run slots for the whole server, shared by every connection
@@ -152,7 +150,7 @@ async fn connections(args: &ServeArgs) -> anyhow::Result<(Connections, Vec<Sourc
     let mut names = args.connections.clone();
     let env_token = std::env::var(TOKEN_ENV).is_ok_and(|t| !t.trim().is_empty());
     let mut all_stored = false;
-    if names.is_empty() && !args.demo && !env_token {
+    if names.is_empty() && !args.api.demo && !env_token {
         // every stored connection (with one or none, Source::connect says what to do)
         if let Ok(store) = crate::accounts::store::Store::open_default()
             && store.connections().len() > 1
@@ -163,7 +161,7 @@ async fn connections(args: &ServeArgs) -> anyhow::Result<(Connections, Vec<Sourc
     }
     if names.is_empty() {
         let source = Source::connect(&source_args(None)).await?;
-        let name = if args.demo {
+        let name = if args.api.demo {
             "demo".to_string()
         } else {
             source

@@ -268,15 +268,44 @@ impl SqlService {
         self.engine.session(self.conns.first().ctx.clone(), None)
     }
 
-    /// Plan `handle` (parameters bound when it has them) on `served`: the DataFrame, ready to execute.
-    async fn plan(&self, handle: &Handle, served: &Served) -> Result<DataFrame, Status> {
+    /// A handle starting a statement: `sql` (placeholders numbered), the account of the request
+    /// header, and the connection the request resolves to.
+    fn new_handle<T>(&self, sql: &str, request: &Request<T>) -> Result<(Handle, &Served), Status> {
+        let mut handle = Handle {
+            sql: number_placeholders(sql),
+            account: header_account(request.metadata()),
+            connection: None,
+            params: None,
+        };
+        let served = self.served_for(&handle, request)?;
+        handle.connection = Some(served.name.clone());
+        Ok((handle, served))
+    }
+
+    /// The handle in `bytes` and its connection, for `request`.
+    fn handle_of<T>(
+        &self,
+        bytes: &[u8],
+        request: &Request<T>,
+    ) -> Result<(Handle, &Served), Status> {
+        let handle = Handle::decode(bytes)?;
+        let served = self.served_for(&handle, request)?;
+        Ok((handle, served))
+    }
+
+    /// The SQL of `handle` parsed and planned on `served` (parameters not bound yet).
+    async fn parse(&self, handle: &Handle, served: &Served) -> Result<DataFrame, Status> {
         let ctx = self
             .engine
             .session(served.ctx.clone(), handle.account.clone());
-        let df = ctx
-            .sql_with_options(&handle.sql, read_only())
+        ctx.sql_with_options(&handle.sql, read_only())
             .await
-            .map_err(df_status)?;
+            .map_err(df_status)
+    }
+
+    /// Plan `handle` (parameters bound when it has them) on `served`: the DataFrame, ready to execute.
+    async fn plan(&self, handle: &Handle, served: &Served) -> Result<DataFrame, Status> {
+        let df = self.parse(handle, served).await?;
         let params = parameters(df.logical_plan())?;
         if params.is_empty() {
             return Ok(df);
@@ -329,16 +358,7 @@ impl SqlService {
         let ticket = TicketStatementQuery {
             statement_handle: handle.encode(),
         };
-        let info = FlightInfo::new()
-            .try_with_schema(&schema)
-            .map_err(|e| Status::internal(format!("could not encode the schema: {e}")))?
-            .with_endpoint(
-                FlightEndpoint::new().with_ticket(Ticket::new(ticket.as_any().encode_to_vec())),
-            )
-            .with_descriptor(descriptor)
-            .with_total_records(-1)
-            .with_total_bytes(-1);
-        Ok(Response::new(info))
+        flight_info(&schema, ticket.as_any(), descriptor)
     }
 
     /// Execute `handle` and stream its batches as they come.
@@ -380,12 +400,9 @@ impl SqlService {
         match cmd {
             Command::CommandPreparedStatementQuery(q) => {
                 let result = self.bind_parameters(q, data, access, header).await?;
-                let put = PutResult {
+                Ok(one_message(PutResult {
                     app_metadata: result.encode_to_vec().into(),
-                };
-                Ok(Response::new(Box::pin(futures::stream::once(async {
-                    Ok(put)
-                }))))
+                }))
             }
             Command::CommandStatementUpdate(_)
             | Command::CommandPreparedStatementUpdate(_)
@@ -451,9 +468,7 @@ impl SqlService {
         }
         drop(batches);
         let Some(batch) = row else {
-            return Err(Status::invalid_argument(format!(
-                "bind exactly one row of parameters to a query; got {rows} rows"
-            )));
+            return Err(not_one_row(rows));
         };
         handle.params = Some(encode_params(&batch)?);
         // Check now that the parameters fit the query.
@@ -463,22 +478,6 @@ impl SqlService {
         Ok(DoPutPreparedStatementResult {
             prepared_statement_handle: Some(handle.encode()),
         })
-    }
-
-    fn metadata_info(
-        &self,
-        schema: &Schema,
-        command: Any,
-        descriptor: FlightDescriptor,
-    ) -> Result<Response<FlightInfo>, Status> {
-        let info = FlightInfo::new()
-            .try_with_schema(schema)
-            .map_err(|e| Status::internal(format!("could not encode the schema: {e}")))?
-            .with_endpoint(FlightEndpoint::new().with_ticket(Ticket::new(command.encode_to_vec())))
-            .with_descriptor(descriptor)
-            .with_total_records(-1)
-            .with_total_bytes(-1);
-        Ok(Response::new(info))
     }
 
     /// The (catalog, schema) pairs listed by the catalog calls: the session's, without
@@ -521,10 +520,7 @@ impl SqlService {
 /// columns 1, 2, …), or by column name for named parameters; each cast to the type DataFusion inferred.
 fn bind(params: &[(String, Option<DataType>)], batch: &RecordBatch) -> Result<ParamValues, Status> {
     if batch.num_rows() != 1 {
-        return Err(Status::invalid_argument(format!(
-            "bind exactly one row of parameters to a query; got {} rows",
-            batch.num_rows()
-        )));
+        return Err(not_one_row(batch.num_rows()));
     }
     let mut positional: Vec<ScalarValue> = Vec::new();
     let mut named: HashMap<String, ScalarValue> = HashMap::new();
@@ -574,6 +570,13 @@ fn bind(params: &[(String, Option<DataType>)], batch: &RecordBatch) -> Result<Pa
             "use either positional ($1, ?) or named ($name) parameters in one query, not both",
         )),
     }
+}
+
+/// A parameter binding without exactly one row.
+fn not_one_row(rows: usize) -> Status {
+    Status::invalid_argument(format!(
+        "bind exactly one row of parameters to a query; got {rows} rows"
+    ))
 }
 
 /// The parameter row as an Arrow IPC stream, hex.
@@ -645,6 +648,27 @@ static SQL_INFO: LazyLock<SqlInfoData> = LazyLock::new(|| {
     b.build().expect("the SQL info is valid")
 });
 
+/// The `FlightInfo` of a Flight SQL command: `schema`, and one endpoint whose ticket is `ticket`.
+fn flight_info(
+    schema: &Schema,
+    ticket: Any,
+    descriptor: FlightDescriptor,
+) -> Result<Response<FlightInfo>, Status> {
+    let info = FlightInfo::new()
+        .try_with_schema(schema)
+        .map_err(|e| Status::internal(format!("could not encode the schema: {e}")))?
+        .with_endpoint(FlightEndpoint::new().with_ticket(Ticket::new(ticket.encode_to_vec())))
+        .with_descriptor(descriptor)
+        .with_total_records(-1)
+        .with_total_bytes(-1);
+    Ok(Response::new(info))
+}
+
+/// A stream of one message.
+fn one_message<T: Send + 'static>(message: T) -> Response<BoxedStream<T>> {
+    Response::new(Box::pin(futures::stream::once(async { Ok(message) })))
+}
+
 fn one_batch(
     schema: SchemaRef,
     batch: Result<RecordBatch, FlightError>,
@@ -657,10 +681,157 @@ fn one_batch(
     )
 }
 
-/// A response with `schema` and no rows (the key calls: report tables have no keys).
-fn no_rows(schema: SchemaRef) -> Response<BoxedStream<FlightData>> {
-    let batch = RecordBatch::new_empty(schema.clone());
-    Response::new(one_batch(schema, Ok(batch)))
+/// A Flight SQL catalog call (`CommandGet…`): the schema its `GetFlightInfo` announces (the ticket
+/// is the command itself) and the one batch its `DoGet` streams.
+#[tonic::async_trait]
+trait CatalogCall: ProstMessageExt + Send + 'static {
+    /// The schema of the answer.
+    fn schema(&self) -> SchemaRef;
+
+    /// The answer: one batch.
+    async fn rows(self, sql: &SqlService) -> Result<BoxedStream<FlightData>, Status>;
+}
+
+#[tonic::async_trait]
+impl CatalogCall for CommandGetCatalogs {
+    fn schema(&self) -> SchemaRef {
+        self.into_builder().schema()
+    }
+
+    async fn rows(self, sql: &SqlService) -> Result<BoxedStream<FlightData>, Status> {
+        let mut names = sql.catalog_session().catalog_names();
+        names.sort();
+        let mut b = self.into_builder();
+        for c in names {
+            b.append(c);
+        }
+        Ok(one_batch(b.schema(), b.build()))
+    }
+}
+
+#[tonic::async_trait]
+impl CatalogCall for CommandGetDbSchemas {
+    fn schema(&self) -> SchemaRef {
+        self.clone().into_builder().schema()
+    }
+
+    async fn rows(self, sql: &SqlService) -> Result<BoxedStream<FlightData>, Status> {
+        let ctx = sql.catalog_session();
+        let mut b = self.into_builder();
+        for (c, s) in SqlService::schemas(&ctx) {
+            b.append(c, s);
+        }
+        Ok(one_batch(b.schema(), b.build()))
+    }
+}
+
+#[tonic::async_trait]
+impl CatalogCall for CommandGetTables {
+    fn schema(&self) -> SchemaRef {
+        self.clone().into_builder().schema()
+    }
+
+    async fn rows(self, sql: &SqlService) -> Result<BoxedStream<FlightData>, Status> {
+        let mut b = self.into_builder();
+        for (c, s, t, schema) in sql.tables().await? {
+            b.append(c, s, t, TABLE_TYPE, &schema)
+                .map_err(|e| Status::internal(format!("could not encode a table schema: {e}")))?;
+        }
+        Ok(one_batch(b.schema(), b.build()))
+    }
+}
+
+#[tonic::async_trait]
+impl CatalogCall for CommandGetTableTypes {
+    fn schema(&self) -> SchemaRef {
+        self.into_builder().schema()
+    }
+
+    async fn rows(self, _sql: &SqlService) -> Result<BoxedStream<FlightData>, Status> {
+        let mut b = self.into_builder();
+        b.append(TABLE_TYPE);
+        Ok(one_batch(b.schema(), b.build()))
+    }
+}
+
+#[tonic::async_trait]
+impl CatalogCall for CommandGetSqlInfo {
+    fn schema(&self) -> SchemaRef {
+        self.clone().into_builder(&SQL_INFO).schema()
+    }
+
+    async fn rows(self, _sql: &SqlService) -> Result<BoxedStream<FlightData>, Status> {
+        let b = self.into_builder(&SQL_INFO);
+        Ok(one_batch(b.schema(), b.build()))
+    }
+}
+
+#[tonic::async_trait]
+impl CatalogCall for CommandGetXdbcTypeInfo {
+    fn schema(&self) -> SchemaRef {
+        XDBC_TYPES.schema()
+    }
+
+    async fn rows(self, _sql: &SqlService) -> Result<BoxedStream<FlightData>, Status> {
+        let b = self.into_builder(&XDBC_TYPES);
+        Ok(one_batch(b.schema(), b.build()))
+    }
+}
+
+/// The key calls: report tables have no keys, so each answers with its schema and no rows.
+macro_rules! no_keys {
+    ($($cmd:ty => $schema:expr;)*) => {$(
+        #[tonic::async_trait]
+        impl CatalogCall for $cmd {
+            fn schema(&self) -> SchemaRef {
+                $schema
+            }
+
+            async fn rows(self, _sql: &SqlService) -> Result<BoxedStream<FlightData>, Status> {
+                let schema = self.schema();
+                let batch = RecordBatch::new_empty(schema.clone());
+                Ok(one_batch(schema, Ok(batch)))
+            }
+        }
+    )*};
+}
+
+no_keys! {
+    CommandGetPrimaryKeys => primary_keys_schema();
+    CommandGetExportedKeys => foreign_keys_schema();
+    CommandGetImportedKeys => foreign_keys_schema();
+    CommandGetCrossReference => foreign_keys_schema();
+}
+
+/// `GetFlightInfo` and `DoGet` of each catalog call, answered by its [`CatalogCall`]. The methods
+/// are written in the form `#[tonic::async_trait]` gives trait methods: it does not rewrite the
+/// methods a macro expands to.
+macro_rules! catalog_calls {
+    ($($cmd:ty => $info:ident, $get:ident;)*) => {$(
+        fn $info<'s, 'f>(
+            &'s self,
+            query: $cmd,
+            request: Request<FlightDescriptor>,
+        ) -> Pin<Box<dyn Future<Output = Result<Response<FlightInfo>, Status>> + Send + 'f>>
+        where
+            's: 'f,
+            Self: 'f,
+        {
+            Box::pin(async move { flight_info(&query.schema(), query.as_any(), request.into_inner()) })
+        }
+
+        fn $get<'s, 'f>(
+            &'s self,
+            query: $cmd,
+            _request: Request<Ticket>,
+        ) -> Pin<Box<dyn Future<Output = Result<Response<BoxedStream<FlightData>>, Status>> + Send + 'f>>
+        where
+            's: 'f,
+            Self: 'f,
+        {
+            Box::pin(async move { Ok(Response::new(query.rows(self).await?)) })
+        }
+    )*};
 }
 
 #[tonic::async_trait]
@@ -671,13 +842,10 @@ impl FlightSqlService for SqlService {
         &self,
         _request: Request<Streaming<HandshakeRequest>>,
     ) -> Result<Response<BoxedStream<HandshakeResponse>>, Status> {
-        let resp = HandshakeResponse {
+        Ok(one_message(HandshakeResponse {
             protocol_version: 0,
             payload: Bytes::new(),
-        };
-        Ok(Response::new(Box::pin(futures::stream::once(async {
-            Ok(resp)
-        }))))
+        }))
     }
 
     async fn get_flight_info_statement(
@@ -685,14 +853,7 @@ impl FlightSqlService for SqlService {
         query: CommandStatementQuery,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let mut handle = Handle {
-            sql: number_placeholders(&query.query),
-            account: header_account(request.metadata()),
-            connection: None,
-            params: None,
-        };
-        let served = self.served_for(&handle, &request)?;
-        handle.connection = Some(served.name.clone());
+        let (handle, served) = self.new_handle(&query.query, &request)?;
         tracing::info!(rpc = "GetFlightInfo", sql = %sql_for_log(&handle.sql), account = ?handle.account, connection = %served.name, "SQL statement");
         self.statement_info(handle, served, request.into_inner())
             .await
@@ -703,56 +864,10 @@ impl FlightSqlService for SqlService {
         cmd: CommandPreparedStatementQuery,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let handle = Handle::decode(&cmd.prepared_statement_handle)?;
-        let served = self.served_for(&handle, &request)?;
+        let (handle, served) = self.handle_of(&cmd.prepared_statement_handle, &request)?;
         tracing::info!(rpc = "GetFlightInfo", sql = %sql_for_log(&handle.sql), connection = %served.name, "SQL prepared statement");
         self.statement_info(handle, served, request.into_inner())
             .await
-    }
-
-    async fn get_flight_info_catalogs(
-        &self,
-        query: CommandGetCatalogs,
-        request: Request<FlightDescriptor>,
-    ) -> Result<Response<FlightInfo>, Status> {
-        let schema = query.into_builder().schema();
-        self.metadata_info(&schema, query.as_any(), request.into_inner())
-    }
-
-    async fn get_flight_info_schemas(
-        &self,
-        query: CommandGetDbSchemas,
-        request: Request<FlightDescriptor>,
-    ) -> Result<Response<FlightInfo>, Status> {
-        let schema = query.clone().into_builder().schema();
-        self.metadata_info(&schema, query.as_any(), request.into_inner())
-    }
-
-    async fn get_flight_info_tables(
-        &self,
-        query: CommandGetTables,
-        request: Request<FlightDescriptor>,
-    ) -> Result<Response<FlightInfo>, Status> {
-        let schema = query.clone().into_builder().schema();
-        self.metadata_info(&schema, query.as_any(), request.into_inner())
-    }
-
-    async fn get_flight_info_table_types(
-        &self,
-        query: CommandGetTableTypes,
-        request: Request<FlightDescriptor>,
-    ) -> Result<Response<FlightInfo>, Status> {
-        let schema = query.into_builder().schema();
-        self.metadata_info(&schema, query.as_any(), request.into_inner())
-    }
-
-    async fn get_flight_info_sql_info(
-        &self,
-        query: CommandGetSqlInfo,
-        request: Request<FlightDescriptor>,
-    ) -> Result<Response<FlightInfo>, Status> {
-        let schema = query.clone().into_builder(&SQL_INFO).schema();
-        self.metadata_info(&schema, query.as_any(), request.into_inner())
     }
 
     async fn do_get_statement(
@@ -760,8 +875,7 @@ impl FlightSqlService for SqlService {
         ticket: TicketStatementQuery,
         request: Request<Ticket>,
     ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let handle = Handle::decode(&ticket.statement_handle)?;
-        let served = self.served_for(&handle, &request)?;
+        let (handle, served) = self.handle_of(&ticket.statement_handle, &request)?;
         self.execute(handle, served).await
     }
 
@@ -770,74 +884,21 @@ impl FlightSqlService for SqlService {
         query: CommandPreparedStatementQuery,
         request: Request<Ticket>,
     ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let handle = Handle::decode(&query.prepared_statement_handle)?;
-        let served = self.served_for(&handle, &request)?;
+        let (handle, served) = self.handle_of(&query.prepared_statement_handle, &request)?;
         self.execute(handle, served).await
     }
 
-    async fn do_get_catalogs(
-        &self,
-        query: CommandGetCatalogs,
-        _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let ctx = self.catalog_session();
-        let mut b = query.into_builder();
-        let mut names = ctx.catalog_names();
-        names.sort();
-        for c in names {
-            b.append(c);
-        }
-        let schema = b.schema();
-        Ok(Response::new(one_batch(schema, b.build())))
-    }
-
-    async fn do_get_schemas(
-        &self,
-        query: CommandGetDbSchemas,
-        _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let ctx = self.catalog_session();
-        let mut b = query.into_builder();
-        for (c, s) in Self::schemas(&ctx) {
-            b.append(c, s);
-        }
-        let schema = b.schema();
-        Ok(Response::new(one_batch(schema, b.build())))
-    }
-
-    async fn do_get_tables(
-        &self,
-        query: CommandGetTables,
-        _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let mut b = query.into_builder();
-        for (c, s, t, schema) in self.tables().await? {
-            b.append(c, s, t, TABLE_TYPE, &schema)
-                .map_err(|e| Status::internal(format!("could not encode a table schema: {e}")))?;
-        }
-        let schema = b.schema();
-        Ok(Response::new(one_batch(schema, b.build())))
-    }
-
-    async fn do_get_table_types(
-        &self,
-        query: CommandGetTableTypes,
-        _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let mut b = query.into_builder();
-        b.append(TABLE_TYPE);
-        let schema = b.schema();
-        Ok(Response::new(one_batch(schema, b.build())))
-    }
-
-    async fn do_get_sql_info(
-        &self,
-        query: CommandGetSqlInfo,
-        _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let b = query.into_builder(&SQL_INFO);
-        let schema = b.schema();
-        Ok(Response::new(one_batch(schema, b.build())))
+    catalog_calls! {
+        CommandGetCatalogs => get_flight_info_catalogs, do_get_catalogs;
+        CommandGetDbSchemas => get_flight_info_schemas, do_get_schemas;
+        CommandGetTables => get_flight_info_tables, do_get_tables;
+        CommandGetTableTypes => get_flight_info_table_types, do_get_table_types;
+        CommandGetSqlInfo => get_flight_info_sql_info, do_get_sql_info;
+        CommandGetXdbcTypeInfo => get_flight_info_xdbc_type_info, do_get_xdbc_type_info;
+        CommandGetPrimaryKeys => get_flight_info_primary_keys, do_get_primary_keys;
+        CommandGetExportedKeys => get_flight_info_exported_keys, do_get_exported_keys;
+        CommandGetImportedKeys => get_flight_info_imported_keys, do_get_imported_keys;
+        CommandGetCrossReference => get_flight_info_cross_reference, do_get_cross_reference;
     }
 
     async fn do_put_prepared_statement_query(
@@ -856,25 +917,12 @@ impl FlightSqlService for SqlService {
         query: ActionCreatePreparedStatementRequest,
         request: Request<arrow_flight::Action>,
     ) -> Result<ActionCreatePreparedStatementResult, Status> {
-        let mut handle = Handle {
-            sql: number_placeholders(&query.query),
-            account: header_account(request.metadata()),
-            connection: None,
-            params: None,
-        };
-        let served = self.served_for(&handle, &request)?;
-        handle.connection = Some(served.name.clone());
+        let (handle, served) = self.new_handle(&query.query, &request)?;
         tracing::info!(rpc = "DoAction", sql = %sql_for_log(&handle.sql), connection = %served.name, "CreatePreparedStatement");
-        let ctx = self
-            .engine
-            .session(served.ctx.clone(), handle.account.clone());
         let deadline = self.engine.deadline();
         let (params, dataset) = self
             .within(deadline, async {
-                let df = ctx
-                    .sql_with_options(&handle.sql, read_only())
-                    .await
-                    .map_err(df_status)?;
+                let df = self.parse(&handle, served).await?;
                 let params = parameters(df.logical_plan())?;
                 let dataset = if params.is_empty() {
                     df.create_physical_plan().await.map_err(df_status)?.schema()
@@ -898,89 +946,6 @@ impl FlightSqlService for SqlService {
     ) -> Result<(), Status> {
         // Handles hold everything: nothing to free.
         Ok(())
-    }
-
-    async fn get_flight_info_xdbc_type_info(
-        &self,
-        query: CommandGetXdbcTypeInfo,
-        request: Request<FlightDescriptor>,
-    ) -> Result<Response<FlightInfo>, Status> {
-        let schema = XDBC_TYPES.schema();
-        self.metadata_info(&schema, query.as_any(), request.into_inner())
-    }
-
-    async fn do_get_xdbc_type_info(
-        &self,
-        query: CommandGetXdbcTypeInfo,
-        _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        let b = query.into_builder(&XDBC_TYPES);
-        let schema = b.schema();
-        Ok(Response::new(one_batch(schema, b.build())))
-    }
-
-    async fn get_flight_info_primary_keys(
-        &self,
-        query: CommandGetPrimaryKeys,
-        request: Request<FlightDescriptor>,
-    ) -> Result<Response<FlightInfo>, Status> {
-        self.metadata_info(&primary_keys_schema(), query.as_any(), request.into_inner())
-    }
-
-    async fn do_get_primary_keys(
-        &self,
-        _query: CommandGetPrimaryKeys,
-        _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        Ok(no_rows(primary_keys_schema()))
-    }
-
-    async fn get_flight_info_exported_keys(
-        &self,
-        query: CommandGetExportedKeys,
-        request: Request<FlightDescriptor>,
-    ) -> Result<Response<FlightInfo>, Status> {
-        self.metadata_info(&foreign_keys_schema(), query.as_any(), request.into_inner())
-    }
-
-    async fn do_get_exported_keys(
-        &self,
-        _query: CommandGetExportedKeys,
-        _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        Ok(no_rows(foreign_keys_schema()))
-    }
-
-    async fn get_flight_info_imported_keys(
-        &self,
-        query: CommandGetImportedKeys,
-        request: Request<FlightDescriptor>,
-    ) -> Result<Response<FlightInfo>, Status> {
-        self.metadata_info(&foreign_keys_schema(), query.as_any(), request.into_inner())
-    }
-
-    async fn do_get_imported_keys(
-        &self,
-        _query: CommandGetImportedKeys,
-        _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        Ok(no_rows(foreign_keys_schema()))
-    }
-
-    async fn get_flight_info_cross_reference(
-        &self,
-        query: CommandGetCrossReference,
-        request: Request<FlightDescriptor>,
-    ) -> Result<Response<FlightInfo>, Status> {
-        self.metadata_info(&foreign_keys_schema(), query.as_any(), request.into_inner())
-    }
-
-    async fn do_get_cross_reference(
-        &self,
-        _query: CommandGetCrossReference,
-        _request: Request<Ticket>,
-    ) -> Result<Response<BoxedStream<FlightData>>, Status> {
-        Ok(no_rows(foreign_keys_schema()))
     }
 
     async fn register_sql_info(&self, _id: i32, _result: &SqlInfo) {}

@@ -950,7 +950,7 @@ impl GraphClient {
 }
 
 /// A version path segment: `v<digits>.<digits>` (`v15.0`, `v22.0`).
-fn is_version(s: &str) -> bool {
+pub(crate) fn is_version(s: &str) -> bool {
     s.strip_prefix('v')
         .and_then(|rest| rest.split_once('.'))
         .is_some_and(|(a, b)| {

@@ -66,8 +66,9 @@ impl ErrorClass {
     pub const fn hint(self) -> &'static str {
         match self {
             Self::Retryable => "a temporary Graph API failure",
+            // the commands are named by the layers that know them (`crate::error::reconnect_commands`)
             Self::Reauthenticate => {
-                "the Graph access token is invalid or expired: reconnect the account (`igflight accounts reconnect`)"
+                "the Graph access token is invalid or expired: reconnect the account"
             }
             Self::Permission => {
                 "the Graph access token lacks a permission this call needs: grant it, then reconnect the account"

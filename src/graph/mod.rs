@@ -76,6 +76,7 @@ mod windows;
 mod testutil;
 
 pub use budget::{Budget, BudgetConfig, BudgetSnapshot, TokenBudgetSnapshot};
+pub(crate) use client::is_version;
 pub use client::{
     API_VERSION_HEADER, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_VERSION, GraphClient,
     GraphClientBuilder, GraphConfig, GraphResponse,

@@ -50,9 +50,9 @@ pub(super) struct PageReq {
 }
 
 impl PageReq {
-    /// From the modifiers of a nested edge (`media.limit(5).after(…)`).
-    pub fn from_field(f: &Field) -> Self {
-        let g = |k| f.modifier_one(k).map(str::to_string);
+    /// Each paging parameter as `get` finds it by name.
+    fn read<'v>(get: impl Fn(&str) -> Option<&'v str>) -> Self {
+        let g = |k| get(k).map(str::to_string);
         PageReq {
             limit: g("limit"),
             after: g("after"),
@@ -60,6 +60,11 @@ impl PageReq {
             since: g("since"),
             until: g("until"),
         }
+    }
+
+    /// From the modifiers of a nested edge (`media.limit(5).after(…)`).
+    pub fn from_field(f: &Field) -> Self {
+        Self::read(|k| f.modifier_one(k))
     }
 }
 
@@ -254,14 +259,7 @@ impl<'a> Ctx<'a> {
 
     /// Paging parameters from the query string.
     fn query_req(&self) -> PageReq {
-        let g = |k| self.param(k).map(str::to_string);
-        PageReq {
-            limit: g("limit"),
-            after: g("after"),
-            before: g("before"),
-            since: g("since"),
-            until: g("until"),
-        }
+        PageReq::read(|k| self.param(k))
     }
 
     /// `/{id}/{edge}`.
@@ -278,8 +276,9 @@ impl<'a> Ctx<'a> {
             Some(ObjRef::Account(a)) => {
                 self.concern(&d.accounts[a].id);
                 match edge {
-                    "media" => self.media_edge(a, &req, &fields, Links::TopLevel),
-                    "stories" => self.stories_edge(a, &req, &fields, Links::TopLevel),
+                    "media" | "stories" | "recently_searched_hashtags" => {
+                        self.account_edge(a, edge, &req, &fields, Links::TopLevel)
+                    }
                     "insights" => self.user_insights(
                         &d.accounts[a],
                         &self.metric_param(),
@@ -287,9 +286,6 @@ impl<'a> Ctx<'a> {
                         &req,
                         true,
                     ),
-                    "recently_searched_hashtags" => {
-                        self.recent_searches_edge(a, &req, &fields, Links::TopLevel)
-                    }
                     "tags" | "live_media" => Ok(json!({"data": []})),
                     _ => Err(bad_edge("IGUser")),
                 }
@@ -299,7 +295,7 @@ impl<'a> Ctx<'a> {
                 let m = d.media(id).ok_or_else(|| GraphError::unsupported_get(id))?;
                 match edge {
                     "children" => self.children_edge(m, &fields),
-                    "comments" => self.comments_edge(m, &req, &fields, Links::TopLevel),
+                    "comments" => self.comments_edge(&m.comments, &req, &fields, Links::TopLevel),
                     "insights" => self.media_insights(&m.id, &self.metric_param()),
                     _ => Err(bad_edge("IGMedia")),
                 }
@@ -328,7 +324,7 @@ impl<'a> Ctx<'a> {
                     .ok_or_else(|| GraphError::unsupported_get(id))?;
                 match edge {
                     "replies" if r.is_none() => {
-                        self.replies_edge(c, &req, &fields, Links::TopLevel)
+                        self.comments_edge(&c.replies, &req, &fields, Links::TopLevel)
                     }
                     "replies" => Ok(json!({"data": []})),
                     _ => Err(bad_edge("IGComment")),

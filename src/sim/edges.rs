@@ -7,7 +7,8 @@ use serde_json::{Map, Value, json};
 
 use super::ctx::{Ctx, GResult, PageReq, time_param};
 use super::data::{Comment, Media};
-use super::fields::Field;
+use super::error::GraphError;
+use super::fields::{Field, FieldList};
 use super::paging::{EMPTY_PAGE_FROM, Quirk, SHORT_PAGE_AT, Style, paging, parse_limit, window};
 use super::render::MediaCtx;
 
@@ -17,6 +18,16 @@ pub(super) enum Links {
     TopLevel,
     /// `/{path}?fields=…` for a nested edge.
     Nested { path: String, fields: String },
+}
+
+impl Links {
+    /// The links of an edge expanded inside `fields`: `/{path}?fields=…` with the edge's selection.
+    pub fn nested(path: String, fields: &[Field]) -> Links {
+        Links::Nested {
+            path,
+            fields: FieldList(fields).to_string(),
+        }
+    }
 }
 
 /// How one list edge pages.
@@ -55,22 +66,23 @@ pub(super) fn filter_time<'m>(media: &'m [Media], req: &PageReq) -> GResult<Vec<
 }
 
 impl Ctx<'_> {
+    /// This call's URL with other paging parameters: `limit` and `cursors` instead of its own.
+    pub(super) fn paged_url(&self, limit: usize, cursors: &[(&str, &str)]) -> String {
+        let mut p: Vec<(String, String)> = self
+            .params
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "after" | "before" | "limit" | "__paging_token"))
+            .cloned()
+            .collect();
+        p.push(("limit".into(), limit.to_string()));
+        p.extend(cursors.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        self.url(&self.target.path(), &p)
+    }
+
     /// The `next`/`previous` URL of a list edge.
     fn link(&self, links: &Links, limit: usize, key: &str, cursor: &str) -> String {
         match links {
-            Links::TopLevel => {
-                let mut p: Vec<(String, String)> = self
-                    .params
-                    .iter()
-                    .filter(|(k, _)| {
-                        !matches!(k.as_str(), "after" | "before" | "limit" | "__paging_token")
-                    })
-                    .cloned()
-                    .collect();
-                p.push(("limit".into(), limit.to_string()));
-                p.push((key.into(), cursor.into()));
-                self.url(&self.target.path(), &p)
-            }
+            Links::TopLevel => self.paged_url(limit, &[(key, cursor)]),
             Links::Nested { path, fields } => {
                 let mut p = vec![("access_token".to_string(), self.token.clone())];
                 if let Some(pr) = &self.proof {
@@ -115,47 +127,53 @@ impl Ctx<'_> {
         Ok(Value::Object(out))
     }
 
-    /// `accounts[ai]/media` (with the deliberate quirks of accounts 0 and 1).
-    pub(super) fn media_edge(
+    /// A list edge of `accounts[ai]`: `media` (with the deliberate quirks of accounts 0 and 1),
+    /// `stories` (those of the last 24 h) or `recently_searched_hashtags` (the searches of the last
+    /// 7 days).
+    pub(super) fn account_edge(
         &self,
         ai: usize,
+        edge: &str,
         req: &PageReq,
         fields: &[Field],
         links: Links,
     ) -> GResult<Value> {
         let a = &self.data.accounts[ai];
-        let items = filter_time(&a.media, req)?;
-        let quirk = match ai {
-            0 => Quirk::ShortAt(SHORT_PAGE_AT),
-            1 => Quirk::EmptyFrom(EMPTY_PAGE_FROM),
-            _ => Quirk::None,
-        };
-        let pages = Pages {
-            quirk,
-            ..Pages::plain(25, 100)
-        };
-        self.edge(&items, req, pages, links, &|m| {
-            self.render_media(m, fields, MediaCtx::Owned)
-        })
-    }
-
-    /// `accounts[ai]/stories`: the stories of the last 24 h.
-    pub(super) fn stories_edge(
-        &self,
-        ai: usize,
-        req: &PageReq,
-        fields: &[Field],
-        links: Links,
-    ) -> GResult<Value> {
-        let a = &self.data.accounts[ai];
-        let live: Vec<&Media> = a
-            .stories
-            .iter()
-            .filter(|s| s.timestamp > self.now - Duration::hours(24))
-            .collect();
-        self.edge(&live, req, Pages::plain(25, 100), links, &|m| {
-            self.render_media(m, fields, MediaCtx::Owned)
-        })
+        let media = |m: &&Media| self.render_media(m, fields, MediaCtx::Owned);
+        match edge {
+            "media" => {
+                let items = filter_time(&a.media, req)?;
+                let quirk = match ai {
+                    0 => Quirk::ShortAt(SHORT_PAGE_AT),
+                    1 => Quirk::EmptyFrom(EMPTY_PAGE_FROM),
+                    _ => Quirk::None,
+                };
+                let pages = Pages {
+                    quirk,
+                    ..Pages::plain(25, 100)
+                };
+                self.edge(&items, req, pages, links, &media)
+            }
+            "stories" => {
+                let live: Vec<&Media> = a
+                    .stories
+                    .iter()
+                    .filter(|s| s.timestamp > self.now - Duration::hours(24))
+                    .collect();
+                self.edge(&live, req, Pages::plain(25, 100), links, &media)
+            }
+            "recently_searched_hashtags" => {
+                let active = self.tags.lock().active(&a.id, self.now);
+                self.edge(
+                    &active,
+                    req,
+                    Pages::plain(25, 30),
+                    links,
+                    &|(id, name, _)| self.render_hashtag(id, name, fields),
+                )
+            }
+            other => Err(GraphError::nonexisting_field(other, "IGUser")),
+        }
     }
 
     /// A carousel's `children` (never paged).
@@ -168,48 +186,16 @@ impl Ctx<'_> {
         Ok(json!({ "data": data }))
     }
 
-    /// A media's top-level comments.
+    /// A media's top-level comments, or a comment's replies.
     pub(super) fn comments_edge(
         &self,
-        m: &Media,
+        comments: &[Comment],
         req: &PageReq,
         fields: &[Field],
         links: Links,
     ) -> GResult<Value> {
-        self.edge(&m.comments, req, Pages::plain(25, 50), links, &|c| {
+        self.edge(comments, req, Pages::plain(25, 50), links, &|c| {
             self.render_comment(c, fields)
-        })
-    }
-
-    /// A comment's replies.
-    pub(super) fn replies_edge(
-        &self,
-        c: &Comment,
-        req: &PageReq,
-        fields: &[Field],
-        links: Links,
-    ) -> GResult<Value> {
-        self.edge(&c.replies, req, Pages::plain(25, 50), links, &|r| {
-            self.render_comment(r, fields)
-        })
-    }
-
-    /// `accounts[ai]/recently_searched_hashtags`: the searches of the last 7 days.
-    pub(super) fn recent_searches_edge(
-        &self,
-        ai: usize,
-        req: &PageReq,
-        fields: &[Field],
-        links: Links,
-    ) -> GResult<Value> {
-        let a = &self.data.accounts[ai];
-        let active = self.tags.lock().active(&a.id, self.now);
-        self.edge(&active, req, Pages::plain(25, 30), links, &|(
-            id,
-            name,
-            _,
-        )| {
-            self.render_hashtag(id, name, fields)
         })
     }
 

@@ -40,6 +40,10 @@ impl Field {
             .find(|(n, _)| n == name)
             .map(|(_, a)| a.as_slice())
     }
+    /// The nested selection (empty without one).
+    pub fn sub(&self) -> &[Field] {
+        self.children.as_deref().unwrap_or(&[])
+    }
     /// The first argument of modifier `name`.
     pub fn modifier_one(&self, name: &str) -> Option<&str> {
         self.modifier(name)

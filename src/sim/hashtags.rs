@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use super::ctx::{Ctx, GResult, PageReq};
-use super::data::{Dataset, Hashtag, Media, MediaType, ProductType, hashtag_id_for};
+use super::data::{Dataset, Hashtag, IgAccount, Media, MediaType, ProductType, hashtag_id_for};
 use super::edges::{Links, Pages};
 use super::error::GraphError;
 use super::fields::Field;
@@ -63,8 +63,8 @@ impl HashtagState {
 }
 
 impl Ctx<'_> {
-    /// `/ig_hashtag_search?user_id=…&q=…`: the hashtag id, within the 30-unique-per-7-days budget.
-    pub(super) fn hashtag_search(&self) -> GResult<Value> {
+    /// The IG user a hashtag call is made for (`user_id`, required).
+    fn hashtag_user(&self) -> GResult<&IgAccount> {
         let user = self
             .param("user_id")
             .ok_or_else(|| GraphError::param("The parameter user_id is required"))?;
@@ -73,6 +73,12 @@ impl Ctx<'_> {
             .account(user)
             .ok_or_else(|| GraphError::unsupported_get(user))?;
         self.concern(&acc.id);
+        Ok(acc)
+    }
+
+    /// `/ig_hashtag_search?user_id=…&q=…`: the hashtag id, within the 30-unique-per-7-days budget.
+    pub(super) fn hashtag_search(&self) -> GResult<Value> {
+        let acc = self.hashtag_user()?;
         let q = self
             .param("q")
             .ok_or_else(|| GraphError::param("The parameter q is required"))?;
@@ -119,14 +125,7 @@ impl Ctx<'_> {
         if edge != "recent_media" && edge != "top_media" {
             return Err(GraphError::nonexisting_field(edge, "ShadowIGHashtag"));
         }
-        let user = self
-            .param("user_id")
-            .ok_or_else(|| GraphError::param("The parameter user_id is required"))?;
-        let acc = self
-            .data
-            .account(user)
-            .ok_or_else(|| GraphError::unsupported_get(user))?;
-        self.concern(&acc.id);
+        self.hashtag_user()?;
         // validate fields even when there is no data
         let probe = Media::probe();
         self.render_media(&probe, fields, MediaCtx::Hashtag)?;
@@ -161,19 +160,8 @@ impl Ctx<'_> {
         let after =
             b64_encode(format!("recent:{}", h.map(|h| h.id.as_str()).unwrap_or("")).as_bytes());
         let next_pos = if pos >= len { pos } else { end };
-        let mut p: Vec<(String, String)> = self
-            .params
-            .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "after" | "before" | "limit" | "__paging_token"))
-            .cloned()
-            .collect();
-        p.push(("limit".into(), limit.to_string()));
-        p.push(("after".into(), after.clone()));
-        p.push((
-            "__paging_token".into(),
-            b64_encode(format!("pos:{next_pos}").as_bytes()),
-        ));
-        let next = self.url(&self.target.path(), &p);
+        let token = b64_encode(format!("pos:{next_pos}").as_bytes());
+        let next = self.paged_url(limit, &[("after", &after), ("__paging_token", &token)]);
         Ok(json!({"data": data, "paging": {"cursors": {"after": after}, "next": next}}))
     }
 }

@@ -1,7 +1,7 @@
 //! OAuth as the Facebook Login flow uses it: the login dialog, `/oauth/access_token` (code exchange,
 //! long-lived token exchange, app token) and `/debug_token`.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use url::form_urlencoded;
 
@@ -49,6 +49,22 @@ impl AppState {
         format!("{prefix}{body}")
     }
 
+    /// A new user token with `scopes`, valid `lifetime` seconds from `now`: the `/oauth/access_token`
+    /// answer.
+    fn issue_user_token(&self, now: DateTime<Utc>, lifetime: i64, scopes: Vec<String>) -> Value {
+        let tok = self.new_token("EAAG");
+        self.tokens.lock().tokens.insert(
+            tok.clone(),
+            TokenInfo {
+                kind: TokenKind::User,
+                issued_at: now,
+                expires_at: Some(now + Duration::seconds(lifetime)),
+                scopes,
+            },
+        );
+        json!({"access_token": tok, "token_type": "bearer", "expires_in": lifetime})
+    }
+
     /// `/oauth/access_token`: exchange a token for a long-lived one (`fb_exchange_token`), get an app
     /// token (`client_credentials`), or exchange a login dialog's code.
     pub(super) fn oauth(&self, params: &[(String, String)]) -> Result<Value, GraphError> {
@@ -65,17 +81,7 @@ impl AppState {
                         "The access token must be a user access token",
                     ));
                 }
-                let tok = self.new_token("EAAG");
-                self.tokens.lock().tokens.insert(
-                    tok.clone(),
-                    TokenInfo {
-                        kind: TokenKind::User,
-                        issued_at: now,
-                        expires_at: Some(now + Duration::seconds(5_184_000)),
-                        scopes: info.scopes.clone(),
-                    },
-                );
-                Ok(json!({"access_token": tok, "token_type": "bearer", "expires_in": 5_184_000}))
+                Ok(self.issue_user_token(now, 5_184_000, info.scopes.clone()))
             }
             Some("client_credentials") => Ok(json!({
                 "access_token": format!("{}|{}", self.cfg.app_id, &self.proof_for("app")[..27]),
@@ -119,17 +125,7 @@ impl AppState {
             }
         };
         drop(st);
-        let tok = self.new_token("EAAG");
-        self.tokens.lock().tokens.insert(
-            tok.clone(),
-            TokenInfo {
-                kind: TokenKind::User,
-                issued_at: now,
-                expires_at: Some(now + Duration::seconds(5_400)),
-                scopes: granted,
-            },
-        );
-        Ok(json!({"access_token": tok, "token_type": "bearer", "expires_in": 5_400}))
+        Ok(self.issue_user_token(now, 5_400, granted))
     }
 
     /// `/dialog/oauth`: the login dialog, granted at once; the redirect to `redirect_uri` with a code.

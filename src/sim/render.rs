@@ -12,7 +12,7 @@ use super::ctx::{Ctx, GResult, PageReq};
 use super::data::{Child, Comment, FbUser, IgAccount, Media, MediaType, Page, fmt_ts};
 use super::edges::{Links, Pages, filter_time};
 use super::error::GraphError;
-use super::fields::{Field, FieldList};
+use super::fields::Field;
 use super::paging::Style;
 
 /// Where a media is rendered: its owner's view, business discovery, or a hashtag edge (the last two
@@ -28,33 +28,54 @@ fn opt<T: serde::Serialize>(v: Option<&T>) -> Value {
     v.map(|x| json!(x)).unwrap_or(Value::Null)
 }
 
+/// `v`, or `None` (left out of the answer) when it is null.
+fn present(v: Value) -> Option<Value> {
+    Some(v).filter(|v| !v.is_null())
+}
+
+/// A list edge without data and without `paging` (left out of a node's answer).
+fn empty_edge(v: &Value) -> bool {
+    v.get("data")
+        .and_then(Value::as_array)
+        .is_some_and(|d| d.is_empty())
+        && v.get("paging").is_none()
+}
+
+/// A node's answer: each field of `fields` (the `default` ones when none is asked for) as `value`
+/// gives it; `None` leaves the field out.
+fn node(
+    fields: &[Field],
+    default: &[&str],
+    mut value: impl FnMut(&Field) -> GResult<Option<Value>>,
+) -> GResult<Value> {
+    let default: Vec<Field> = default.iter().map(|n| Field::plain(n)).collect();
+    let mut o = Map::new();
+    for f in if fields.is_empty() {
+        &default[..]
+    } else {
+        fields
+    } {
+        if let Some(v) = value(f)? {
+            o.insert(f.name.clone(), v);
+        }
+    }
+    Ok(Value::Object(o))
+}
+
 impl Ctx<'_> {
     pub(super) fn render_fb_user(&self, u: &FbUser, fields: &[Field]) -> GResult<Value> {
-        let mut o = Map::new();
-        let default = [Field::plain("name"), Field::plain("id")];
-        for f in if fields.is_empty() {
-            &default[..]
-        } else {
-            fields
-        } {
-            match f.name.as_str() {
-                "id" => o.insert("id".into(), json!(u.id)),
-                "name" => o.insert("name".into(), json!(u.name)),
-                "accounts" => o.insert(
-                    "accounts".into(),
-                    self.pages_edge(
-                        &PageReq::from_field(f),
-                        f.children.as_deref().unwrap_or(&[]),
-                        Links::Nested {
-                            path: format!("{}/accounts", u.id),
-                            fields: FieldList(f.children.as_deref().unwrap_or(&[])).to_string(),
-                        },
-                    )?,
-                ),
+        node(fields, &["name", "id"], |f| {
+            Ok(Some(match f.name.as_str() {
+                "id" => json!(u.id),
+                "name" => json!(u.name),
+                "accounts" => self.pages_edge(
+                    &PageReq::from_field(f),
+                    f.sub(),
+                    Links::nested(format!("{}/accounts", u.id), f.sub()),
+                )?,
                 other => return Err(GraphError::nonexisting_field(other, "User")),
-            };
-        }
-        Ok(Value::Object(o))
+            }))
+        })
     }
 
     pub(super) fn render_page(
@@ -63,21 +84,13 @@ impl Ctx<'_> {
         fields: &[Field],
         in_accounts: bool,
     ) -> GResult<Value> {
-        let mut o = Map::new();
-        let default: Vec<Field> = if in_accounts {
+        let default = if in_accounts {
             ACCOUNTS_DEFAULT_FIELDS
-                .iter()
-                .map(|n| Field::plain(n))
-                .collect()
         } else {
-            vec![Field::plain("name"), Field::plain("id")]
+            &["name", "id"]
         };
-        for f in if fields.is_empty() {
-            &default[..]
-        } else {
-            fields
-        } {
-            let v = match f.name.as_str() {
+        node(fields, default, |f| {
+            Ok(Some(match f.name.as_str() {
                 "id" => json!(p.id),
                 "name" => json!(p.name),
                 "category" => json!(p.category),
@@ -87,98 +100,55 @@ impl Ctx<'_> {
                 "tasks" => json!(PAGE_TASKS),
                 "access_token" => json!(p.access_token),
                 "instagram_business_account" | "connected_instagram_account" => {
-                    match &p.ig_account_id {
-                        None => continue,
-                        Some(ig) => {
-                            let a = self
-                                .data
-                                .accounts
-                                .iter()
-                                .position(|a| &a.id == ig)
-                                .ok_or_else(|| GraphError::unsupported_get(ig))?;
-                            self.render_user(a, f.children.as_deref().unwrap_or(&[]))?
-                        }
-                    }
+                    let Some(ig) = &p.ig_account_id else {
+                        return Ok(None);
+                    };
+                    let a = self
+                        .data
+                        .accounts
+                        .iter()
+                        .position(|a| &a.id == ig)
+                        .ok_or_else(|| GraphError::unsupported_get(ig))?;
+                    self.render_user(a, f.sub())?
                 }
                 other => return Err(GraphError::nonexisting_field(other, "Page")),
-            };
-            o.insert(f.name.clone(), v);
-        }
-        Ok(Value::Object(o))
+            }))
+        })
     }
 
     pub(super) fn render_hashtag(&self, id: &str, name: &str, fields: &[Field]) -> GResult<Value> {
-        let mut o = Map::new();
-        let default = [Field::plain("id")];
-        for f in if fields.is_empty() {
-            &default[..]
-        } else {
-            fields
-        } {
-            match f.name.as_str() {
-                "id" => o.insert("id".into(), json!(id)),
-                "name" => o.insert("name".into(), json!(name)),
-                other => return Err(GraphError::nonexisting_field(other, "ShadowIGHashtag")),
-            };
-        }
-        Ok(Value::Object(o))
+        node(fields, &["id"], |f| match f.name.as_str() {
+            "id" => Ok(Some(json!(id))),
+            "name" => Ok(Some(json!(name))),
+            other => Err(GraphError::nonexisting_field(other, "ShadowIGHashtag")),
+        })
     }
 
     pub(super) fn render_user(&self, ai: usize, fields: &[Field]) -> GResult<Value> {
         let a = &self.data.accounts[ai];
         self.concern(&a.id);
-        let mut o = Map::new();
-        let default = [Field::plain("id")];
-        for f in if fields.is_empty() {
-            &default[..]
-        } else {
-            fields
-        } {
+        node(fields, &["id"], |f| {
             if let Some(v) = self.user_scalar(a, &f.name) {
-                o.insert(f.name.clone(), v);
-                continue;
+                return Ok(Some(v));
             }
-            let sub = f.children.as_deref().unwrap_or(&[]);
-            let nested = |edge: &str| Links::Nested {
-                path: format!("{}/{edge}", a.id),
-                fields: FieldList(sub).to_string(),
-            };
+            let sub = f.sub();
+            let req = PageReq::from_field(f);
             let v = match f.name.as_str() {
-                "media" => self.media_edge(ai, &PageReq::from_field(f), sub, nested("media"))?,
-                "stories" => {
-                    self.stories_edge(ai, &PageReq::from_field(f), sub, nested("stories"))?
+                edge @ ("media" | "stories" | "recently_searched_hashtags") => {
+                    let links = Links::nested(format!("{}/{edge}", a.id), sub);
+                    self.account_edge(ai, edge, &req, sub, links)?
                 }
-                "recently_searched_hashtags" => self.recent_searches_edge(
-                    ai,
-                    &PageReq::from_field(f),
-                    sub,
-                    nested("recently_searched_hashtags"),
-                )?,
                 "insights" => {
                     let metrics: Vec<String> =
                         f.modifier("metric").map(|m| m.to_vec()).unwrap_or_default();
-                    self.user_insights(
-                        a,
-                        &metrics,
-                        f.modifier_one("period"),
-                        &PageReq::from_field(f),
-                        false,
-                    )?
+                    self.user_insights(a, &metrics, f.modifier_one("period"), &req, false)?
                 }
                 "business_discovery" => self.business_discovery(f)?,
                 "tags" | "live_media" => json!({"data": []}),
                 other => return Err(GraphError::nonexisting_field(other, "IGUser")),
             };
-            if v.get("data")
-                .and_then(Value::as_array)
-                .is_some_and(|d| d.is_empty())
-                && v.get("paging").is_none()
-            {
-                continue;
-            }
-            o.insert(f.name.clone(), v);
-        }
-        Ok(Value::Object(o))
+            Ok(Some(v).filter(|v| !empty_edge(v)))
+        })
     }
 
     pub(super) fn user_scalar(&self, a: &IgAccount, name: &str) -> Option<Value> {
@@ -209,21 +179,13 @@ impl Ctx<'_> {
                     &format!("The user with username: {username} cannot be found."),
                 )
         })?;
-        let fields = f.children.as_deref().unwrap_or(&[]);
-        let mut o = Map::new();
-        let default = [Field::plain("id")];
-        for g in if fields.is_empty() {
-            &default[..]
-        } else {
-            fields
-        } {
+        node(f.sub(), &["id"], |g| {
             if let Some(v) = self.user_scalar(target, &g.name) {
-                o.insert(g.name.clone(), v);
-                continue;
+                return Ok(Some(v));
             }
             match g.name.as_str() {
                 "media" => {
-                    let sub = g.children.as_deref().unwrap_or(&[]);
+                    let sub = g.sub();
                     let req = PageReq::from_field(g);
                     let items = filter_time(&target.media, &req)?;
                     let pages = Pages {
@@ -233,37 +195,24 @@ impl Ctx<'_> {
                     let v = self.edge(&items, &req, pages, Links::TopLevel, &|m| {
                         self.render_media(m, sub, MediaCtx::Discovery)
                     })?;
-                    o.insert("media".into(), v);
+                    Ok(Some(v))
                 }
-                "stories" | "tags" => {
-                    return Err(GraphError::new(
-                        10,
-                        "(#10) Application does not have permission for this action",
-                    ));
-                }
-                "live_media" => {
-                    return Err(GraphError::new(
-                        36104,
-                        "(#36104) Cannot access live media from business discovery",
-                    ));
-                }
-                other if IG_USER_FIELDS.contains(&other) => {
-                    return Err(GraphError::unsupported_field());
-                }
-                other => return Err(GraphError::nonexisting_field(other, "IGUser")),
+                "stories" | "tags" => Err(GraphError::new(
+                    10,
+                    "(#10) Application does not have permission for this action",
+                )),
+                "live_media" => Err(GraphError::new(
+                    36104,
+                    "(#36104) Cannot access live media from business discovery",
+                )),
+                other if IG_USER_FIELDS.contains(&other) => Err(GraphError::unsupported_field()),
+                other => Err(GraphError::nonexisting_field(other, "IGUser")),
             }
-        }
-        Ok(Value::Object(o))
+        })
     }
 
     pub(super) fn render_media(&self, m: &Media, fields: &[Field], mc: MediaCtx) -> GResult<Value> {
-        let mut o = Map::new();
-        let default = [Field::plain("id")];
-        for f in if fields.is_empty() {
-            &default[..]
-        } else {
-            fields
-        } {
+        node(fields, &["id"], |f| {
             let name = f.name.as_str();
             if !MEDIA_FIELDS.contains(&name) {
                 return Err(GraphError::nonexisting_field(name, "IGMedia"));
@@ -277,7 +226,7 @@ impl Ctx<'_> {
                 }
                 _ => {}
             }
-            let sub = f.children.as_deref().unwrap_or(&[]);
+            let sub = f.sub();
             let v = match name {
                 "id" => json!(m.id),
                 "ig_id" => json!(m.ig_id),
@@ -293,51 +242,20 @@ impl Ctx<'_> {
                 "permalink" => json!(m.permalink),
                 "shortcode" => json!(m.shortcode),
                 "timestamp" => json!(fmt_ts(m.timestamp)),
-                "username" => {
-                    if m.username.is_empty() {
-                        Value::Null
-                    } else {
-                        json!(m.username)
-                    }
-                }
-                "owner" => {
-                    if mc != MediaCtx::Owned {
-                        Value::Null
-                    } else {
-                        let mut ow = Map::new();
-                        let d = [Field::plain("id")];
-                        for g in if sub.is_empty() { &d[..] } else { sub } {
-                            match g.name.as_str() {
-                                "id" => ow.insert("id".into(), json!(m.owner_id)),
-                                "username" => ow.insert("username".into(), json!(m.username)),
-                                other => {
-                                    return Err(GraphError::nonexisting_field(other, "IGUser"));
-                                }
-                            };
-                        }
-                        Value::Object(ow)
-                    }
-                }
-                "children" => {
-                    if m.media_type != MediaType::CarouselAlbum {
-                        Value::Null
-                    } else {
-                        self.children_edge(m, sub)?
-                    }
-                }
+                "username" if m.username.is_empty() => Value::Null,
+                "username" => json!(m.username),
+                "owner" if mc != MediaCtx::Owned => Value::Null,
+                "owner" => node(sub, &["id"], |g| match g.name.as_str() {
+                    "id" => Ok(Some(json!(m.owner_id))),
+                    "username" => Ok(Some(json!(m.username))),
+                    other => Err(GraphError::nonexisting_field(other, "IGUser")),
+                })?,
+                "children" if m.media_type != MediaType::CarouselAlbum => Value::Null,
+                "children" => self.children_edge(m, sub)?,
                 "comments" => {
-                    let links = Links::Nested {
-                        path: format!("{}/comments", m.id),
-                        fields: FieldList(sub).to_string(),
-                    };
-                    let v = self.comments_edge(m, &PageReq::from_field(f), sub, links)?;
-                    if v["data"].as_array().is_some_and(|d| d.is_empty())
-                        && v.get("paging").is_none()
-                    {
-                        Value::Null
-                    } else {
-                        v
-                    }
+                    let links = Links::nested(format!("{}/comments", m.id), sub);
+                    let v = self.comments_edge(&m.comments, &PageReq::from_field(f), sub, links)?;
+                    if empty_edge(&v) { Value::Null } else { v }
                 }
                 "insights" => {
                     let metrics: Vec<String> =
@@ -346,11 +264,8 @@ impl Ctx<'_> {
                 }
                 _ => Value::Null,
             };
-            if !v.is_null() {
-                o.insert(name.to_string(), v);
-            }
-        }
-        Ok(Value::Object(o))
+            Ok(present(v))
+        })
     }
 
     pub(super) fn render_child(
@@ -359,13 +274,7 @@ impl Ctx<'_> {
         parent: &Media,
         fields: &[Field],
     ) -> GResult<Value> {
-        let mut o = Map::new();
-        let default = [Field::plain("id")];
-        for f in if fields.is_empty() {
-            &default[..]
-        } else {
-            fields
-        } {
+        node(fields, &["id"], |f| {
             let name = f.name.as_str();
             if !MEDIA_FIELDS.contains(&name) {
                 return Err(GraphError::nonexisting_field(name, "IGMedia"));
@@ -388,26 +297,13 @@ impl Ctx<'_> {
                 }
                 _ => Value::Null, // caption, like_count, comments_count, … are omitted on album children
             };
-            if !v.is_null() {
-                o.insert(name.to_string(), v);
-            }
-        }
-        Ok(Value::Object(o))
+            Ok(present(v))
+        })
     }
 
     pub(super) fn render_comment(&self, c: &Comment, fields: &[Field]) -> GResult<Value> {
-        let mut o = Map::new();
-        let default = [
-            Field::plain("timestamp"),
-            Field::plain("text"),
-            Field::plain("id"),
-        ];
-        for f in if fields.is_empty() {
-            &default[..]
-        } else {
-            fields
-        } {
-            let sub = f.children.as_deref().unwrap_or(&[]);
+        node(fields, &["timestamp", "text", "id"], |f| {
+            let sub = f.sub();
             let v = match f.name.as_str() {
                 "id" => json!(c.id),
                 "text" => json!(c.text),
@@ -421,32 +317,18 @@ impl Ctx<'_> {
                         .data
                         .media(&c.media_id)
                         .ok_or_else(|| GraphError::unsupported_get(&c.media_id))?;
-                    let d = [Field::plain("id")];
-                    self.render_media(
-                        m,
-                        if sub.is_empty() { &d[..] } else { sub },
-                        MediaCtx::Owned,
-                    )?
+                    self.render_media(m, sub, MediaCtx::Owned)?
                 }
                 "parent_id" => opt(c.parent_id.as_ref()),
                 "user" => Value::Null,
+                "replies" if c.replies.is_empty() => Value::Null,
                 "replies" => {
-                    if c.replies.is_empty() {
-                        Value::Null
-                    } else {
-                        let links = Links::Nested {
-                            path: format!("{}/replies", c.id),
-                            fields: FieldList(sub).to_string(),
-                        };
-                        self.replies_edge(c, &PageReq::from_field(f), sub, links)?
-                    }
+                    let links = Links::nested(format!("{}/replies", c.id), sub);
+                    self.comments_edge(&c.replies, &PageReq::from_field(f), sub, links)?
                 }
                 other => return Err(GraphError::nonexisting_field(other, "IGComment")),
             };
-            if !v.is_null() {
-                o.insert(f.name.clone(), v);
-            }
-        }
-        Ok(Value::Object(o))
+            Ok(present(v))
+        })
     }
 }
