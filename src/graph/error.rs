@@ -472,22 +472,26 @@ fn bytes_human(n: usize) -> String {
     }
 }
 
-/// Human-readable duration: `850ms`, `42s`, `19m 0s`, `2h 5m`.
+/// Human-readable duration: `850ms`, `42s`, `19m`, `2h 5m`.
 pub(crate) struct Human(pub Duration);
 
 impl fmt::Display for Human {
+    /// `humantime`'s words, rounded for people: milliseconds under a second, whole seconds under a
+    /// minute (rounded), seconds under an hour, minutes from an hour on ("850ms", "42s", "19m 5s",
+    /// "2h 5m").
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ms = self.0.as_millis();
-        let s = self.0.as_secs();
-        if s == 0 {
-            write!(f, "{ms}ms")
+        let d = self.0;
+        let s = d.as_secs();
+        let shown = if s == 0 {
+            Duration::from_millis(d.subsec_millis().into())
         } else if s < 60 {
-            write!(f, "{}s", if ms % 1000 >= 500 { s + 1 } else { s })
+            Duration::from_secs(if d.subsec_millis() >= 500 { s + 1 } else { s })
         } else if s < 3600 {
-            write!(f, "{}m {}s", s / 60, s % 60)
+            Duration::from_secs(s)
         } else {
-            write!(f, "{}h {}m", s / 3600, (s % 3600) / 60)
-        }
+            Duration::from_secs(s - s % 60)
+        };
+        write!(f, "{}", humantime::format_duration(shown))
     }
 }
 
@@ -645,7 +649,12 @@ mod tests {
     fn human_durations() {
         assert_eq!(Human(Duration::from_millis(850)).to_string(), "850ms");
         assert_eq!(Human(Duration::from_secs(42)).to_string(), "42s");
-        assert_eq!(Human(Duration::from_secs(19 * 60)).to_string(), "19m 0s");
+        assert_eq!(Human(Duration::from_secs(19 * 60)).to_string(), "19m");
+        assert_eq!(
+            Human(Duration::from_secs(19 * 60 + 5)).to_string(),
+            "19m 5s"
+        );
+        assert_eq!(Human(Duration::from_secs(3600)).to_string(), "1h");
         assert_eq!(Human(Duration::from_secs(7500)).to_string(), "2h 5m");
     }
 
