@@ -8,6 +8,7 @@ fn req(json: &str) -> ReportRequest {
     decode(
         json.as_bytes(),
         NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+        crate::reports::catalog::GraphVersion::V15,
     )
     .unwrap()
 }

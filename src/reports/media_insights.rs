@@ -25,6 +25,7 @@ pub const SPEC: ReportSpec = ReportSpec {
         "fields",
         "metrics",
         "period",
+        "breakdown",
         "media_type",
         "media_items",
         "media_id",
@@ -45,6 +46,7 @@ pub const SPEC: ReportSpec = ReportSpec {
             s("media_product_type"),
             key("metric"),
             key("period"),
+            s("breakdown"),
             s("dimension"),
             i("value"),
         ]))
@@ -54,6 +56,7 @@ pub const SPEC: ReportSpec = ReportSpec {
         ("media_id", "media_id"),
         ("period", "period"),
         ("metric", "metrics"),
+        ("breakdown", "breakdown"),
     ],
     sql_range: None,
     plan: |c, r, s| match r.params.clone() {

@@ -24,6 +24,9 @@ pub const SPEC: ReportSpec = ReportSpec {
         "fields",
         "metrics",
         "period",
+        "breakdown",
+        "metric_type",
+        "timeframe",
         "date_from",
         "date_to",
         "date_from_offset",
@@ -39,6 +42,7 @@ pub const SPEC: ReportSpec = ReportSpec {
             key("metric"),
             key("period"),
             Field::new("end_time", ts(), true),
+            s("breakdown"),
             s("dimension"),
             i("value"),
         ]))
@@ -48,6 +52,7 @@ pub const SPEC: ReportSpec = ReportSpec {
         ("ig_user_id", "account"),
         ("period", "period"),
         ("metric", "metrics"),
+        ("breakdown", "breakdown"),
     ],
     sql_range: Some("end_time"),
     plan: |c, r, s| match r.params.clone() {
