@@ -559,3 +559,205 @@ fn skip_reason(e: &GraphError) -> &'static str {
         _ => "cannot_have_insights",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::reports::catalog::GraphVersion;
+    use crate::ticket::{ReportParams, decode};
+
+    fn params(json: &str, version: GraphVersion) -> ReportParams {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        decode(json.as_bytes(), today, version).unwrap().params
+    }
+
+    fn calls(json: &str, version: GraphVersion) -> Vec<UserCall> {
+        match params(json, version) {
+            ReportParams::UserInsights(p) => user_calls(&p),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn keys(p: &[(&'static str, String)]) -> Vec<&'static str> {
+        p.iter().map(|(k, _)| *k).collect()
+    }
+
+    fn window() -> InsightWindow {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        insight_windows(d, d, MAX_INSIGHT_WINDOW_DAYS)
+            .next()
+            .unwrap()
+    }
+
+    #[test]
+    fn v15_calls_stay_as_they_were() {
+        let c = calls(r#"{"report":"user_insights"}"#, GraphVersion::V15);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].shape, Shape::TimeSeries);
+        let p = c[0].params(Some(&window()));
+        assert_eq!(keys(&p), ["metric", "period", "since", "until"]);
+        assert_eq!(
+            p[0].1,
+            "impressions,reach,follower_count,email_contacts,phone_call_clicks,text_message_clicks,get_directions_clicks,website_clicks,profile_views"
+        );
+        assert_eq!(p[1].1, "day");
+        // lifetime: the maps in one call without a window, first; online_followers per window
+        let c = calls(
+            r#"{"report":"user_insights","period":"lifetime"}"#,
+            GraphVersion::V15,
+        );
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].shape, Shape::Snapshot);
+        assert_eq!(
+            c[0].params(None),
+            [
+                (
+                    "metric",
+                    "audience_city,audience_country,audience_gender_age,audience_locale"
+                        .to_string()
+                ),
+                ("period", "lifetime".to_string())
+            ]
+        );
+        assert_eq!(c[1].shape, Shape::TimeSeries);
+        assert_eq!(c[1].metrics, ["online_followers"]);
+    }
+
+    #[test]
+    fn v18_asks_series_and_totals_apart_and_each_demographic_breakdown_once() {
+        let c = calls(r#"{"report":"user_insights"}"#, GraphVersion::V18);
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!(c[0].shape, Shape::TimeSeries);
+        assert!(c[0].metrics.contains(&"follower_count".to_string()));
+        assert_eq!(c[1].shape, Shape::TotalValue);
+        assert_eq!(c[1].metrics[0], "accounts_engaged");
+        let p = c[1].params(Some(&window()));
+        assert_eq!(
+            keys(&p),
+            ["metric", "period", "metric_type", "since", "until"]
+        );
+        assert_eq!(p[2].1, "total_value");
+
+        let c = calls(
+            r#"{"report":"user_insights","period":"lifetime"}"#,
+            GraphVersion::V18,
+        );
+        let demographics = [
+            "follower_demographics",
+            "engaged_audience_demographics",
+            "reached_audience_demographics",
+        ];
+        assert_eq!(c.len(), 4, "{c:?}");
+        for (call, breakdown) in c.iter().zip(["age,gender", "city", "country"]) {
+            assert_eq!(call.shape, Shape::Demographic);
+            assert_eq!(call.metrics, demographics);
+            assert_eq!(
+                call.params(None),
+                [
+                    ("metric", demographics.join(",")),
+                    ("period", "lifetime".to_string()),
+                    ("metric_type", "total_value".to_string()),
+                    ("breakdown", breakdown.to_string()),
+                    ("timeframe", "this_month".to_string()),
+                ]
+            );
+        }
+        assert_eq!(c[3].shape, Shape::TimeSeries);
+        assert_eq!(c[3].metrics, ["online_followers"]);
+    }
+
+    #[test]
+    fn a_ticket_breakdown_timeframe_or_metric_type_goes_into_every_call() {
+        let c = calls(
+            r#"{"report":"user_insights","breakdown":"media_product_type"}"#,
+            GraphVersion::V22,
+        );
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].shape, Shape::TotalValue);
+        assert_eq!(
+            c[0].metrics,
+            [
+                "reach",
+                "views",
+                "total_interactions",
+                "likes",
+                "comments",
+                "shares",
+                "saves"
+            ]
+        );
+        let p = c[0].params(Some(&window()));
+        assert_eq!(
+            keys(&p),
+            [
+                "metric",
+                "period",
+                "metric_type",
+                "breakdown",
+                "since",
+                "until"
+            ]
+        );
+        assert_eq!(p[3].1, "media_product_type");
+
+        let c = calls(
+            r#"{"report":"user_insights","period":"lifetime","metrics":["follower_demographics"],"breakdown":"country","timeframe":"this_week"}"#,
+            GraphVersion::V22,
+        );
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].breakdown.as_deref(), Some("country"));
+        assert_eq!(c[0].timeframe, Some(Timeframe::ThisWeek));
+
+        // reach as a total value: with the other totals, not as a series
+        let c = calls(
+            r#"{"report":"user_insights","metrics":["reach","follows_and_unfollows"],"metric_type":"total_value"}"#,
+            GraphVersion::V18,
+        );
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].shape, Shape::TotalValue);
+        assert_eq!(c[0].metrics, ["reach", "follows_and_unfollows"]);
+    }
+
+    #[test]
+    fn media_metric_sets_come_from_the_versions_catalog() {
+        let media = |json: &str, v| match params(json, v) {
+            ReportParams::MediaInsights(p) => p,
+            other => panic!("{other:?}"),
+        };
+        let all = media(r#"{"report":"media_insights"}"#, GraphVersion::V15);
+        assert_eq!(
+            metrics_for(&all, MediaKind::Image),
+            ["engagement", "impressions", "reach", "saved"]
+        );
+        let all = media(r#"{"report":"media_insights"}"#, GraphVersion::V22);
+        let reels = metrics_for(&all, MediaKind::Reels);
+        assert!(reels.contains(&"views".to_string()) && !reels.contains(&"plays".to_string()));
+        let b = media(
+            r#"{"report":"media_insights","breakdown":"action_type"}"#,
+            GraphVersion::V22,
+        );
+        assert_eq!(metrics_for(&b, MediaKind::Story), ["profile_activity"]);
+        assert_eq!(
+            metrics_for(&b, MediaKind::CarouselAlbum),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            insights_fields(&["reach".into(), "saved".into()], None),
+            "insights.metric(reach,saved)"
+        );
+        assert_eq!(
+            insights_fields(&["profile_activity".into()], Some("action_type")),
+            "insights.metric(profile_activity).breakdown(action_type)"
+        );
+    }
+
+    #[test]
+    fn a_total_value_row_ends_on_the_last_day_of_its_window() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        assert_eq!(day_start(d), 1_795_737_600); // 2026-11-27T00:00:00Z
+        let lo = unix_bounds(&crate::ticket::DateRange { from: d, to: d });
+        assert!(day_start(d) >= lo.0 && day_start(d) < lo.1);
+    }
+}

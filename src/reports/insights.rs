@@ -291,4 +291,118 @@ mod tests {
         let b = media_insights_batch(&report_schema(ReportKind::MediaInsights), &[m]).unwrap();
         assert_eq!(b.num_rows(), 8);
     }
+
+    #[test]
+    fn total_value_breakdowns_keep_every_dimension_in_key_order() {
+        let data = vec![json!({"name":"follower_demographics","period":"lifetime",
+            "total_value":{"breakdowns":[{"dimension_keys":["age","gender"],"results":[
+                {"dimension_values":["25-34","F"],"value":120},
+                {"dimension_values":["25-34","M"],"value":80},
+                {"dimension_values":["18-24","U"],"value":3}]}]}})];
+        let rows = insight_rows(&data, None);
+        assert_eq!(rows.len(), 3, "genders never collapse");
+        for r in &rows {
+            assert_eq!(r.breakdown.as_deref(), Some("age,gender"));
+            assert_eq!(r.end_time, None, "a demographic has no range");
+        }
+        let dims: Vec<(&str, i64)> = rows
+            .iter()
+            .map(|r| (r.dimension.as_deref().unwrap(), r.value.unwrap()))
+            .collect();
+        assert_eq!(dims, [("25-34,F", 120), ("25-34,M", 80), ("18-24,U", 3)]);
+
+        // a total over a range: its rows end on the range's last day
+        let data = vec![
+            json!({"name":"reach","period":"day","total_value":{"value":9,"breakdowns":[
+            {"dimension_keys":["media_product_type","follow_type"],"results":[
+                {"dimension_values":["POST","FOLLOWER"],"value":5},
+                {"dimension_values":["REEL","NON_FOLLOWER"],"value":4}]}]}}),
+        ];
+        let rows = insight_rows(&data, Some(1_795_737_600));
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[1].breakdown.as_deref(),
+            Some("media_product_type,follow_type")
+        );
+        assert_eq!(rows[1].dimension.as_deref(), Some("REEL,NON_FOLLOWER"));
+        assert!(rows.iter().all(|r| r.end_time == Some(1_795_737_600)));
+    }
+
+    #[test]
+    fn a_total_value_without_breakdown_is_one_row_and_maps_keep_their_v15_rows() {
+        let data = vec![
+            json!({"name":"accounts_engaged","period":"day","total_value":{"value":42}}),
+            json!({"name":"views","period":"day","total_value":{"value":7,"breakdowns":[]}}),
+        ];
+        let rows = insight_rows(&data, Some(100));
+        assert_eq!(rows.len(), 2);
+        for r in &rows {
+            assert_eq!(
+                (r.breakdown.as_deref(), r.dimension.as_deref()),
+                (None, None)
+            );
+            assert_eq!(r.end_time, Some(100));
+        }
+        assert_eq!(rows[0].value, Some(42));
+        assert_eq!(rows[1].value, Some(7));
+
+        // the media sample of the docs: `values` and a `total_value` with breakdowns: the breakdown
+        let data = vec![
+            json!({"name":"profile_activity","period":"lifetime","values":[{"value":4}],
+            "total_value":{"value":4,"breakdowns":[{"dimension_keys":["action_type"],
+                "results":[{"dimension_values":["email"],"value":1},{"dimension_values":["bio_link_clicked"],"value":3}]}]}}),
+        ];
+        let rows = insight_rows(&data, None);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].breakdown.as_deref(), Some("action_type"));
+        assert_eq!(rows[0].dimension.as_deref(), Some("email"));
+
+        // v15 maps: the key in `dimension`, no breakdown, the values' own end_time
+        let data = vec![
+            json!({"name":"audience_gender_age","period":"lifetime","values":[{"value":{"F.18-24":38328}}]}),
+            json!({"name":"online_followers","period":"lifetime","values":[{"value":{"13":7},"end_time":"2017-05-05T07:00:00+0000"}]}),
+        ];
+        let rows = insight_rows(&data, Some(100));
+        assert_eq!(rows[0].breakdown, None);
+        assert_eq!(rows[0].dimension.as_deref(), Some("F.18-24"));
+        assert_eq!(rows[0].end_time, None);
+        assert_eq!(rows[1].end_time, Some(1_493_967_600));
+    }
+
+    #[test]
+    fn the_breakdown_column_comes_before_dimension() {
+        use arrow::array::{Array, AsArray};
+        let rows = insight_rows(
+            &[
+                json!({"name":"follower_demographics","period":"lifetime","total_value":{"breakdowns":[
+                {"dimension_keys":["city"],"results":[{"dimension_values":["London, England"],"value":2}]}]}}),
+                json!({"name":"reach","period":"day","values":[{"value":4,"end_time":"2017-05-04T07:00:00+0000"}]}),
+            ],
+            None,
+        );
+        for (report, at) in [
+            (ReportKind::UserInsights, 4),
+            (ReportKind::MediaInsights, 5),
+        ] {
+            let schema = report_schema(report);
+            assert_eq!(schema.field(at).name(), "breakdown");
+            assert_eq!(schema.field(at + 1).name(), "dimension");
+            let b = if report == ReportKind::UserInsights {
+                user_insights_batch(&schema, "1784", &rows).unwrap()
+            } else {
+                let m = MediaInsights {
+                    media_id: "1".into(),
+                    media_type: None,
+                    media_product_type: None,
+                    rows: rows.clone(),
+                };
+                media_insights_batch(&schema, &[m]).unwrap()
+            };
+            let breakdown = b.column(at).as_string::<i32>();
+            let dimension = b.column(at + 1).as_string::<i32>();
+            assert_eq!(breakdown.value(0), "city");
+            assert_eq!(dimension.value(0), "London, England");
+            assert!(breakdown.is_null(1) && dimension.is_null(1));
+        }
+    }
 }

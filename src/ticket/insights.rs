@@ -270,10 +270,26 @@ impl Ask<'_> {
                 "timeframe"
             };
             let (period, version) = (self.period, self.version);
+            // where the breakdown is taken, if another period has it
+            let elsewhere: Vec<String> = self
+                .cat
+                .user
+                .iter()
+                .filter(|m| self.breakdown.is_some_and(|b| m.takes_breakdown(b)))
+                .map(|m| format!("{} ({})", m.name, m.periods[0]))
+                .collect();
+            let hint = if elsewhere.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; metrics that take the breakdown: {}",
+                    elsewhere.join(", ")
+                )
+            };
             return Err(invalid(
                 key,
                 format!(
-                    "no metric of period `{period}` takes {} in {version}; metrics of period {period}: {}",
+                    "no metric of period `{period}` takes {} in {version}; metrics of period {period}: {}{hint}",
                     self.asking(),
                     self.cat.user_metrics(period).join(", ")
                 ),
@@ -471,3 +487,6 @@ fn all_removed(
         ),
     )
 }
+
+#[cfg(test)]
+mod tests;

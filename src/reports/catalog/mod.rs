@@ -227,43 +227,4 @@ impl MediaKind {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_round_trip() {
-        for r in ReportKind::ALL {
-            assert_eq!(ReportKind::from_name(r.name()), Some(r));
-            for req in r.required() {
-                assert!(r.accepted().contains(req), "{r}: {req}");
-            }
-        }
-        assert_eq!(ReportKind::from_name("nope"), None);
-        for p in Period::ALL {
-            assert_eq!(Period::from_name(p.name()), Some(p));
-        }
-    }
-
-    #[test]
-    fn reels_are_not_videos() {
-        assert_eq!(
-            MediaKind::classify(Some("VIDEO"), Some("REELS")),
-            Some(MediaKind::Reels)
-        );
-        assert_eq!(
-            MediaKind::classify(Some("VIDEO"), Some("FEED")),
-            Some(MediaKind::Video)
-        );
-        assert_eq!(
-            MediaKind::classify(Some("IMAGE"), Some("STORY")),
-            Some(MediaKind::Story)
-        );
-        assert_eq!(
-            MediaKind::classify(Some("CAROUSEL_ALBUM"), None),
-            Some(MediaKind::CarouselAlbum)
-        );
-        let v15 = Catalog::of(GraphVersion::V15);
-        assert!(v15.media_metrics(MediaKind::Reels).contains(&"plays"));
-        assert!(!v15.media_metrics(MediaKind::Image).contains(&"video_views"));
-    }
-}
+mod tests;
