@@ -1,6 +1,7 @@
 //! `media_insights`: lifetime insights of the account's media, one row per metric.
 //!
-//! Graph API: the media listed once, then `GET /?ids=…&fields=insights.metric(…)` for up to 50 media of one metric set.
+//! Graph API: the media listed once, then `GET /?ids=…&fields=insights.metric(…)` (`.breakdown(…)` when asked)
+//! for up to 50 media of one metric set (the answering version's set for their kind).
 
 use std::sync::Arc;
 

@@ -1,6 +1,9 @@
-//! `user_insights`: account insights per metric, period and day (long format).
+//! `user_insights`: account insights per metric, period and day (long format), with the breakdown of
+//! total values and demographics (`breakdown`, `dimension`).
 //!
-//! Graph API: `/{ig-user-id}/insights`, one call per ≤ 30-day window (checked against the budget before the first).
+//! Graph API: `/{ig-user-id}/insights`, in the shapes of the answering version's catalog: one call per
+//! ≤ 30-day window and shape, one per demographic breakdown (all counted against the budget before the
+//! first).
 
 use std::sync::Arc;
 
