@@ -533,7 +533,8 @@ pub fn validate(
     let dates = dates_of(&t, today)?;
     let media_items = media_of(report, &t, dates)?;
     let period = period_of(&t)?;
-    let (breakdown, metric_type, timeframe) = insight_shape_of(&t)?;
+    let (breakdown, metric_type) = (breakdown_of(&t)?, metric_type_of(&t)?);
+    let timeframe = timeframe_of(&t)?;
     let (hashtag, username) = names_of(&t)?;
     let connection = connection_of(&t)?;
     let params = (report.spec().params)(&Keys {
@@ -872,73 +873,77 @@ fn period_of(t: &proto::ReportTicket) -> Result<Option<Period>, TicketError> {
     Ok(period)
 }
 
-/// `breakdown` (keys separated by `,`, lowercase, each once), `metric_type` and `timeframe`, when given:
-/// their form only; what the version's catalog takes is checked with the metrics.
-#[allow(clippy::type_complexity)]
-fn insight_shape_of(
-    t: &proto::ReportTicket,
-) -> Result<(Option<String>, Option<MetricType>, Option<Timeframe>), TicketError> {
-    let breakdown = match t.breakdown.as_deref().map(str::trim) {
-        None => None,
-        Some(b) => {
-            let keys: Vec<String> = b
-                .split(',')
-                .map(|k| k.trim().to_ascii_lowercase())
-                .collect();
-            let well_formed = keys.iter().all(|k| {
-                !k.is_empty()
-                    && k.len() <= 64
-                    && k.bytes().all(|c| c.is_ascii_lowercase() || c == b'_')
-            });
-            if !well_formed || keys.len() > 4 {
-                return Err(invalid(
-                    "breakdown",
+/// `breakdown` (keys separated by `,`, lowercase, each once), when given: its form only; what the
+/// version's catalog takes is checked with the metrics.
+fn breakdown_of(t: &proto::ReportTicket) -> Result<Option<String>, TicketError> {
+    let Some(b) = t.breakdown.as_deref().map(str::trim) else {
+        return Ok(None);
+    };
+    let keys: Vec<String> = b
+        .split(',')
+        .map(|k| k.trim().to_ascii_lowercase())
+        .collect();
+    let well_formed = keys.iter().all(|k| {
+        !k.is_empty() && k.len() <= 64 && k.bytes().all(|c| c.is_ascii_lowercase() || c == b'_')
+    });
+    if !well_formed || keys.len() > 4 {
+        return Err(invalid(
+            "breakdown",
+            format!(
+                "key `breakdown` must be one to four breakdown keys separated by `,` (e.g. `age,gender`), got `{}`",
+                short(b)
+            ),
+        ));
+    }
+    if let Some(k) = keys
+        .iter()
+        .enumerate()
+        .find_map(|(i, k)| keys[..i].contains(k).then_some(k))
+    {
+        return Err(invalid(
+            "breakdown",
+            format!("breakdown key `{k}` is given twice"),
+        ));
+    }
+    Ok(Some(keys.join(",")))
+}
+
+/// `metric_type`, when given.
+fn metric_type_of(t: &proto::ReportTicket) -> Result<Option<MetricType>, TicketError> {
+    t.metric_type
+        .as_deref()
+        .map(|m| {
+            MetricType::from_name(m).ok_or_else(|| {
+                invalid(
+                    "metric_type",
                     format!(
-                        "key `breakdown` must be one to four breakdown keys separated by `,` (e.g. `age,gender`), got `{}`",
-                        short(b)
+                        "unknown metric_type `{}`; accepted: {}",
+                        short(m),
+                        MetricType::ALL.map(MetricType::name).join(", ")
                     ),
-                ));
-            }
-            if let Some(k) = keys
-                .iter()
-                .enumerate()
-                .find_map(|(i, k)| keys[..i].contains(k).then_some(k))
-            {
-                return Err(invalid(
-                    "breakdown",
-                    format!("breakdown key `{k}` is given twice"),
-                ));
-            }
-            Some(keys.join(","))
-        }
-    };
-    let metric_type = match t.metric_type.as_deref() {
-        None => None,
-        Some(m) => Some(MetricType::from_name(m).ok_or_else(|| {
-            invalid(
-                "metric_type",
-                format!(
-                    "unknown metric_type `{}`; accepted: {}",
-                    short(m),
-                    MetricType::ALL.map(MetricType::name).join(", ")
-                ),
-            )
-        })?),
-    };
-    let timeframe = match t.timeframe.as_deref() {
-        None => None,
-        Some(f) => Some(Timeframe::from_name(f).ok_or_else(|| {
-            invalid(
-                "timeframe",
-                format!(
-                    "unknown timeframe `{}`; accepted: {}",
-                    short(f),
-                    Timeframe::ALL.map(Timeframe::name).join(", ")
-                ),
-            )
-        })?),
-    };
-    Ok((breakdown, metric_type, timeframe))
+                )
+            })
+        })
+        .transpose()
+}
+
+/// `timeframe`, when given (which demographic metrics take it is checked with the metrics).
+fn timeframe_of(t: &proto::ReportTicket) -> Result<Option<Timeframe>, TicketError> {
+    t.timeframe
+        .as_deref()
+        .map(|f| {
+            Timeframe::from_name(f).ok_or_else(|| {
+                invalid(
+                    "timeframe",
+                    format!(
+                        "unknown timeframe `{}`; accepted: {}",
+                        short(f),
+                        Timeframe::ALL.map(Timeframe::name).join(", ")
+                    ),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// `hashtag` (without `#`, lowercase) and `username` (without `@`).
