@@ -71,7 +71,7 @@ async fn main() {
             .build()
             .unwrap();
         let ctx = Arc::new(ReportContext::new(graph));
-        let req = decode(t.to_string().as_bytes(), ctx.today()).unwrap();
+        let req = decode(t.to_string().as_bytes(), ctx.today(), ctx.api_version()).unwrap();
         let name = req.report.name().to_string();
         let label = if t.get("date_from_offset").is_some() {
             format!("{name} (365 days)")

@@ -53,7 +53,8 @@ async fn reference(ticket: &Value) -> Vec<RecordBatch> {
     let sim = common::start_sim(SimConfig::default()).await;
     let ctx = Arc::new(ReportContext::new(common::client(&sim)));
     let today = chrono::Utc::now().date_naive();
-    let req = igflight::ticket::decode(ticket.to_string().as_bytes(), today).unwrap();
+    let req =
+        igflight::ticket::decode(ticket.to_string().as_bytes(), today, ctx.api_version()).unwrap();
     let batches: Vec<RecordBatch> = report_stream(ctx, req).batches.try_collect().await.unwrap();
     sim.shutdown().await;
     batches

@@ -191,7 +191,12 @@ async fn get_flight_info_for_cmd_and_path_descriptors() {
         Some(&b'{'),
         "the endpoint ticket is protobuf"
     );
-    let req = igflight::ticket::decode(&t.ticket, chrono::Utc::now().date_naive()).unwrap();
+    let req = igflight::ticket::decode(
+        &t.ticket,
+        chrono::Utc::now().date_naive(),
+        igflight::reports::catalog::GraphVersion::V15,
+    )
+    .unwrap();
     assert_eq!(req.limit, Some(7));
     assert_eq!(sim.stats().total, 0, "GetFlightInfo makes no Graph call");
     // DoGet on the endpoint's ticket.

@@ -178,6 +178,7 @@ async fn the_per_request_cap_refuses_a_request_that_needs_more() {
         .to_string()
         .as_bytes(),
         today,
+        ctx.api_version(),
     )
     .unwrap();
     let before = sim.stats().total;
@@ -267,12 +268,14 @@ async fn report_runs_past_the_servers_slots_are_refused() {
     let slots = Arc::new(tokio::sync::Semaphore::new(1));
     let ctx = Arc::new(ReportContext::new(client(&sim)).with_run_slots(slots));
     let today = Utc::now().date_naive();
+    let version = ctx.api_version();
     let req = || {
         igflight::ticket::decode(
             json!({"report": "user_media", "account": account, "page_size": 10})
                 .to_string()
                 .as_bytes(),
             today,
+            version,
         )
         .unwrap()
     };

@@ -425,7 +425,12 @@ async fn a_reply_next_pointing_at_itself_is_bounded() {
     .await;
     let ctx = Arc::new(ReportContext::new(server.client()));
     let ticket = json!({"report": "media_comments", "media_id": MEDIA});
-    let req = igflight::ticket::decode(ticket.to_string().as_bytes(), ctx.today()).unwrap();
+    let req = igflight::ticket::decode(
+        ticket.to_string().as_bytes(),
+        ctx.today(),
+        ctx.api_version(),
+    )
+    .unwrap();
     let rs = report_stream(ctx.clone(), req);
     let batches: Vec<arrow::record_batch::RecordBatch> =
         tokio::time::timeout(Duration::from_secs(20), rs.batches.try_collect())
@@ -455,7 +460,12 @@ async fn a_reply_next_pointing_at_itself_is_bounded() {
     // With a limit, reply paging stops as soon as the rows are there.
     let before = server.count();
     let ticket = json!({"report": "media_comments", "media_id": MEDIA, "limit": 2});
-    let req = igflight::ticket::decode(ticket.to_string().as_bytes(), ctx.today()).unwrap();
+    let req = igflight::ticket::decode(
+        ticket.to_string().as_bytes(),
+        ctx.today(),
+        ctx.api_version(),
+    )
+    .unwrap();
     let rs = report_stream(ctx.clone(), req);
     let batches: Vec<arrow::record_batch::RecordBatch> = rs.batches.try_collect().await.unwrap();
     assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 2);

@@ -25,7 +25,11 @@ struct Run {
 }
 
 async fn run_on(ctx: &Arc<ReportContext>, ticket: Value) -> Result<Run, ReportError> {
-    let req = decode(ticket.to_string().as_bytes(), ctx.today())?;
+    let req = decode(
+        ticket.to_string().as_bytes(),
+        ctx.today(),
+        ctx.api_version(),
+    )?;
     let rs = report_stream(ctx.clone(), req);
     let schema = rs.schema.clone();
     let batches: Vec<RecordBatch> = rs.batches.try_collect().await?;

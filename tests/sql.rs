@@ -137,7 +137,12 @@ impl Rig {
 
     /// What `report_stream` (Flight's DoGet) returns for a ticket.
     async fn ticket(&self, t: Value) -> Vec<RecordBatch> {
-        let req = decode(t.to_string().as_bytes(), self.reports.today()).unwrap();
+        let req = decode(
+            t.to_string().as_bytes(),
+            self.reports.today(),
+            self.reports.api_version(),
+        )
+        .unwrap();
         report_stream(self.reports.clone(), req)
             .batches
             .try_collect()

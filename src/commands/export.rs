@@ -53,7 +53,11 @@ pub async fn run(args: ExportArgs) -> Result<String, CliError> {
     }
     let text = ticket_text(&args.ticket)?;
     let today = chrono::Utc::now().date_naive();
-    let req = crate::ticket::decode(text.as_bytes(), today)
+    // checked against the catalog of the configured version, before any connection is made (the
+    // context's `api_version` once connected is that version too)
+    let version = crate::reports::catalog::GraphVersion::parse(&args.source.graph.graph_version)
+        .unwrap_or_default();
+    let req = crate::ticket::decode(text.as_bytes(), today, version)
         .map_err(|e| CliError::usage(format!("ticket refused: {e}")))?;
     let report = req.report;
 

@@ -130,7 +130,8 @@ impl IgFlightService {
 
     /// Decode and validate ticket bytes (JSON or protobuf).
     fn request_from_ticket(&self, bytes: &[u8]) -> Result<ReportRequest, Status> {
-        Ok(ticket::decode(bytes, self.context().today())?)
+        let ctx = self.context();
+        Ok(ticket::decode(bytes, ctx.today(), ctx.api_version())?)
     }
 
     /// The connection `req` runs on for a request with this access and header: the ticket's
@@ -285,6 +286,7 @@ impl IgFlightService {
                 ..Default::default()
             },
             ctx.today(),
+            ctx.api_version(),
         )?;
         let now = ctx.now();
         let rs = report_stream(ctx, req);

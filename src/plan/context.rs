@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use parking_lot::Mutex;
 
 use crate::graph::{GraphClient, LinkedPage};
+use crate::reports::catalog::GraphVersion;
 
 /// A cache shared by every run on one connection.
 type Shared<T> = Arc<Mutex<T>>;
@@ -100,5 +101,13 @@ impl ReportContext {
     /// Today's UTC date (what day offsets count from).
     pub fn today(&self) -> NaiveDate {
         self.now().date_naive()
+    }
+
+    /// The Graph API version this connection speaks: tickets are validated against its metric catalog
+    /// and plans ask in its shapes (CONTRACT §4, "Graph API versions"). For now the configured version
+    /// (`--graph-version`, [`GraphClient::version`]; v15.0 should it not parse); the one place to make it
+    /// the version the Graph API names in its `facebook-api-version` response header.
+    pub fn api_version(&self) -> GraphVersion {
+        GraphVersion::parse(self.graph.version()).unwrap_or_default()
     }
 }

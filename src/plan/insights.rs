@@ -1,21 +1,27 @@
 //! Insights reports.
 //!
-//! `user_insights`: one call per ≤ 30-day window (all metrics of one period share a call); lifetime
-//! demographics (`audience_*`) in one call without a window. Values are selected by the UTC date of their
-//! `end_time` and deduplicated across windows.
+//! `user_insights`: the calls come from the catalog of the version the ticket was checked against
+//! ([`user_calls`]): one call per (shape, breakdown, timeframe) group of metrics of the period. Time
+//! series (every v15 metric but `audience_*`) and total values (`metric_type=total_value`, with the
+//! ticket's breakdown) are asked per ≤ 30-day window; lifetime maps (v15's `audience_*`) in one call
+//! without a window; demographics (v18+) in one call per breakdown with `metric_type=total_value` and a
+//! `timeframe`. Values are selected by the UTC date of their `end_time` and deduplicated across windows;
+//! a total value's row ends on the last day of its window.
 //!
 //! `media_insights` spends about N / 100 + N / 50 calls for N media, not N: the media are listed once
-//! (100 per page), then the insights of up to 50 media that take the same metric set are asked in one
-//! `GET /?ids=…&fields=insights.metric(…)`. Such a call fails whole when one media cannot answer, so a
-//! failing group is split in halves to isolate the media at fault. Media that cannot have insights are
-//! skipped and counted (`RunSummary::skipped`): posts from before the business conversion (the first one
-//! found sets a cutoff: no call is spent on older media) and stories with too few viewers.
+//! (100 per page), then the insights of up to 50 media that take the same metric set (the version's
+//! set for their kind) are asked in one `GET /?ids=…&fields=insights.metric(…)`. Such a call fails whole
+//! when one media cannot answer, so a failing group is split in halves to isolate the media at fault.
+//! Media that cannot have insights are skipped and counted (`RunSummary::skipped`): posts from before
+//! the business conversion (the first one found sets a cutoff: no call is spent on older media) and
+//! stories with too few viewers.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
 
+use chrono::NaiveTime;
 use futures::{Stream, TryStreamExt};
 use serde_json::Value;
 
@@ -25,9 +31,10 @@ use crate::error::ReportError;
 use crate::graph::Endpoint;
 use crate::graph::insight_window_count;
 use crate::graph::{
-    Edge, ErrorClass, GraphError, MAX_INSIGHT_WINDOW_DAYS, NodeId, PageRequest, insight_windows,
+    Edge, ErrorClass, GraphError, InsightWindow, MAX_INSIGHT_WINDOW_DAYS, NodeId, PageRequest,
+    insight_windows,
 };
-use crate::reports::catalog::{MediaKind, ReportKind, is_demographic, media_metrics};
+use crate::reports::catalog::{Catalog, MediaKind, Period, Removed, ReportKind, Shape, Timeframe};
 use crate::reports::convert::parse_graph_timestamp;
 use crate::reports::insights::{
     MediaInsights, insight_rows, media_insights_batch, user_insights_batch,
@@ -38,6 +45,112 @@ use crate::ticket::{MediaInsightsParams, MediaItems, ReportRequest, UserInsights
 /// Media per multi-id insights call (the Graph API's `ids` maximum).
 pub const IDS_PER_CALL: usize = 50;
 
+/// One group of user metrics asked together: same shape, breakdown and timeframe (and the run's period).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserCall {
+    /// How the metrics are asked.
+    pub shape: Shape,
+    /// The metrics, comma-joined into `metric`.
+    pub metrics: Vec<String>,
+    /// The period.
+    pub period: Period,
+    /// `breakdown` (total values and demographics).
+    pub breakdown: Option<String>,
+    /// `timeframe` (demographics).
+    pub timeframe: Option<Timeframe>,
+}
+
+impl UserCall {
+    /// The Graph parameters of this call, for one window when the shape is asked per window.
+    pub fn params(&self, window: Option<&InsightWindow>) -> Vec<(&'static str, String)> {
+        let mut p = vec![
+            ("metric", self.metrics.join(",")),
+            ("period", self.period.name().to_string()),
+        ];
+        if self.shape.total_value() {
+            p.push(("metric_type", "total_value".to_string()));
+        }
+        if let Some(b) = &self.breakdown {
+            p.push(("breakdown", b.clone()));
+        }
+        if let Some(t) = self.timeframe {
+            p.push(("timeframe", t.name().to_string()));
+        }
+        if let Some(w) = window {
+            let (since, until) = w.as_pair();
+            p.push(("since", since.to_string()));
+            p.push(("until", until.to_string()));
+        }
+        p
+    }
+}
+
+/// The calls of a `user_insights` run, from the catalog of the version its params were checked against:
+/// its metrics grouped by (shape, breakdown, timeframe), the calls without a window first. A demographic
+/// metric without a ticket breakdown is asked once per default breakdown of the catalog.
+pub fn user_calls(p: &UserInsightsParams) -> Vec<UserCall> {
+    let cat = Catalog::of(p.version);
+    let mut calls: Vec<UserCall> = Vec::new();
+    for m in &p.metrics {
+        let Some(def) = cat.user_metric(m) else {
+            continue;
+        };
+        let Some(shape) = def.shape_for(p.metric_type, p.breakdown.is_some()) else {
+            continue;
+        };
+        let breakdowns: Vec<Option<String>> = match (shape, &p.breakdown) {
+            (Shape::Demographic, None) => def
+                .default_breakdowns
+                .iter()
+                .map(|b| Some(b.to_string()))
+                .collect(),
+            (Shape::Demographic | Shape::TotalValue, b) => vec![b.clone()],
+            _ => vec![None],
+        };
+        let timeframe =
+            (shape == Shape::Demographic).then(|| p.timeframe.unwrap_or(cat.default_timeframe));
+        for breakdown in breakdowns {
+            let same = |c: &&mut UserCall| {
+                c.shape == shape && c.breakdown == breakdown && c.timeframe == timeframe
+            };
+            match calls.iter_mut().find(same) {
+                Some(c) => c.metrics.push(m.clone()),
+                None => calls.push(UserCall {
+                    shape,
+                    metrics: vec![m.clone()],
+                    period: p.period,
+                    breakdown,
+                    timeframe,
+                }),
+            }
+        }
+    }
+    // one call each without a window (lifetime maps, demographics) before the windows
+    calls.sort_by_key(|c| c.shape.ranged());
+    calls
+}
+
+/// Log the metrics a version removed (left out of the run) with their replacement, and count them.
+fn note_removed(
+    summary: &RunSummary,
+    removed: &[Removed],
+    replacement: impl Fn(&str) -> Option<&'static str>,
+) {
+    for r in removed {
+        let instead = replacement(r.metric).unwrap_or("none");
+        tracing::warn!(metric = r.metric, since = %r.since, replacement = instead, "metric removed by the Graph API version: left out");
+    }
+    if !removed.is_empty() {
+        summary.skip("removed_metric", removed.len() as u64);
+    }
+}
+
+/// Unix seconds of UTC midnight starting `day`: the `end_time` of a total value asked for a range
+/// ending that day (its date is the range's last day, like a daily value of that day).
+fn day_start(day: chrono::NaiveDate) -> i64 {
+    day.and_time(NaiveTime::MIN).and_utc().timestamp()
+}
+
 pub(crate) fn user_insights(
     ctx: Arc<ReportContext>,
     req: ReportRequest,
@@ -47,41 +160,33 @@ pub(crate) fn user_insights(
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
         let schema = report_schema(ReportKind::UserInsights);
-        let period = p.period.name().to_string();
-        let (demo, timed): (Vec<&String>, Vec<&String>) = p.metrics.iter().partition(|m| is_demographic(m));
+        let cat = Catalog::of(p.version);
+        note_removed(&summary, &p.removed, |m| cat.user_replacement(m));
+        let calls = user_calls(&p);
         let path = ig.edge(Edge::UserInsights);
-        // one call for the demographics, one per ≤ 30-day window: known before the first call
+        // one call per group without a window, one per ≤ 30-day window for the others: known before
+        // the first call
         let range = p.dates;
-        let windows = if timed.is_empty() {
-            0
-        } else {
-            insight_window_count(range.from, range.to, MAX_INSIGHT_WINDOW_DAYS)
-        };
-        check_affordable(&ctx, &summary, u64::from(!demo.is_empty()) + windows)?;
-        if !demo.is_empty() {
-            let metric = demo.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
-            let v = get_json(&ctx, &summary, &path, &[("metric", metric), ("period", period.clone())]).await?;
-            let rows = insight_rows(v["data"].as_array().map_or(&[][..], Vec::as_slice));
-            yield user_insights_batch(&schema, ig.as_str(), &rows)?;
-        }
-        if !timed.is_empty() {
-            let metric = timed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
-            let (lo, hi) = unix_bounds(&range);
-            let mut seen = HashSet::new();
+        let windows = insight_window_count(range.from, range.to, MAX_INSIGHT_WINDOW_DAYS);
+        let needed: u64 = calls.iter().map(|c| if c.shape.ranged() { windows } else { 1 }).sum();
+        check_affordable(&ctx, &summary, needed)?;
+        let (lo, hi) = unix_bounds(&range);
+        let mut seen = HashSet::new();
+        for call in &calls {
+            if !call.shape.ranged() {
+                let v = get_json(&ctx, &summary, &path, &call.params(None)).await?;
+                let rows = insight_rows(v["data"].as_array().map_or(&[][..], Vec::as_slice), None);
+                yield user_insights_batch(&schema, ig.as_str(), &rows)?;
+                continue;
+            }
             for w in insight_windows(range.from, range.to, MAX_INSIGHT_WINDOW_DAYS) {
-                let (since, until) = w.as_pair();
-                let v = get_json(&ctx, &summary, &path, &[
-                    ("metric", metric.clone()),
-                    ("period", period.clone()),
-                    ("since", since.to_string()),
-                    ("until", until.to_string()),
-                ])
-                .await?;
-                let rows: Vec<_> = insight_rows(v["data"].as_array().map_or(&[][..], Vec::as_slice))
+                let v = get_json(&ctx, &summary, &path, &call.params(Some(&w))).await?;
+                let data = v["data"].as_array().map_or(&[][..], Vec::as_slice);
+                let rows: Vec<_> = insight_rows(data, Some(day_start(w.last)))
                     .into_iter()
                     // a value belongs to the UTC date of its end_time
                     .filter(|r| r.end_time.is_none_or(|t| t >= lo && t < hi))
-                    .filter(|r| seen.insert((r.metric.clone(), r.end_time, r.dimension.clone())))
+                    .filter(|r| seen.insert((r.metric.clone(), r.end_time, r.breakdown.clone(), r.dimension.clone())))
                     .collect();
                 yield user_insights_batch(&schema, ig.as_str(), &rows)?;
             }
@@ -99,17 +204,35 @@ struct Target {
     metrics: Vec<String>,
 }
 
-/// Metrics to ask for a media kind: the requested ones that fit (all of the kind's when none requested).
+/// Metrics to ask for a media kind: the requested ones that fit (all of the kind's in the version's
+/// catalog when none requested, those taking the breakdown when one is asked).
 fn metrics_for(p: &MediaInsightsParams, kind: MediaKind) -> Vec<String> {
-    let valid = media_metrics(kind);
+    let cat = Catalog::of(p.version);
+    let valid = cat.media_metrics(kind);
     if p.metrics.is_empty() {
-        valid.iter().map(|m| m.to_string()).collect()
+        valid
+            .iter()
+            .filter(|m| {
+                p.breakdown
+                    .as_deref()
+                    .is_none_or(|b| cat.media_takes_breakdown(m, b))
+            })
+            .map(|m| m.to_string())
+            .collect()
     } else {
         p.metrics
             .iter()
             .filter(|m| valid.contains(&m.as_str()))
             .cloned()
             .collect()
+    }
+}
+
+/// The `fields` of a multi-id insights call: `insights.metric(…)`, with `.breakdown(…)` when asked.
+fn insights_fields(metrics: &[String], breakdown: Option<&str>) -> String {
+    match breakdown {
+        None => format!("insights.metric({})", metrics.join(",")),
+        Some(b) => format!("insights.metric({}).breakdown({b})", metrics.join(",")),
     }
 }
 
@@ -121,6 +244,8 @@ struct Batcher {
     cutoff: Option<i64>,
     /// The oldest media that answered: every newer media was posted after the conversion.
     floor: Option<i64>,
+    /// The run's `breakdown`, asked with every group.
+    breakdown: Option<String>,
 }
 
 impl Batcher {
@@ -138,7 +263,9 @@ pub(crate) fn media_insights(
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
         let schema = report_schema(ReportKind::MediaInsights);
-        let mut b = Batcher { pending: BTreeMap::new(), cutoff: None, floor: None };
+        let cat = Catalog::of(p.version);
+        note_removed(&summary, &p.removed, |m| cat.media_replacement(m));
+        let mut b = Batcher { pending: BTreeMap::new(), cutoff: None, floor: None, breakdown: p.breakdown.clone() };
         let listing_fields = "id,media_type,media_product_type,timestamp".to_string();
 
         // 1. the media to report on
@@ -273,7 +400,7 @@ async fn run_group(
             .map(|t| t.id.as_str())
             .collect::<Vec<_>>()
             .join(",");
-        let fields = format!("insights.metric({})", g[0].metrics.join(","));
+        let fields = insights_fields(&g[0].metrics, b.breakdown.as_deref());
         match get_json(
             ctx,
             summary,
@@ -291,7 +418,7 @@ async fn run_group(
                         .as_array()
                         .map_or(&[][..], Vec::as_slice);
                     out.push(MediaInsights {
-                        rows: insight_rows(data),
+                        rows: insight_rows(data, None),
                         media_id: t.id,
                         media_type: t.media_type,
                         media_product_type: t.product,
@@ -316,7 +443,8 @@ async fn run_group(
                     // one-media probes (their answers are kept), then ask the rest in one call.
                     let mut g = g;
                     g.sort_by_key(|t| std::cmp::Reverse(t.timestamp));
-                    let (first_fail, answered) = find_conversion(ctx, summary, &g).await?;
+                    let (first_fail, answered) =
+                        find_conversion(ctx, summary, &g, b.breakdown.as_deref()).await?;
                     let probed: HashSet<String> =
                         answered.iter().map(|m| m.media_id.clone()).collect();
                     if let Some(oldest) = answered
@@ -370,6 +498,7 @@ async fn find_conversion(
     ctx: &ReportContext,
     summary: &RunSummary,
     g: &[Target],
+    breakdown: Option<&str>,
 ) -> Result<(Option<usize>, Vec<MediaInsights>), ReportError> {
     let mut answered = Vec::new();
     // invariant: g[..lo] answer; g[hi] fails once `hi_fails` (and is assumed to before: the group failed)
@@ -383,7 +512,7 @@ async fn find_conversion(
             lo
         };
         let t = &g[mid];
-        let fields = format!("insights.metric({})", t.metrics.join(","));
+        let fields = insights_fields(&t.metrics, breakdown);
         match get_json(
             ctx,
             summary,
@@ -397,7 +526,7 @@ async fn find_conversion(
                     .as_array()
                     .map_or(&[][..], Vec::as_slice);
                 answered.push(MediaInsights {
-                    rows: insight_rows(data),
+                    rows: insight_rows(data, None),
                     media_id: t.id.clone(),
                     media_type: t.media_type.clone(),
                     media_product_type: t.product.clone(),
@@ -428,5 +557,207 @@ fn skip_reason(e: &GraphError) -> &'static str {
         Some(b) if b.error_subcode == Some(2108006) => "before_business_conversion",
         Some(b) if b.code == 10 => "not_enough_viewers",
         _ => "cannot_have_insights",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::reports::catalog::GraphVersion;
+    use crate::ticket::{ReportParams, decode};
+
+    fn params(json: &str, version: GraphVersion) -> ReportParams {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        decode(json.as_bytes(), today, version).unwrap().params
+    }
+
+    fn calls(json: &str, version: GraphVersion) -> Vec<UserCall> {
+        match params(json, version) {
+            ReportParams::UserInsights(p) => user_calls(&p),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn keys(p: &[(&'static str, String)]) -> Vec<&'static str> {
+        p.iter().map(|(k, _)| *k).collect()
+    }
+
+    fn window() -> InsightWindow {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        insight_windows(d, d, MAX_INSIGHT_WINDOW_DAYS)
+            .next()
+            .unwrap()
+    }
+
+    #[test]
+    fn v15_calls_stay_as_they_were() {
+        let c = calls(r#"{"report":"user_insights"}"#, GraphVersion::V15);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].shape, Shape::TimeSeries);
+        let p = c[0].params(Some(&window()));
+        assert_eq!(keys(&p), ["metric", "period", "since", "until"]);
+        assert_eq!(
+            p[0].1,
+            "impressions,reach,follower_count,email_contacts,phone_call_clicks,text_message_clicks,get_directions_clicks,website_clicks,profile_views"
+        );
+        assert_eq!(p[1].1, "day");
+        // lifetime: the maps in one call without a window, first; online_followers per window
+        let c = calls(
+            r#"{"report":"user_insights","period":"lifetime"}"#,
+            GraphVersion::V15,
+        );
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].shape, Shape::Snapshot);
+        assert_eq!(
+            c[0].params(None),
+            [
+                (
+                    "metric",
+                    "audience_city,audience_country,audience_gender_age,audience_locale"
+                        .to_string()
+                ),
+                ("period", "lifetime".to_string())
+            ]
+        );
+        assert_eq!(c[1].shape, Shape::TimeSeries);
+        assert_eq!(c[1].metrics, ["online_followers"]);
+    }
+
+    #[test]
+    fn v18_asks_series_and_totals_apart_and_each_demographic_breakdown_once() {
+        let c = calls(r#"{"report":"user_insights"}"#, GraphVersion::V18);
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!(c[0].shape, Shape::TimeSeries);
+        assert!(c[0].metrics.contains(&"follower_count".to_string()));
+        assert_eq!(c[1].shape, Shape::TotalValue);
+        assert_eq!(c[1].metrics[0], "accounts_engaged");
+        let p = c[1].params(Some(&window()));
+        assert_eq!(
+            keys(&p),
+            ["metric", "period", "metric_type", "since", "until"]
+        );
+        assert_eq!(p[2].1, "total_value");
+
+        let c = calls(
+            r#"{"report":"user_insights","period":"lifetime"}"#,
+            GraphVersion::V18,
+        );
+        let demographics = [
+            "follower_demographics",
+            "engaged_audience_demographics",
+            "reached_audience_demographics",
+        ];
+        assert_eq!(c.len(), 4, "{c:?}");
+        for (call, breakdown) in c.iter().zip(["age,gender", "city", "country"]) {
+            assert_eq!(call.shape, Shape::Demographic);
+            assert_eq!(call.metrics, demographics);
+            assert_eq!(
+                call.params(None),
+                [
+                    ("metric", demographics.join(",")),
+                    ("period", "lifetime".to_string()),
+                    ("metric_type", "total_value".to_string()),
+                    ("breakdown", breakdown.to_string()),
+                    ("timeframe", "this_month".to_string()),
+                ]
+            );
+        }
+        assert_eq!(c[3].shape, Shape::TimeSeries);
+        assert_eq!(c[3].metrics, ["online_followers"]);
+    }
+
+    #[test]
+    fn a_ticket_breakdown_timeframe_or_metric_type_goes_into_every_call() {
+        let c = calls(
+            r#"{"report":"user_insights","breakdown":"media_product_type"}"#,
+            GraphVersion::V22,
+        );
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].shape, Shape::TotalValue);
+        assert_eq!(
+            c[0].metrics,
+            [
+                "reach",
+                "views",
+                "total_interactions",
+                "likes",
+                "comments",
+                "shares",
+                "saves"
+            ]
+        );
+        let p = c[0].params(Some(&window()));
+        assert_eq!(
+            keys(&p),
+            [
+                "metric",
+                "period",
+                "metric_type",
+                "breakdown",
+                "since",
+                "until"
+            ]
+        );
+        assert_eq!(p[3].1, "media_product_type");
+
+        let c = calls(
+            r#"{"report":"user_insights","period":"lifetime","metrics":["follower_demographics"],"breakdown":"country","timeframe":"this_week"}"#,
+            GraphVersion::V22,
+        );
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].breakdown.as_deref(), Some("country"));
+        assert_eq!(c[0].timeframe, Some(Timeframe::ThisWeek));
+
+        // reach as a total value: with the other totals, not as a series
+        let c = calls(
+            r#"{"report":"user_insights","metrics":["reach","follows_and_unfollows"],"metric_type":"total_value"}"#,
+            GraphVersion::V18,
+        );
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].shape, Shape::TotalValue);
+        assert_eq!(c[0].metrics, ["reach", "follows_and_unfollows"]);
+    }
+
+    #[test]
+    fn media_metric_sets_come_from_the_versions_catalog() {
+        let media = |json: &str, v| match params(json, v) {
+            ReportParams::MediaInsights(p) => p,
+            other => panic!("{other:?}"),
+        };
+        let all = media(r#"{"report":"media_insights"}"#, GraphVersion::V15);
+        assert_eq!(
+            metrics_for(&all, MediaKind::Image),
+            ["engagement", "impressions", "reach", "saved"]
+        );
+        let all = media(r#"{"report":"media_insights"}"#, GraphVersion::V22);
+        let reels = metrics_for(&all, MediaKind::Reels);
+        assert!(reels.contains(&"views".to_string()) && !reels.contains(&"plays".to_string()));
+        let b = media(
+            r#"{"report":"media_insights","breakdown":"action_type"}"#,
+            GraphVersion::V22,
+        );
+        assert_eq!(metrics_for(&b, MediaKind::Story), ["profile_activity"]);
+        assert_eq!(
+            metrics_for(&b, MediaKind::CarouselAlbum),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            insights_fields(&["reach".into(), "saved".into()], None),
+            "insights.metric(reach,saved)"
+        );
+        assert_eq!(
+            insights_fields(&["profile_activity".into()], Some("action_type")),
+            "insights.metric(profile_activity).breakdown(action_type)"
+        );
+    }
+
+    #[test]
+    fn a_total_value_row_ends_on_the_last_day_of_its_window() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        assert_eq!(day_start(d), 1_795_737_600); // 2026-11-27T00:00:00Z
+        let lo = unix_bounds(&crate::ticket::DateRange { from: d, to: d });
+        assert!(day_start(d) >= lo.0 && day_start(d) < lo.1);
     }
 }

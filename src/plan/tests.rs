@@ -8,6 +8,7 @@ fn req(json: &str) -> ReportRequest {
     decode(
         json.as_bytes(),
         NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+        crate::reports::catalog::GraphVersion::V15,
     )
     .unwrap()
 }
@@ -106,4 +107,23 @@ async fn two_new_hashtags_at_once_cannot_both_take_the_last_slot() {
         hashtag::HASHTAG_BUDGET
     );
     sim.shutdown().await;
+}
+
+#[test]
+fn the_context_speaks_the_configured_version() {
+    use crate::reports::catalog::GraphVersion;
+    let ctx = |v: &str| {
+        ReportContext::new(
+            crate::graph::GraphClient::builder("t")
+                .version(v)
+                .build()
+                .unwrap(),
+        )
+    };
+    assert_eq!(ctx("v22.0").api_version(), GraphVersion::V22);
+    assert_eq!(ctx("v15.0").api_version(), GraphVersion::V15);
+    // not a version the catalog knows how to read: the default catalog's
+    assert_eq!(ctx("latest").api_version(), GraphVersion::V15);
+    let default = ReportContext::new(crate::graph::GraphClient::builder("t").build().unwrap());
+    assert_eq!(default.api_version(), GraphVersion::V15);
 }

@@ -1,6 +1,7 @@
 //! `media_insights`: lifetime insights of the account's media, one row per metric.
 //!
-//! Graph API: the media listed once, then `GET /?ids=…&fields=insights.metric(…)` for up to 50 media of one metric set.
+//! Graph API: the media listed once, then `GET /?ids=…&fields=insights.metric(…)` (`.breakdown(…)` when asked)
+//! for up to 50 media of one metric set (the answering version's set for their kind).
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ pub const SPEC: ReportSpec = ReportSpec {
         "fields",
         "metrics",
         "period",
+        "breakdown",
         "media_type",
         "media_items",
         "media_id",
@@ -45,6 +47,7 @@ pub const SPEC: ReportSpec = ReportSpec {
             s("media_product_type"),
             key("metric"),
             key("period"),
+            s("breakdown"),
             s("dimension"),
             i("value"),
         ]))
@@ -54,6 +57,7 @@ pub const SPEC: ReportSpec = ReportSpec {
         ("media_id", "media_id"),
         ("period", "period"),
         ("metric", "metrics"),
+        ("breakdown", "breakdown"),
     ],
     sql_range: None,
     plan: |c, r, s| match r.params.clone() {

@@ -1,6 +1,9 @@
-//! `user_insights`: account insights per metric, period and day (long format).
+//! `user_insights`: account insights per metric, period and day (long format), with the breakdown of
+//! total values and demographics (`breakdown`, `dimension`).
 //!
-//! Graph API: `/{ig-user-id}/insights`, one call per ≤ 30-day window (checked against the budget before the first).
+//! Graph API: `/{ig-user-id}/insights`, in the shapes of the answering version's catalog: one call per
+//! ≤ 30-day window and shape, one per demographic breakdown (all counted against the budget before the
+//! first).
 
 use std::sync::Arc;
 
@@ -24,6 +27,9 @@ pub const SPEC: ReportSpec = ReportSpec {
         "fields",
         "metrics",
         "period",
+        "breakdown",
+        "metric_type",
+        "timeframe",
         "date_from",
         "date_to",
         "date_from_offset",
@@ -39,6 +45,7 @@ pub const SPEC: ReportSpec = ReportSpec {
             key("metric"),
             key("period"),
             Field::new("end_time", ts(), true),
+            s("breakdown"),
             s("dimension"),
             i("value"),
         ]))
@@ -48,6 +55,7 @@ pub const SPEC: ReportSpec = ReportSpec {
         ("ig_user_id", "account"),
         ("period", "period"),
         ("metric", "metrics"),
+        ("breakdown", "breakdown"),
     ],
     sql_range: Some("end_time"),
     plan: |c, r, s| match r.params.clone() {

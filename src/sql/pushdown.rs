@@ -20,6 +20,7 @@
 //! | `id` | `user` | `=`, `IN (one)` | `account` | Exact |
 //! | `period` | `user_insights`, `media_insights` | `=`, `IN (one)` | `period` | Exact |
 //! | `metric` | `user_insights`, `media_insights` | `=`, `IN (…)`, `OR` of those | `metrics` | Exact |
+//! | `breakdown` | `user_insights`, `media_insights` | `=`, `IN (one)` | `breakdown` | Inexact (a metric without data may answer a total without breakdown, and the key is normalized) |
 //! | `timestamp` | `user_media`, `other_users_media` | `>=`, `>`, `<`, `<=`, `=`, `BETWEEN` | `date_from` / `date_to` | Inexact |
 //! | `end_time` | `user_insights` | `>=`, `>`, `<`, `<=`, `=`, `BETWEEN` | `date_from` / `date_to` | Inexact |
 //! | anything else | | | | Unsupported |
@@ -52,6 +53,8 @@ pub struct GraphParams {
     pub period: Option<String>,
     /// `metrics` (the intersection of every metric filter), in the order of the first filter.
     pub metrics: Option<Vec<String>>,
+    /// `breakdown` (keys separated by `,`, as the column holds them).
+    pub breakdown: Option<String>,
     /// First UTC day (inclusive) of the `timestamp` / `end_time` range.
     pub date_from: Option<NaiveDate>,
     /// Last UTC day (inclusive).
@@ -86,6 +89,7 @@ enum Param {
     Username(String),
     MediaId(String),
     Period(String),
+    Breakdown(String),
     Metrics(Vec<String>),
     /// Inclusive UTC day bounds, either may be open.
     Dates(Option<NaiveDate>, Option<NaiveDate>),
@@ -128,6 +132,7 @@ fn merge(p: &mut GraphParams, param: Param) {
         Param::Username(v) => merge_eq(&mut p.username, v, c),
         Param::MediaId(v) => merge_eq(&mut p.media_id, v, c),
         Param::Period(v) => merge_eq(&mut p.period, v, c),
+        Param::Breakdown(v) => merge_eq(&mut p.breakdown, v, c),
         Param::Metrics(v) => {
             let next = match p.metrics.take() {
                 None => dedup(v),
@@ -228,6 +233,8 @@ fn classify(report: ReportKind, e: &Expr) -> Option<(TableProviderFilterPushDown
             ))
         }
         "period" => Some((Exact, Param::Period(v))),
+        // DataFusion keeps the filter: a row without breakdown, or a differently written key, drops
+        "breakdown" if !v.trim().is_empty() => Some((Inexact, Param::Breakdown(v))),
         _ => None,
     }
 }
@@ -514,6 +521,45 @@ mod tests {
             one(ReportKind::UserMedia, col("ig_user_id").eq(lit(""))).0,
             Unsupported
         );
+    }
+
+    #[test]
+    fn breakdown_equality_becomes_the_breakdown_key_and_stays_filtered() {
+        for r in [ReportKind::UserInsights, ReportKind::MediaInsights] {
+            let (c, p) = one(r, col("breakdown").eq(lit("city")));
+            assert_eq!((c, p.breakdown.as_deref()), (Inexact, Some("city")));
+            let (c, p) = one(r, in_list(col("breakdown"), vec![lit("age,gender")], false));
+            assert_eq!((c, p.breakdown.as_deref()), (Inexact, Some("age,gender")));
+        }
+        // two breakdowns in one scan: no row has both
+        let (a, b) = (
+            col("breakdown").eq(lit("city")),
+            col("breakdown").eq(lit("country")),
+        );
+        let p = push_filters(ReportKind::UserInsights, &[&a, &b]);
+        assert!(p.params.contradiction);
+        // not a list, not a negation, not empty, not on reports without insights
+        let many = in_list(col("breakdown"), vec![lit("city"), lit("country")], false);
+        assert_eq!(one(ReportKind::UserInsights, many).0, Unsupported);
+        assert_eq!(
+            one(
+                ReportKind::UserInsights,
+                col("breakdown").not_eq(lit("city"))
+            )
+            .0,
+            Unsupported
+        );
+        assert_eq!(
+            one(ReportKind::UserInsights, col("breakdown").eq(lit(""))).0,
+            Unsupported
+        );
+        assert_eq!(
+            one(ReportKind::UserMedia, col("breakdown").eq(lit("city"))).0,
+            Unsupported
+        );
+        // a LIMIT is not pushed past it
+        let p = push_filters(ReportKind::UserInsights, &[&a]);
+        assert!(p.any_inexact());
     }
 
     #[test]

@@ -110,6 +110,9 @@ impl ReportTable {
             t.media_items = Some("single".into());
         }
         t.period = p.period.clone();
+        if accepts("breakdown") {
+            t.breakdown = p.breakdown.clone();
+        }
         t.metrics = p.metrics.clone().unwrap_or_default();
         let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
         // Rows only exist inside the window the ticket accepts: a bound outside it is clamped to its
@@ -160,7 +163,7 @@ impl ReportTable {
         {
             t.limit = Some(l as i64);
         }
-        Ok(Some(validate(t, today)?))
+        Ok(Some(validate(t, today, self.reports.api_version())?))
     }
 }
 

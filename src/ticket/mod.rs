@@ -10,6 +10,7 @@
 //!   (what [`encode`] writes);
 //! * a bare protobuf `ReportTicket`.
 
+mod insights;
 mod params;
 
 pub use params::{
@@ -23,7 +24,7 @@ use serde_json::{Map, Value};
 
 use crate::graph::NodeId;
 
-use crate::reports::catalog::{MediaKind, Period, ReportKind};
+use crate::reports::catalog::{GraphVersion, MediaKind, MetricType, Period, ReportKind, Timeframe};
 use crate::reports::schema::report_schema;
 
 /// Generated protobuf types of `proto/igflight/v1/ticket.proto`.
@@ -161,9 +162,14 @@ pub fn decode_raw(bytes: &[u8]) -> Result<proto::ReportTicket, TicketError> {
     }
 }
 
-/// Decode and validate ticket bytes. `today` is the UTC date offsets count from.
-pub fn decode(bytes: &[u8], today: NaiveDate) -> Result<ReportRequest, TicketError> {
-    validate(decode_raw(bytes)?, today)
+/// Decode and validate ticket bytes. `today` is the UTC date offsets count from; `version` is the Graph
+/// API version that answers, whose catalog the insights keys are checked against.
+pub fn decode(
+    bytes: &[u8],
+    today: NaiveDate,
+    version: GraphVersion,
+) -> Result<ReportRequest, TicketError> {
+    validate(decode_raw(bytes)?, today, version)
 }
 
 /// Encode a raw ticket in the canonical form (protobuf `Any`).
@@ -189,7 +195,7 @@ pub fn to_json(raw: &proto::ReportTicket) -> Value {
 
 /// Every key but `report` with its value in a raw ticket (`None`: not set), in protobuf field order: the one
 /// table [`to_json`] and the keys-apply-to-the-report check read.
-fn key_values(t: &proto::ReportTicket) -> [(&'static str, Option<Value>); 19] {
+fn key_values(t: &proto::ReportTicket) -> [(&'static str, Option<Value>); 22] {
     let text = |v: &Option<String>| v.clone().map(Value::from);
     let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone().into());
     [
@@ -212,6 +218,9 @@ fn key_values(t: &proto::ReportTicket) -> [(&'static str, Option<Value>); 19] {
         ("page_size", t.page_size.map(Value::from)),
         ("partition", t.partition.map(Value::from)),
         ("connection", text(&t.connection)),
+        ("breakdown", text(&t.breakdown)),
+        ("metric_type", text(&t.metric_type)),
+        ("timeframe", text(&t.timeframe)),
     ]
 }
 
@@ -240,6 +249,9 @@ struct JsonTicket {
     page_size: Option<i64>,
     connection: Option<JsonText>,
     partition: Option<u32>,
+    breakdown: Option<JsonText>,
+    metric_type: Option<JsonText>,
+    timeframe: Option<JsonText>,
 }
 
 /// A JSON string.
@@ -396,6 +408,9 @@ fn from_json(bytes: &[u8]) -> Result<proto::ReportTicket, TicketError> {
         page_size: j.page_size,
         partition: j.partition,
         connection: text(j.connection),
+        breakdown: text(j.breakdown),
+        metric_type: text(j.metric_type),
+        timeframe: text(j.timeframe),
     };
     if t.report.is_empty() {
         return Err(invalid(
@@ -501,8 +516,13 @@ fn name_len(key: &str, v: &str, max: usize) -> Result<(), TicketError> {
 
 /// Validate a raw ticket. Everything a user can get wrong is refused here, before any Graph call; each
 /// part (report and keys, account, fields, required keys, limits, media, dates, insights, names,
-/// connection) is its own function.
-pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportRequest, TicketError> {
+/// connection) is its own function. Insights metrics, breakdowns and timeframes are checked against the
+/// catalog of `version`, the Graph API version that answers ([`crate::plan::ReportContext::api_version`]).
+pub fn validate(
+    t: proto::ReportTicket,
+    today: NaiveDate,
+    version: GraphVersion,
+) -> Result<ReportRequest, TicketError> {
     let report = report_of(&t)?;
     check_keys(report, &t)?;
     let account = account_of(&t)?;
@@ -513,6 +533,8 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
     let dates = dates_of(&t, today)?;
     let media_items = media_of(report, &t, dates)?;
     let period = period_of(&t)?;
+    let (breakdown, metric_type) = (breakdown_of(&t)?, metric_type_of(&t)?);
+    let timeframe = timeframe_of(&t)?;
     let (hashtag, username) = names_of(&t)?;
     let connection = connection_of(&t)?;
     let params = (report.spec().params)(&Keys {
@@ -522,6 +544,10 @@ pub fn validate(t: proto::ReportTicket, today: NaiveDate) -> Result<ReportReques
         media_items,
         dates,
         period,
+        breakdown,
+        metric_type,
+        timeframe,
+        version,
         hashtag,
         username,
     })?;
@@ -845,6 +871,79 @@ fn period_of(t: &proto::ReportTicket) -> Result<Option<Period>, TicketError> {
         })?),
     };
     Ok(period)
+}
+
+/// `breakdown` (keys separated by `,`, lowercase, each once), when given: its form only; what the
+/// version's catalog takes is checked with the metrics.
+fn breakdown_of(t: &proto::ReportTicket) -> Result<Option<String>, TicketError> {
+    let Some(b) = t.breakdown.as_deref().map(str::trim) else {
+        return Ok(None);
+    };
+    let keys: Vec<String> = b
+        .split(',')
+        .map(|k| k.trim().to_ascii_lowercase())
+        .collect();
+    let well_formed = keys.iter().all(|k| {
+        !k.is_empty() && k.len() <= 64 && k.bytes().all(|c| c.is_ascii_lowercase() || c == b'_')
+    });
+    if !well_formed || keys.len() > 4 {
+        return Err(invalid(
+            "breakdown",
+            format!(
+                "key `breakdown` must be one to four breakdown keys separated by `,` (e.g. `age,gender`), got `{}`",
+                short(b)
+            ),
+        ));
+    }
+    if let Some(k) = keys
+        .iter()
+        .enumerate()
+        .find_map(|(i, k)| keys[..i].contains(k).then_some(k))
+    {
+        return Err(invalid(
+            "breakdown",
+            format!("breakdown key `{k}` is given twice"),
+        ));
+    }
+    Ok(Some(keys.join(",")))
+}
+
+/// `metric_type`, when given.
+fn metric_type_of(t: &proto::ReportTicket) -> Result<Option<MetricType>, TicketError> {
+    t.metric_type
+        .as_deref()
+        .map(|m| {
+            MetricType::from_name(m).ok_or_else(|| {
+                invalid(
+                    "metric_type",
+                    format!(
+                        "unknown metric_type `{}`; accepted: {}",
+                        short(m),
+                        MetricType::ALL.map(MetricType::name).join(", ")
+                    ),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// `timeframe`, when given (which demographic metrics take it is checked with the metrics).
+fn timeframe_of(t: &proto::ReportTicket) -> Result<Option<Timeframe>, TicketError> {
+    t.timeframe
+        .as_deref()
+        .map(|f| {
+            Timeframe::from_name(f).ok_or_else(|| {
+                invalid(
+                    "timeframe",
+                    format!(
+                        "unknown timeframe `{}`; accepted: {}",
+                        short(f),
+                        Timeframe::ALL.map(Timeframe::name).join(", ")
+                    ),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// `hashtag` (without `#`, lowercase) and `username` (without `@`).

@@ -3,11 +3,11 @@
 //! report's spec. A plan gets exactly what its report takes: a `media_comments` plan has a media id, a
 //! `user_insights` plan has a date range — no `Option` that "is always set for this report".
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
-use super::{TicketError, dedup, invalid, proto, short};
+use super::{TicketError, invalid, proto};
 use crate::graph::NodeId;
-use crate::reports::catalog::{MediaKind, Period, all_media_metrics, media_metrics, user_metrics};
+use crate::reports::catalog::{GraphVersion, MediaKind, MetricType, Period, Removed, Timeframe};
 
 /// An inclusive range of UTC dates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,26 +46,45 @@ impl MediaFilter {
     }
 }
 
-/// `user_insights`.
+/// `user_insights`, checked against the catalog of [`version`](UserInsightsParams::version).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserInsightsParams {
-    /// Metrics, resolved (default: every metric of the period).
+    /// Metrics the run asks, resolved (default: every metric of the period that takes the metric type,
+    /// breakdown and timeframe); metrics the version removed are left out (see `removed`).
     pub metrics: Vec<String>,
     /// The period (default `day`).
     pub period: Period,
     /// The range (default: the last 30 days ending yesterday).
     pub dates: DateRange,
+    /// `metric_type` (default: each metric in its catalog shape).
+    pub metric_type: MetricType,
+    /// `breakdown`: keys separated by `,`, in the order given.
+    pub breakdown: Option<String>,
+    /// `timeframe` of the demographic metrics (default: the catalog's).
+    pub timeframe: Option<Timeframe>,
+    /// The Graph API version whose catalog checked the metrics: the plan asks them in its shapes.
+    pub version: GraphVersion,
+    /// Metrics asked that the version removed, with the replacement the changelog names: left out.
+    pub removed: Vec<Removed>,
 }
 
-/// `media_insights` (period `lifetime`).
+/// `media_insights` (period `lifetime`), checked against the catalog of
+/// [`version`](MediaInsightsParams::version).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaInsightsParams {
-    /// Metrics asked for; empty: each media gets its kind's full set.
+    /// Metrics asked for; empty: each media gets its kind's full set (those taking `breakdown`, if
+    /// given).
     pub metrics: Vec<String>,
     /// Only this kind (`None`: all).
     pub media_type: Option<MediaKind>,
     /// Which media.
     pub media: MediaItems,
+    /// `breakdown`: keys separated by `,`.
+    pub breakdown: Option<String>,
+    /// The Graph API version whose catalog checked the metrics (and gives each kind's set).
+    pub version: GraphVersion,
+    /// Metrics asked that the version removed, with the replacement the changelog names: left out.
+    pub removed: Vec<Removed>,
 }
 
 /// What a plan receives besides account, columns and limits, per report.
@@ -137,6 +156,10 @@ pub struct Keys<'a> {
     pub(super) media_items: MediaItems,
     pub(super) dates: Option<DateRange>,
     pub(super) period: Option<Period>,
+    pub(super) breakdown: Option<String>,
+    pub(super) metric_type: Option<MetricType>,
+    pub(super) timeframe: Option<Timeframe>,
+    pub(super) version: GraphVersion,
     pub(super) hashtag: Option<String>,
     pub(super) username: Option<String>,
 }
@@ -183,117 +206,6 @@ impl Keys<'_> {
     pub fn username(&self) -> Result<String, TicketError> {
         required("username", &self.username)
     }
-
-    /// `user_insights`: the period (default `day`), its metrics (default: all of the period), and the
-    /// range (default: the last 30 days ending yesterday).
-    pub fn user_insights(&self) -> Result<UserInsightsParams, TicketError> {
-        let (t, today) = (self.t, self.today);
-        let period = self.period.unwrap_or(Period::Day);
-        let valid = user_metrics(period);
-        let metrics: Vec<String> = if t.metrics.is_empty() {
-            valid.iter().map(|m| m.to_string()).collect()
-        } else {
-            let mut all: Vec<&str> = Vec::new();
-            for p in Period::ALL {
-                for m in user_metrics(p) {
-                    if !all.contains(m) {
-                        all.push(m);
-                    }
-                }
-            }
-            for m in &t.metrics {
-                known_metric(m, &all)?;
-                if !valid.contains(&m.as_str()) {
-                    return Err(invalid(
-                        "metrics",
-                        format!(
-                            "metric `{m}` does not fit period `{period}`; metrics of period {period}: {}",
-                            valid.join(", ")
-                        ),
-                    ));
-                }
-            }
-            dedup(&t.metrics)
-        };
-        let dates = self.dates.unwrap_or(DateRange {
-            from: today - Duration::days(30),
-            to: today - Duration::days(1),
-        });
-        // The Graph API refuses follower_count before the last 30 days: refuse it here, without a call.
-        if metrics.iter().any(|m| m == "follower_count") && dates.from < today - Duration::days(30)
-        {
-            return Err(invalid(
-                "metrics",
-                format!(
-                    "metric `follower_count` only has data for the last 30 days (from {}); \
-                     narrow the date range or leave follower_count out of `metrics`",
-                    today - Duration::days(30)
-                ),
-            ));
-        }
-        Ok(UserInsightsParams {
-            metrics,
-            period,
-            dates,
-        })
-    }
-
-    /// `media_insights`: period `lifetime`, and the metrics that fit the media type.
-    pub fn media_insights(&self) -> Result<MediaInsightsParams, TicketError> {
-        let t = self.t;
-        if let Some(p) = self.period
-            && p != Period::Lifetime
-        {
-            return Err(invalid(
-                "period",
-                format!("period `{p}` does not apply to media insights; accepted: lifetime"),
-            ));
-        }
-        let metrics = if t.metrics.is_empty() {
-            self.media_type
-                .map(|k| media_metrics(k).iter().map(|m| m.to_string()).collect())
-                .unwrap_or_default()
-        } else {
-            let all = all_media_metrics();
-            for m in &t.metrics {
-                known_metric(m, &all)?;
-                if let Some(k) = self.media_type
-                    && !media_metrics(k).contains(&m.as_str())
-                {
-                    return Err(invalid(
-                        "metrics",
-                        format!(
-                            "metric `{m}` does not fit media type `{}`; metrics of {}: {}",
-                            k.name(),
-                            k.name(),
-                            media_metrics(k).join(", ")
-                        ),
-                    ));
-                }
-            }
-            dedup(&t.metrics)
-        };
-        Ok(MediaInsightsParams {
-            metrics,
-            media_type: self.media_type,
-            media: self.media_items.clone(),
-        })
-    }
-}
-
-/// A metric of the catalog, or a refusal listing them.
-fn known_metric(m: &str, all: &[&str]) -> Result<(), TicketError> {
-    if all.contains(&m) {
-        return Ok(());
-    }
-    Err(invalid(
-        "metrics",
-        format!(
-            "unknown metric `{}`; accepted: {}",
-            short(m),
-            all.join(", ")
-        ),
-    ))
 }
 
 /// A required name key (checked present by the report's `required` list; this names it again should a

@@ -1,17 +1,18 @@
 use super::*;
-use crate::reports::catalog::user_metrics;
 use chrono::Duration;
+
+const V15: GraphVersion = GraphVersion::V15;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
 }
 
 fn ok(json: &str) -> ReportRequest {
-    decode(json.as_bytes(), today()).unwrap_or_else(|e| panic!("{json}: {e}"))
+    decode(json.as_bytes(), today(), V15).unwrap_or_else(|e| panic!("{json}: {e}"))
 }
 
 fn err(json: &str) -> (String, String) {
-    match decode(json.as_bytes(), today()) {
+    match decode(json.as_bytes(), today(), V15) {
         Err(TicketError::Invalid { key, message }) => (key, message),
         other => panic!("{json}: expected a refusal, got {other:?}"),
     }
@@ -179,7 +180,12 @@ fn user_insights_defaults() {
         panic!("{r:?}")
     };
     assert_eq!(p.period, Period::Day);
-    assert_eq!(p.metrics.len(), user_metrics(Period::Day).len());
+    assert_eq!(
+        p.metrics.len(),
+        crate::reports::catalog::Catalog::of(V15)
+            .user_metrics(Period::Day)
+            .len()
+    );
     let d = p.dates;
     assert_eq!(d.to, today() - Duration::days(1));
     assert_eq!(d.from, today() - Duration::days(30));
@@ -215,21 +221,21 @@ fn json_and_protobuf_decode_to_the_same_request() {
                   "media_type":"image","media_items":"range","date_from":"2026-01-01","date_to_offset":3,"limit":7}"#;
     let from_json = ok(json);
     let bytes = encode(&from_json.raw);
-    let from_proto = decode(&bytes, today()).unwrap();
+    let from_proto = decode(&bytes, today(), V15).unwrap();
     assert_eq!(from_json, from_proto);
     // and the JSON form of the raw ticket round-trips too
     let again = ok(&to_json(&from_json.raw).to_string());
     assert_eq!(from_json, again);
     // a bare ReportTicket (no Any wrapper) is accepted as well
     let bare = from_json.raw.encode_to_vec();
-    assert_eq!(decode(&bare, today()).unwrap(), from_json);
+    assert_eq!(decode(&bare, today(), V15).unwrap(), from_json);
 }
 
 /// Frozen bytes of a v1 ticket. Do not change this test: old tickets must stay decodable.
 #[test]
 fn frozen_v1_ticket_still_decodes() {
     let frozen = hex::decode(FROZEN_V1).unwrap();
-    let r = decode(&frozen, today()).unwrap();
+    let r = decode(&frozen, today(), V15).unwrap();
     assert_eq!(r.report, ReportKind::UserInsights);
     assert_eq!(
         r.account,
@@ -243,7 +249,12 @@ fn frozen_v1_ticket_still_decodes() {
             dates: DateRange {
                 from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
                 to: NaiveDate::from_ymd_opt(2026, 2, 15).unwrap()
-            }
+            },
+            metric_type: MetricType::Default,
+            breakdown: None,
+            timeframe: None,
+            version: V15,
+            removed: vec![],
         })
     );
     assert_eq!(r.limit, Some(100));
@@ -261,22 +272,22 @@ fn connection_names_the_served_connection() {
         None
     );
     // the canonical form carries it too
-    let again = decode(&encode(&r.raw), today()).unwrap();
+    let again = decode(&encode(&r.raw), today(), V15).unwrap();
     assert_eq!(again.connection.as_deref(), Some("shop-1"));
 }
 
 #[test]
 fn garbage_is_undecodable() {
     assert!(matches!(
-        decode(b"\xff\xff\xff", today()),
+        decode(b"\xff\xff\xff", today(), V15),
         Err(TicketError::Undecodable(_))
     ));
     assert!(matches!(
-        decode(b"{not json", today()),
+        decode(b"{not json", today(), V15),
         Err(TicketError::Undecodable(_))
     ));
     assert!(matches!(
-        decode(b"[1,2]", today()),
+        decode(b"[1,2]", today(), V15),
         Err(TicketError::Undecodable(_))
     ));
 }
@@ -285,7 +296,7 @@ fn garbage_is_undecodable() {
 fn a_huge_ticket_is_refused_before_decoding() {
     // a 30 MB ticket: refused by its size, whatever it holds
     let big = format!(r#"{{"report":"user","colour":"{}"}}"#, "x".repeat(30 << 20));
-    let e = decode(big.as_bytes(), today()).unwrap_err();
+    let e = decode(big.as_bytes(), today(), V15).unwrap_err();
     assert!(matches!(e, TicketError::TooLarge { .. }), "{e:?}");
     assert!(e.to_string().contains("at most 65536 bytes"), "{e}");
     // just under the cap still decodes (and is refused for its content, naming the key)
@@ -324,7 +335,7 @@ fn json_is_read_into_typed_keys_and_stops_at_the_first_bad_one() {
     assert_eq!(err(r#"{"report":"user","account":-5}"#).0, "account");
     // trailing garbage after the object
     assert!(matches!(
-        decode(br#"{"report":"user"} x"#, today()),
+        decode(br#"{"report":"user"} x"#, today(), V15),
         Err(TicketError::Undecodable(_))
     ));
     // long lists are refused in both encodings
@@ -337,7 +348,7 @@ fn json_is_read_into_typed_keys_and_stops_at_the_first_bad_one() {
         ..Default::default()
     };
     assert!(matches!(
-        validate(raw, today()),
+        validate(raw, today(), V15),
         Err(TicketError::Invalid { key, .. }) if key == "metrics"
     ));
 }
@@ -489,7 +500,7 @@ mod prop {
                 m.insert("report".into(), report.name().into());
             }
             let bytes = serde_json::Value::Object(m).to_string();
-            let _ = decode(bytes.as_bytes(), today());
+            let _ = decode(bytes.as_bytes(), today(), V15);
         }
 
         /// Arbitrary protobuf tickets (typed fields with any values, and raw bytes).
@@ -520,10 +531,10 @@ mod prop {
                 period: period.map(str::to_string),
                 ..Default::default()
             };
-            let _ = decode(&encode(&t), today());
-            let _ = decode(&raw, today());
+            let _ = decode(&encode(&t), today(), V15);
+            let _ = decode(&raw, today(), V15);
             // the plan's pure parts take whatever validation lets through
-            if let Ok(r) = decode(&encode(&t), today())
+            if let Ok(r) = decode(&encode(&t), today(), V15)
                 && let Some(d) = &r.params.dates()
             {
                 let n = crate::graph::insight_window_count(d.from, d.to, 30);
@@ -556,7 +567,7 @@ fn the_key_table_lists_every_key_once_in_protobuf_order() {
     // and every key is a JSON key the decoder knows
     for key in keys() {
         let json = format!(r#"{{"report":"user","{key}":null}}"#);
-        if let Err(TicketError::Invalid { message, .. }) = decode(json.as_bytes(), today()) {
+        if let Err(TicketError::Invalid { message, .. }) = decode(json.as_bytes(), today(), V15) {
             assert!(!message.contains("unknown key"), "{key}: {message}");
         }
     }
@@ -603,6 +614,9 @@ fn each_report_gets_its_own_typed_params() {
                 metrics: vec![],
                 media_type: None,
                 media: MediaItems::Range(jan),
+                breakdown: None,
+                version: V15,
+                removed: vec![],
             }),
         ),
         (
@@ -640,7 +654,9 @@ fn each_report_gets_its_own_typed_params() {
     };
     assert_eq!(
         p.metrics.len(),
-        crate::reports::catalog::media_metrics(MediaKind::Story).len()
+        crate::reports::catalog::Catalog::of(V15)
+            .media_metrics(MediaKind::Story)
+            .len()
     );
     // user_media takes the feed kinds only; media_insights takes stories too
     assert_eq!(

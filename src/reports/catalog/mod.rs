@@ -1,5 +1,42 @@
-//! The report catalog: report names, their parameters, and the v15 insights metric catalog
-//! (reference §5.2 for user insights, §5.4 for media insights).
+//! The report catalog and the insights metric catalog.
+//!
+//! The report registry ([`ReportKind`]), the insights vocabulary ([`Period`], [`MediaKind`]), and the
+//! metric catalog per Graph API version: [`GraphVersion`] (parsed from `v15.0`, ordered), [`Era`] (the
+//! releases whose changelog changed insights metrics) and one [`Catalog`] per era, one file each:
+//!
+//! | era | file | versions | reference |
+//! |---|---|---|---|
+//! | v15 | `v15.rs` | up to v17 | §5.2 (user), §5.4 (media): the seed's legacy metrics |
+//! | v18 | `v18.rs` | v18–v19, all versions from 2023-12-11 | §5.3, §5.6: demographics, total values, new media metrics |
+//! | v20 | `v20.rs` | v20, all versions from 2024-08-19 | §5.3: fewer demographic timeframes |
+//! | v21 | `v21.rs` | v21, all versions from 2025-01-08 | §5.3, §5.6: contact-click series and `video_views` gone |
+//! | v22 | `v22.rs` | v22 and later, all versions from 2025-04-21 | §5.3, §5.6: `impressions`/`plays` → `views` |
+//!
+//! Per user metric ([`UserMetric`]): its periods, its request shapes ([`Shape`]: a time series per
+//! day, a `metric_type=total_value` over a range, a demographic with `breakdown` + `timeframe`, or v15's
+//! lifetime map), the breakdowns it takes and its retention. Media metrics per media kind, and the
+//! breakdowns of those that take one. Removed metrics ([`Removed`]) with the replacement the changelog
+//! names. The default metric set of a run is the catalog's: every user metric of the period (in v18+ the
+//! lifetime period includes the demographics, asked per breakdown `age,gender`, `city` and `country`
+//! with timeframe `this_month` when the ticket names none), every media metric of the media's kind.
+//!
+//! Which catalog answers: [`Catalog::of`] the version that answers (reference §5.2a: the
+//! `facebook-api-version` response header names it); [`era_on`] says which era applies to a version
+//! asked on a date, since deprecations reach every version on their date.
+
+mod metric;
+mod v15;
+mod v18;
+mod v20;
+mod v21;
+mod v22;
+mod version;
+
+pub use metric::{
+    Catalog, MetricType, Removed, Shape, Timeframe, UserMetric, media_metric_since,
+    user_metric_since,
+};
+pub use version::{Era, GraphVersion, era_on};
 
 use std::fmt;
 
@@ -136,37 +173,7 @@ impl fmt::Display for Period {
     }
 }
 
-/// v15 user-insights metrics per period (reference §5.2). All metrics of one call share a period.
-pub fn user_metrics(period: Period) -> &'static [&'static str] {
-    match period {
-        Period::Day => &[
-            "impressions",
-            "reach",
-            "follower_count",
-            "email_contacts",
-            "phone_call_clicks",
-            "text_message_clicks",
-            "get_directions_clicks",
-            "website_clicks",
-            "profile_views",
-        ],
-        Period::Week | Period::Days28 => &["impressions", "reach"],
-        Period::Lifetime => &[
-            "online_followers",
-            "audience_city",
-            "audience_country",
-            "audience_gender_age",
-            "audience_locale",
-        ],
-    }
-}
-
-/// Lifetime demographic metrics: no `since`/`until`, no `end_time`.
-pub fn is_demographic(metric: &str) -> bool {
-    metric.starts_with("audience_")
-}
-
-/// Media kinds that take different v15 insight metric sets (reference §5.4).
+/// Media kinds that take different insight metric sets (reference §5.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MediaKind {
     Image,
@@ -219,88 +226,5 @@ impl MediaKind {
     }
 }
 
-/// v15 media-insights metrics for a media kind (reference §5.4). All are `period: lifetime`.
-pub fn media_metrics(kind: MediaKind) -> &'static [&'static str] {
-    match kind {
-        MediaKind::Image => &["engagement", "impressions", "reach", "saved"],
-        MediaKind::Video => &["engagement", "impressions", "reach", "saved", "video_views"],
-        MediaKind::CarouselAlbum => &[
-            "carousel_album_engagement",
-            "carousel_album_impressions",
-            "carousel_album_reach",
-            "carousel_album_saved",
-            "carousel_album_video_views",
-        ],
-        MediaKind::Reels => &[
-            "comments",
-            "likes",
-            "plays",
-            "reach",
-            "saved",
-            "shares",
-            "total_interactions",
-        ],
-        MediaKind::Story => &[
-            "exits",
-            "impressions",
-            "reach",
-            "replies",
-            "taps_forward",
-            "taps_back",
-        ],
-    }
-}
-
-/// Every media metric of any kind, deduplicated, in catalog order.
-pub fn all_media_metrics() -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = Vec::new();
-    for k in MediaKind::ALL {
-        for m in media_metrics(k) {
-            if !out.contains(m) {
-                out.push(m);
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_round_trip() {
-        for r in ReportKind::ALL {
-            assert_eq!(ReportKind::from_name(r.name()), Some(r));
-            for req in r.required() {
-                assert!(r.accepted().contains(req), "{r}: {req}");
-            }
-        }
-        assert_eq!(ReportKind::from_name("nope"), None);
-        for p in Period::ALL {
-            assert_eq!(Period::from_name(p.name()), Some(p));
-        }
-    }
-
-    #[test]
-    fn reels_are_not_videos() {
-        assert_eq!(
-            MediaKind::classify(Some("VIDEO"), Some("REELS")),
-            Some(MediaKind::Reels)
-        );
-        assert_eq!(
-            MediaKind::classify(Some("VIDEO"), Some("FEED")),
-            Some(MediaKind::Video)
-        );
-        assert_eq!(
-            MediaKind::classify(Some("IMAGE"), Some("STORY")),
-            Some(MediaKind::Story)
-        );
-        assert_eq!(
-            MediaKind::classify(Some("CAROUSEL_ALBUM"), None),
-            Some(MediaKind::CarouselAlbum)
-        );
-        assert!(media_metrics(MediaKind::Reels).contains(&"plays"));
-        assert!(!media_metrics(MediaKind::Image).contains(&"video_views"));
-    }
-}
+mod tests;
