@@ -55,8 +55,9 @@ pub async fn run(args: ExportArgs) -> Result<String, CliError> {
     let today = chrono::Utc::now().date_naive();
     // checked against the catalog of the configured version, before any connection is made (the
     // context's `api_version` once connected is that version too)
-    let version = crate::reports::catalog::GraphVersion::parse(&args.source.graph.graph_version)
-        .unwrap_or_default();
+    let version =
+        crate::reports::catalog::GraphVersion::parse(&args.source.api.graph.graph_version)
+            .unwrap_or_default();
     let req = crate::ticket::decode(text.as_bytes(), today, version)
         .map_err(|e| CliError::usage(format!("ticket refused: {e}")))?;
     let report = req.report;

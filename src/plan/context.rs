@@ -104,10 +104,11 @@ impl ReportContext {
     }
 
     /// The Graph API version this connection speaks: tickets are validated against its metric catalog
-    /// and plans ask in its shapes (CONTRACT §4, "Graph API versions"). For now the configured version
-    /// (`--graph-version`, [`GraphClient::version`]; v15.0 should it not parse); the one place to make it
-    /// the version the Graph API names in its `facebook-api-version` response header.
+    /// and plans ask in its shapes (CONTRACT §4, "Graph API versions"): the version the Graph API named in
+    /// its `facebook-api-version` response header once a response said so
+    /// ([`GraphClient::served_version`]), else the configured one (`--graph-version`; v15.0 should it not
+    /// parse).
     pub fn api_version(&self) -> GraphVersion {
-        GraphVersion::parse(self.graph.version()).unwrap_or_default()
+        GraphVersion::parse(&self.graph.api_version()).unwrap_or_default()
     }
 }
