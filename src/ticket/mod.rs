@@ -531,7 +531,7 @@ pub fn validate(
     let (limit, page_size) = limits_of(&t)?;
     let media_type = media_type_of(report, &t)?;
     let dates = dates_of(&t, today)?;
-    let media_items = media_of(report, &t, dates)?;
+    let (media_id, media_items) = media_of(report, &t, dates)?;
     let period = period_of(&t)?;
     let (breakdown, metric_type) = (breakdown_of(&t)?, metric_type_of(&t)?);
     let timeframe = timeframe_of(&t)?;
@@ -541,6 +541,7 @@ pub fn validate(
         t: &t,
         today,
         media_type,
+        media_id,
         media_items,
         dates,
         period,
@@ -753,12 +754,12 @@ fn media_type_of(
     Ok(media_type)
 }
 
-/// `media_items`, with `media_id` (a numeric id) for `single` and the date range for `range`.
+/// `media_id` (a numeric id, parsed once) and `media_items`, with the id for `single` and the date range for `range`.
 fn media_of(
     report: ReportKind,
     t: &proto::ReportTicket,
     dates: Option<DateRange>,
-) -> Result<MediaItems, TicketError> {
+) -> Result<(Option<NodeId>, MediaItems), TicketError> {
     let media_id = t
         .media_id
         .as_deref()
@@ -796,7 +797,7 @@ fn media_of(
         ));
     }
 
-    Ok(media_items)
+    Ok((media_id, media_items))
 }
 
 /// The date range from dates or day offsets (per bound), inside the accepted window.

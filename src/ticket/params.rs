@@ -153,6 +153,7 @@ pub struct Keys<'a> {
     pub(super) t: &'a proto::ReportTicket,
     pub(super) today: NaiveDate,
     pub(super) media_type: Option<MediaKind>,
+    pub(super) media_id: Option<NodeId>,
     pub(super) media_items: MediaItems,
     pub(super) dates: Option<DateRange>,
     pub(super) period: Option<Period>,
@@ -188,8 +189,9 @@ impl Keys<'_> {
 
     /// `media_id` (required).
     pub fn media_id(&self) -> Result<NodeId, TicketError> {
-        let id = self.t.media_id.as_deref().unwrap_or_default();
-        super::node_id("media_id", id)
+        self.media_id
+            .clone()
+            .ok_or_else(|| invalid("media_id", "key `media_id` is required"))
     }
 
     /// `include_replies` (default true).

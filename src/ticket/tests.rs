@@ -664,3 +664,22 @@ fn each_report_gets_its_own_typed_params() {
         "media_type"
     );
 }
+
+#[test]
+fn hostile_breakdowns_are_refused_before_they_reach_a_request() {
+    let long = format!(
+        r#"{{"report":"user_insights","period":"lifetime","breakdown":"{}"}}"#,
+        "a".repeat(65)
+    );
+    for json in [
+        r#"{"report":"user_insights","period":"lifetime","breakdown":"city){id}&fields=x"}"#,
+        r#"{"report":"user_insights","period":"lifetime","breakdown":"city,country,age,gender,city2"}"#,
+        r#"{"report":"user_insights","period":"lifetime","breakdown":"cïty"}"#,
+        r#"{"report":"media_insights","breakdown":"action_type%2Cx"}"#,
+        long.as_str(),
+    ] {
+        let (key, message) = err(json);
+        assert_eq!(key, "breakdown", "{json}: {message}");
+        assert!(message.len() < 400, "{message}");
+    }
+}

@@ -184,6 +184,21 @@ pub struct Removed {
     pub replacement: Option<&'static str>,
 }
 
+impl Removed {
+    /// `metric`, gone from `since` on, replaced by `replacement` (when the changelog names one).
+    pub const fn new(
+        since: GraphVersion,
+        metric: &'static str,
+        replacement: Option<&'static str>,
+    ) -> Removed {
+        Removed {
+            metric,
+            since,
+            replacement,
+        }
+    }
+}
+
 /// The insights metric catalog of one era: which metrics exist, how each is asked, what was removed.
 #[derive(Debug)]
 pub struct Catalog {

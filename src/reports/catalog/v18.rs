@@ -114,33 +114,49 @@ const USER: &[UserMetric] = &[
     REACHED_AUDIENCE_DEMOGRAPHICS,
 ];
 
-const fn gone(metric: &'static str, replacement: Option<&'static str>) -> Removed {
-    Removed {
-        metric,
-        since: GraphVersion::V18,
-        replacement,
-    }
-}
-
 /// User metrics v18 removed.
 pub(super) const REMOVED_USER: &[Removed] = &[
-    gone("audience_city", Some("follower_demographics")),
-    gone("audience_country", Some("follower_demographics")),
-    gone("audience_gender_age", Some("follower_demographics")),
-    gone("audience_locale", None),
+    Removed::new(
+        GraphVersion::V18,
+        "audience_city",
+        Some("follower_demographics"),
+    ),
+    Removed::new(
+        GraphVersion::V18,
+        "audience_country",
+        Some("follower_demographics"),
+    ),
+    Removed::new(
+        GraphVersion::V18,
+        "audience_gender_age",
+        Some("follower_demographics"),
+    ),
+    Removed::new(GraphVersion::V18, "audience_locale", None),
 ];
 
 /// Media metrics v18 removed.
 pub(super) const REMOVED_MEDIA: &[Removed] = &[
-    gone("carousel_album_engagement", Some("total_interactions")),
-    gone("carousel_album_impressions", Some("impressions")),
-    gone("carousel_album_reach", Some("reach")),
-    gone("carousel_album_saved", Some("saved")),
-    gone("carousel_album_video_views", Some("video_views")),
-    gone("taps_forward", Some("navigation")),
-    gone("taps_back", Some("navigation")),
-    gone("exits", Some("navigation")),
-    gone("engagement", Some("total_interactions")),
+    Removed::new(
+        GraphVersion::V18,
+        "carousel_album_engagement",
+        Some("total_interactions"),
+    ),
+    Removed::new(
+        GraphVersion::V18,
+        "carousel_album_impressions",
+        Some("impressions"),
+    ),
+    Removed::new(GraphVersion::V18, "carousel_album_reach", Some("reach")),
+    Removed::new(GraphVersion::V18, "carousel_album_saved", Some("saved")),
+    Removed::new(
+        GraphVersion::V18,
+        "carousel_album_video_views",
+        Some("video_views"),
+    ),
+    Removed::new(GraphVersion::V18, "taps_forward", Some("navigation")),
+    Removed::new(GraphVersion::V18, "taps_back", Some("navigation")),
+    Removed::new(GraphVersion::V18, "exits", Some("navigation")),
+    Removed::new(GraphVersion::V18, "engagement", Some("total_interactions")),
 ];
 
 /// Media metrics that take a breakdown (reference §5.4, the "new" metrics).

@@ -65,24 +65,36 @@ const USER: &[UserMetric] = &[
     v20::REACHED_AUDIENCE_DEMOGRAPHICS,
 ];
 
-const fn gone(metric: &'static str, replacement: Option<&'static str>) -> Removed {
-    Removed {
-        metric,
-        since: GraphVersion::V21,
-        replacement,
-    }
-}
-
 /// User metrics v21 removed.
 pub(super) const REMOVED_USER: &[Removed] = &[
-    gone("email_contacts", Some("profile_links_taps")),
-    gone("phone_call_clicks", Some("profile_links_taps")),
-    gone("text_message_clicks", Some("profile_links_taps")),
-    gone("get_directions_clicks", Some("profile_links_taps")),
+    Removed::new(
+        GraphVersion::V21,
+        "email_contacts",
+        Some("profile_links_taps"),
+    ),
+    Removed::new(
+        GraphVersion::V21,
+        "phone_call_clicks",
+        Some("profile_links_taps"),
+    ),
+    Removed::new(
+        GraphVersion::V21,
+        "text_message_clicks",
+        Some("profile_links_taps"),
+    ),
+    Removed::new(
+        GraphVersion::V21,
+        "get_directions_clicks",
+        Some("profile_links_taps"),
+    ),
 ];
 
 /// Media metrics v21 removed.
-pub(super) const REMOVED_MEDIA: &[Removed] = &[gone("video_views", Some("views"))];
+pub(super) const REMOVED_MEDIA: &[Removed] = &[Removed::new(
+    GraphVersion::V21,
+    "video_views",
+    Some("views"),
+)];
 
 /// v21 media metrics per kind: v18's without `video_views`, Reels with the play counts of SDK 21.
 pub(super) fn media(kind: MediaKind) -> &'static [&'static str] {

@@ -35,23 +35,23 @@ const USER: &[UserMetric] = &[
     v20::REACHED_AUDIENCE_DEMOGRAPHICS,
 ];
 
-const fn gone(metric: &'static str, replacement: Option<&'static str>) -> Removed {
-    Removed {
-        metric,
-        since: GraphVersion::V22,
-        replacement,
-    }
-}
-
 /// User metrics v22 removed.
-pub(super) const REMOVED_USER: &[Removed] = &[gone("impressions", Some("views"))];
+pub(super) const REMOVED_USER: &[Removed] = &[Removed::new(
+    GraphVersion::V22,
+    "impressions",
+    Some("views"),
+)];
 
 /// Media metrics v22 removed.
 pub(super) const REMOVED_MEDIA: &[Removed] = &[
-    gone("impressions", Some("views")),
-    gone("plays", Some("views")),
-    gone("clips_replays_count", Some("views")),
-    gone("ig_reels_aggregated_all_plays_count", Some("views")),
+    Removed::new(GraphVersion::V22, "impressions", Some("views")),
+    Removed::new(GraphVersion::V22, "plays", Some("views")),
+    Removed::new(GraphVersion::V22, "clips_replays_count", Some("views")),
+    Removed::new(
+        GraphVersion::V22,
+        "ig_reels_aggregated_all_plays_count",
+        Some("views"),
+    ),
 ];
 
 /// v22 media metrics per kind.
