@@ -135,6 +135,7 @@ async fn connections(args: &ServeArgs) -> anyhow::Result<(Connections, Vec<Sourc
         graph: args.graph.clone(),
         demo: args.demo,
         seed: args.seed,
+        api_as_of: args.api_as_of,
         connection,
     };
     // one set of run slots for the whole server, shared by every connection
