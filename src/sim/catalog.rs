@@ -360,8 +360,7 @@ pub fn user_metric_names_at(api: &Api) -> Vec<&'static str> {
     names(
         USER_METRICS
             .iter()
-            .filter(|m| api.serves(m.from, m.until))
-            .map(|m| m.name),
+            .map(|m| (m.name, api.serves(m.from, m.until))),
     )
 }
 
@@ -717,8 +716,7 @@ pub fn media_metric_names_at(api: &Api) -> Vec<&'static str> {
     names(
         MEDIA_METRICS
             .iter()
-            .filter(|m| api.serves(m.from, m.until))
-            .map(|m| m.name),
+            .map(|m| (m.name, api.serves(m.from, m.until))),
     )
 }
 
@@ -732,11 +730,13 @@ pub fn media_metric_names() -> Vec<&'static str> {
     media_metric_names_at(&Api::SEED)
 }
 
-/// Names in first-appearance order, without repeats.
-fn names(all: impl Iterator<Item = &'static str>) -> Vec<&'static str> {
+/// The served names of a table of (name, served) entries, each once, in the order of the name's
+/// first entry in the table (served or not: a name keeps its place when its first entry is gone).
+fn names(entries: impl Iterator<Item = (&'static str, bool)>) -> Vec<&'static str> {
+    let entries: Vec<(&'static str, bool)> = entries.collect();
     let mut out: Vec<&'static str> = Vec::new();
-    for n in all {
-        if !out.contains(&n) {
+    for (n, _) in &entries {
+        if !out.contains(n) && entries.iter().any(|(m, served)| m == n && *served) {
             out.push(n);
         }
     }
@@ -916,5 +916,29 @@ mod tests {
                 .iter()
                 .all(|p| APP_PERMISSIONS.contains(p))
         );
+    }
+
+    /// 2022-11-01 (v15.0) serves exactly the v15 catalog: its kinds, periods, and nothing newer.
+    #[test]
+    fn the_seed_api_serves_the_v15_catalog() {
+        use MediaKind::{Carousel, Image, Reels, Story, Video};
+        let kinds = |n: &str| media_metric(n).unwrap().kinds;
+        assert_eq!(kinds("impressions"), [Image, Video, Story]);
+        assert_eq!(kinds("reach"), [Image, Video, Reels, Story]);
+        assert_eq!(kinds("saved"), [Image, Video, Reels]);
+        assert_eq!(kinds("carousel_album_reach"), [Carousel]);
+        assert_eq!(kinds("total_interactions"), [Reels]);
+        assert!(kinds("follows").is_empty());
+        assert!(media_metric("views").is_none());
+        assert_eq!(media_metric_names().len(), 23);
+        assert!(
+            user_metric_names()
+                .iter()
+                .all(|n| user_total(&Api::SEED, n).is_none())
+        );
+        assert_eq!(user_metric_names().len(), 14);
+        assert!(user_metric_supports("impressions", "days_28"));
+        assert!(user_metric_supports("audience_locale", "lifetime"));
+        assert_eq!(timeframes(&Api::SEED).len(), 6);
     }
 }
