@@ -356,6 +356,28 @@ async fn user_total_values_and_breakdowns() {
         json!({"value": ds.user_total(&acc, "views", since, until).unwrap()})
     );
     assert!(v["data"][1]["total_value"]["value"].as_u64().unwrap() > 0);
+    // period=total_over_range: the same sum, the period echoed; week is not a total-value period
+    let (s, _, v) = get_versioned(
+        &h,
+        &format!("v23.0/{acc}/insights?metric=likes&period=total_over_range&metric_type=total_value&{window}"),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["data"][0]["period"], "total_over_range");
+    assert_eq!(
+        v["data"][0]["total_value"]["value"],
+        ds.user_total(&acc, "likes", since, until).unwrap()
+    );
+    let (s, _, v) = get_versioned(
+        &h,
+        &format!("v23.0/{acc}/insights?metric=likes&period=week&metric_type=total_value"),
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert!(
+        message(&v)
+            .starts_with("(#100) The following metrics do not support the period week: likes")
+    );
     // the nested form
     let (s, _, v) = get_versioned(
         &h,
