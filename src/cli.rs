@@ -171,6 +171,10 @@ pub struct ApiArgs {
     /// Seed of the demo data set (with --demo).
     #[arg(long, default_value_t = 42, requires = "demo")]
     pub seed: u64,
+    /// The date of the Graph API the demo simulator serves (YYYY-MM-DD, from 2022-11-01): its
+    /// versions and metrics (default: today, UTC). 2022-11-01 serves v15.0 and its metrics.
+    #[arg(long, value_name = "DATE", value_parser = parse_api_date, requires = "demo")]
+    pub api_as_of: Option<chrono::NaiveDate>,
 }
 
 /// Flags of `igflight serve`.
@@ -322,6 +326,10 @@ pub struct SimulateArgs {
     /// Seed of the deterministic data set.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// The date of the Graph API the simulator serves (YYYY-MM-DD, from 2022-11-01): its
+    /// versions and metrics (default: today, UTC). 2022-11-01 serves v15.0 and its metrics.
+    #[arg(long, value_name = "DATE", value_parser = parse_api_date)]
+    pub api_as_of: Option<chrono::NaiveDate>,
     /// Latency added to every response, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
@@ -354,6 +362,21 @@ fn parse_throttle_code(s: &str) -> Result<u32, String> {
     }
 }
 
+fn parse_api_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        Ok(d) if d >= crate::sim::SEED_API_DATE => Ok(d),
+        Ok(_) => Err(format!(
+            "`{s}` is before 2022-11-01, the earliest Graph API date the simulator serves"
+        )),
+        Err(_) => Err(format!("`{s}` is not a date; accepted: YYYY-MM-DD")),
+    }
+}
+
+/// The Graph API date a simulator serves: `flag`, else today's date (UTC).
+pub fn api_date(flag: Option<chrono::NaiveDate>) -> chrono::NaiveDate {
+    flag.unwrap_or_else(|| chrono::Utc::now().date_naive())
+}
+
 fn parse_rate(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
@@ -368,6 +391,7 @@ impl SimulateArgs {
     pub fn to_config(&self) -> SimConfig {
         let mut cfg = SimConfig {
             seed: self.seed,
+            api_as_of: api_date(self.api_as_of),
             token: self.token.clone(),
             latency: Duration::from_millis(self.latency_ms),
             calls_per_hour: self.calls_per_hour,

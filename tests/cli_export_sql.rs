@@ -254,9 +254,12 @@ async fn export_format_from_extension_and_skipped_items() {
     let want = reference(&ticket).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("insights.feather");
+    // the reference is the seed's API (v15 media metrics): the same date for the CLI's demo
     let out = igflight(&[
         "export",
         "--demo",
+        "--api-as-of",
+        "2022-11-01",
         "--ticket",
         &ticket.to_string(),
         "-o",

@@ -146,6 +146,7 @@ impl Source {
         let client = if args.api.demo {
             let config = SimConfig {
                 seed: args.api.seed,
+                api_as_of: crate::cli::api_date(args.api.api_as_of),
                 ..SimConfig::default()
             };
             let addr = "127.0.0.1:0".parse().map_err(CliError::failed)?;

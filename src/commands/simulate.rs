@@ -10,6 +10,12 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
     println!("igflight simulated Graph API listening on http://{addr}");
     println!("  base URL: http://{addr}/v15.0   token: {}", config.token);
     println!("  call stats: http://{addr}/__stats");
+    let versions = crate::sim::served_versions(config.api_as_of);
+    println!(
+        "  Graph API as of {}: {}",
+        config.api_as_of,
+        versions.join(", ")
+    );
     crate::sim::serve_forever(config, listener).await?;
     Ok(())
 }

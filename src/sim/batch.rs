@@ -15,6 +15,7 @@ use url::form_urlencoded;
 use super::error::GraphError;
 use super::routes::{GraphRequest, graph_routes, router_path, split_path};
 use super::state::{AppState, Out, OutBody, param};
+use super::versions;
 
 /// The most items a batch may have.
 const MAX_ITEMS: usize = 50;
@@ -23,6 +24,11 @@ impl AppState {
     /// Answer a batch request: an array of `{code, headers, body}`, one per item, in order.
     pub(super) async fn batch(self: &Arc<Self>, req: &GraphRequest) -> Out {
         let params = &req.params;
+        if let Some(v) = &req.version
+            && versions::answering(self.cfg.api_as_of, Some(v)).is_none()
+        {
+            return self.error_out("batch", GraphError::unknown_version(v, ""), vec![]);
+        }
         let Some(raw) = param(params, "batch") else {
             return self.error_out(
                 "batch",

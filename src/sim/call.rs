@@ -16,6 +16,7 @@ use super::error::GraphError;
 use super::faults::Injected;
 use super::routes::{GraphRequest, build_response};
 use super::state::{AppState, Out, OutBody, param};
+use super::versions::{self, Api};
 
 /// What a route names.
 #[derive(Debug, Clone)]
@@ -51,6 +52,19 @@ pub(super) enum Target {
     },
 }
 
+impl Call {
+    /// The path without the version (`17841…/media`, `oauth/access_token`, `""` for the root).
+    pub fn path(&self) -> String {
+        match self {
+            Call::Batch => String::new(),
+            Call::OAuth => "oauth/access_token".into(),
+            Call::DebugToken => "debug_token".into(),
+            Call::Dialog => "dialog/oauth".into(),
+            Call::Graph(t) => t.path(),
+        }
+    }
+}
+
 impl Target {
     /// The path without the version (`17841…/media`), as `next` links repeat it.
     pub fn path(&self) -> String {
@@ -79,9 +93,11 @@ impl AppState {
     /// is counted and logged as `sim batch item`, and its [`Out`] travels back to the batch in the
     /// response's extensions.
     pub(super) async fn serve(self: Arc<Self>, req: GraphRequest, call: Call) -> Response {
+        let version = req.version.clone();
         if req.batch_item {
             let method = req.method.clone();
-            let out = self.dispatch(&method, req.version, call, req.params, &req.base);
+            let mut out = self.dispatch(&method, req.version, call, req.params, &req.base);
+            self.stamp_version(&mut out, version.as_deref());
             self.record(&out.kind, out.status, out.throttled, false);
             tracing::info!(method = %method, endpoint = %out.kind, status = out.status, "sim batch item");
             let mut response = StatusCode::OK.into_response();
@@ -98,7 +114,8 @@ impl AppState {
         let mut drop_body = false;
         if let Some(f) = fault {
             match self.inject(f, &kind).await {
-                Injected::Instead(out) => {
+                Injected::Instead(mut out) => {
+                    self.stamp_version(&mut out, version.as_deref());
                     self.record(&out.kind, out.status, false, true);
                     tracing::info!(method = %method, endpoint = %out.kind, status = out.status, fault = %f, "sim request");
                     return build_response(out, false);
@@ -110,10 +127,11 @@ impl AppState {
         if !self.cfg.latency.is_zero() {
             tokio::time::sleep(self.cfg.latency).await;
         }
-        let out = match call {
+        let mut out = match call {
             Call::Batch => self.batch(&req).await,
             call => self.dispatch(&method, req.version, call, req.params, &req.base),
         };
+        self.stamp_version(&mut out, version.as_deref());
         self.record(&out.kind, out.status, out.throttled, fault.is_some());
         match fault {
             Some(f) => {
@@ -124,6 +142,16 @@ impl AppState {
             }
         }
         build_response(out, drop_body)
+    }
+
+    /// Name the answering version of a call for `requested` in the `facebook-api-version` header (a
+    /// refused version: the oldest served, which answers the refusal as an unversioned call).
+    pub(super) fn stamp_version(&self, out: &mut Out, requested: Option<&str>) {
+        let as_of = self.cfg.api_as_of;
+        let v = versions::answering(as_of, requested).unwrap_or_else(|| versions::served(as_of)[0]);
+        out.headers.retain(|(k, _)| k != "facebook-api-version");
+        out.headers
+            .push(("facebook-api-version".into(), v.to_string()));
     }
 
     /// Endpoint kind (for stats and logs) and the IG account the call concerns (for the BUC header).
@@ -226,6 +254,10 @@ impl AppState {
         base: &str,
     ) -> Out {
         let (kind, hint) = self.classify(&call, &params);
+        let Some(answering) = versions::answering(self.cfg.api_as_of, version.as_deref()) else {
+            let e = GraphError::unknown_version(version.as_deref().unwrap_or(""), &call.path());
+            return self.error_out(&kind, e, vec![]);
+        };
         let target = match call {
             Call::OAuth => return self.json_out(kind, self.oauth(&params)),
             Call::DebugToken => return self.json_out(kind, self.debug_token(&params)),
@@ -265,7 +297,10 @@ impl AppState {
             data: &self.data,
             tags: &self.tags,
             base: base.to_string(),
-            version: version.clone(),
+            api: Api {
+                as_of: self.cfg.api_as_of,
+                version: answering,
+            },
             target,
             params,
             token,
@@ -276,10 +311,6 @@ impl AppState {
         let result = ctx.answer();
         let ig = ctx.ig_user.borrow().clone().or(hint);
         let mut headers = self.usage_headers(pct, ig.as_deref(), 0);
-        headers.push((
-            "facebook-api-version".into(),
-            version.unwrap_or_else(|| "v15.0".into()),
-        ));
         match result {
             Ok(v) => {
                 headers.push(("x-fb-trace-id".into(), self.fbtrace()));

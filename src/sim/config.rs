@@ -14,6 +14,10 @@ pub struct SimConfig {
     pub token: String,
     /// The data set clock (default now).
     pub now: chrono::DateTime<chrono::Utc>,
+    /// The API's date, separate from the data set's clock: which Graph API versions are served and
+    /// which metrics they have (see [`versions`](super::versions)). Default 2022-11-01, the seed's API
+    /// (v10.0–v15.0 served, the v15 catalog); the CLI defaults to today's date.
+    pub api_as_of: chrono::NaiveDate,
     /// Added to every Graph response (default 0).
     pub latency: Duration,
     /// Per-token rolling-hour call budget; past it calls get the `throttle_code` error.
@@ -40,6 +44,7 @@ impl Default for SimConfig {
             seed: 42,
             token: "demo-token".into(),
             now: chrono::Utc::now(),
+            api_as_of: super::versions::SEED_API_DATE,
             latency: Duration::ZERO,
             calls_per_hour: None,
             throttle_code: 17,
@@ -59,6 +64,7 @@ impl fmt::Debug for SimConfig {
             .field("seed", &self.seed)
             .field("token", &"<redacted>")
             .field("now", &self.now)
+            .field("api_as_of", &self.api_as_of)
             .field("latency", &self.latency)
             .field("calls_per_hour", &self.calls_per_hour)
             .field("throttle_code", &self.throttle_code)

@@ -16,7 +16,9 @@ use super::edges::Links;
 use super::error::GraphError;
 use super::fields::{Field, parse_fields};
 use super::hashtags::HashtagState;
+use super::insights::InsightsReq;
 use super::render::MediaCtx;
+use super::versions::Api;
 
 pub(super) type GResult<T> = Result<T, GraphError>;
 
@@ -26,8 +28,8 @@ pub(super) struct Ctx<'a> {
     pub tags: &'a Mutex<HashtagState>,
     /// `http://host:port`.
     pub base: String,
-    /// `v15.0` when the request had a version prefix.
-    pub version: Option<String>,
+    /// The API date and the answering version (links carry it).
+    pub api: Api,
     /// What the path names.
     pub target: Target,
     pub params: Vec<(String, String)>,
@@ -51,7 +53,7 @@ pub(super) struct PageReq {
 
 impl PageReq {
     /// Each paging parameter as `get` finds it by name.
-    fn read<'v>(get: impl Fn(&str) -> Option<&'v str>) -> Self {
+    pub(super) fn read<'v>(get: impl Fn(&str) -> Option<&'v str>) -> Self {
         let g = |k| get(k).map(str::to_string);
         PageReq {
             limit: g("limit"),
@@ -132,28 +134,13 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// An absolute URL on this simulator, with the call's version prefix if it had one.
+    /// An absolute URL on this simulator, under the answering version.
     pub(super) fn url(&self, path: &str, params: &[(String, String)]) -> String {
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in params {
             s.append_pair(k, v);
         }
-        match &self.version {
-            Some(v) => format!("{}/{v}/{path}?{}", self.base, s.finish()),
-            None => format!("{}/{path}?{}", self.base, s.finish()),
-        }
-    }
-
-    /// The `metric` parameter, split on commas.
-    fn metric_param(&self) -> Vec<String> {
-        self.param("metric")
-            .map(|m| {
-                m.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
+        format!("{}/{}/{path}?{}", self.base, self.api.version, s.finish())
     }
 
     /// Answer the call. Returns the body; `ig_user` is set as a side effect.
@@ -279,13 +266,9 @@ impl<'a> Ctx<'a> {
                     "media" | "stories" | "recently_searched_hashtags" => {
                         self.account_edge(a, edge, &req, &fields, Links::TopLevel)
                     }
-                    "insights" => self.user_insights(
-                        &d.accounts[a],
-                        &self.metric_param(),
-                        self.param("period"),
-                        &req,
-                        true,
-                    ),
+                    "insights" => {
+                        self.user_insights(&d.accounts[a], &InsightsReq::from_query(self), true)
+                    }
                     "tags" | "live_media" => Ok(json!({"data": []})),
                     _ => Err(bad_edge("IGUser")),
                 }
@@ -296,7 +279,7 @@ impl<'a> Ctx<'a> {
                 match edge {
                     "children" => self.children_edge(m, &fields),
                     "comments" => self.comments_edge(&m.comments, &req, &fields, Links::TopLevel),
-                    "insights" => self.media_insights(&m.id, &self.metric_param()),
+                    "insights" => self.media_insights(&m.id, &InsightsReq::from_query(self)),
                     _ => Err(bad_edge("IGMedia")),
                 }
             }

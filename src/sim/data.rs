@@ -4,7 +4,8 @@
 //! (timestamps relative to `now`) and is read-only afterwards.
 //!
 //! Everything a test needs to compute expected rows is public here, including the insight value functions
-//! [`Dataset::user_insight`] and [`Dataset::media_insight`] (written in `insights.rs`).
+//! [`Dataset::user_insight`], [`Dataset::media_insight`], [`Dataset::user_total`],
+//! [`Dataset::demographics`] … (written in `insight_values.rs`).
 
 use std::collections::HashMap;
 
@@ -260,6 +261,8 @@ pub enum InsightError {
     InvalidMetric,
     /// The metric exists but not for this media type/product.
     Incompatible,
+    /// `views` on a product type that does not have it yet (v21, before v22).
+    ProductTypeUnsupported,
     /// Posted before the account's business conversion (100/2108006).
     BeforeConversion,
     /// Story with fewer than 5 viewers (code 10).

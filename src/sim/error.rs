@@ -107,6 +107,22 @@ impl GraphError {
     pub fn incompatible_metric(metric: &str) -> Self {
         Self::param(format!("Incompatible metric ({metric}) with the media"))
     }
+    /// A metric the media's product type does not have (`views` before v22 on other media than Reels).
+    pub fn product_type_unsupported(metric: &str) -> Self {
+        Self::param(format!(
+            "The Media Insights API does not support the {metric} metric for this media product type."
+        ))
+    }
+    /// User `impressions` asked of v22.0 or newer.
+    pub fn impressions_v22() -> Self {
+        Self::param(
+            "Starting from version 22 and above, the impressions metric is no longer supported for the queried user. Please refer to the documentation at https://developers.facebook.com/docs/instagram-api/reference/ig-user/insights for a list of supported metrics.",
+        )
+    }
+    /// A version newer than the newest served (or unknown) in the path `/{version}/{rest}`.
+    pub fn unknown_version(version: &str, rest: &str) -> Self {
+        Self::new(2500, format!("Unknown path components: /{version}/{rest}"))
+    }
     /// `metric[i] must be one of the following values: …`.
     pub fn invalid_metric(index: usize, valid: &[&str]) -> Self {
         Self::param(format!(

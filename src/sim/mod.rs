@@ -1,6 +1,7 @@
-//! The simulated Graph API: a deterministic, faithful HTTP fake of the Facebook Graph API (v15.0,
-//! Instagram Business, Facebook-Login flavour) used as the demo backend, the test bed and the benchmark
-//! backend. It is a module of the one crate but imports nothing from the product (`graph`, `reports`,
+//! The simulated Graph API: a deterministic, faithful HTTP fake of the Facebook Graph API (Instagram
+//! Business, Facebook-Login flavour) used as the demo backend, the test bed and the benchmark backend. It
+//! serves the API of a date ([`SimConfig::api_as_of`]: by default 2022-11-01, v15.0 and older; the CLI
+//! defaults to today's): its versions and the insights metrics of their eras ([`versions`]). It is a module of the one crate but imports nothing from the product (`graph`, `reports`,
 //! `plan`, …): it is what the product is tested against, so it is written from the Graph API reference
 //! alone, including its own [`catalog`] of metrics, fields and permissions.
 //!
@@ -8,12 +9,14 @@
 //! * `call`: one call from route to answer — endpoint kind, faults and latency, then the token,
 //!   `appsecret_proof`, budget and permission checks. `auth`, `oauth`, `budget`, `faults`, `batch`:
 //!   those concerns. `state`: the shared state and counters.
+//! * [`versions`]: the versions served by date, the answering version, the eras of the catalog.
 //! * `ctx`: an authenticated call's nodes and edges; `render`: node rendering with `fields` selection
-//!   and nested expansion; `edges`: list edges and their links; `insights`: insight values and the
-//!   `/insights` edges; `hashtags`: hashtag search and media.
+//!   and nested expansion; `edges`: list edges and their links; `insights`: the `/insights` edges;
+//!   `insight_values`: the insight values; `hashtags`: hashtag search and media.
 //! * [`data`]: the data model (tests read it through [`SimHandle::dataset`]); `generate`: the data set
 //!   from a seed (pages, accounts, media, stories, comments, hashtags, business-discovery accounts).
-//! * [`catalog`]: the simulator's own catalog (metrics, periods, fields, edges, permissions).
+//! * [`catalog`]: the simulator's own catalog (metrics by era, periods, breakdowns, fields, edges,
+//!   permissions).
 //! * [`fields`]: the `fields` parser. [`paging`]: cursors and the paging quirks. [`error`]: error bodies.
 //!
 //! # Tokens
@@ -51,6 +54,7 @@ mod faults;
 pub mod fields;
 mod generate;
 mod hashtags;
+mod insight_values;
 mod insights;
 mod oauth;
 pub mod paging;
@@ -60,6 +64,7 @@ mod routes;
 mod state;
 #[cfg(test)]
 mod tests;
+pub mod versions;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -72,6 +77,15 @@ pub use config::SimConfig;
 pub use data::Dataset;
 pub use error::GraphError;
 pub use faults::FaultKind;
+pub use versions::{SEED_API_DATE, Version};
+
+/// The Graph API versions served on `as_of`, oldest first (`v21.0`, …; see [`versions`]).
+pub fn served_versions(as_of: chrono::NaiveDate) -> Vec<String> {
+    versions::served(as_of)
+        .iter()
+        .map(Version::to_string)
+        .collect()
+}
 
 /// Counters of answered Graph calls (`GET /__stats`). `total` counts every Graph call answered: each HTTP
 /// request, plus each item of a batch (the batch request itself is counted once under `batch`).

@@ -13,6 +13,7 @@ use super::data::{Child, Comment, FbUser, IgAccount, Media, MediaType, Page, fmt
 use super::edges::{Links, Pages, filter_time};
 use super::error::GraphError;
 use super::fields::Field;
+use super::insights::InsightsReq;
 use super::paging::Style;
 
 /// Where a media is rendered: its owner's view, business discovery, or a hashtag edge (the last two
@@ -138,11 +139,7 @@ impl Ctx<'_> {
                     let links = Links::nested(format!("{}/{edge}", a.id), sub);
                     self.account_edge(ai, edge, &req, sub, links)?
                 }
-                "insights" => {
-                    let metrics: Vec<String> =
-                        f.modifier("metric").map(|m| m.to_vec()).unwrap_or_default();
-                    self.user_insights(a, &metrics, f.modifier_one("period"), &req, false)?
-                }
+                "insights" => self.user_insights(a, &InsightsReq::from_field(f), false)?,
                 "business_discovery" => self.business_discovery(f)?,
                 "tags" | "live_media" => json!({"data": []}),
                 other => return Err(GraphError::nonexisting_field(other, "IGUser")),
@@ -257,11 +254,7 @@ impl Ctx<'_> {
                     let v = self.comments_edge(&m.comments, &PageReq::from_field(f), sub, links)?;
                     if empty_edge(&v) { Value::Null } else { v }
                 }
-                "insights" => {
-                    let metrics: Vec<String> =
-                        f.modifier("metric").map(|m| m.to_vec()).unwrap_or_default();
-                    self.media_insights(&m.id, &metrics)?
-                }
+                "insights" => self.media_insights(&m.id, &InsightsReq::from_field(f))?,
                 _ => Value::Null,
             };
             Ok(present(v))

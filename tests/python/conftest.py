@@ -54,11 +54,16 @@ def start_listening(args: list, port: int, env: dict | None = None):
     return proc
 
 
+# The Flight and SQL tests ask for the v15 metrics (media `impressions`, `engagement`, …) with the
+# product's v15.0 client, so their demo serves the seed's Graph API (its CLI default is today's).
+V15_API = ("--api-as-of", "2022-11-01")
+
+
 @pytest.fixture(scope="session")
 def server():
     import threading
 
-    proc, uri = start_server()
+    proc, uri = start_server(*V15_API)
     # drain the server's output: a pipe nobody reads fills up and blocks the server
     threading.Thread(target=proc.stdout.read, daemon=True).start()
     yield uri
@@ -82,7 +87,7 @@ def sql_server():
     calls, and a pipe nobody reads would fill up and block the server."""
     import threading
 
-    proc, uri = start_server()
+    proc, uri = start_server(*V15_API)
     threading.Thread(target=proc.stdout.read, daemon=True).start()
     yield uri
     proc.terminate()

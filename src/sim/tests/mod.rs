@@ -9,10 +9,12 @@ mod auth;
 mod batch;
 mod budget;
 mod edges;
+mod eras;
 mod faults;
 mod hashtags;
 mod insights;
 mod routes;
+mod versions;
 
 fn cfg() -> SimConfig {
     SimConfig {
