@@ -423,8 +423,8 @@ async fn bad_tickets_are_invalid_argument_without_a_graph_call() {
         (json!({"report": "nope"}), "report"),
         (json!({"report": "user_media", "colour": "red"}), "colour"),
         (
-            json!({"report": "user_insights", "metrics": ["impressions", "likes"]}),
-            "likes",
+            json!({"report": "user_insights", "metrics": ["impressions", "nope"]}),
+            "nope",
         ),
         (json!({"report": "hashtag_recent_media"}), "hashtag"),
         (json!({"report": "user_media", "limit": "ten"}), "limit"),
@@ -440,6 +440,17 @@ async fn bad_tickets_are_invalid_argument_without_a_graph_call() {
     };
     assert_eq!(code_of(&e), Code::InvalidArgument, "{e}");
     assert_eq!(sim.stats().total, before, "no Graph call was spent");
+
+    // A metric some version serves (`likes` came with v18.0) is checked against the version that
+    // answers: learning it costs one call, once per connection; the seed's API (v15.0) refuses it.
+    let likes = json!({"report": "user_insights", "metrics": ["impressions", "likes"]});
+    for _ in 0..2 {
+        let (_, e) = get_err(&mut fc, likes.clone()).await;
+        assert_eq!(code_of(&e), Code::InvalidArgument, "{e}");
+        assert!(message_of(&e).contains("likes"), "{e}");
+        assert!(message_of(&e).contains("v18.0"), "{e}");
+        assert_eq!(sim.stats().total, before + 1, "one call learns the version");
+    }
 
     // Ambiguous account (two accounts reachable): refused, listing them.
     let (_, e) = get_err(&mut fc, json!({"report": "user"})).await;

@@ -131,6 +131,9 @@ async fn a_request_that_plainly_needs_more_calls_is_refused_before_the_first() {
 
     // more windows than the budget allows in an hour
     let (_s1, mut small) = start_flight(&sim, client_with(&sim, sim.token(), 5, 1)).await;
+    // the connection's first insights request learns which version answers (one call, once)
+    let (code, _) = do_get_err(&mut small, range(400)).await;
+    assert_eq!(code, Code::ResourceExhausted);
     let before = sim.stats().total;
     let (code, message) = do_get_err(&mut small, range(400)).await;
     assert_eq!(code, Code::ResourceExhausted, "{message}");
@@ -156,11 +159,15 @@ async fn a_request_that_plainly_needs_more_calls_is_refused_before_the_first() {
         .unwrap();
     assert!(!rows.is_empty());
     let spent = sim.stats().total;
-    assert_eq!(spent - before, 20, "600 days = 20 windows");
+    assert_eq!(
+        spent - before,
+        1 + 20,
+        "one call learns the version, then 600 days = 20 windows"
+    );
     let (code, message) = do_get_err(&mut mid, range(600)).await;
     assert_eq!(code, Code::ResourceExhausted, "{message}");
     assert!(
-        message.contains("has 10 of 30 left") && message.contains("available at"),
+        message.contains("has 9 of 30 left") && message.contains("available at"),
         "{message}"
     );
     assert_eq!(sim.stats().total, spent);

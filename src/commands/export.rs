@@ -53,12 +53,14 @@ pub async fn run(args: ExportArgs) -> Result<String, CliError> {
     }
     let text = ticket_text(&args.ticket)?;
     let today = chrono::Utc::now().date_naive();
-    // checked against the catalog of the configured version, before any connection is made (the
-    // context's `api_version` once connected is that version too)
+    // checked before any connection is made, against the configured version's catalog or the newest
+    // (the version that answers is not known yet); checked again once it is
     let version =
         crate::reports::catalog::GraphVersion::parse(&args.source.api.graph.graph_version)
             .unwrap_or_default();
-    let req = crate::ticket::decode(text.as_bytes(), today, version)
+    let decode = |v| crate::ticket::decode(text.as_bytes(), today, v);
+    let req = decode(version)
+        .or_else(|e| decode(crate::reports::catalog::Era::NEWEST.since()).map_err(|_| e))
         .map_err(|e| CliError::usage(format!("ticket refused: {e}")))?;
     let report = req.report;
 
@@ -80,9 +82,20 @@ pub async fn run(args: ExportArgs) -> Result<String, CliError> {
         }
     }
     let source = Source::connect(&source_args).await?;
+    let req = match source.ctx.final_request(req).await {
+        Ok(req) => req,
+        Err(crate::error::ReportError::Ticket(e)) => {
+            source.shutdown().await;
+            return Err(CliError::usage(format!("ticket refused: {e}")));
+        }
+        Err(e) => {
+            source.shutdown().await;
+            return Err(report_failure(&e));
+        }
+    };
     let result = export(&source, req, format, &args.output, !args.quiet).await;
     source.shutdown().await;
-    let (rows, calls, skipped) = result?;
+    let (rows, calls, skipped, dropped) = result?;
     let mut line = format!(
         "exported {rows} rows of {} to {} ({calls} Graph calls",
         report.name(),
@@ -92,11 +105,28 @@ pub async fn run(args: ExportArgs) -> Result<String, CliError> {
         let list: Vec<String> = skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();
         line.push_str(&format!("; skipped {}", list.join(", ")));
     }
+    if !dropped.is_empty() {
+        let list: Vec<String> = dropped.iter().map(dropped_text).collect();
+        line.push_str(&format!("; left out {}", list.join(", ")));
+    }
     line.push(')');
     Ok(line)
 }
 
-type Done = (u64, u64, std::collections::BTreeMap<String, u64>);
+type Done = (
+    u64,
+    u64,
+    std::collections::BTreeMap<String, u64>,
+    Vec<crate::plan::DroppedMetric>,
+);
+
+/// `impressions (image; use views: removed in v22.0)`.
+pub(crate) fn dropped_text(d: &crate::plan::DroppedMetric) -> String {
+    match &d.replacement {
+        Some(r) => format!("{} ({}; use {r}: {})", d.metric, d.scope, d.reason),
+        None => format!("{} ({}: {})", d.metric, d.scope, d.reason),
+    }
+}
 
 async fn export(
     source: &Source,
@@ -149,5 +179,10 @@ async fn export(
     }
     progress.finish(&counts(&writer, n));
     let rows = writer.finish()?;
-    Ok((rows, summary.graph_calls(), summary.skipped()))
+    Ok((
+        rows,
+        summary.graph_calls(),
+        summary.skipped(),
+        summary.dropped_metrics(),
+    ))
 }

@@ -128,10 +128,14 @@ impl IgFlightService {
         &self.conns
     }
 
-    /// Decode and validate ticket bytes (JSON or protobuf).
+    /// Decode and validate ticket bytes (JSON or protobuf), without a call
+    /// ([`ReportContext::check_now`]: against the catalog of the version that answers, or any catalog
+    /// while it is unknown; [`ReportContext::final_request`] checks again once it is).
     fn request_from_ticket(&self, bytes: &[u8]) -> Result<ReportRequest, Status> {
         let ctx = self.context();
-        Ok(ticket::decode(bytes, ctx.today(), ctx.api_version())?)
+        let today = ctx.today();
+        ctx.check_now(|v| ticket::decode(bytes, today, v))
+            .map_err(Status::from)
     }
 
     /// The connection `req` runs on for a request with this access and header: the ticket's
@@ -637,6 +641,14 @@ impl FlightService for IgFlightService {
         let served = self.served_for(&req, &request).inspect_err(|s| {
             tracing::info!(rpc = "DoGet", code = ?s.code(), "connection refused");
         })?;
+        let req = served
+            .ctx
+            .final_request(req)
+            .await
+            .map_err(Status::from)
+            .inspect_err(|s| {
+                tracing::info!(rpc = "DoGet", code = ?s.code(), "ticket refused");
+            })?;
         tracing::info!(
             rpc = "DoGet",
             ticket = %crate::telemetry::Bounded(&ticket::to_json(&req.raw).to_string()),

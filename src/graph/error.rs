@@ -212,8 +212,13 @@ impl ApiError {
     }
 }
 
-/// At most this many characters of a server-supplied text are kept in an error or a log line.
+/// At most this many characters of a server-supplied text are quoted in an error or a log line.
 pub(crate) const MAX_QUOTED_CHARS: usize = 300;
+
+/// At most this many characters of a Graph error's `message` are kept (the message names what a
+/// version accepts: `metric[i] must be one of the following values: …` lists some 40 metrics, which
+/// [`crate::graph::metric_refusal`] reads); it is quoted to [`MAX_QUOTED_CHARS`].
+pub(crate) const MAX_MESSAGE_CHARS: usize = 4096;
 
 /// `text` cut to its first [`MAX_QUOTED_CHARS`] characters (with `…` when cut).
 pub(crate) fn bounded(text: &str) -> String {
@@ -231,7 +236,10 @@ impl GraphErrorBody {
     /// Cut every server-supplied text to a bounded prefix (a Graph error document may be as large
     /// as the body cap; errors and log lines quote it).
     pub(crate) fn bound(&mut self) {
-        for s in [&mut self.message].into_iter().chain(
+        if self.message.len() > MAX_MESSAGE_CHARS {
+            self.message = bounded_to(&self.message, MAX_MESSAGE_CHARS);
+        }
+        for s in std::iter::empty().chain(
             [
                 &mut self.r#type,
                 &mut self.error_user_title,
@@ -633,7 +641,7 @@ mod tests {
         b.error_user_msg = Some("é".repeat(10_000));
         b.error_data = Some(serde_json::json!({"blame": "y".repeat(10_000)}));
         b.bound();
-        assert!(b.message.chars().count() <= MAX_QUOTED_CHARS + 1);
+        assert!(b.message.chars().count() <= MAX_MESSAGE_CHARS + 1);
         assert!(b.error_user_msg.unwrap().chars().count() <= MAX_QUOTED_CHARS + 1);
         assert!(b.error_data.unwrap().to_string().len() < 100);
         assert_eq!(bounded("short"), "short");

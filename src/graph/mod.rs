@@ -65,6 +65,7 @@ mod id;
 mod model;
 mod pager;
 mod pages;
+mod refusal;
 mod retry;
 mod secret;
 mod settings;
@@ -92,6 +93,7 @@ pub use pager::{
     PageRequest,
 };
 pub use pages::LinkedPage;
+pub use refusal::{MetricRefusal, metric_refusal};
 pub use retry::{MAX_SERVER_WAIT, RetryPolicy};
 pub use secret::{Secret, TokenKey, redact_url};
 pub use settings::GraphSettings;

@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, Utc};
 use parking_lot::Mutex;
 
-use crate::graph::{GraphClient, LinkedPage};
-use crate::reports::catalog::GraphVersion;
+use crate::error::ReportError;
+use crate::graph::{Endpoint, GraphClient, LinkedPage};
+use crate::reports::catalog::{Era, GraphVersion, era_on};
+use crate::ticket::ReportRequest;
 
 /// A cache shared by every run on one connection.
 type Shared<T> = Arc<Mutex<T>>;
@@ -25,6 +27,13 @@ pub struct ReportContext {
     /// Per account: hashtags searched in the rolling 7 days (name → first search), seeded from
     /// `recently_searched_hashtags` the first time the account searches.
     pub(crate) hashtag_window: Shared<HashMap<String, HashMap<String, DateTime<Utc>>>>,
+    /// The oldest catalog version this connection's Graph API has shown it applies (a refusal of a
+    /// metric removed in v22.0 raises it to v22.0): later runs validate against it and spend no call
+    /// on the metric again.
+    pub(crate) catalog_floor: Shared<Option<GraphVersion>>,
+    /// Set once a call was made to learn which version answers (one call for every run waiting on it;
+    /// an API that never names its version is not asked again).
+    version_probe: Arc<tokio::sync::OnceCell<()>>,
     /// Fixed "now" for tests; `None` = the real clock.
     pub(crate) fixed_now: Option<DateTime<Utc>>,
     /// The stored connection (`igflight accounts`) the token came from, named in reconnect hints.
@@ -51,6 +60,8 @@ impl ReportContext {
             pages: Shared::default(),
             hashtag_ids: Shared::default(),
             hashtag_window: Shared::default(),
+            catalog_floor: Shared::default(),
+            version_probe: Arc::default(),
             fixed_now: None,
             connection: None,
             max_calls_per_request: Self::DEFAULT_MAX_CALLS_PER_REQUEST,
@@ -103,12 +114,91 @@ impl ReportContext {
         self.now().date_naive()
     }
 
-    /// The Graph API version this connection speaks: tickets are validated against its metric catalog
-    /// and plans ask in its shapes (CONTRACT §4, "Graph API versions"): the version the Graph API named in
-    /// its `facebook-api-version` response header once a response said so
-    /// ([`GraphClient::served_version`]), else the configured one (`--graph-version`; v15.0 should it not
-    /// parse).
+    /// The Graph API version whose metric catalog applies on this connection (CONTRACT §4, "Graph API
+    /// versions"): tickets are validated against it and plans ask in its shapes.
+    ///
+    /// It is the version that answered (the `facebook-api-version` header, [`GraphClient::served_version`])
+    /// once a response named it, else the one asked for (`--graph-version`; v15.0 should it not parse).
+    /// When Facebook answered a newer version than the one asked, the asked one has expired: the API is
+    /// today's, so the deprecations that reached every version by today apply too ([`era_on`]: a v15.0
+    /// request answered by v21.0 on 2026-11-30 gets the v22.0 catalog). A version served as itself keeps
+    /// its own catalog, raised by what the API's refusals have shown ([`Self::learn_removed`]).
     pub fn api_version(&self) -> GraphVersion {
-        GraphVersion::parse(&self.graph.api_version()).unwrap_or_default()
+        let asked = GraphVersion::parse(self.graph.version()).unwrap_or_default();
+        let served = self
+            .graph
+            .served_version()
+            .and_then(|v| GraphVersion::parse(&v));
+        let v = served.unwrap_or(asked);
+        let era = if v > asked {
+            era_on(v, self.today())
+        } else {
+            Era::of(v)
+        };
+        let floor = (*self.catalog_floor.lock()).unwrap_or(v);
+        v.max(era.since()).max(floor)
+    }
+
+    /// The Graph API refused a metric the catalog of `since` removed: validate against that catalog
+    /// from now on (the deprecation reached the version this connection is answered by).
+    pub fn learn_removed(&self, since: GraphVersion) {
+        let mut floor = self.catalog_floor.lock();
+        if floor.is_none_or(|f| f < since) {
+            tracing::info!(catalog = %since, "the Graph API refuses a metric removed in {since}: its catalog applies from now on");
+            *floor = Some(since);
+        }
+    }
+
+    /// [`Self::api_version`], after learning which version answers when no response has said yet: one
+    /// counted call (`GET /me?fields=id`) before the first report of a connection (a server checking
+    /// its token at start-up has already learned it). A failed call is the report's error.
+    pub async fn known_api_version(&self) -> Result<GraphVersion, ReportError> {
+        if self.graph.served_version().is_none() {
+            self.version_probe
+                .get_or_try_init(|| async {
+                    if self.graph.served_version().is_some() {
+                        return Ok(());
+                    }
+                    tracing::info!(
+                        asked = self.graph.version(),
+                        "learning which Graph API version answers (one call)"
+                    );
+                    self.graph
+                        .get_json::<serde_json::Value>(&Endpoint::me(), &[("fields", "id".into())])
+                        .await
+                        .map(drop)
+                })
+                .await?;
+        }
+        Ok(self.api_version())
+    }
+
+    /// Whether the answering version is known (a response named it) or was asked for once already:
+    /// validation against [`Self::api_version`] is then final.
+    pub fn version_known(&self) -> bool {
+        self.graph.served_version().is_some() || self.version_probe.initialized()
+    }
+
+    /// Validate with `check`, without a call: against the catalog of [`Self::api_version`]; while the
+    /// answering version is unknown, a request the newest catalog accepts passes too (it is checked
+    /// again once the version is known, [`Self::final_request`]).
+    pub fn check_now<T, E>(&self, check: impl Fn(GraphVersion) -> Result<T, E>) -> Result<T, E> {
+        let now = check(self.api_version());
+        if now.is_ok() || self.version_known() {
+            return now;
+        }
+        check(Era::NEWEST.since()).or(now)
+    }
+
+    /// `req` (checked by [`Self::check_now`]) as the version that answers takes it: a request whose
+    /// validation depends on the catalog (the insights reports), on a connection whose version is
+    /// unknown, learns it first ([`Self::known_api_version`], one call) and is checked again. Called
+    /// after every check that needs no call, just before the run.
+    pub async fn final_request(&self, req: ReportRequest) -> Result<ReportRequest, ReportError> {
+        if self.version_known() || !req.report.uses_catalog() {
+            return Ok(req);
+        }
+        let version = self.known_api_version().await?;
+        Ok(crate::ticket::validate(req.raw, self.today(), version)?)
     }
 }

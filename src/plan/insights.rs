@@ -16,7 +16,7 @@
 //! the business conversion (the first one found sets a cutoff: no call is spent on older media) and
 //! stories with too few viewers.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
@@ -25,16 +25,17 @@ use chrono::NaiveTime;
 use futures::{Stream, TryStreamExt};
 use serde_json::Value;
 
+use super::dropped::{Owner, all_refused, note_refused, note_removed, refused};
 use super::media::unix_bounds;
 use super::{CallTracker, ReportContext, RunSummary, check_affordable, get_json, resolve_account};
 use crate::error::ReportError;
 use crate::graph::Endpoint;
 use crate::graph::insight_window_count;
 use crate::graph::{
-    Edge, ErrorClass, GraphError, InsightWindow, MAX_INSIGHT_WINDOW_DAYS, NodeId, PageRequest,
-    insight_windows,
+    Edge, ErrorClass, GraphError, InsightWindow, MAX_INSIGHT_WINDOW_DAYS, MetricRefusal, NodeId,
+    PageRequest, insight_windows,
 };
-use crate::reports::catalog::{Catalog, MediaKind, Period, Removed, ReportKind, Shape, Timeframe};
+use crate::reports::catalog::{Catalog, MediaKind, Period, ReportKind, Shape, Timeframe};
 use crate::reports::convert::parse_graph_timestamp;
 use crate::reports::insights::{
     MediaInsights, insight_rows, media_insights_batch, user_insights_batch,
@@ -130,21 +131,6 @@ pub fn user_calls(p: &UserInsightsParams) -> Vec<UserCall> {
     calls
 }
 
-/// Log the metrics a version removed (left out of the run) with their replacement, and count them.
-fn note_removed(
-    summary: &RunSummary,
-    removed: &[Removed],
-    replacement: impl Fn(&str) -> Option<&'static str>,
-) {
-    for r in removed {
-        let instead = replacement(r.metric).unwrap_or("none");
-        tracing::warn!(metric = r.metric, since = %r.since, replacement = instead, "metric removed by the Graph API version: left out");
-    }
-    if !removed.is_empty() {
-        summary.skip("removed_metric", removed.len() as u64);
-    }
-}
-
 /// Unix seconds of UTC midnight starting `day`: the `end_time` of a total value asked for a range
 /// ending that day (its date is the range's last day, like a daily value of that day).
 fn day_start(day: chrono::NaiveDate) -> i64 {
@@ -160,9 +146,8 @@ pub(crate) fn user_insights(
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
         let schema = report_schema(ReportKind::UserInsights);
-        let cat = Catalog::of(p.version);
-        note_removed(&summary, &p.removed, |m| cat.user_replacement(m));
-        let calls = user_calls(&p);
+        note_removed(&summary, &p.removed, Owner::User, p.period.name());
+        let mut calls = user_calls(&p);
         let path = ig.edge(Edge::UserInsights);
         // one call per group without a window, one per ≤ 30-day window for the others: known before
         // the first call
@@ -172,16 +157,45 @@ pub(crate) fn user_insights(
         check_affordable(&ctx, &summary, needed)?;
         let (lo, hi) = unix_bounds(&range);
         let mut seen = HashSet::new();
-        for call in &calls {
-            if !call.shape.ranged() {
-                let v = get_json(&ctx, &summary, &path, &call.params(None)).await?;
-                let rows = insight_rows(v["data"].as_array().map_or(&[][..], Vec::as_slice), None);
-                yield user_insights_batch(&schema, ig.as_str(), &rows)?;
-                continue;
-            }
-            for w in insight_windows(range.from, range.to, MAX_INSIGHT_WINDOW_DAYS) {
-                let v = get_json(&ctx, &summary, &path, &call.params(Some(&w))).await?;
+        // the metrics the Graph API refused in this run (left out of every later call), and the
+        // list of what it accepts when it sent one
+        let mut refused_here: HashSet<String> = HashSet::new();
+        let mut accepted: Option<Vec<String>> = None;
+        let mut asked_any = false;
+        for call in calls.iter_mut() {
+            let windows: Vec<Option<InsightWindow>> = if call.shape.ranged() {
+                insight_windows(range.from, range.to, MAX_INSIGHT_WINDOW_DAYS).map(Some).collect()
+            } else {
+                vec![None]
+            };
+            for w in windows {
+                // a refusal drops metrics and asks again: at most once per metric of the call
+                let v = loop {
+                    call.metrics.retain(|m| !refused_here.contains(m));
+                    if call.metrics.is_empty() {
+                        break None;
+                    }
+                    match get_json(&ctx, &summary, &path, &call.params(w.as_ref())).await {
+                        Ok(v) => break Some(v),
+                        Err(e) => match refused(&e, &call.metrics) {
+                            Some((metrics, refusal)) => {
+                                note_refused(&ctx, &summary, &metrics, &refusal, Owner::User, p.period.name());
+                                if let MetricRefusal::NotOneOf { accepted: a, complete: true, .. } = &refusal {
+                                    accepted = Some(a.clone());
+                                }
+                                refused_here.extend(metrics);
+                            }
+                            None => Err(e)?,
+                        },
+                    }
+                };
+                let Some(v) = v else { continue };
+                asked_any = true;
                 let data = v["data"].as_array().map_or(&[][..], Vec::as_slice);
+                let Some(w) = w else {
+                    yield user_insights_batch(&schema, ig.as_str(), &insight_rows(data, None))?;
+                    continue;
+                };
                 let rows: Vec<_> = insight_rows(data, Some(day_start(w.last)))
                     .into_iter()
                     // a value belongs to the UTC date of its end_time
@@ -191,6 +205,9 @@ pub(crate) fn user_insights(
                 yield user_insights_batch(&schema, ig.as_str(), &rows)?;
             }
         }
+        if !asked_any && !refused_here.is_empty() {
+            Err(all_refused(&ctx, &summary, accepted.as_deref(), Owner::User))?;
+        }
     }
 }
 
@@ -198,6 +215,7 @@ pub(crate) fn user_insights(
 #[derive(Debug, Clone)]
 struct Target {
     id: String,
+    kind: MediaKind,
     media_type: Option<String>,
     product: Option<String>,
     timestamp: Option<i64>,
@@ -246,9 +264,40 @@ struct Batcher {
     floor: Option<i64>,
     /// The run's `breakdown`, asked with every group.
     breakdown: Option<String>,
+    /// Metrics the Graph API refused for every media in this run (left out of every later call).
+    dropped_all: HashSet<String>,
+    /// Metrics it refused for one media kind.
+    dropped: BTreeMap<MediaKind, HashSet<String>>,
+    /// What it accepts, when a refusal listed it.
+    accepted: Option<Vec<String>>,
+    /// Whether any group call answered.
+    answered: bool,
+    /// Media left out because the Graph API refused every metric asked for their kind.
+    without_metrics: u64,
 }
 
 impl Batcher {
+    fn new(breakdown: Option<String>) -> Batcher {
+        Batcher {
+            pending: BTreeMap::new(),
+            cutoff: None,
+            floor: None,
+            breakdown,
+            dropped_all: HashSet::new(),
+            dropped: BTreeMap::new(),
+            accepted: None,
+            answered: false,
+            without_metrics: 0,
+        }
+    }
+
+    /// `metrics` without those refused for `kind` in this run.
+    fn effective(&self, kind: MediaKind, mut metrics: Vec<String>) -> Vec<String> {
+        let of_kind = self.dropped.get(&kind);
+        metrics.retain(|m| !self.dropped_all.contains(m) && of_kind.is_none_or(|d| !d.contains(m)));
+        metrics
+    }
+
     fn before_cutoff(&self, t: &Target) -> bool {
         matches!((self.cutoff, t.timestamp), (Some(c), Some(ts)) if ts <= c)
     }
@@ -263,9 +312,9 @@ pub(crate) fn media_insights(
     async_stream::try_stream! {
         let ig = resolve_account(&ctx, &summary, &req.account).await?;
         let schema = report_schema(ReportKind::MediaInsights);
-        let cat = Catalog::of(p.version);
-        note_removed(&summary, &p.removed, |m| cat.media_replacement(m));
-        let mut b = Batcher { pending: BTreeMap::new(), cutoff: None, floor: None, breakdown: p.breakdown.clone() };
+        let scope = p.media_type.map_or("all", MediaKind::name);
+        note_removed(&summary, &p.removed, Owner::Media, scope);
+        let mut b = Batcher::new(p.breakdown.clone());
         let listing_fields = "id,media_type,media_product_type,timestamp".to_string();
 
         // 1. the media to report on
@@ -319,6 +368,12 @@ pub(crate) fn media_insights(
                             summary.skip("no_requested_metric_fits", 1);
                             continue;
                         }
+                        let metrics = b.effective(kind, metrics);
+                        if metrics.is_empty() {
+                            b.without_metrics += 1;
+                            summary.skip("every_metric_refused", 1);
+                            continue;
+                        }
                         // the id goes into an `ids=` list: a hostile one must not add or split ids
                         let Some(id) = v["id"].as_str().and_then(NodeId::parse) else {
                             summary.skip("media_without_numeric_id", 1);
@@ -326,6 +381,7 @@ pub(crate) fn media_insights(
                         };
                         let t = Target {
                             id: id.to_string(),
+                            kind,
                             media_type: v["media_type"].as_str().map(str::to_string),
                             product: v["media_product_type"].as_str().map(str::to_string),
                             timestamp,
@@ -359,6 +415,9 @@ pub(crate) fn media_insights(
                 }
             }
         }
+        if !b.answered && b.without_metrics > 0 {
+            Err(all_refused(&ctx, &summary, b.accepted.as_deref(), Owner::Media))?;
+        }
     }
 }
 
@@ -372,6 +431,23 @@ async fn run_group(
     let mut out = Vec::new();
     let mut queue: VecDeque<Vec<Target>> = VecDeque::from([group]);
     while let Some(g) = queue.pop_front() {
+        // leave out what the Graph API refused in this run; a group whose media now differ in metrics
+        // is asked per metric set
+        let mut by_metrics: BTreeMap<Vec<String>, Vec<Target>> = BTreeMap::new();
+        for mut t in g {
+            t.metrics = b.effective(t.kind, std::mem::take(&mut t.metrics));
+            if t.metrics.is_empty() {
+                b.without_metrics += 1;
+                summary.skip("every_metric_refused", 1);
+                continue;
+            }
+            by_metrics.entry(t.metrics.clone()).or_default().push(t);
+        }
+        let mut sets = by_metrics.into_values();
+        let Some(g) = sets.next() else { continue };
+        for other in sets.rev() {
+            queue.push_front(other);
+        }
         let (before, g): (Vec<Target>, Vec<Target>) =
             g.into_iter().partition(|t| b.before_cutoff(t));
         if !before.is_empty() {
@@ -410,6 +486,7 @@ async fn run_group(
         .await
         {
             Ok(v) => {
+                b.answered = true;
                 if let Some(oldest) = g.iter().filter_map(|t| t.timestamp).min() {
                     b.floor = Some(b.floor.map_or(oldest, |f| f.min(oldest)));
                 }
@@ -485,7 +562,37 @@ async fn run_group(
                     queue.push_front(g);
                 }
             }
-            Err(e) => return Err(e),
+            Err(e) => match refused(&e, &g[0].metrics) {
+                Some((metrics, refusal)) => {
+                    let kinds: BTreeSet<MediaKind> = g.iter().map(|t| t.kind).collect();
+                    if !refusal.version_wide() && kinds.len() > 1 {
+                        // the refusal may hold for one kind only: ask each kind apart
+                        for k in kinds.into_iter().rev() {
+                            queue.push_front(g.iter().filter(|t| t.kind == k).cloned().collect());
+                        }
+                        continue;
+                    }
+                    if let MetricRefusal::NotOneOf {
+                        accepted,
+                        complete: true,
+                        ..
+                    } = &refusal
+                    {
+                        b.accepted = Some(accepted.clone());
+                    }
+                    if refusal.version_wide() {
+                        note_refused(ctx, summary, &metrics, &refusal, Owner::Media, "all");
+                        b.dropped_all.extend(metrics);
+                    } else {
+                        let kind = g[0].kind;
+                        note_refused(ctx, summary, &metrics, &refusal, Owner::Media, kind.name());
+                        b.dropped.entry(kind).or_default().extend(metrics);
+                    }
+                    // asked again without them (each refusal leaves out at least one metric)
+                    queue.push_front(g);
+                }
+                None => return Err(e),
+            },
         }
     }
     Ok(out)

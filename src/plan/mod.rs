@@ -7,6 +7,7 @@
 mod account;
 pub(crate) mod comments;
 pub mod context;
+mod dropped;
 pub(crate) mod hashtag;
 pub(crate) mod insights;
 pub(crate) mod media;
@@ -39,6 +40,21 @@ pub struct RunSummary {
     batches: AtomicU64,
     graph_calls: AtomicU64,
     skipped: Mutex<BTreeMap<String, u64>>,
+    dropped: Mutex<Vec<DroppedMetric>>,
+}
+
+/// A metric a run left out: one the Graph API version removed (known before the run, from the catalog)
+/// or one the Graph API refused during the run (the rest of the report is kept).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DroppedMetric {
+    /// The metric.
+    pub metric: String,
+    /// The metric the changelog names in its place (`impressions` → `views`), if any.
+    pub replacement: Option<String>,
+    /// What it was left out for: a media kind (`image`, `reels`, …), a period (`day`), or `all`.
+    pub scope: String,
+    /// Why: `removed in v22.0` or the Graph API's refusal.
+    pub reason: String,
 }
 
 impl RunSummary {
@@ -50,6 +66,33 @@ impl RunSummary {
     /// Count items skipped for `reason` (e.g. `before_business_conversion`).
     pub fn skip(&self, reason: &str, n: u64) {
         *self.skipped.lock().entry(reason.to_string()).or_default() += n;
+    }
+
+    /// Note a metric left out of the run (once per metric and scope); each is also counted in
+    /// `skipped` as `removed_metric`, and logged.
+    pub fn drop_metric(&self, d: DroppedMetric) {
+        let mut dropped = self.dropped.lock();
+        if dropped
+            .iter()
+            .any(|x| x.metric == d.metric && x.scope == d.scope)
+        {
+            return;
+        }
+        tracing::warn!(
+            metric = %d.metric,
+            replacement = d.replacement.as_deref().unwrap_or("none"),
+            scope = %d.scope,
+            reason = %d.reason,
+            "metric left out of the report"
+        );
+        dropped.push(d);
+        drop(dropped);
+        self.skip("removed_metric", 1);
+    }
+
+    /// The metrics left out so far.
+    pub fn dropped_metrics(&self) -> Vec<DroppedMetric> {
+        self.dropped.lock().clone()
     }
 
     /// Rows sent so far.
@@ -67,14 +110,20 @@ impl RunSummary {
         self.skipped.lock().clone()
     }
 
-    /// JSON form: `{"rows":…,"batches":…,"graph_calls":…,"skipped":{…}}`.
+    /// JSON form: `{"rows":…,"batches":…,"graph_calls":…,"skipped":{…}}`, with
+    /// `"dropped_metrics":[{"metric","replacement","scope","reason"},…]` when a metric was left out.
     pub fn to_json(&self) -> Value {
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "rows": self.rows(),
             "batches": self.batches.load(Ordering::Relaxed),
             "graph_calls": self.graph_calls(),
             "skipped": self.skipped(),
-        })
+        });
+        let dropped = self.dropped_metrics();
+        if !dropped.is_empty() {
+            v["dropped_metrics"] = serde_json::to_value(dropped).unwrap_or_default();
+        }
+        v
     }
 }
 

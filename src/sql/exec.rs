@@ -210,6 +210,7 @@ impl ExecutionPlan for ReportExec {
         let out = schema.clone();
         // Lazy: report_stream is only called (and the Graph only asked) when the stream is first polled.
         let stream = futures::stream::once(async move {
+            let req = reports.final_request(req).await.map_err(external)?;
             let rs = report_stream(reports, req);
             Ok::<_, DataFusionError>(rs.batches.map(move |b| match b {
                 Ok(b) => to_output(&b, &out),

@@ -69,15 +69,25 @@ impl ReportTable {
         limit: Option<usize>,
     ) -> Result<Option<ReportRequest>, ReportError> {
         let pd = push_filters(self.report, filters);
-        self.request_from(&pd, projection, limit)
+        let Some(t) = self.ticket_from(&pd, projection, limit)? else {
+            return Ok(None);
+        };
+        // without a call; the run checks it again once the answering version is known
+        // (ReportExec: ReportContext::final_request)
+        let today = self.reports.today();
+        Ok(Some(
+            self.reports.check_now(|v| validate(t.clone(), today, v))?,
+        ))
     }
 
-    fn request_from(
+    /// The ticket a scan with these filters, projection and limit asks (`None`: the filters contradict
+    /// each other, no row can match).
+    fn ticket_from(
         &self,
         pd: &Pushdown,
         projection: Option<&Vec<usize>>,
         limit: Option<usize>,
-    ) -> Result<Option<ReportRequest>, ReportError> {
+    ) -> Result<Option<ReportTicket>, ReportError> {
         let report = self.report;
         let p = &pd.params;
         for key in report.required() {
@@ -163,7 +173,7 @@ impl ReportTable {
         {
             t.limit = Some(l as i64);
         }
-        Ok(Some(validate(t, today, self.reports.api_version())?))
+        Ok(Some(t))
     }
 }
 

@@ -89,7 +89,7 @@ pub enum TicketError {
     },
 }
 
-fn invalid(key: &str, message: impl Into<String>) -> TicketError {
+pub(crate) fn invalid(key: &str, message: impl Into<String>) -> TicketError {
     TicketError::Invalid {
         key: key.to_string(),
         message: message.into(),

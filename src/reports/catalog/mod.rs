@@ -126,6 +126,12 @@ impl ReportKind {
         self.spec().permissions
     }
 
+    /// Whether a request for this report depends on the metric catalog of the answering version (its
+    /// metrics, defaults and shapes): the insights reports.
+    pub fn uses_catalog(self) -> bool {
+        matches!(self, ReportKind::UserInsights | ReportKind::MediaInsights)
+    }
+
     /// Ticket keys this report accepts besides `report` (the required ones included).
     pub fn accepted(self) -> &'static [&'static str] {
         self.spec().accepted

@@ -99,6 +99,9 @@ impl Era {
     /// Every era, oldest first.
     pub const ALL: [Era; 5] = [Era::V15, Era::V18, Era::V20, Era::V21, Era::V22];
 
+    /// The newest era.
+    pub const NEWEST: Era = Era::V22;
+
     /// The era whose catalog answers `version`.
     pub fn of(version: GraphVersion) -> Era {
         Era::ALL
