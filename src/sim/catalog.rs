@@ -665,8 +665,23 @@ pub const MEDIA_METRICS: &[MediaMetric] = {
             V18,
             N,
         ),
-        // v21: `views` is known, on Reels; v22: on every kind, and feed videos get the interactions
+        // v21: `views` is known, on Reels, with the Reels play counts of SDK 21 (gone in v22); v22:
+        // `views` on every kind, and feed videos get the interactions
         media("views", &[Reels], VIEWS, V21, N),
+        media(
+            "clips_replays_count",
+            &[Reels],
+            "The number of times the reel was replayed after its first play",
+            V21,
+            V22,
+        ),
+        media(
+            "ig_reels_aggregated_all_plays_count",
+            &[Reels],
+            "The number of times the reel started to play, on Instagram and Facebook",
+            V21,
+            V22,
+        ),
         media("views", &[Image, Video, Carousel, Story], VIEWS, V22, N),
         media("likes", &[Video], LIKES, V22, N),
         media("comments", &[Video], COMMENTS, V22, N),

@@ -192,6 +192,10 @@ pub struct IgAccount {
     /// Hashtag searches made before the simulator started: (hashtag id, time). Seed the
     /// 30-per-7-days budget and `recently_searched_hashtags`.
     pub recent_searches: Vec<(String, DateTime<Utc>)>,
+    /// Its media other than Reels refuse `views` (`does not support the views metric for this media
+    /// product type`), as some accounts' do on the API of today (reference §5.5, §5.6: Airbyte PR
+    /// #62902). The second own account (Harbor Café & Bar) is one.
+    pub views_only_on_reels: bool,
 }
 
 /// A Facebook page reachable by the user token.

@@ -297,6 +297,7 @@ impl Gen {
             stories: Vec::new(),
             conversion_time: now,
             recent_searches: Vec::new(),
+            views_only_on_reels: false,
         }
     }
 }
@@ -386,6 +387,7 @@ impl Gen {
                 self.comment_thread(m, ai == 0 && mi == BIG_THREAD_MEDIA, now);
             }
             a.stories = self.stories(u, &a.id, if ai == 0 { 4 } else { 3 }, now);
+            a.views_only_on_reels = ai == 1;
             accounts.push(a);
         }
         accounts

@@ -87,9 +87,9 @@ impl Dataset {
         media_id: &str,
         metric: &str,
     ) -> Result<Value, InsightError> {
-        let m = match self.lookup(media_id) {
-            Some(ObjRef::Media(a, i)) => &self.accounts[a].media[i],
-            Some(ObjRef::Story(a, i)) => &self.accounts[a].stories[i],
+        let (account, m) = match self.lookup(media_id) {
+            Some(ObjRef::Media(a, i)) => (&self.accounts[a], &self.accounts[a].media[i]),
+            Some(ObjRef::Story(a, i)) => (&self.accounts[a], &self.accounts[a].stories[i]),
             Some(ObjRef::Child(..)) => {
                 return Err(if media_metric_at(api, metric).is_some() {
                     InsightError::Incompatible
@@ -105,7 +105,9 @@ impl Dataset {
         if self.before_conversion(media_id) {
             return Err(InsightError::BeforeConversion);
         }
-        if !known.kinds.contains(&media_kind(m)) {
+        let refused_views =
+            metric == "views" && account.views_only_on_reels && media_kind(m) != MediaKind::Reels;
+        if refused_views || !known.kinds.contains(&media_kind(m)) {
             return Err(if metric == "views" {
                 InsightError::ProductTypeUnsupported
             } else {
@@ -162,6 +164,8 @@ impl Dataset {
             "profile_activity" => h("activity") % 60,
             "ig_reels_avg_watch_time" => watch_time,
             "ig_reels_video_view_total_time" => plays * watch_time,
+            "clips_replays_count" => plays.saturating_sub(reach),
+            "ig_reels_aggregated_all_plays_count" => plays + reach * (h("fbplays") % 30) / 100,
             _ => h(metric) % 100,
         }
     }

@@ -44,7 +44,7 @@
 //! |------|--------------------------|--------------|
 //! | — | v15.0 | the seed's catalog: time-series user metrics (`day`/`week`/`days_28`), `audience_*` lifetime maps, `online_followers`; media: the v15 per-kind sets (`engagement`, `carousel_album_*`, story taps/exits, Reels `plays`…); `metric_type`/`breakdown`/`timeframe` are ignored |
 //! | [`V18`] | v18.0, 2023-12-11 | user: `audience_*` removed; `metric_type=total_value`, `breakdown`, `timeframe`; new total-value metrics (`accounts_engaged`, `total_interactions`, `likes`, `comments`, `shares`, `saves`, `replies`, `follows_and_unfollows`, `profile_links_taps`; `reach`, `profile_views`, `website_clicks` also as total values) and the demographics (`follower_demographics`, `engaged_audience_demographics`, `reached_audience_demographics`). Media: `engagement`, `carousel_album_*`, `taps_forward`, `taps_back`, `exits` removed; albums get `impressions`/`reach`/`saved`/`video_views`; posts get `likes`, `comments`, `shares`, `total_interactions`, `follows`, `profile_visits`, `profile_activity` (feed videos not the first four: `Incompatible metric (total_interactions) with the media`); stories get `shares`, `total_interactions`, `follows`, `profile_visits`, `profile_activity`, `navigation`; Reels get `ig_reels_avg_watch_time`, `ig_reels_video_view_total_time` |
-//! | [`V20`] | v20.0, 2025-01-08 | demographic timeframes `last_14_days`, `last_30_days`, `last_90_days`, `prev_month` dropped (`this_week`, `this_month` stay); the version is **UNCONFIRMED** in the reference |
+//! | [`V20`] | v20.0, 2024-08-19 | demographic timeframes `last_14_days`, `last_30_days`, `last_90_days`, `prev_month` dropped (`this_week`, `this_month` stay); the version is **UNCONFIRMED** in the reference |
 //! | [`V21`] | v21.0, 2025-01-08 | user: time-series `email_contacts`, `phone_call_clicks`, `text_message_clicks`, `get_directions_clicks`, `website_clicks`, `profile_views` removed (the last two stay as total values). Media: `video_views` removed; `views` known, on Reels only (`The Media Insights API does not support the views metric for this media product type.` elsewhere) |
 //! | [`V22`] | v22.0, 2025-04-21 | user: `impressions` removed (`Starting from version 22 and above, the impressions metric is no longer supported…` on v22+), `views` (total value) added. Media: `impressions`, `plays` removed; `views` on every kind; feed videos get `likes`, `comments`, `shares`, `total_interactions` |
 
@@ -196,8 +196,9 @@ const fn gate(major: u16, all_versions: NaiveDate) -> Gate {
 
 /// v18.0; all versions on 2023-12-11.
 pub const V18: Gate = gate(18, date(2023, 12, 11));
-/// v20.0; all versions on 2025-01-08 (demographic timeframes; our choice, UNCONFIRMED).
-pub const V20: Gate = gate(20, date(2025, 1, 8));
+/// v20.0; all versions on 2024-08-19 (demographic timeframes; the version and date are UNCONFIRMED
+/// in the reference: the product's catalog takes the same, `Era::V20`).
+pub const V20: Gate = gate(20, date(2024, 8, 19));
 /// v21.0; all versions on 2025-01-08.
 pub const V21: Gate = gate(21, date(2025, 1, 8));
 /// v22.0; all versions on 2025-04-21.

@@ -2,11 +2,8 @@
 the product's default --graph-version v15.0: today's API (the CLI default, no --api-as-of: v21.0 answers a
 v15.0 request and refuses the v15-only metrics) and the seed's (--api-as-of 2022-11-01: v15.0, its metrics).
 
-WAITING FOR THE PRODUCT CHANGE ("works on today's API"); they fail until it lands:
-* test_every_example_returns_rows[today]: the media_insights and user_insights examples fail today (the
-  product asks v15 metrics such as `impressions` and the simulator refuses them).
-* test_adbc_media_insights_metrics_follow_the_era[today]: the same refusal fails the SQL scan.
-Passing now: both tests on [seed].
+On both, every list-reports example returns rows (pyarrow) and an ADBC media_insights query answers the
+metrics of that era (today's: never `impressions`).
 """
 
 import json

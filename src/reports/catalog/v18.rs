@@ -180,14 +180,13 @@ pub(super) fn media(kind: MediaKind) -> &'static [&'static str] {
             "profile_activity",
             "profile_visits",
         ],
+        // feed videos refuse the interaction counts until v22 (`Incompatible metric
+        // (total_interactions) with the media`, reference §5.5; Airbyte asks only reach and saved)
         MediaKind::Video => &[
             "impressions",
             "reach",
             "saved",
             "video_views",
-            "comments",
-            "likes",
-            "shares",
             "follows",
             "profile_activity",
             "profile_visits",

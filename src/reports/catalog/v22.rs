@@ -75,6 +75,7 @@ fn media(kind: MediaKind) -> &'static [&'static str] {
             "comments",
             "likes",
             "shares",
+            "total_interactions",
             "follows",
             "profile_activity",
             "profile_visits",
