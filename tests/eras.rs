@@ -855,6 +855,51 @@ async fn refused_metric_is_dropped_2_views_not_for_this_product_type() {
     );
 }
 
+/// A media-kind refusal is remembered for the account on the connection: the next run leaves `views`
+/// out of that account's images without a refused call, names it again, and returns the same rows.
+#[tokio::test]
+async fn a_media_kind_refusal_is_remembered_for_the_account() {
+    let sim = sim_on(TODAY_API).await;
+    let ds = sim.dataset();
+    let page = page_of(&ds, &ds.accounts[1]);
+    let (_server, mut fc) = start_flight(&sim, client(&sim)).await;
+    let t = json!({"report": "media_insights", "page": page});
+    let first = get_ok(&mut fc, &t).await;
+    let second = get_ok(&mut fc, &t).await;
+    let (s1, s2) = (
+        first.summary.clone().unwrap(),
+        second.summary.clone().unwrap(),
+    );
+    assert_dropped(&s1, "views");
+    assert_dropped(&s2, "views");
+    let scopes = |s: &Value| -> BTreeSet<String> {
+        s["dropped_metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["metric"] == "views")
+            .map(|d| d["scope"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(scopes(&s1).contains("image"), "{s1}");
+    assert!(!scopes(&s1).contains("reels"), "Reels keep views: {s1}");
+    assert_eq!(scopes(&s1), scopes(&s2));
+    let calls = |s: &Value| s["graph_calls"].as_u64().unwrap();
+    assert!(
+        calls(&s2) + scopes(&s1).len() as u64 <= calls(&s1),
+        "no refused call the second time: {s1} then {s2}"
+    );
+    let key = |g: &Got| -> BTreeSet<(Option<String>, String, Option<i64>)> {
+        g.insight_rows()
+            .into_iter()
+            .map(|r| (r.media_id, r.metric, r.value))
+            .collect()
+    };
+    let (k1, k2) = (key(&first), key(&second));
+    assert!(k1 == k2, "{} rows, then {}", k1.len(), k2.len());
+    assert!(k1.iter().any(|(_, m, _)| m == "views"), "the Reels' views");
+}
+
 /// (3) `Starting from version 22 … impressions … no longer supported`: user `impressions` with v22.0
 /// on today's API.
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! What every report run shares: the Graph client, caches that save calls, and the clock.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,11 +9,14 @@ use parking_lot::Mutex;
 
 use crate::error::ReportError;
 use crate::graph::{Endpoint, GraphClient, LinkedPage};
-use crate::reports::catalog::{Era, GraphVersion, era_on};
+use crate::reports::catalog::{Era, GraphVersion, MediaKind, era_on};
 use crate::ticket::ReportRequest;
 
 /// A cache shared by every run on one connection.
 type Shared<T> = Arc<Mutex<T>>;
+
+/// Media metrics refused per media kind.
+pub(crate) type RefusedByKind = BTreeMap<MediaKind, BTreeSet<String>>;
 
 /// Shared state of the report layer. Cheap to share behind an `Arc`; a clone shares the caches.
 #[derive(Debug, Clone)]
@@ -31,6 +34,9 @@ pub struct ReportContext {
     /// metric removed in v22.0 raises it to v22.0): later runs validate against it and spend no call
     /// on the metric again.
     pub(crate) catalog_floor: Shared<Option<GraphVersion>>,
+    /// Per account, the media metrics the Graph API refused for one media kind (`views` on an account's
+    /// images, reference §5.5): later runs leave them out of that kind without a call.
+    pub(crate) refused_media: Shared<HashMap<String, RefusedByKind>>,
     /// Set once a call was made to learn which version answers (one call for every run waiting on it;
     /// an API that never names its version is not asked again).
     version_probe: Arc<tokio::sync::OnceCell<()>>,
@@ -61,6 +67,7 @@ impl ReportContext {
             hashtag_ids: Shared::default(),
             hashtag_window: Shared::default(),
             catalog_floor: Shared::default(),
+            refused_media: Shared::default(),
             version_probe: Arc::default(),
             fixed_now: None,
             connection: None,

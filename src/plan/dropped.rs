@@ -108,6 +108,21 @@ pub(crate) fn note_refused(
     }
 }
 
+/// Note media metrics left out of `scope` (a media kind) because the Graph API refused them for this
+/// account's media of that kind in an earlier run on this connection.
+pub(crate) fn note_refused_before(summary: &RunSummary, metrics: &[String], scope: &str) {
+    for m in metrics {
+        summary.drop_metric(DroppedMetric {
+            metric: m.clone(),
+            replacement: Owner::Media.replacement(m).map(str::to_string),
+            scope: scope.to_string(),
+            reason: format!(
+                "the Graph API refused it for this account's {scope} media in an earlier run"
+            ),
+        });
+    }
+}
+
 /// The run's error when the Graph API refused every metric asked: INVALID_ARGUMENT naming them and
 /// what the answering version accepts (its `must be one of` list when it sent one, else the catalog).
 pub(crate) fn all_refused(

@@ -25,7 +25,9 @@ use chrono::NaiveTime;
 use futures::{Stream, TryStreamExt};
 use serde_json::Value;
 
-use super::dropped::{Owner, all_refused, note_refused, note_removed, refused};
+use super::dropped::{
+    Owner, all_refused, note_refused, note_refused_before, note_removed, refused,
+};
 use super::media::unix_bounds;
 use super::{CallTracker, ReportContext, RunSummary, check_affordable, get_json, resolve_account};
 use crate::error::ReportError;
@@ -266,8 +268,10 @@ struct Batcher {
     breakdown: Option<String>,
     /// Metrics the Graph API refused for every media in this run (left out of every later call).
     dropped_all: HashSet<String>,
-    /// Metrics it refused for one media kind.
-    dropped: BTreeMap<MediaKind, HashSet<String>>,
+    /// Metrics it refused for one media kind (in this run or, for this account, an earlier one).
+    dropped: BTreeMap<MediaKind, BTreeSet<String>>,
+    /// The account (its kind refusals are remembered on the connection).
+    account: Option<String>,
     /// What it accepts, when a refusal listed it.
     accepted: Option<Vec<String>>,
     /// Whether any group call answered.
@@ -285,6 +289,7 @@ impl Batcher {
             breakdown,
             dropped_all: HashSet::new(),
             dropped: BTreeMap::new(),
+            account: None,
             accepted: None,
             answered: false,
             without_metrics: 0,
@@ -315,6 +320,18 @@ pub(crate) fn media_insights(
         let scope = p.media_type.map_or("all", MediaKind::name);
         note_removed(&summary, &p.removed, Owner::Media, scope);
         let mut b = Batcher::new(p.breakdown.clone());
+        // what the Graph API refused for a media kind of this account in earlier runs: left out
+        // without a call, and named
+        b.account = Some(ig.as_str().to_string());
+        b.dropped = ctx.refused_media.lock().get(ig.as_str()).cloned().unwrap_or_default();
+        for (kind, metrics) in &b.dropped {
+            if p.media_type.is_some_and(|k| k != *kind) {
+                continue;
+            }
+            let would_ask = metrics_for(&p, *kind);
+            let left_out: Vec<String> = metrics.iter().filter(|m| would_ask.contains(m)).cloned().collect();
+            note_refused_before(&summary, &left_out, kind.name());
+        }
         let listing_fields = "id,media_type,media_product_type,timestamp".to_string();
 
         // 1. the media to report on
@@ -586,6 +603,15 @@ async fn run_group(
                     } else {
                         let kind = g[0].kind;
                         note_refused(ctx, summary, &metrics, &refusal, Owner::Media, kind.name());
+                        if let Some(account) = &b.account {
+                            ctx.refused_media
+                                .lock()
+                                .entry(account.clone())
+                                .or_default()
+                                .entry(kind)
+                                .or_default()
+                                .extend(metrics.iter().cloned());
+                        }
                         b.dropped.entry(kind).or_default().extend(metrics);
                     }
                     // asked again without them (each refusal leaves out at least one metric)
