@@ -581,14 +581,9 @@ async fn g_a_refusal_of_a_metric_not_sent_or_a_malformed_one_stays_the_error() {
     not_swallowed(&["reach", "impressions"], garbled).await;
 }
 
-// Product bug: `MetricRefusal::refused` (src/graph/refusal.rs) drops every sent metric missing from a
-// complete `must be one of` list without checking that `index` points into the sent list, so this text
-// drops `impressions` (scope all), raises the connection's catalog to v22.0 (version-wide) and asks the
-// call again, instead of failing with the Graph error after one insights call.
+/// An index past the sent list: the text is not about this call, even when its list misses a sent
+/// metric (nothing dropped, no catalog learned, the Graph error stays the run's error).
 #[tokio::test]
-#[ignore = "product bug: a `metric[i] must be one of` text whose index is past the sent list drops \
-            the sent metrics its list misses (and raises the connection's catalog) instead of \
-            staying the error"]
 async fn g_an_index_past_the_sent_list_is_not_a_refusal_even_when_its_list_misses_a_metric() {
     let past = "(#100) metric[9] must be one of the following values: reach, saved";
     not_swallowed(&["reach", "impressions"], past).await;

@@ -66,6 +66,8 @@ impl MetricRefusal {
     /// (one call learns them all), else the one named (none when it names a metric not sent).
     pub fn refused<'a>(&'a self, sent: &'a [String]) -> Vec<&'a str> {
         match self {
+            // an index past the sent list: the text is not about this call
+            Self::NotOneOf { index, .. } if *index >= sent.len() => Vec::new(),
             Self::NotOneOf {
                 accepted,
                 complete: true,
@@ -296,5 +298,7 @@ mod tests {
         let sent = names(&["reach"]);
         assert_eq!(r.metric(&sent), None);
         assert!(r.refused(&sent).is_empty());
+        // even when the list misses a sent metric
+        assert!(r.refused(&names(&["impressions"])).is_empty());
     }
 }
