@@ -8,11 +8,20 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let addr = listener.local_addr()?;
     println!("igflight simulated Graph API listening on http://{addr}");
-    println!("  base URL: http://{addr}/v15.0   token: {}", config.token);
-    println!("  call stats: http://{addr}/__stats");
     let versions = crate::sim::served_versions(config.api_as_of);
+    let oldest = versions.first().map_or("v15.0", String::as_str);
+    let note = if versions.iter().any(|v| v == "v15.0") {
+        String::new()
+    } else {
+        format!(" (v15.0 has expired: answered by {oldest})")
+    };
     println!(
-        "  Graph API as of {}: {}",
+        "  base URL: http://{addr}/v15.0{note}   token: {}",
+        config.token
+    );
+    println!("  call stats: http://{addr}/__stats");
+    println!(
+        "  Graph API as of {}: {} served",
         config.api_as_of,
         versions.join(", ")
     );
