@@ -965,3 +965,52 @@ fn the_eras_of_this_file() {
     let seed = media_metric_names_at(&api(SEED_API, "v15.0"));
     assert!(seed.contains(&"impressions") && !seed.contains(&"views"));
 }
+
+/// One server, two connections on two eras: each request is checked against the catalog of the
+/// connection it runs on (a ticket naming `views` runs on today's API and is refused on the seed's),
+/// whatever connection is the default.
+#[tokio::test]
+async fn each_connection_checks_against_its_own_answering_version() {
+    use std::sync::Arc;
+
+    use igflight::flight::{Connections, FlightServerHandle, IgFlightService, Served};
+    use igflight::plan::ReportContext;
+
+    let seed = sim_on(SEED_API).await;
+    let today = sim_on(TODAY_API).await;
+    let served = |sim: &SimHandle, name: &str| {
+        Served::new(Arc::new(ReportContext::new(client(sim)))).named(name)
+    };
+    let service = IgFlightService::with_connections(
+        Connections::new(vec![served(&seed, "seed"), served(&today, "today")]).unwrap(),
+    );
+    let server = FlightServerHandle::start(service, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let channel = tonic::transport::Channel::from_shared(server.url())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut fc = FlightClient::new(channel);
+    let ticket = |connection: &str, sim: &SimHandle| {
+        let ds = sim.dataset();
+        json!({"report": "media_insights", "connection": connection,
+               "account": ds.accounts[0].id, "metrics": ["views", "reach"], "limit": 10})
+    };
+    // twice each: first while the versions are unknown, then once they are
+    for _ in 0..2 {
+        let got = do_get(&mut fc, &ticket("today", &today)).await;
+        assert!(got.error.is_none(), "{:?}", got.error);
+        let metrics: BTreeSet<String> = got.insight_rows().into_iter().map(|r| r.metric).collect();
+        assert!(metrics.contains("reach"), "{metrics:?}");
+        let got = do_get(&mut fc, &ticket("seed", &seed)).await;
+        let e = got.error.expect("views is refused on the seed's API");
+        let FlightError::Tonic(s) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(s.code(), tonic::Code::InvalidArgument, "{s}");
+        assert!(s.message().contains("views"), "{s}");
+        assert!(s.message().contains("v15.0"), "{s}");
+    }
+}

@@ -186,23 +186,29 @@ impl ReportContext {
         self.graph.served_version().is_some() || self.version_probe.initialized()
     }
 
-    /// Validate with `check`, without a call: against the catalog of [`Self::api_version`]; while the
-    /// answering version is unknown, a request the newest catalog accepts passes too (it is checked
-    /// again once the version is known, [`Self::final_request`]).
+    /// Validate with `check`, without a call: against the catalog of [`Self::api_version`], or — as the
+    /// request may run on another connection, or before this one knows its version — any era's catalog.
+    /// A request no catalog accepts is refused here with this connection's reason; one that passes is
+    /// checked again, against the catalog of the connection it runs on, by [`Self::final_request`].
     pub fn check_now<T, E>(&self, check: impl Fn(GraphVersion) -> Result<T, E>) -> Result<T, E> {
         let now = check(self.api_version());
-        if now.is_ok() || self.version_known() {
+        if now.is_ok() {
             return now;
         }
-        check(Era::NEWEST.since()).or(now)
+        Era::ALL
+            .into_iter()
+            .rev()
+            .find_map(|e| check(e.since()).ok())
+            .map_or(now, Ok)
     }
 
-    /// `req` (checked by [`Self::check_now`]) as the version that answers takes it: a request whose
-    /// validation depends on the catalog (the insights reports), on a connection whose version is
-    /// unknown, learns it first ([`Self::known_api_version`], one call) and is checked again. Called
-    /// after every check that needs no call, just before the run.
+    /// `req` (checked by [`Self::check_now`], perhaps on another connection) as the version that answers
+    /// this one takes it: a request whose validation depends on the catalog (the insights reports) is
+    /// checked again against this connection's catalog, learning its version first when unknown
+    /// ([`Self::known_api_version`], one call). Called after every check that needs no call, just
+    /// before the run.
     pub async fn final_request(&self, req: ReportRequest) -> Result<ReportRequest, ReportError> {
-        if self.version_known() || !req.report.uses_catalog() {
+        if !req.report.uses_catalog() {
             return Ok(req);
         }
         let version = self.known_api_version().await?;
