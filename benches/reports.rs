@@ -60,6 +60,8 @@ async fn run(api_as_of: NaiveDate, latency_ms: u64) {
         .max_by_key(|m| m.stored_comment_total())
         .unwrap();
     let tag = &ds.hashtags[0];
+    let seed_era = api_as_of < NaiveDate::from_ymd_opt(2023, 12, 11).unwrap();
+    let long_range = if seed_era { 365 } else { 89 };
     let other = &ds.discovery[0];
     let tickets = vec![
         json!({"report":"pages"}),
@@ -69,7 +71,8 @@ async fn run(api_as_of: NaiveDate, latency_ms: u64) {
         json!({"report":"media_comments","media_id":busiest.id}),
         json!({"report":"media_insights","account":acc.id}),
         json!({"report":"user_insights","account":acc.id}),
-        json!({"report":"user_insights","account":acc.id,"metrics":["reach","impressions"],"date_from_offset":365,"date_to_offset":1}),
+        // the longest range the era keeps reach for (v22: 90 days)
+        json!({"report":"user_insights","account":acc.id,"metrics":["reach","impressions"],"date_from_offset":long_range,"date_to_offset":1}),
         json!({"report":"user_insights","account":acc.id,"period":"lifetime"}),
         json!({"report":"media_insights","account":acc.id,"media_type":"story"}),
         json!({"report":"other_users","account":acc.id,"username":other.username}),
@@ -106,7 +109,7 @@ async fn run(api_as_of: NaiveDate, latency_ms: u64) {
         let learn = ctx.graph.stats().total;
         let name = req.report.name().to_string();
         let label = if t.get("date_from_offset").is_some() {
-            format!("{name} (365 days)")
+            format!("{name} ({long_range} days)")
         } else if t.get("period").is_some() {
             format!("{name} (lifetime)")
         } else if t.get("media_type").is_some() {
