@@ -733,3 +733,53 @@ async fn media_insights_of_stories_skip_those_with_too_few_viewers() {
     assert_eq!(media.len(), acc.stories.len() - low);
     assert_eq!(rows(&run.batches), 2 * (acc.stories.len() - low));
 }
+
+/// The conversion boundary is found once per account on a connection: a second `media_insights` run
+/// skips the pre-conversion media without a call and asks the rest in full groups (listing pages +
+/// one call per 50 media of one metric set), with the same rows and the same skipped counts.
+#[tokio::test]
+async fn the_conversion_boundary_is_remembered_per_account() {
+    let sim = start_sim(SimConfig::default()).await;
+    let ctx = ctx(&sim);
+    let ds = sim.dataset();
+    let acc = &ds.accounts[0];
+    let t = json!({"report":"media_insights","account":acc.id});
+    sim.reset_stats();
+    let first = run_on(&ctx, t.clone()).await.unwrap();
+    let first_calls = sim.stats().total;
+    sim.reset_stats();
+    let second = run_on(&ctx, t).await.unwrap();
+    let second_calls = sim.stats().total;
+    let sorted = |run: &Run| {
+        let mut v: Vec<(String, String)> = ids(&run.batches, "media_id")
+            .into_iter()
+            .zip(ids(&run.batches, "metric"))
+            .collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (sorted(&first), sorted(&second));
+    assert!(a == b, "{} rows, then {}", a.len(), b.len());
+    assert_eq!(first.summary.skipped(), second.summary.skipped());
+    // media after the conversion, by metric set (the kinds' sets): full groups of 50, no search
+    let after: Vec<_> = acc
+        .media
+        .iter()
+        .filter(|m| !ds.before_conversion(&m.id))
+        .collect();
+    let mut per_kind: BTreeMap<String, usize> = BTreeMap::new();
+    for m in &after {
+        let kind = format!("{:?}/{:?}", m.media_type, m.media_product_type);
+        *per_kind.entry(kind).or_default() += 1;
+    }
+    let groups: usize = per_kind.values().map(|n| n.div_ceil(50)).sum();
+    // every insights call of the second run answers, one per group
+    let stats = sim.stats();
+    assert_eq!(
+        stats.by_endpoint.get("ids").copied().unwrap_or(0) as usize,
+        groups,
+        "second run: {stats:?}; first: {first_calls} calls"
+    );
+    assert_eq!(stats.by_status.get("400"), None, "{stats:?}");
+    assert!(second_calls < first_calls, "{second_calls} < {first_calls}");
+}

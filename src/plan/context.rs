@@ -15,6 +15,15 @@ use crate::ticket::ReportRequest;
 /// A cache shared by every run on one connection.
 type Shared<T> = Arc<Mutex<T>>;
 
+/// What is known of an account's business conversion (unix seconds of media timestamps).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Conversion {
+    /// The newest media known to be from before the conversion.
+    pub(crate) cutoff: Option<i64>,
+    /// The oldest media known to be from after it.
+    pub(crate) floor: Option<i64>,
+}
+
 /// Media metrics refused per media kind.
 pub(crate) type RefusedByKind = BTreeMap<MediaKind, BTreeSet<String>>;
 
@@ -37,6 +46,10 @@ pub struct ReportContext {
     /// Per account, the media metrics the Graph API refused for one media kind (`views` on an account's
     /// images, reference §5.5): later runs leave them out of that kind without a call.
     pub(crate) refused_media: Shared<HashMap<String, RefusedByKind>>,
+    /// Per account, what media insights runs learned of its business conversion: the newest media
+    /// timestamp known to fail with 2108006 (older ones are skipped without a call) and the oldest known
+    /// to answer (newer ones are asked without a boundary search).
+    pub(crate) conversions: Shared<HashMap<String, Conversion>>,
     /// Set once a call was made to learn which version answers (one call for every run waiting on it;
     /// an API that never names its version is not asked again).
     version_probe: Arc<tokio::sync::OnceCell<()>>,
@@ -68,6 +81,7 @@ impl ReportContext {
             hashtag_window: Shared::default(),
             catalog_floor: Shared::default(),
             refused_media: Shared::default(),
+            conversions: Shared::default(),
             version_probe: Arc::default(),
             fixed_now: None,
             connection: None,

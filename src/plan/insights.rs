@@ -323,6 +323,10 @@ pub(crate) fn media_insights(
         // what the Graph API refused for a media kind of this account in earlier runs: left out
         // without a call, and named
         b.account = Some(ig.as_str().to_string());
+        // the conversion boundary earlier runs found: no call is spent finding it again
+        let known = ctx.conversions.lock().get(ig.as_str()).copied().unwrap_or_default();
+        b.cutoff = known.cutoff;
+        b.floor = known.floor;
         b.dropped = ctx.refused_media.lock().get(ig.as_str()).cloned().unwrap_or_default();
         for (kind, metrics) in &b.dropped {
             if p.media_type.is_some_and(|k| k != *kind) {
@@ -426,6 +430,7 @@ pub(crate) fn media_insights(
                         p.drain(..ready.min(IDS_PER_CALL)).collect()
                     };
                     let media = run_group(&ctx, &summary, &mut b, group).await?;
+                    remember_conversion(&ctx, &b);
                     if !media.is_empty() {
                         yield media_insights_batch(&schema, &media)?;
                     }
@@ -436,6 +441,19 @@ pub(crate) fn media_insights(
             Err(all_refused(&ctx, &summary, b.accepted.as_deref(), Owner::Media))?;
         }
     }
+}
+
+/// Keep what this run knows of the account's conversion for later runs on the connection (the cutoff
+/// only moves later, the floor only earlier).
+fn remember_conversion(ctx: &ReportContext, b: &Batcher) {
+    let Some(account) = &b.account else { return };
+    let mut all = ctx.conversions.lock();
+    let c = all.entry(account.clone()).or_default();
+    c.cutoff = c.cutoff.max(b.cutoff);
+    c.floor = match (c.floor, b.floor) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    };
 }
 
 /// Ask one group's insights; split on a failure that one media can cause, skip what cannot answer.
