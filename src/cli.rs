@@ -333,6 +333,9 @@ pub struct SimulateArgs {
     /// Latency added to every response, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+    /// Posts per own account (default: 250 and 320), for benchmarks; at most 100000.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub media: Option<u32>,
     /// Calls per token per rolling hour before the simulator answers with a throttle error.
     #[arg(long)]
     pub calls_per_hour: Option<u32>,
@@ -399,6 +402,7 @@ impl SimulateArgs {
             fault_rate: self.fault_rate,
             slow_delay: Duration::from_millis(self.slow_ms),
             require_appsecret_proof: self.require_appsecret_proof,
+            media_per_account: self.media.map(|n| n as usize),
             ..SimConfig::default()
         };
         if !self.faults.is_empty() {

@@ -36,6 +36,8 @@ pub struct SimConfig {
     pub app_secret: String,
     /// Require `appsecret_proof` on Graph calls (default false).
     pub require_appsecret_proof: bool,
+    /// Posts per own account (default: 250 and 320; benchmarks set more).
+    pub media_per_account: Option<usize>,
 }
 
 impl Default for SimConfig {
@@ -54,6 +56,7 @@ impl Default for SimConfig {
             app_id: "demo-app".into(),
             app_secret: "demo-secret".into(),
             require_appsecret_proof: false,
+            media_per_account: None,
         }
     }
 }
@@ -74,6 +77,7 @@ impl fmt::Debug for SimConfig {
             .field("app_id", &self.app_id)
             .field("app_secret", &"<redacted>")
             .field("require_appsecret_proof", &self.require_appsecret_proof)
+            .field("media_per_account", &self.media_per_account)
             .finish()
     }
 }

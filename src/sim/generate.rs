@@ -332,6 +332,12 @@ impl Dataset {
     /// Generate the data set for `seed` at clock `now`. The parts are drawn from one random stream, in
     /// this order (changing the order changes every data set).
     pub fn generate(seed: u64, now: DateTime<Utc>) -> Dataset {
+        Dataset::generate_with(seed, now, None)
+    }
+
+    /// [`Dataset::generate`] with `media` posts per own account instead of the default (250 and 320;
+    /// for benchmarks: `simulate --media N`).
+    pub fn generate_with(seed: u64, now: DateTime<Utc>, media: Option<usize>) -> Dataset {
         let now = Utc
             .timestamp_opt(now.timestamp(), 0)
             .single()
@@ -345,7 +351,7 @@ impl Dataset {
             id: format!("1{}", digits(&mut g.rng, 14)),
             name: "Demo Owner".to_string(),
         };
-        let mut accounts = g.own_accounts(now);
+        let mut accounts = g.own_accounts(now, media);
         let pages = g.pages(&mut accounts);
         let hashtags = g.hashtags(now);
         initial_searches(&mut accounts, now);
@@ -367,7 +373,7 @@ impl Dataset {
 
 impl Gen {
     /// The own accounts, with their comment threads and live stories.
-    fn own_accounts(&mut self, now: DateTime<Utc>) -> Vec<IgAccount> {
+    fn own_accounts(&mut self, now: DateTime<Utc>, media: Option<usize>) -> Vec<IgAccount> {
         let own = [
             (
                 "northside_roasters",
@@ -380,7 +386,7 @@ impl Gen {
         ];
         let mut accounts = Vec::new();
         for (ai, (u, n, count, span, conv)) in own.iter().enumerate() {
-            let mut a = self.account(u, n, *count, *span, now);
+            let mut a = self.account(u, n, media.unwrap_or(*count).max(1), *span, now);
             a.conversion_time =
                 now - Duration::days(*conv) - Duration::seconds(self.rng.below(86_400) as i64);
             for (mi, m) in a.media.iter_mut().enumerate() {

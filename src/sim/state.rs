@@ -76,7 +76,11 @@ pub(super) fn param(params: &[(String, String)], k: &str) -> Option<String> {
 
 impl AppState {
     pub fn new(cfg: SimConfig, addr: SocketAddr) -> Self {
-        let data = Arc::new(Dataset::generate(cfg.seed, cfg.now));
+        let data = Arc::new(Dataset::generate_with(
+            cfg.seed,
+            cfg.now,
+            cfg.media_per_account,
+        ));
         AppState {
             tags: Mutex::new(HashtagState::from_dataset(&data)),
             tokens: Mutex::new(TokenStore::initial(&cfg.token, &data)),

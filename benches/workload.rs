@@ -1,0 +1,129 @@
+//! Benchmark: the full-pull workload of issue 12 on the simulated Graph API — for each of 2 accounts of
+//! N media (default 300): `user`, `user_media`, `media_insights` (all media), `user_stories`,
+//! `user_insights` (default), `media_insights` of the stories; one connection, one report after the
+//! other, as a client would pull them. Prints per report the Graph calls, rows and wall time, the totals,
+//! the calls by endpoint kind, then the same workload again on the warm connection (what its caches
+//! save). The reference numbers (issue 12, 100 ms per call, 2 × 300 media, the 2022 API): Airbyte
+//! source-instagram 2,238 calls and 81 s; the goal ≤ 45 calls and ≤ 2.5 s cold.
+//!
+//! Run: `cargo bench --bench workload` (options: `-- --latency-ms 100 --media 300 --api-as-of
+//! 2022-11-01`; without `--api-as-of` both eras run: the seed's API and today's). For the call counts
+//! alone, the debug build is enough: `cargo test --bench workload -- --latency-ms 0`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use futures::TryStreamExt;
+use igflight::graph::{BudgetConfig, GraphClient};
+use igflight::plan::{ReportContext, report_stream};
+use igflight::sim::{SimConfig, SimHandle, Simulator};
+use igflight::ticket::decode;
+use serde_json::{Value, json};
+
+fn arg(name: &str) -> Option<String> {
+    std::env::args().skip_while(|a| a != name).nth(1)
+}
+
+#[tokio::main]
+async fn main() {
+    let latency_ms: u64 = arg("--latency-ms")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let media: usize = arg("--media").and_then(|v| v.parse().ok()).unwrap_or(300);
+    let eras: Vec<NaiveDate> = match arg("--api-as-of") {
+        Some(d) => vec![d.parse().expect("--api-as-of YYYY-MM-DD")],
+        None => vec![
+            NaiveDate::from_ymd_opt(2022, 11, 1).unwrap(),
+            Utc::now().date_naive(),
+        ],
+    };
+    for api_as_of in eras {
+        let sim = Simulator::start(
+            SimConfig {
+                latency: Duration::from_millis(latency_ms),
+                api_as_of,
+                media_per_account: Some(media),
+                ..SimConfig::default()
+            },
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        println!(
+            "\nworkload: 2 accounts x {media} media, Graph API of {api_as_of} (v15.0 asked), {latency_ms} ms per call"
+        );
+        let graph = GraphClient::builder(sim.token().to_string())
+            .base_url(sim.base_url())
+            .budget_config(BudgetConfig {
+                limit: 1_000_000,
+                ..BudgetConfig::default()
+            })
+            .build()
+            .unwrap();
+        let ctx = Arc::new(ReportContext::new(graph));
+        for pass in ["cold", "warm"] {
+            run(&sim, &ctx, pass).await;
+        }
+        sim.shutdown().await;
+    }
+}
+
+/// The workload's tickets.
+fn tickets(sim: &SimHandle) -> Vec<Value> {
+    let ds = sim.dataset();
+    let mut out = Vec::new();
+    for acc in ds.accounts.iter().take(2) {
+        let a = &acc.id;
+        out.extend([
+            json!({"report": "user", "account": a}),
+            json!({"report": "user_media", "account": a}),
+            json!({"report": "media_insights", "account": a}),
+            json!({"report": "user_stories", "account": a}),
+            json!({"report": "user_insights", "account": a}),
+            json!({"report": "media_insights", "account": a, "media_type": "story"}),
+        ]);
+    }
+    out
+}
+
+async fn run(sim: &SimHandle, ctx: &Arc<ReportContext>, pass: &str) {
+    sim.reset_stats();
+    let started = Instant::now();
+    let mut rows_total = 0usize;
+    println!(
+        "  {pass}: {:<34} {:>7} {:>6} {:>9}",
+        "report", "rows", "calls", "ms"
+    );
+    for t in tickets(sim) {
+        let before = sim.stats().total;
+        let one = Instant::now();
+        let today = ctx.today();
+        let req = ctx
+            .check_now(|v| decode(t.to_string().as_bytes(), today, v))
+            .unwrap();
+        let req = ctx.final_request(req).await.unwrap();
+        let rs = report_stream(ctx.clone(), req);
+        let batches: Vec<_> = rs.batches.try_collect().await.unwrap();
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        rows_total += rows;
+        let label = match t.get("media_type") {
+            Some(_) => format!("{} (stories)", t["report"].as_str().unwrap_or("")),
+            None => t["report"].as_str().unwrap_or("").to_string(),
+        };
+        println!(
+            "        {label:<34} {rows:>7} {:>6} {:>9.0}",
+            sim.stats().total - before,
+            one.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    let elapsed = started.elapsed();
+    let stats = sim.stats();
+    let by_kind: BTreeMap<String, u64> = stats.by_endpoint.clone();
+    println!(
+        "  {pass} total: {} Graph calls, {rows_total} rows, {:.2} s; by endpoint: {by_kind:?}",
+        stats.total,
+        elapsed.as_secs_f64()
+    );
+}
