@@ -618,3 +618,13 @@ fn sql_errors_are_one_line() {
     assert!(files(dir.path()).is_empty());
     assert!(!Path::new("t.txt").exists());
 }
+
+#[test]
+fn simulate_media_counts_outside_the_range_are_usage_errors() {
+    for bad in ["0", "100001", "many"] {
+        let out = igflight(&["simulate", "--listen", "127.0.0.1:0", "--media", bad]);
+        assert_eq!(out.status.code(), Some(2), "--media {bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--media"), "--media {bad}: {err}");
+    }
+}

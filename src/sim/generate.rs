@@ -622,6 +622,16 @@ mod tests {
     }
 
     #[test]
+    fn the_media_count_per_own_account_can_be_chosen() {
+        let d = Dataset::generate_with(42, now(), Some(1000));
+        assert!(d.accounts.iter().take(2).all(|a| a.media.len() == 1000));
+        assert!(d.accounts.iter().take(2).all(|a| a.media_count == 1000));
+        let default = Dataset::generate(42, now());
+        assert_eq!(default.accounts[0].media.len(), 250);
+        assert_eq!(default.accounts[1].media.len(), 320);
+    }
+
+    #[test]
     fn shape_of_the_data() {
         let d = Dataset::generate(42, now());
         assert_eq!(d.pages.len(), 3);
