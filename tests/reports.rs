@@ -783,3 +783,53 @@ async fn the_conversion_boundary_is_remembered_per_account() {
     assert_eq!(stats.by_status.get("400"), None, "{stats:?}");
     assert!(second_calls < first_calls, "{second_calls} < {first_calls}");
 }
+
+/// A full `user_media` listing serves the next `media_insights` of the account on the connection: no
+/// second listing call, the same rows as a run that lists, one cache hit in the summary. A filtered or
+/// limited `user_media` keeps nothing.
+#[tokio::test]
+async fn media_insights_reuse_the_listing_user_media_just_read() {
+    let sim = start_sim(SimConfig::default()).await;
+    let ds = sim.dataset();
+    let acc = &ds.accounts[0];
+    let insights = json!({"report":"media_insights","account":acc.id});
+    let sorted = |run: &Run| {
+        let mut v: Vec<(String, String)> = ids(&run.batches, "media_id")
+            .into_iter()
+            .zip(ids(&run.batches, "metric"))
+            .collect();
+        v.sort();
+        v
+    };
+    let listings = |sim: &SimHandle| {
+        sim.stats()
+            .by_endpoint
+            .get("user/media")
+            .copied()
+            .unwrap_or(0)
+    };
+
+    // a limited listing keeps nothing: media_insights lists again
+    let fresh = ctx(&sim);
+    run_on(
+        &fresh,
+        json!({"report":"user_media","account":acc.id,"limit":10}),
+    )
+    .await
+    .unwrap();
+    sim.reset_stats();
+    let listed = run_on(&fresh, insights.clone()).await.unwrap();
+    assert!(listings(&sim) >= 3, "{:?}", sim.stats());
+    assert_eq!(listed.summary.to_json().get("cache_hits"), None);
+
+    let warm = ctx(&sim);
+    run_on(&warm, json!({"report":"user_media","account":acc.id}))
+        .await
+        .unwrap();
+    sim.reset_stats();
+    let reused = run_on(&warm, insights).await.unwrap();
+    assert_eq!(listings(&sim), 0, "{:?}", sim.stats());
+    assert_eq!(reused.summary.to_json()["cache_hits"], 1);
+    let (a, b) = (sorted(&listed), sorted(&reused));
+    assert!(a == b, "{} rows listed, {} reused", a.len(), b.len());
+}

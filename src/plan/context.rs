@@ -24,6 +24,9 @@ pub(crate) struct Conversion {
     pub(crate) floor: Option<i64>,
 }
 
+/// A media listing kept for later runs: when it was read, and its posts.
+pub(crate) type KeptListing = (Instant, Arc<Vec<serde_json::Value>>);
+
 /// Media metrics refused per media kind.
 pub(crate) type RefusedByKind = BTreeMap<MediaKind, BTreeSet<String>>;
 
@@ -50,6 +53,10 @@ pub struct ReportContext {
     /// timestamp known to fail with 2108006 (older ones are skipped without a call) and the oldest known
     /// to answer (newer ones are asked without a boundary search).
     pub(crate) conversions: Shared<HashMap<String, Conversion>>,
+    /// Per account, the last full media listing a `user_media` run read (id, type, product type and
+    /// timestamp of each post), reused by `media_insights` for [`ReportContext::MEDIA_LISTING_TTL`]: the
+    /// insights of the media just listed cost no second listing.
+    pub(crate) media_listings: Shared<HashMap<String, KeptListing>>,
     /// Set once a call was made to learn which version answers (one call for every run waiting on it;
     /// an API that never names its version is not asked again).
     version_probe: Arc<tokio::sync::OnceCell<()>>,
@@ -68,6 +75,12 @@ impl ReportContext {
     /// How long the `me/accounts` listing is reused.
     pub const PAGES_TTL: Duration = Duration::from_secs(600);
 
+    /// How long a full media listing is reused by `media_insights` (new posts show after it).
+    pub const MEDIA_LISTING_TTL: Duration = Duration::from_secs(300);
+
+    /// Most posts a kept media listing holds (a larger account is listed again).
+    pub const MEDIA_LISTING_MAX: usize = 100_000;
+
     /// Default of [`ReportContext::max_calls_per_request`]: enough for a full `media_insights` of an
     /// account with several thousand media, far below what a runaway paging loop would spend.
     pub const DEFAULT_MAX_CALLS_PER_REQUEST: u32 = 500;
@@ -82,6 +95,7 @@ impl ReportContext {
             catalog_floor: Shared::default(),
             refused_media: Shared::default(),
             conversions: Shared::default(),
+            media_listings: Shared::default(),
             version_probe: Arc::default(),
             fixed_now: None,
             connection: None,

@@ -28,7 +28,7 @@ use serde_json::Value;
 use super::dropped::{
     Owner, all_refused, note_refused, note_refused_before, note_removed, refused,
 };
-use super::media::unix_bounds;
+use super::media::{LISTING_FIELDS, kept_listing, unix_bounds};
 use super::{CallTracker, ReportContext, RunSummary, check_affordable, get_json, resolve_account};
 use crate::error::ReportError;
 use crate::graph::Endpoint;
@@ -336,13 +336,17 @@ pub(crate) fn media_insights(
             let left_out: Vec<String> = metrics.iter().filter(|m| would_ask.contains(m)).cloned().collect();
             note_refused_before(&summary, &left_out, kind.name());
         }
-        let listing_fields = "id,media_type,media_product_type,timestamp".to_string();
+        let listing_fields = LISTING_FIELDS.join(",");
 
         // 1. the media to report on
         let mut listing: std::pin::Pin<Box<dyn Stream<Item = Result<Vec<Value>, ReportError>> + Send>> =
             if let MediaItems::Single(id) = &p.media {
                 let v = get_json(&ctx, &summary, &Endpoint::media(id), &[("fields", listing_fields.clone())]).await?;
                 Box::pin(futures::stream::iter(vec![Ok(vec![v])]))
+            } else if let (Some(items), false) = (kept_listing(&ctx, ig.as_str()), p.media_type == Some(MediaKind::Story)) {
+                // the listing a user_media run just read: no call (the range is applied below)
+                summary.cache_hit();
+                Box::pin(futures::stream::iter(vec![Ok(items.as_ref().clone())]))
             } else {
                 let edge = if p.media_type == Some(MediaKind::Story) { Edge::Stories } else { Edge::Media };
                 let mut params = vec![("fields", listing_fields.clone())];

@@ -151,14 +151,54 @@ pub(crate) fn own_media(
         if let (Some(l), false) = (req.limit, filter.filters()) {
             pr = pr.limit(l as usize);
         }
+        // a full listing with the fields media_insights lists is kept for it (ReportContext::media_listings)
+        let mut kept: Option<Vec<Value>> = (edge == Edge::Media
+            && filter.dates.is_none()
+            && req.limit.is_none()
+            && LISTING_FIELDS.iter().all(|f| cols.contains(f)))
+        .then(Vec::new);
         let mut tracker = CallTracker::new();
         let mut pages = Box::pin(ctx.graph.pages(pr));
         while let Some(page) = pages.try_next().await? {
             tracker.page(&summary, &page);
+            if let Some(k) = &mut kept {
+                if k.len() + page.items.len() > ReportContext::MEDIA_LISTING_MAX {
+                    kept = None;
+                } else {
+                    k.extend(page.items.iter().map(listing_item));
+                }
+            }
             let items: Vec<Value> = page.items.into_iter().filter(|v| keep(&filter, v)).collect();
             yield items_to_batch(&schema, &items, &[], &context)?;
         }
+        if let Some(k) = kept {
+            ctx.media_listings
+                .lock()
+                .insert(ig.as_str().to_string(), (std::time::Instant::now(), Arc::new(k)));
+        }
     }
+}
+
+/// The fields of a media listing that `media_insights` needs.
+pub(super) const LISTING_FIELDS: [&str; 4] =
+    ["id", "media_type", "media_product_type", "timestamp"];
+
+/// A listed media reduced to [`LISTING_FIELDS`] (what a kept listing holds).
+fn listing_item(v: &Value) -> Value {
+    let mut m = serde_json::Map::new();
+    for f in LISTING_FIELDS {
+        if let Some(x) = v.get(f) {
+            m.insert(f.to_string(), x.clone());
+        }
+    }
+    Value::Object(m)
+}
+
+/// The account's media listing a `user_media` run kept within [`ReportContext::MEDIA_LISTING_TTL`].
+pub(super) fn kept_listing(ctx: &ReportContext, account: &str) -> Option<Arc<Vec<Value>>> {
+    let listings = ctx.media_listings.lock();
+    let (at, items) = listings.get(account)?;
+    (at.elapsed() < ReportContext::MEDIA_LISTING_TTL).then(|| items.clone())
 }
 
 pub(crate) fn other_users_media(

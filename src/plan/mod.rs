@@ -41,6 +41,7 @@ pub struct RunSummary {
     graph_calls: AtomicU64,
     skipped: Mutex<BTreeMap<String, u64>>,
     dropped: Mutex<Vec<DroppedMetric>>,
+    cache_hits: AtomicU64,
 }
 
 /// A metric a run left out: one the Graph API version removed (known before the run, from the catalog)
@@ -95,6 +96,16 @@ impl RunSummary {
         self.dropped.lock().clone()
     }
 
+    /// Count a Graph answer served from the connection's caches instead of a call.
+    pub fn cache_hit(&self) {
+        self.cache_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Answers served from the connection's caches so far.
+    pub fn cache_hits(&self) -> u64 {
+        self.cache_hits.load(Ordering::Relaxed)
+    }
+
     /// Rows sent so far.
     pub fn rows(&self) -> u64 {
         self.rows.load(Ordering::Relaxed)
@@ -119,6 +130,9 @@ impl RunSummary {
             "graph_calls": self.graph_calls(),
             "skipped": self.skipped(),
         });
+        if self.cache_hits() > 0 {
+            v["cache_hits"] = self.cache_hits().into();
+        }
         let dropped = self.dropped_metrics();
         if !dropped.is_empty() {
             v["dropped_metrics"] = serde_json::to_value(dropped).unwrap_or_default();
