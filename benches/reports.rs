@@ -9,10 +9,13 @@
 //! Run: `cargo bench --bench reports` (options: `-- --latency-ms 20` adds simulated network latency per
 //! call; `--api-as-of DATE` runs one era).
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
+use common::{arg, eras};
 use futures::TryStreamExt;
 use igflight::graph::{BudgetConfig, GraphClient};
 use igflight::plan::{ReportContext, report_stream};
@@ -20,23 +23,12 @@ use igflight::sim::{SimConfig, Simulator};
 use igflight::ticket::decode;
 use serde_json::json;
 
-fn arg(name: &str) -> Option<String> {
-    std::env::args().skip_while(|a| a != name).nth(1)
-}
-
 #[tokio::main]
 async fn main() {
     let latency_ms: u64 = arg("--latency-ms")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let eras: Vec<NaiveDate> = match arg("--api-as-of") {
-        Some(d) => vec![d.parse().expect("--api-as-of YYYY-MM-DD")],
-        None => vec![
-            NaiveDate::from_ymd_opt(2022, 11, 1).unwrap(),
-            Utc::now().date_naive(),
-        ],
-    };
-    for api_as_of in eras {
+    for api_as_of in eras() {
         run(api_as_of, latency_ms).await;
     }
 }

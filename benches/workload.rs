@@ -10,11 +10,13 @@
 //! 2022-11-01`; without `--api-as-of` both eras run: the seed's API and today's). For the call counts
 //! alone, the debug build is enough: `cargo test --bench workload -- --latency-ms 0`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, Utc};
+use common::{arg, eras};
 use futures::TryStreamExt;
 use igflight::graph::{BudgetConfig, GraphClient};
 use igflight::plan::{ReportContext, report_stream};
@@ -22,24 +24,13 @@ use igflight::sim::{SimConfig, SimHandle, Simulator};
 use igflight::ticket::decode;
 use serde_json::{Value, json};
 
-fn arg(name: &str) -> Option<String> {
-    std::env::args().skip_while(|a| a != name).nth(1)
-}
-
 #[tokio::main]
 async fn main() {
     let latency_ms: u64 = arg("--latency-ms")
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
     let media: usize = arg("--media").and_then(|v| v.parse().ok()).unwrap_or(300);
-    let eras: Vec<NaiveDate> = match arg("--api-as-of") {
-        Some(d) => vec![d.parse().expect("--api-as-of YYYY-MM-DD")],
-        None => vec![
-            NaiveDate::from_ymd_opt(2022, 11, 1).unwrap(),
-            Utc::now().date_naive(),
-        ],
-    };
-    for api_as_of in eras {
+    for api_as_of in eras() {
         let sim = Simulator::start(
             SimConfig {
                 latency: Duration::from_millis(latency_ms),
