@@ -17,7 +17,7 @@ use igflight::ticket::decode;
 use serde_json::{Value, json};
 use tonic::Code;
 
-use common::{client, start_sim};
+use common::{client, client_with, start_sim};
 
 struct Run {
     batches: Vec<RecordBatch>,
@@ -832,4 +832,68 @@ async fn media_insights_reuse_the_listing_user_media_just_read() {
     assert_eq!(reused.summary.to_json()["cache_hits"], 1);
     let (a, b) = (sorted(&listed), sorted(&reused));
     assert!(a == b, "{} rows listed, {} reused", a.len(), b.len());
+}
+
+/// Insight groups past the known conversion boundary are asked at once (the simulator sees several
+/// requests in flight), with the same rows as one after the other; and the call budget holds under
+/// that concurrency: a budget of exactly the calls the runs need suffices, one less stops the run with
+/// the budget error and the simulator never answers more calls than the budget allows.
+#[tokio::test]
+async fn groups_past_the_conversion_are_asked_concurrently_within_the_budget() {
+    let sim = start_sim(SimConfig {
+        latency: std::time::Duration::from_millis(20),
+        ..SimConfig::default()
+    })
+    .await;
+    let ds = sim.dataset();
+    let acc = &ds.accounts[1];
+    let t = json!({"report":"media_insights","account":acc.id});
+    let sorted = |run: &Run| {
+        let mut v: Vec<(String, String)> = ids(&run.batches, "media_id")
+            .into_iter()
+            .zip(ids(&run.batches, "metric"))
+            .collect();
+        v.sort();
+        v
+    };
+
+    let ctx = ctx(&sim);
+    sim.reset_stats();
+    let first = run_on(&ctx, t.clone()).await.unwrap();
+    let first_calls = sim.stats().total;
+    sim.reset_stats();
+    let second = run_on(&ctx, t.clone()).await.unwrap();
+    let second_calls = sim.stats().total;
+    assert!(
+        sim.stats().max_in_flight >= 2,
+        "groups asked at once: {:?}",
+        sim.stats()
+    );
+    let (a, b) = (sorted(&first), sorted(&second));
+    assert!(a == b, "{} rows, then {}", a.len(), b.len());
+
+    // exactly the budget both runs need
+    let needed = (first_calls + second_calls) as u32;
+    let exact = Arc::new(ReportContext::new(client_with(
+        &sim,
+        sim.token(),
+        needed,
+        1,
+    )));
+    run_on(&exact, t.clone()).await.unwrap();
+    run_on(&exact, t.clone()).await.unwrap();
+    // one call less: the second run stops on the budget, and no call goes past it
+    let short = Arc::new(ReportContext::new(client_with(
+        &sim,
+        sim.token(),
+        needed - 1,
+        1,
+    )));
+    sim.reset_stats();
+    run_on(&short, t.clone()).await.unwrap();
+    let Err(e) = run_on(&short, t).await else {
+        panic!("the second run fits a budget one call short");
+    };
+    assert!(e.to_string().contains("budget"), "{e}");
+    assert!(sim.stats().total < u64::from(needed), "{:?}", sim.stats());
 }

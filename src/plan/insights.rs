@@ -22,7 +22,7 @@ use std::sync::Arc;
 use arrow::record_batch::RecordBatch;
 
 use chrono::NaiveTime;
-use futures::{Stream, TryStreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::dropped::{
@@ -303,6 +303,23 @@ impl Batcher {
         metrics
     }
 
+    /// Whether every media of `g` is known to be past the business conversion (not older than the oldest
+    /// media that answered) and is asked the same metrics, none refused in this run: its call cannot
+    /// fail for the conversion, so it may be asked together with others.
+    fn past_conversion(&self, g: &[Target]) -> bool {
+        let Some(floor) = self.floor else {
+            return false;
+        };
+        let Some(first) = g.first() else {
+            return false;
+        };
+        g.iter().all(|t| {
+            t.timestamp.is_some_and(|ts| ts >= floor)
+                && t.metrics == first.metrics
+                && self.effective(t.kind, t.metrics.clone()) == t.metrics
+        })
+    }
+
     fn before_cutoff(&self, t: &Target) -> bool {
         matches!((self.cutoff, t.timestamp), (Some(c), Some(ts)) if ts <= c)
     }
@@ -423,22 +440,67 @@ pub(crate) fn media_insights(
             }
             // 3. call full groups (all groups once the listing is done)
             let keys: Vec<Vec<String>> = b.pending.keys().cloned().collect();
+            let mut ready_groups: Vec<Vec<Target>> = Vec::new();
             for key in keys {
                 loop {
                     let ready = b.pending.get(&key).map_or(0, Vec::len);
                     if ready == 0 || (!done && ready < IDS_PER_CALL) {
                         break;
                     }
-                    let group: Vec<Target> = {
-                        let p = b.pending.get_mut(&key).expect("key exists");
-                        p.drain(..ready.min(IDS_PER_CALL)).collect()
-                    };
+                    let p = b.pending.get_mut(&key).expect("key exists");
+                    ready_groups.push(p.drain(..ready.min(IDS_PER_CALL)).collect());
+                }
+            }
+            // Groups wholly after the known conversion boundary cannot fail for it: they are asked
+            // together (at most GROUPS_AT_ONCE calls at a time). The others go one at a time, each
+            // teaching the boundary, after which the rest may be past it.
+            let mut todo = ready_groups;
+            while !todo.is_empty() {
+                let (safe, mut unsure): (Vec<_>, Vec<_>) = todo.into_iter().partition(|g| b.past_conversion(g));
+                let mut again = Vec::new();
+                let mut any_answered = false;
+                let mut answers = futures::stream::iter(safe.into_iter().map(|g| ask_group(&ctx, &summary, &b, g)))
+                    .buffer_unordered(GROUPS_AT_ONCE);
+                while let Some(answer) = answers.next().await {
+                    match answer {
+                        Ok(media) => {
+                            any_answered = true;
+                            if !media.is_empty() {
+                                yield media_insights_batch(&schema, &media)?;
+                            }
+                        }
+                        // a failure one media or one metric can cause is handled as a sequential
+                        // group's (split, drop the refused metric, skip); any other ends the run
+                        Err((mut g, e)) => {
+                            let split = matches!(&e, ReportError::Graph(ge) if splittable(ge));
+                            if !split && refused(&e, &g[0].metrics).is_none() {
+                                Err(e)?;
+                            }
+                            if split && g.len() > 1 {
+                                // one media at fault: its half is found without asking the whole again
+                                let older = g.split_off(g.len() / 2);
+                                again.push(g);
+                                again.push(older);
+                            } else {
+                                again.push(g);
+                            }
+                        }
+                    }
+                }
+                drop(answers);
+                b.answered |= any_answered;
+                // the failed ones, then one uncertain group, the sequential way
+                if !unsure.is_empty() {
+                    again.push(unsure.remove(0));
+                }
+                for group in again {
                     let media = run_group(&ctx, &summary, &mut b, group).await?;
                     remember_conversion(&ctx, &b);
                     if !media.is_empty() {
                         yield media_insights_batch(&schema, &media)?;
                     }
                 }
+                todo = unsure;
             }
         }
         if !b.answered && b.without_metrics > 0 {
@@ -458,6 +520,53 @@ fn remember_conversion(ctx: &ReportContext, b: &Batcher) {
         (Some(x), Some(y)) => Some(x.min(y)),
         (x, y) => x.or(y),
     };
+}
+
+/// Group calls asked at once (groups past the known conversion boundary).
+const GROUPS_AT_ONCE: usize = 8;
+
+/// One call for a group past the conversion boundary ([`Batcher::past_conversion`]): its insights, or
+/// the group back with the error.
+async fn ask_group(
+    ctx: &ReportContext,
+    summary: &RunSummary,
+    b: &Batcher,
+    g: Vec<Target>,
+) -> Result<Vec<MediaInsights>, (Vec<Target>, ReportError)> {
+    let ids = g
+        .iter()
+        .map(|t| t.id.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let fields = insights_fields(&g[0].metrics, b.breakdown.as_deref());
+    match get_json(
+        ctx,
+        summary,
+        &Endpoint::ids(),
+        &[("ids", ids), ("fields", fields)],
+    )
+    .await
+    {
+        Ok(v) => Ok(group_answers(&v, g)),
+        Err(e) => Err((g, e)),
+    }
+}
+
+/// The insights of each media of `g` in a multi-id answer.
+fn group_answers(v: &Value, g: Vec<Target>) -> Vec<MediaInsights> {
+    g.into_iter()
+        .map(|t| {
+            let data = v[&t.id]["insights"]["data"]
+                .as_array()
+                .map_or(&[][..], Vec::as_slice);
+            MediaInsights {
+                rows: insight_rows(data, None),
+                media_id: t.id,
+                media_type: t.media_type,
+                media_product_type: t.product,
+            }
+        })
+        .collect()
 }
 
 /// Ask one group's insights; split on a failure that one media can cause, skip what cannot answer.
@@ -529,17 +638,7 @@ async fn run_group(
                 if let Some(oldest) = g.iter().filter_map(|t| t.timestamp).min() {
                     b.floor = Some(b.floor.map_or(oldest, |f| f.min(oldest)));
                 }
-                for t in g {
-                    let data = v[&t.id]["insights"]["data"]
-                        .as_array()
-                        .map_or(&[][..], Vec::as_slice);
-                    out.push(MediaInsights {
-                        rows: insight_rows(data, None),
-                        media_id: t.id,
-                        media_type: t.media_type,
-                        media_product_type: t.product,
-                    });
-                }
+                out.extend(group_answers(&v, g));
             }
             Err(ReportError::Graph(e)) if splittable(&e) => {
                 if g.len() == 1 {

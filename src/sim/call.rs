@@ -105,6 +105,7 @@ impl AppState {
             return response;
         }
         let method = req.method.clone();
+        let _in_flight = self.in_flight();
         let (kind, _) = self.classify(&call, &req.params);
         let fault = if kind == "dialog" {
             None

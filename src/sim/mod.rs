@@ -101,6 +101,8 @@ pub struct StatsSnapshot {
     pub faults_injected: u64,
     /// Calls refused by the hourly budget.
     pub throttled: u64,
+    /// The most HTTP requests answered at once (since the last reset): how concurrent the client is.
+    pub max_in_flight: u64,
 }
 
 /// Entry point.

@@ -25,6 +25,19 @@ struct Stats {
     by_status: BTreeMap<String, u64>,
     faults_injected: u64,
     throttled: u64,
+    /// HTTP requests being answered now, and the most at once since the last reset.
+    in_flight: u64,
+    max_in_flight: u64,
+}
+
+/// One HTTP request being answered ([`AppState::in_flight`]).
+pub(super) struct InFlight(Arc<AppState>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut s = self.0.stats.lock();
+        s.in_flight = s.in_flight.saturating_sub(1);
+    }
 }
 
 /// Shared server state.
@@ -125,11 +138,24 @@ impl AppState {
             by_status: s.by_status.clone(),
             faults_injected: s.faults_injected,
             throttled: s.throttled,
+            max_in_flight: s.max_in_flight,
         }
     }
 
     pub fn reset_stats(&self) {
-        *self.stats.lock() = Stats::default();
+        let mut s = self.stats.lock();
+        *s = Stats {
+            in_flight: s.in_flight,
+            ..Stats::default()
+        };
+    }
+
+    /// An HTTP request is being answered until the guard drops (counts `max_in_flight`).
+    pub(super) fn in_flight(self: &Arc<Self>) -> InFlight {
+        let mut s = self.stats.lock();
+        s.in_flight += 1;
+        s.max_in_flight = s.max_in_flight.max(s.in_flight);
+        InFlight(self.clone())
     }
 
     /// Count one answered call.
