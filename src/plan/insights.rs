@@ -458,6 +458,7 @@ pub(crate) fn media_insights(
             while !todo.is_empty() {
                 let (safe, mut unsure): (Vec<_>, Vec<_>) = todo.into_iter().partition(|g| b.past_conversion(g));
                 let mut again = Vec::new();
+                let mut refusals = Vec::new();
                 let mut any_answered = false;
                 let mut answers = futures::stream::iter(safe.into_iter().map(|g| ask_group(&ctx, &summary, &b, g)))
                     .buffer_unordered(GROUPS_AT_ONCE);
@@ -472,11 +473,14 @@ pub(crate) fn media_insights(
                         // a failure one media or one metric can cause is handled as a sequential
                         // group's (split, drop the refused metric, skip); any other ends the run
                         Err((mut g, e)) => {
-                            let split = matches!(&e, ReportError::Graph(ge) if splittable(ge));
-                            if !split && refused(&e, &g[0].metrics).is_none() {
+                            if let Some(r) = refused(&e, &g[0].metrics) {
+                                refusals.push((g, r));
+                                continue;
+                            }
+                            if !matches!(&e, ReportError::Graph(ge) if splittable(ge)) {
                                 Err(e)?;
                             }
-                            if split && g.len() > 1 {
+                            if g.len() > 1 {
                                 // one media at fault: its half is found without asking the whole again
                                 let older = g.split_off(g.len() / 2);
                                 again.push(g);
@@ -488,6 +492,9 @@ pub(crate) fn media_insights(
                     }
                 }
                 drop(answers);
+                for (g, (metrics, refusal)) in refusals {
+                    again.extend(apply_refusal(&ctx, &summary, &mut b, g, metrics, &refusal));
+                }
                 b.answered |= any_answered;
                 // the failed ones, then one uncertain group, the sequential way
                 if !unsure.is_empty() {
@@ -520,6 +527,52 @@ fn remember_conversion(ctx: &ReportContext, b: &Batcher) {
         (Some(x), Some(y)) => Some(x.min(y)),
         (x, y) => x.or(y),
     };
+}
+
+/// Leave out of the run the metrics a Graph refusal of group `g` names, and say what to ask next: `g`
+/// again (its metrics are filtered at the top of [`run_group`]), or `g` per media kind when the refusal
+/// may hold for one kind only and `g` mixes kinds (nothing is dropped then).
+fn apply_refusal(
+    ctx: &ReportContext,
+    summary: &RunSummary,
+    b: &mut Batcher,
+    g: Vec<Target>,
+    metrics: Vec<String>,
+    refusal: &MetricRefusal,
+) -> Vec<Vec<Target>> {
+    let kinds: BTreeSet<MediaKind> = g.iter().map(|t| t.kind).collect();
+    if !refusal.version_wide() && kinds.len() > 1 {
+        return kinds
+            .into_iter()
+            .map(|k| g.iter().filter(|t| t.kind == k).cloned().collect())
+            .collect();
+    }
+    if let MetricRefusal::NotOneOf {
+        accepted,
+        complete: true,
+        ..
+    } = refusal
+    {
+        b.accepted = Some(accepted.clone());
+    }
+    if refusal.version_wide() {
+        note_refused(ctx, summary, &metrics, refusal, Owner::Media, "all");
+        b.dropped_all.extend(metrics);
+    } else {
+        let kind = g[0].kind;
+        note_refused(ctx, summary, &metrics, refusal, Owner::Media, kind.name());
+        if let Some(account) = &b.account {
+            ctx.refused_media
+                .lock()
+                .entry(account.clone())
+                .or_default()
+                .entry(kind)
+                .or_default()
+                .extend(metrics.iter().cloned());
+        }
+        b.dropped.entry(kind).or_default().extend(metrics);
+    }
+    vec![g]
 }
 
 /// Group calls asked at once (groups past the known conversion boundary).
@@ -702,41 +755,14 @@ async fn run_group(
             }
             Err(e) => match refused(&e, &g[0].metrics) {
                 Some((metrics, refusal)) => {
-                    let kinds: BTreeSet<MediaKind> = g.iter().map(|t| t.kind).collect();
-                    if !refusal.version_wide() && kinds.len() > 1 {
-                        // the refusal may hold for one kind only: ask each kind apart
-                        for k in kinds.into_iter().rev() {
-                            queue.push_front(g.iter().filter(|t| t.kind == k).cloned().collect());
-                        }
-                        continue;
-                    }
-                    if let MetricRefusal::NotOneOf {
-                        accepted,
-                        complete: true,
-                        ..
-                    } = &refusal
+                    // asked again without them (each refusal leaves out at least one metric), or per
+                    // kind
+                    for part in apply_refusal(ctx, summary, b, g, metrics, &refusal)
+                        .into_iter()
+                        .rev()
                     {
-                        b.accepted = Some(accepted.clone());
+                        queue.push_front(part);
                     }
-                    if refusal.version_wide() {
-                        note_refused(ctx, summary, &metrics, &refusal, Owner::Media, "all");
-                        b.dropped_all.extend(metrics);
-                    } else {
-                        let kind = g[0].kind;
-                        note_refused(ctx, summary, &metrics, &refusal, Owner::Media, kind.name());
-                        if let Some(account) = &b.account {
-                            ctx.refused_media
-                                .lock()
-                                .entry(account.clone())
-                                .or_default()
-                                .entry(kind)
-                                .or_default()
-                                .extend(metrics.iter().cloned());
-                        }
-                        b.dropped.entry(kind).or_default().extend(metrics);
-                    }
-                    // asked again without them (each refusal leaves out at least one metric)
-                    queue.push_front(g);
                 }
                 None => return Err(e),
             },
