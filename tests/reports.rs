@@ -46,6 +46,17 @@ fn ctx(sim: &SimHandle) -> Arc<ReportContext> {
     Arc::new(ReportContext::new(client(sim)))
 }
 
+/// The (media_id, metric) pairs of a media_insights run, sorted (runs that ask groups in another
+/// order compare equal).
+fn media_metric_pairs(run: &Run) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = ids(&run.batches, "media_id")
+        .into_iter()
+        .zip(ids(&run.batches, "metric"))
+        .collect();
+    v.sort();
+    v
+}
+
 fn strings(batches: &[RecordBatch], col: &str) -> Vec<Option<String>> {
     batches
         .iter()
@@ -750,15 +761,7 @@ async fn the_conversion_boundary_is_remembered_per_account() {
     sim.reset_stats();
     let second = run_on(&ctx, t).await.unwrap();
     let second_calls = sim.stats().total;
-    let sorted = |run: &Run| {
-        let mut v: Vec<(String, String)> = ids(&run.batches, "media_id")
-            .into_iter()
-            .zip(ids(&run.batches, "metric"))
-            .collect();
-        v.sort();
-        v
-    };
-    let (a, b) = (sorted(&first), sorted(&second));
+    let (a, b) = (media_metric_pairs(&first), media_metric_pairs(&second));
     assert!(a == b, "{} rows, then {}", a.len(), b.len());
     assert_eq!(first.summary.skipped(), second.summary.skipped());
     // media after the conversion, by metric set (the kinds' sets): full groups of 50, no search
@@ -793,14 +796,6 @@ async fn media_insights_reuse_the_listing_user_media_just_read() {
     let ds = sim.dataset();
     let acc = &ds.accounts[0];
     let insights = json!({"report":"media_insights","account":acc.id});
-    let sorted = |run: &Run| {
-        let mut v: Vec<(String, String)> = ids(&run.batches, "media_id")
-            .into_iter()
-            .zip(ids(&run.batches, "metric"))
-            .collect();
-        v.sort();
-        v
-    };
     let listings = |sim: &SimHandle| {
         sim.stats()
             .by_endpoint
@@ -830,7 +825,7 @@ async fn media_insights_reuse_the_listing_user_media_just_read() {
     let reused = run_on(&warm, insights).await.unwrap();
     assert_eq!(listings(&sim), 0, "{:?}", sim.stats());
     assert_eq!(reused.summary.to_json()["cache_hits"], 1);
-    let (a, b) = (sorted(&listed), sorted(&reused));
+    let (a, b) = (media_metric_pairs(&listed), media_metric_pairs(&reused));
     assert!(a == b, "{} rows listed, {} reused", a.len(), b.len());
 }
 
@@ -848,14 +843,6 @@ async fn groups_past_the_conversion_are_asked_concurrently_within_the_budget() {
     let ds = sim.dataset();
     let acc = &ds.accounts[1];
     let t = json!({"report":"media_insights","account":acc.id});
-    let sorted = |run: &Run| {
-        let mut v: Vec<(String, String)> = ids(&run.batches, "media_id")
-            .into_iter()
-            .zip(ids(&run.batches, "metric"))
-            .collect();
-        v.sort();
-        v
-    };
 
     let ctx = ctx(&sim);
     sim.reset_stats();
@@ -869,7 +856,7 @@ async fn groups_past_the_conversion_are_asked_concurrently_within_the_budget() {
         "groups asked at once: {:?}",
         sim.stats()
     );
-    let (a, b) = (sorted(&first), sorted(&second));
+    let (a, b) = (media_metric_pairs(&first), media_metric_pairs(&second));
     assert!(a == b, "{} rows, then {}", a.len(), b.len());
 
     // exactly the budget both runs need
