@@ -26,6 +26,13 @@ use serde_json::{Value, json};
 
 #[tokio::main]
 async fn main() {
+    // RUST_LOG=igflight=debug shows each Graph request (which ids, which fields) on stderr
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let latency_ms: u64 = arg("--latency-ms")
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);

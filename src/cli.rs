@@ -82,6 +82,28 @@ pub struct GraphArgs {
     /// Retries of a failed Graph call (transient errors, throttling) before giving up.
     #[arg(long, default_value_t = 5)]
     pub max_retries: u32,
+    /// Graph calls one report run may have in flight at once (independent insight groups); the
+    /// call budget holds whatever this is.
+    #[arg(long, value_name = "N", default_value_t = crate::plan::ReportContext::DEFAULT_GRAPH_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub graph_concurrency: u16,
+    /// Bytes of Graph answers kept per connection for reuse by later requests (e.g. 64MiB); 0
+    /// turns the cache off.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_cache_size)]
+    pub cache_size: usize,
+    /// How long kept answers of one class stay fresh, CLASS=DURATION (repeatable; 0 = never
+    /// reused). Classes and defaults: accounts=10m, profile=5m, media=5m, insights=15m,
+    /// settled_insights=1d (user insights of days ended over 2 days ago), hashtag_id=7d,
+    /// recent_hashtags=1m.
+    #[arg(long = "cache-ttl", value_name = "CLASS=DURATION", value_parser = crate::graph::parse_ttl)]
+    pub cache_ttl: Vec<(crate::graph::CacheClass, Duration)>,
+}
+
+/// `--cache-size`: 0, or a size as [`parse_size`] reads it.
+fn parse_cache_size(s: &str) -> Result<usize, String> {
+    if s.trim() == "0" {
+        return Ok(0);
+    }
+    parse_size(s)
 }
 
 fn parse_graph_version(s: &str) -> Result<String, String> {
@@ -105,6 +127,11 @@ impl GraphArgs {
             budget_wait_secs: self.budget_wait_secs,
             max_retries: self.max_retries,
             max_calls_per_request: self.max_calls_per_request,
+            graph_concurrency: usize::from(self.graph_concurrency),
+            cache: crate::graph::CacheConfig {
+                max_bytes: self.cache_size,
+                ttl: self.cache_ttl.clone(),
+            },
         }
     }
 }

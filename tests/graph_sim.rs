@@ -9,8 +9,8 @@ use std::time::Duration;
 use chrono::Duration as Days;
 use futures::{StreamExt, TryStreamExt};
 use igflight::graph::{
-    BudgetConfig, Edge, Endpoint, ErrorClass, GraphClient, GraphError, NodeId, PageRequest,
-    insight_windows,
+    BudgetConfig, CacheConfig, Edge, Endpoint, ErrorClass, GraphClient, GraphError, NodeId,
+    PageRequest, insight_windows,
 };
 use igflight::sim::{FaultKind, SimConfig};
 use serde_json::Value;
@@ -357,6 +357,7 @@ async fn retries_under_a_30_percent_fault_rate_return_exactly_the_fault_free_row
 async fn a_budget_of_10_calls_never_sends_an_11th_and_says_when_it_frees() {
     let sim = start_sim(SimConfig::default()).await;
     let client = GraphClient::builder(sim.token().to_string())
+        .cache_config(CacheConfig::off())
         .base_url(sim.base_url())
         .retry(fast_retry(3))
         .budget_config(BudgetConfig {
@@ -399,6 +400,7 @@ async fn a_budget_of_10_calls_never_sends_an_11th_and_says_when_it_frees() {
 async fn concurrent_streams_share_one_budget() {
     let sim = start_sim(SimConfig::default()).await;
     let client = GraphClient::builder(sim.token().to_string())
+        .cache_config(CacheConfig::off())
         .base_url(sim.base_url())
         .retry(fast_retry(3))
         .budget_config(BudgetConfig {
@@ -444,6 +446,7 @@ async fn simulator_throttling_with_a_long_regain_time_fails_fast_and_says_when()
     })
     .await;
     let c = GraphClient::builder(sim.token().to_string())
+        .cache_config(CacheConfig::off())
         .base_url(sim.base_url())
         .retry(fast_retry(5))
         .budget_config(big_budget())

@@ -12,8 +12,9 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use futures::TryStreamExt;
 use igflight::graph::{
-    BudgetConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EMPTY_PAGES, Edge, Endpoint, ErrorClass,
-    GraphClient, GraphError, MAX_SERVER_WAIT, NodeId, PageOut, PageRequest, RetryPolicy,
+    BudgetConfig, CacheConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EMPTY_PAGES, Edge, Endpoint,
+    ErrorClass, GraphClient, GraphError, MAX_SERVER_WAIT, NodeId, PageOut, PageRequest,
+    RetryPolicy,
 };
 use igflight::plan::{ReportContext, report_stream};
 use parking_lot::Mutex;
@@ -125,7 +126,9 @@ async fn serve(State(state): State<AppState>, req: Request) -> Response {
 }
 
 fn client_for(base: &str) -> GraphClient {
+    // transport tests: every request goes to the server (no response cache)
     GraphClient::builder(TOKEN)
+        .cache_config(CacheConfig::off())
         .base_url(base)
         .retry(RetryPolicy {
             max_attempts: 6,

@@ -20,7 +20,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use futures::TryStreamExt;
 use igflight::error::ReportError;
-use igflight::graph::{BudgetConfig, GraphClient, RetryPolicy};
+use igflight::graph::{BudgetConfig, CacheConfig, GraphClient, RetryPolicy};
 use igflight::plan::{ReportContext, RunSummary, report_stream};
 use igflight::ticket::ReportRequest;
 use parking_lot::Mutex;
@@ -133,7 +133,9 @@ impl Graph {
             base_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(20),
         };
+        // the scripted server counts every request: no response cache between runs
         let client = GraphClient::builder(TOKEN)
+            .cache_config(CacheConfig::off())
             .base_url(&self.base)
             .version(version)
             .retry(retry)

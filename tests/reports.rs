@@ -746,8 +746,9 @@ async fn media_insights_of_stories_skip_those_with_too_few_viewers() {
 }
 
 /// The conversion boundary is found once per account on a connection: a second `media_insights` run
-/// skips the pre-conversion media without a call and asks the rest in full groups (listing pages +
-/// one call per 50 media of one metric set), with the same rows and the same skipped counts.
+/// asking fresh data (`max_age: 0`, no cached answer) skips the pre-conversion media without a call
+/// and asks the rest in full groups (listing pages + one call per 50 media of one metric set), with
+/// the same rows and the same skipped counts.
 #[tokio::test]
 async fn the_conversion_boundary_is_remembered_per_account() {
     let sim = start_sim(SimConfig::default()).await;
@@ -759,7 +760,8 @@ async fn the_conversion_boundary_is_remembered_per_account() {
     let first = run_on(&ctx, t.clone()).await.unwrap();
     let first_calls = sim.stats().total;
     sim.reset_stats();
-    let second = run_on(&ctx, t).await.unwrap();
+    let fresh = json!({"report":"media_insights","account":acc.id,"max_age":0});
+    let second = run_on(&ctx, fresh).await.unwrap();
     let second_calls = sim.stats().total;
     let (a, b) = (media_metric_pairs(&first), media_metric_pairs(&second));
     assert!(a == b, "{} rows, then {}", a.len(), b.len());
@@ -849,7 +851,8 @@ async fn groups_past_the_conversion_are_asked_concurrently_within_the_budget() {
     let first = run_on(&ctx, t.clone()).await.unwrap();
     let first_calls = sim.stats().total;
     sim.reset_stats();
-    let second = run_on(&ctx, t.clone()).await.unwrap();
+    let fresh = json!({"report":"media_insights","account":acc.id,"max_age":0});
+    let second = run_on(&ctx, fresh.clone()).await.unwrap();
     let second_calls = sim.stats().total;
     assert!(
         sim.stats().max_in_flight >= 2,
@@ -868,7 +871,7 @@ async fn groups_past_the_conversion_are_asked_concurrently_within_the_budget() {
         1,
     )));
     run_on(&exact, t.clone()).await.unwrap();
-    run_on(&exact, t.clone()).await.unwrap();
+    run_on(&exact, fresh.clone()).await.unwrap();
     // one call less: the second run stops on the budget, and no call goes past it
     let short = Arc::new(ReportContext::new(client_with(
         &sim,
@@ -877,8 +880,8 @@ async fn groups_past_the_conversion_are_asked_concurrently_within_the_budget() {
         1,
     )));
     sim.reset_stats();
-    run_on(&short, t.clone()).await.unwrap();
-    let Err(e) = run_on(&short, t).await else {
+    run_on(&short, t).await.unwrap();
+    let Err(e) = run_on(&short, fresh).await else {
         panic!("the second run fits a budget one call short");
     };
     assert!(e.to_string().contains("budget"), "{e}");

@@ -434,6 +434,8 @@ mod tests {
             budget_wait_secs: 0,
             max_retries: 0,
             max_calls_per_request: 500,
+            graph_concurrency: 8,
+            cache: crate::graph::CacheConfig::default(),
         };
         for (c, secret) in [
             (conn("tok", 2 * 86_400, true), true),

@@ -172,7 +172,8 @@ impl Source {
             ctx: Arc::new(
                 ReportContext::new(client)
                     .with_connection(connection)
-                    .with_max_calls_per_request(graph.max_calls_per_request),
+                    .with_max_calls_per_request(graph.max_calls_per_request)
+                    .with_graph_concurrency(graph.graph_concurrency),
             ),
             calls_per_hour: args.api.graph.calls_per_hour,
             sim,

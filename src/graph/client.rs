@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::budget::{Budget, BudgetConfig};
+use super::cache::{CacheClass, CacheConfig, ResponseCache};
 use super::endpoint::{Endpoint, EndpointKind};
 use super::error::{ApiError, ErrorClass, GraphError, bounded_to, classify, scrub_in, utc_after};
 use super::model::{ErrorEnvelope, decode_json};
@@ -53,6 +54,8 @@ pub struct GraphConfig {
     /// [`DEFAULT_MAX_BODY_BYTES`], 16 MiB). A larger 2xx body fails with
     /// [`GraphError::BodyTooLarge`], not retried.
     pub max_body_bytes: usize,
+    /// The response cache (used when no shared [`ResponseCache`] is given to the builder).
+    pub cache: CacheConfig,
 }
 
 impl GraphConfig {
@@ -68,6 +71,7 @@ impl GraphConfig {
             budget: BudgetConfig::default(),
             user_agent: concat!("igflight/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            cache: CacheConfig::default(),
         }
     }
 }
@@ -81,6 +85,7 @@ pub struct GraphClientBuilder {
     budget: Option<Arc<Budget>>,
     stats: Option<Arc<CallStats>>,
     http: Option<reqwest::Client>,
+    cache: Option<Arc<ResponseCache>>,
 }
 
 impl GraphClientBuilder {
@@ -94,6 +99,7 @@ impl GraphClientBuilder {
             budget: None,
             stats: None,
             http: None,
+            cache: None,
         }
     }
 
@@ -142,6 +148,18 @@ impl GraphClientBuilder {
     /// Draw on a budget shared with other clients.
     pub fn shared_budget(mut self, budget: Arc<Budget>) -> Self {
         self.budget = Some(budget);
+        self
+    }
+
+    /// A response cache of its own with this configuration (ignored when [`Self::shared_cache`] is set).
+    pub fn cache_config(mut self, cfg: CacheConfig) -> Self {
+        self.config.cache = cfg;
+        self
+    }
+
+    /// Keep answers in a cache shared with other clients (answers are keyed by token).
+    pub fn shared_cache(mut self, cache: Arc<ResponseCache>) -> Self {
+        self.cache = Some(cache);
         self
     }
 
@@ -199,6 +217,9 @@ impl GraphClientBuilder {
             .budget
             .unwrap_or_else(|| Budget::shared(cfg.budget.clone()));
         let stats = self.stats.unwrap_or_default();
+        let cache = self
+            .cache
+            .unwrap_or_else(|| Arc::new(ResponseCache::new(cfg.cache.clone())));
         Ok(GraphClient {
             inner: Arc::new(Inner::new(
                 http,
@@ -209,6 +230,7 @@ impl GraphClientBuilder {
                 cfg.retry,
                 budget,
                 stats,
+                cache,
                 cfg.max_body_bytes,
             )),
             run: None,
@@ -233,6 +255,10 @@ pub const API_VERSION_HEADER: &str = "facebook-api-version";
 struct RunCalls {
     cap: u32,
     made: AtomicU32,
+    /// Answers served from the response cache in this run.
+    hits: AtomicU32,
+    /// How old a cached answer this run accepts (`max_age`); `None`: the class's freshness.
+    max_age: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -249,6 +275,7 @@ struct Inner {
     retry: RetryPolicy,
     budget: Arc<Budget>,
     stats: Arc<CallStats>,
+    cache: Arc<ResponseCache>,
     max_body: usize,
     /// The version that answered the last response (`facebook-api-version`), when one said so.
     served: parking_lot::Mutex<Option<String>>,
@@ -265,6 +292,7 @@ impl Inner {
         retry: RetryPolicy,
         budget: Arc<Budget>,
         stats: Arc<CallStats>,
+        cache: Arc<ResponseCache>,
         max_body: usize,
     ) -> Self {
         let token_key = token.key();
@@ -279,6 +307,7 @@ impl Inner {
             retry,
             budget,
             stats,
+            cache,
             max_body,
             served: parking_lot::Mutex::new(None),
         }
@@ -315,8 +344,10 @@ pub struct GraphResponse {
     pub body: Bytes,
     pub usage: Usage,
     pub endpoint: EndpointKind,
-    /// HTTP attempts this answer took (1 without retries).
+    /// HTTP attempts this answer took (1 without retries; 0 when it came from the cache).
     pub attempts: u32,
+    /// Served from the connection's response cache, without a call.
+    pub cached: bool,
 }
 
 impl GraphResponse {
@@ -356,6 +387,7 @@ impl GraphClient {
                 i.retry.clone(),
                 i.budget.clone(),
                 i.stats.clone(),
+                i.cache.clone(),
                 i.max_body,
             )),
             run: self.run.clone(),
@@ -370,12 +402,53 @@ impl GraphClient {
     /// make more than `cap` is refused with [`GraphError::RunCallCap`] before the budget is reserved
     /// and before anything is sent. A batch attempt counts its items, as the budget does.
     pub fn with_call_cap(&self, cap: u32) -> GraphClient {
+        self.for_run(cap, None)
+    }
+
+    /// [`Self::with_call_cap`], accepting cached answers at most `max_age` old (`Some(0)`: none).
+    pub fn for_run(&self, cap: u32, max_age: Option<Duration>) -> GraphClient {
         GraphClient {
             inner: self.inner.clone(),
             run: Some(Arc::new(RunCalls {
                 cap,
                 made: AtomicU32::new(0),
+                hits: AtomicU32::new(0),
+                max_age,
             })),
+        }
+    }
+
+    /// Answers this run took from the response cache; `None` outside a run.
+    pub fn cache_hits(&self) -> Option<u32> {
+        self.run.as_ref().map(|r| r.hits.load(Ordering::Relaxed))
+    }
+
+    /// The connection's response cache.
+    pub fn cache(&self) -> &Arc<ResponseCache> {
+        &self.inner.cache
+    }
+
+    /// A value kept under `name` for this token by [`Self::keep`] (a part of an answer, e.g. one
+    /// media's insights out of a multi-id answer), within its freshness and the run's `max_age`.
+    pub fn kept(&self, name: &str) -> Option<Bytes> {
+        let cache = &self.inner.cache;
+        if !cache.enabled() {
+            return None;
+        }
+        let key = format!("{} #{name}", self.inner.token_key);
+        let max_age = self.run.as_ref().and_then(|r| r.max_age);
+        let hit = cache.get(&key, max_age);
+        if let (Some(run), true) = (&self.run, hit.is_some()) {
+            run.hits.fetch_add(1, Ordering::Relaxed);
+        }
+        hit
+    }
+
+    /// Keep `body` under `name` for this token, as fresh as `class`.
+    pub fn keep(&self, name: &str, class: CacheClass, body: Bytes) {
+        let cache = &self.inner.cache;
+        if cache.enabled() {
+            cache.put(format!("{} #{name}", self.inner.token_key), class, body);
         }
     }
 
@@ -484,8 +557,40 @@ impl GraphClient {
         params: &[(&str, String)],
     ) -> Result<GraphResponse, GraphError> {
         let url = self.url_for(endpoint.path(), params)?;
-        self.execute(self.prepare(false, url, Vec::new(), endpoint.kind(), 1))
-            .await
+        self.cached_get(url, endpoint.kind()).await
+    }
+
+    /// A GET through the response cache: a fresh kept answer costs no call; a successful answer is
+    /// kept for its class's freshness.
+    async fn cached_get(&self, url: Url, kind: EndpointKind) -> Result<GraphResponse, GraphError> {
+        let cache = &self.inner.cache;
+        let class = CacheClass::of(kind, &url, chrono::Utc::now()).filter(|_| cache.enabled());
+        let Some(class) = class else {
+            return self
+                .execute(self.prepare(false, url, Vec::new(), kind, 1))
+                .await;
+        };
+        let key = ResponseCache::key(&self.inner.token_key, &url);
+        let max_age = self.run.as_ref().and_then(|r| r.max_age);
+        if let Some(body) = cache.get(&key, max_age) {
+            if let Some(run) = &self.run {
+                run.hits.fetch_add(1, Ordering::Relaxed);
+            }
+            tracing::debug!(endpoint = kind.as_str(), "Graph answer from the cache");
+            return Ok(GraphResponse {
+                status: 200,
+                body,
+                usage: Usage::default(),
+                endpoint: kind,
+                attempts: 0,
+                cached: true,
+            });
+        }
+        let resp = self
+            .execute(self.prepare(false, url, Vec::new(), kind, 1))
+            .await?;
+        cache.put(key, class, resp.body.clone());
+        Ok(resp)
     }
 
     /// [`Self::get`] and decode the body as `T`.
@@ -520,8 +625,7 @@ impl GraphClient {
         replace: &[(&str, String)],
     ) -> Result<GraphResponse, GraphError> {
         let url = self.clean_next_url(next, replace)?;
-        self.execute(self.prepare(false, url, Vec::new(), kind, 1))
-            .await
+        self.cached_get(url, kind).await
     }
 
     /// `POST /{version}/{endpoint path}` with a form body (credentials go in the body), counted under
@@ -854,6 +958,7 @@ impl GraphClient {
                 usage,
                 endpoint: req.endpoint,
                 attempts: attempt,
+                cached: false,
             });
         }
         if success {

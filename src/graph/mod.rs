@@ -58,6 +58,7 @@
 //! messages are scrubbed of the token and app secret.
 
 mod budget;
+mod cache;
 mod client;
 mod endpoint;
 mod error;
@@ -77,6 +78,7 @@ mod windows;
 mod testutil;
 
 pub use budget::{Budget, BudgetConfig, BudgetSnapshot, TokenBudgetSnapshot};
+pub use cache::{CacheClass, CacheConfig, CacheSnapshot, ResponseCache, parse_ttl};
 pub(crate) use client::is_version;
 pub use client::{
     API_VERSION_HEADER, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_VERSION, GraphClient,

@@ -198,6 +198,8 @@ pub struct PageOut {
     pub pages_so_far: usize,
     /// HTTP attempts made by this stream so far, retries included.
     pub calls_so_far: u32,
+    /// Pages of this stream served from the response cache so far (no call).
+    pub cache_hits_so_far: u32,
     /// Rows yielded by this stream so far, these included.
     pub rows_so_far: usize,
     /// Rows of this page dropped because their id was already yielded.
@@ -223,6 +225,7 @@ struct State {
     next: Option<Fetch>,
     pages: usize,
     calls: u32,
+    hits: u32,
     yielded: usize,
     seen: HashSet<String>,
     /// `next` URLs fetched so far.
@@ -248,6 +251,7 @@ impl State {
             page_index,
             pages_so_far: self.pages,
             calls_so_far: self.calls,
+            cache_hits_so_far: self.hits,
             rows_so_far: self.yielded,
             duplicates,
             context,
@@ -273,6 +277,7 @@ impl GraphClient {
             next: Some(next),
             pages: 0,
             calls: 0,
+            hits: 0,
             yielded: 0,
             seen,
             fetched_urls: HashSet::new(),
@@ -316,6 +321,7 @@ async fn step(mut st: State) -> Result<Option<(PageOut, State)>, GraphError> {
         let page_index = st.pages;
         st.pages += 1;
         st.calls = st.calls.saturating_add(resp.attempts);
+        st.hits = st.hits.saturating_add(u32::from(resp.cached));
 
         let decoded = match &st.req.mode {
             PageMode::Next => resp.json::<Page<Value>>().map(|p| (p, None)),
@@ -488,6 +494,7 @@ mod props {
             usage: Default::default(),
             endpoint: EndpointKind::BusinessDiscovery,
             attempts: 1,
+            cached: false,
         }
     }
 

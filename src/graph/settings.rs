@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::{BudgetConfig, GraphClient, GraphError, RetryPolicy};
+use super::{BudgetConfig, CacheConfig, GraphClient, GraphError, RetryPolicy};
 
 /// Graph API settings shared by every command that calls it.
 #[derive(Debug, Clone)]
@@ -23,6 +23,10 @@ pub struct GraphSettings {
     pub max_retries: u32,
     /// Most Graph calls one request may make.
     pub max_calls_per_request: u32,
+    /// Graph calls one report run may have in flight at once.
+    pub graph_concurrency: usize,
+    /// The response cache of each connection.
+    pub cache: CacheConfig,
 }
 
 impl GraphSettings {
@@ -41,6 +45,7 @@ impl GraphSettings {
                 max_wait: Duration::from_secs(self.budget_wait_secs),
                 ..BudgetConfig::default()
             })
+            .cache_config(self.cache.clone())
             .retry(RetryPolicy {
                 max_attempts: self.max_retries.saturating_add(1),
                 ..RetryPolicy::default()

@@ -43,6 +43,7 @@ fn user_media() -> Endpoint {
 
 fn client(server: &TestServer) -> GraphClient {
     GraphClient::builder(TOKEN)
+        .cache_config(CacheConfig::off())
         .base_url(&server.base)
         .retry(fast_retry())
         .build()
@@ -597,6 +598,7 @@ async fn transport_failure_is_retried_then_unavailable() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let c = GraphClient::builder(TOKEN)
+        .cache_config(CacheConfig::off())
         .base_url(base)
         .retry(fast_retry())
         .build()
@@ -636,6 +638,7 @@ async fn get_json_decode_error_names_path() {
 async fn sends_token_and_appsecret_proof() {
     let server = TestServer::script(vec![Reply::json(json!({"id": "1"}))]).await;
     let c = GraphClient::builder(TOKEN)
+        .cache_config(CacheConfig::off())
         .app_secret(APP_SECRET)
         .base_url(&server.base)
         .version("v16.0")
@@ -660,6 +663,7 @@ async fn batch_posts_form_and_spends_one_call_per_item() {
     )])
     .await;
     let c = GraphClient::builder(TOKEN)
+        .cache_config(CacheConfig::off())
         .app_secret(APP_SECRET)
         .base_url(&server.base)
         .build()
@@ -708,6 +712,7 @@ async fn batch_posts_form_and_spends_one_call_per_item() {
 async fn eleventh_call_is_refused_without_http() {
     let server = TestServer::script(vec![Reply::json(json!({"id": "1"}))]).await;
     let c = GraphClient::builder(TOKEN)
+        .cache_config(CacheConfig::off())
         .base_url(&server.base)
         .budget_config(BudgetConfig {
             limit: 10,
@@ -755,6 +760,7 @@ async fn concurrent_clients_share_one_budget() {
     let stats = Arc::new(CallStats::default());
     let make = || {
         GraphClient::builder(TOKEN)
+            .cache_config(CacheConfig::off())
             .base_url(&server.base)
             .shared_budget(budget.clone())
             .shared_stats(stats.clone())
@@ -839,6 +845,7 @@ async fn secrets_never_reach_logs_or_errors() {
     })
     .await;
     let c = GraphClient::builder(TOKEN)
+        .cache_config(CacheConfig::off())
         .app_secret(APP_SECRET)
         .base_url(&server.base)
         .retry(fast_retry())
@@ -869,6 +876,7 @@ async fn secrets_never_reach_logs_or_errors() {
         let base = format!("http://{}", l.local_addr().unwrap());
         drop(l);
         GraphClient::builder(TOKEN)
+            .cache_config(CacheConfig::off())
             .app_secret(APP_SECRET)
             .base_url(base)
             .retry(RetryPolicy::none())
@@ -912,6 +920,7 @@ async fn a_gzip_bomb_stops_at_the_body_cap_in_one_call() {
     ])
     .await;
     let c = GraphClient::builder(TOKEN)
+        .cache_config(CacheConfig::off())
         .base_url(&server.base)
         .retry(fast_retry())
         .max_body_bytes(1 << 20)
@@ -941,12 +950,14 @@ async fn bodies_under_the_cap_and_plain_bodies_over_it() {
     let server = TestServer::script(vec![Reply::json(big.clone())]).await;
     let len = big.to_string().len();
     let fits = GraphClient::builder(TOKEN)
+        .cache_config(CacheConfig::off())
         .base_url(&server.base)
         .max_body_bytes(len)
         .build()
         .unwrap();
     assert_eq!(fits.get(&user_media(), &[]).await.unwrap().body.len(), len);
     let small = GraphClient::builder(TOKEN)
+        .cache_config(CacheConfig::off())
         .base_url(&server.base)
         .retry(fast_retry())
         .max_body_bytes(len - 1)
@@ -1132,6 +1143,7 @@ async fn throttling_without_a_time_fails_at_once() {
 async fn throttling_waits_once_when_the_time_fits_max_wait() {
     let make = |server: &TestServer| {
         GraphClient::builder(TOKEN)
+            .cache_config(CacheConfig::off())
             .base_url(&server.base)
             .retry(fast_retry())
             .budget_config(BudgetConfig {
@@ -1326,6 +1338,7 @@ async fn the_run_call_cap_counts_every_attempt_and_refuses_before_sending() {
 async fn budget_refusals_do_not_count_against_the_run_cap() {
     let server = TestServer::script(vec![Reply::json(json!({"id": "1"}))]).await;
     let c = GraphClient::builder(TOKEN)
+        .cache_config(CacheConfig::off())
         .base_url(&server.base)
         .budget_config(BudgetConfig {
             limit: 1,
@@ -1379,4 +1392,67 @@ async fn the_version_that_answered_is_learned_from_the_response_header() {
         c.with_token("other").served_version().as_deref(),
         Some("v23.0")
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response cache
+
+/// A repeated GET (and a repeated `next` page) is answered from the connection's cache without a
+/// call, counted as a hit of the run; `max_age: 0` asks again; errors and other tokens are not
+/// served from it.
+#[tokio::test]
+async fn repeated_gets_come_from_the_cache_unless_the_run_wants_fresher() {
+    let server = TestServer::start(|req: &Seen, base: &str| {
+        let next = format!("{base}/v15.0/17841/media?limit=25&after=c1");
+        match (req.path.as_str(), req.query.get("after").map(String::as_str)) {
+            ("/v15.0/17841/media", None) => Reply::json(json!({"data": media(&[1, 2]), "paging": {"cursors": {"after": "c1"}, "next": next}})),
+            ("/v15.0/17841/media", Some("c1")) => Reply::json(json!({"data": media(&[3]), "paging": {"cursors": {"before": "b1"}}})),
+            ("/v15.0/17841", _) => Reply::raw(500, "down"),
+            _ => Reply::raw(404, "unexpected"),
+        }
+    })
+    .await;
+    let c = GraphClient::builder(TOKEN)
+        .base_url(&server.base)
+        .retry(RetryPolicy {
+            max_attempts: 1,
+            ..fast_retry()
+        })
+        .build()
+        .unwrap();
+    let req = || PageRequest::new(user_media(), &[("fields", "id,caption".into())]);
+    let first: Vec<PageOut> = c.pages(req()).try_collect().await.unwrap();
+    assert_eq!(server.hits(), 2);
+    assert_eq!(first.last().unwrap().cache_hits_so_far, 0);
+    let run = c.for_run(100, None);
+    let again: Vec<PageOut> = run.pages(req()).try_collect().await.unwrap();
+    assert_eq!(server.hits(), 2, "both pages came from the cache");
+    assert_eq!(
+        ids(&again
+            .iter()
+            .flat_map(|p| p.items.clone())
+            .collect::<Vec<_>>()),
+        ["1", "2", "3"]
+    );
+    let last = again.last().unwrap();
+    assert_eq!((last.calls_so_far, last.cache_hits_so_far), (0, 2));
+    assert_eq!(
+        run.calls_made(),
+        Some(0),
+        "a cached answer is not a call of the run"
+    );
+    let fresh = c.for_run(100, Some(Duration::ZERO));
+    let _: Vec<PageOut> = fresh.pages(req()).try_collect().await.unwrap();
+    assert_eq!(server.hits(), 4, "max_age 0 asks the Graph API again");
+    // another token does not see this one's answers
+    let other = c.with_token("another-token");
+    let _: Vec<PageOut> = other.pages(req()).try_collect().await.unwrap();
+    assert_eq!(server.hits(), 6);
+    // a failure is not kept
+    for _ in 0..2 {
+        assert!(c.get(&Endpoint::user(&ig()), &[]).await.is_err());
+    }
+    assert_eq!(server.hits(), 8);
+    let snap = c.cache().snapshot();
+    assert!(snap.entries >= 4 && snap.hits >= 2, "{snap:?}");
 }

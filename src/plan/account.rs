@@ -16,7 +16,7 @@ pub async fn list_pages(
     summary: &RunSummary,
 ) -> Result<Vec<LinkedPage>, ReportError> {
     if let Some((at, pages)) = ctx.pages.lock().as_ref()
-        && at.elapsed() < ReportContext::PAGES_TTL
+        && ctx.fresh(*at, ReportContext::PAGES_TTL)
     {
         return Ok(pages.clone());
     }

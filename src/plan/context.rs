@@ -69,6 +69,11 @@ pub struct ReportContext {
     /// Slots for report runs at once, shared by every connection of a server
     /// (`--max-concurrent-reports`); `None`: no limit.
     pub run_slots: Option<Arc<tokio::sync::Semaphore>>,
+    /// How old a kept answer this run accepts (the ticket's `max_age`); `None`: each cache's own
+    /// freshness. Set by [`ReportContext::for_run`].
+    pub(crate) max_age: Option<Duration>,
+    /// Graph calls one run may have in flight at once (`--graph-concurrency`).
+    pub graph_concurrency: usize,
 }
 
 impl ReportContext {
@@ -84,6 +89,10 @@ impl ReportContext {
     /// Default of [`ReportContext::max_calls_per_request`]: enough for a full `media_insights` of an
     /// account with several thousand media, far below what a runaway paging loop would spend.
     pub const DEFAULT_MAX_CALLS_PER_REQUEST: u32 = 500;
+
+    /// Default of [`ReportContext::graph_concurrency`]: a few calls in flight, well within what the
+    /// Graph API tolerates from one token.
+    pub const DEFAULT_GRAPH_CONCURRENCY: u16 = 8;
 
     /// A context around a Graph client.
     pub fn new(graph: GraphClient) -> Self {
@@ -101,6 +110,8 @@ impl ReportContext {
             connection: None,
             max_calls_per_request: Self::DEFAULT_MAX_CALLS_PER_REQUEST,
             run_slots: None,
+            max_age: None,
+            graph_concurrency: usize::from(Self::DEFAULT_GRAPH_CONCURRENCY),
         }
     }
 
@@ -111,6 +122,12 @@ impl ReportContext {
         self
     }
 
+    /// Let one run have up to `n` Graph calls in flight (at least 1).
+    pub fn with_graph_concurrency(mut self, n: usize) -> Self {
+        self.graph_concurrency = n.max(1);
+        self
+    }
+
     /// Cap the Graph calls of one report run (at least 1).
     pub fn with_max_calls_per_request(mut self, calls: u32) -> Self {
         self.max_calls_per_request = calls.max(1);
@@ -118,12 +135,20 @@ impl ReportContext {
     }
 
     /// The context one report run uses: the same caches, budget and clock, and a Graph client whose
-    /// calls count against this run's cap.
-    pub fn for_run(&self) -> ReportContext {
+    /// calls count against this run's cap and which takes kept answers at most `max_age` old (the
+    /// ticket's `max_age`; `Some(0)`: fresh data only).
+    pub fn for_run(&self, max_age: Option<Duration>) -> ReportContext {
         ReportContext {
-            graph: self.graph.with_call_cap(self.max_calls_per_request),
+            graph: self.graph.for_run(self.max_calls_per_request, max_age),
+            max_age,
             ..self.clone()
         }
+    }
+
+    /// Whether something kept at `at` may still serve this run: younger than `ttl` and than the run's
+    /// `max_age`.
+    pub(crate) fn fresh(&self, at: Instant, ttl: Duration) -> bool {
+        at.elapsed() < self.max_age.map_or(ttl, |m| m.min(ttl))
     }
 
     /// Name the stored connection the token came from (expired-token errors then say which one to

@@ -31,8 +31,8 @@ use super::dropped::{
 use super::media::{LISTING_FIELDS, kept_listing, unix_bounds};
 use super::{CallTracker, ReportContext, RunSummary, check_affordable, get_json, resolve_account};
 use crate::error::ReportError;
-use crate::graph::Endpoint;
 use crate::graph::insight_window_count;
+use crate::graph::{CacheClass, Endpoint};
 use crate::graph::{
     Edge, ErrorClass, GraphError, InsightWindow, MAX_INSIGHT_WINDOW_DAYS, MetricRefusal, NodeId,
     PageRequest, insight_windows,
@@ -388,6 +388,7 @@ pub(crate) fn media_insights(
         let mut done = false;
         while !done {
             // 2. take the next listing page into the pending groups
+            let mut kept = Vec::new();
             match listing.try_next().await? {
                 Some(items) => {
                     for v in items {
@@ -433,10 +434,28 @@ pub(crate) fn media_insights(
                             summary.skip("before_business_conversion", 1);
                             continue;
                         }
+                        // an earlier run's answer for this media, still fresh: no call
+                        match kept_insights(&ctx, &t, b.breakdown.as_deref()) {
+                            Some(Kept::Answer(m)) => {
+                                summary.cache_hit();
+                                b.answered = true;
+                                kept.push(m);
+                                continue;
+                            }
+                            Some(Kept::Skip(reason)) => {
+                                summary.cache_hit();
+                                summary.skip(reason, 1);
+                                continue;
+                            }
+                            None => {}
+                        }
                         b.pending.entry(metrics).or_default().push(t);
                     }
                 }
                 None => done = true,
+            }
+            if !kept.is_empty() {
+                yield media_insights_batch(&schema, &kept)?;
             }
             // 3. call full groups (all groups once the listing is done)
             let keys: Vec<Vec<String>> = b.pending.keys().cloned().collect();
@@ -452,7 +471,7 @@ pub(crate) fn media_insights(
                 }
             }
             // Groups wholly after the known conversion boundary cannot fail for it: they are asked
-            // together (at most GROUPS_AT_ONCE calls at a time). The others go one at a time, each
+            // together (at most `--graph-concurrency` calls at a time). The others go one at a time, each
             // teaching the boundary, after which the rest may be past it.
             let mut todo = ready_groups;
             while !todo.is_empty() {
@@ -461,7 +480,7 @@ pub(crate) fn media_insights(
                 let mut refusals = Vec::new();
                 let mut any_answered = false;
                 let mut answers = futures::stream::iter(safe.into_iter().map(|g| ask_group(&ctx, &summary, &b, g)))
-                    .buffer_unordered(GROUPS_AT_ONCE);
+                    .buffer_unordered(ctx.graph_concurrency);
                 while let Some(answer) = answers.next().await {
                     match answer {
                         Ok(media) => {
@@ -575,9 +594,6 @@ fn apply_refusal(
     vec![g]
 }
 
-/// Group calls asked at once (groups past the known conversion boundary).
-const GROUPS_AT_ONCE: usize = 8;
-
 /// One call for a group past the conversion boundary ([`Batcher::past_conversion`]): its insights, or
 /// the group back with the error.
 async fn ask_group(
@@ -600,26 +616,73 @@ async fn ask_group(
     )
     .await
     {
-        Ok(v) => Ok(group_answers(&v, g)),
+        Ok(v) => Ok(group_answers(ctx, b.breakdown.as_deref(), &v, g)),
         Err(e) => Err((g, e)),
     }
 }
 
-/// The insights of each media of `g` in a multi-id answer.
-fn group_answers(v: &Value, g: Vec<Target>) -> Vec<MediaInsights> {
+/// The insights of each media of `g` in a multi-id answer, each kept for later runs
+/// ([`kept_insights`]).
+fn group_answers(
+    ctx: &ReportContext,
+    breakdown: Option<&str>,
+    v: &Value,
+    g: Vec<Target>,
+) -> Vec<MediaInsights> {
     g.into_iter()
         .map(|t| {
             let data = v[&t.id]["insights"]["data"]
                 .as_array()
                 .map_or(&[][..], Vec::as_slice);
-            MediaInsights {
-                rows: insight_rows(data, None),
-                media_id: t.id,
-                media_type: t.media_type,
-                media_product_type: t.product,
-            }
+            keep_insights(ctx, &t, breakdown, &serde_json::json!({ "data": data }));
+            media_answer(t, data)
         })
         .collect()
+}
+
+fn media_answer(t: Target, data: &[Value]) -> MediaInsights {
+    MediaInsights {
+        rows: insight_rows(data, None),
+        media_id: t.id,
+        media_type: t.media_type,
+        media_product_type: t.product,
+    }
+}
+
+/// The name one media's insights are kept under: its id, the metrics and the breakdown asked.
+fn kept_name(t: &Target, breakdown: Option<&str>) -> String {
+    format!(
+        "media-insights {} {} {}",
+        t.id,
+        t.metrics.join(","),
+        breakdown.unwrap_or("")
+    )
+}
+
+/// Keep one media's answer (`{"data":[…]}`) or why it has none (`{"skip":"not_enough_viewers"}`) in
+/// the connection's cache: a later run asks no call for it while it is fresh.
+fn keep_insights(ctx: &ReportContext, t: &Target, breakdown: Option<&str>, answer: &Value) {
+    ctx.graph.keep(
+        &kept_name(t, breakdown),
+        CacheClass::Insights,
+        answer.to_string().into(),
+    );
+}
+
+/// What an earlier run learned of one media's insights, if still fresh.
+enum Kept {
+    Answer(MediaInsights),
+    Skip(&'static str),
+}
+
+fn kept_insights(ctx: &ReportContext, t: &Target, breakdown: Option<&str>) -> Option<Kept> {
+    let body = ctx.graph.kept(&kept_name(t, breakdown))?;
+    let v: Value = serde_json::from_slice(&body).ok()?;
+    if v["skip"] == "not_enough_viewers" {
+        return Some(Kept::Skip("not_enough_viewers"));
+    }
+    let data = v["data"].as_array()?;
+    Some(Kept::Answer(media_answer(t.clone(), data)))
 }
 
 /// Ask one group's insights; split on a failure that one media can cause, skip what cannot answer.
@@ -691,7 +754,7 @@ async fn run_group(
                 if let Some(oldest) = g.iter().filter_map(|t| t.timestamp).min() {
                     b.floor = Some(b.floor.map_or(oldest, |f| f.min(oldest)));
                 }
-                out.extend(group_answers(&v, g));
+                out.extend(group_answers(ctx, b.breakdown.as_deref(), &v, g));
             }
             Err(ReportError::Graph(e)) if splittable(&e) => {
                 if g.len() == 1 {
@@ -699,6 +762,14 @@ async fn run_group(
                     let reason = skip_reason(&e);
                     tracing::info!(media_id = %t.id, reason, "media skipped: it cannot have insights");
                     summary.skip(reason, 1);
+                    if reason == "not_enough_viewers" {
+                        keep_insights(
+                            ctx,
+                            t,
+                            b.breakdown.as_deref(),
+                            &serde_json::json!({ "skip": reason }),
+                        );
+                    }
                     if reason == "before_business_conversion" {
                         b.cutoff = Some(b.cutoff.map_or(t.timestamp.unwrap_or(i64::MAX), |c| {
                             c.max(t.timestamp.unwrap_or(c))
@@ -802,15 +873,7 @@ async fn find_conversion(
         .await
         {
             Ok(v) => {
-                let data = v[&t.id]["insights"]["data"]
-                    .as_array()
-                    .map_or(&[][..], Vec::as_slice);
-                answered.push(MediaInsights {
-                    rows: insight_rows(data, None),
-                    media_id: t.id.clone(),
-                    media_type: t.media_type.clone(),
-                    media_product_type: t.product.clone(),
-                });
+                answered.extend(group_answers(ctx, breakdown, &v, vec![t.clone()]));
                 if lo == hi {
                     // the oldest answers: the failure was not the conversion boundary
                     return Ok((None, answered));

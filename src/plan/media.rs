@@ -198,7 +198,8 @@ fn listing_item(v: &Value) -> Value {
 pub(super) fn kept_listing(ctx: &ReportContext, account: &str) -> Option<Arc<Vec<Value>>> {
     let listings = ctx.media_listings.lock();
     let (at, items) = listings.get(account)?;
-    (at.elapsed() < ReportContext::MEDIA_LISTING_TTL).then(|| items.clone())
+    ctx.fresh(*at, ReportContext::MEDIA_LISTING_TTL)
+        .then(|| items.clone())
 }
 
 pub(crate) fn other_users_media(

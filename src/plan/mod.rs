@@ -167,7 +167,7 @@ pub fn report_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> ReportStrea
     let report = req.report;
     let limit = req.limit;
     let s = summary.clone();
-    let ctx = Arc::new(ctx.for_run());
+    let ctx = Arc::new(ctx.for_run(req.max_age));
     let ctx_connection = ctx.connection.clone();
     let slots = ctx.run_slots.clone();
     let inner = (report.spec().plan)(ctx, req, s);
@@ -252,11 +252,12 @@ pub fn project_to(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch
 /// Track the calls of a page stream in the summary (PageOut carries a running total).
 pub(crate) struct CallTracker {
     seen: u32,
+    hits: u32,
 }
 
 impl CallTracker {
     pub(crate) fn new() -> Self {
-        CallTracker { seen: 0 }
+        CallTracker { seen: 0, hits: 0 }
     }
 
     pub(crate) fn page(&mut self, summary: &RunSummary, page: &PageOut) {
@@ -264,6 +265,10 @@ impl CallTracker {
             summary.add_calls(u64::from(page.calls_so_far - self.seen));
             self.seen = page.calls_so_far;
         }
+        for _ in self.hits..page.cache_hits_so_far {
+            summary.cache_hit();
+        }
+        self.hits = self.hits.max(page.cache_hits_so_far);
         if page.ended_on_repeat {
             // the Graph API answered a page of rows already sent and paging stopped there: the
             // result may be short, and the client is told so in the run summary
@@ -337,6 +342,9 @@ pub(crate) async fn get_json(
     match ctx.graph.get(endpoint, params).await {
         Ok(resp) => {
             summary.add_calls(u64::from(resp.attempts));
+            if resp.cached {
+                summary.cache_hit();
+            }
             Ok(resp.json::<Value>()?)
         }
         Err(e) => {

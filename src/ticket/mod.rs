@@ -124,6 +124,9 @@ pub struct ReportRequest {
     pub partition: u32,
     /// The served connection to run on (`None`: the client's default).
     pub connection: Option<String>,
+    /// How old a cached Graph answer may be for this request (`Some(0)`: fresh data only); `None`:
+    /// each answer's own freshness.
+    pub max_age: Option<std::time::Duration>,
     /// What the report takes besides these keys, typed per report.
     pub params: ReportParams,
     /// The raw ticket this was validated from (for re-encoding).
@@ -195,7 +198,7 @@ pub fn to_json(raw: &proto::ReportTicket) -> Value {
 
 /// Every key but `report` with its value in a raw ticket (`None`: not set), in protobuf field order: the one
 /// table [`to_json`] and the keys-apply-to-the-report check read.
-fn key_values(t: &proto::ReportTicket) -> [(&'static str, Option<Value>); 22] {
+fn key_values(t: &proto::ReportTicket) -> [(&'static str, Option<Value>); 23] {
     let text = |v: &Option<String>| v.clone().map(Value::from);
     let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone().into());
     [
@@ -221,6 +224,7 @@ fn key_values(t: &proto::ReportTicket) -> [(&'static str, Option<Value>); 22] {
         ("breakdown", text(&t.breakdown)),
         ("metric_type", text(&t.metric_type)),
         ("timeframe", text(&t.timeframe)),
+        ("max_age", t.max_age.map(Value::from)),
     ]
 }
 
@@ -252,6 +256,7 @@ struct JsonTicket {
     breakdown: Option<JsonText>,
     metric_type: Option<JsonText>,
     timeframe: Option<JsonText>,
+    max_age: Option<i64>,
 }
 
 /// A JSON string.
@@ -361,7 +366,9 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> TicketError {
         .unwrap_or_default()
         .to_string();
     let expected = match key.as_str() {
-        "date_from_offset" | "date_to_offset" | "limit" | "page_size" => "an integer".to_string(),
+        "date_from_offset" | "date_to_offset" | "limit" | "page_size" | "max_age" => {
+            "an integer".to_string()
+        }
         "partition" => "an integer ≥ 0".to_string(),
         "include_replies" => "a boolean (true or false)".to_string(),
         "fields" | "metrics" => format!(
@@ -411,6 +418,7 @@ fn from_json(bytes: &[u8]) -> Result<proto::ReportTicket, TicketError> {
         breakdown: text(j.breakdown),
         metric_type: text(j.metric_type),
         timeframe: text(j.timeframe),
+        max_age: j.max_age,
     };
     if t.report.is_empty() {
         return Err(invalid(
@@ -425,7 +433,7 @@ fn from_json(bytes: &[u8]) -> Result<proto::ReportTicket, TicketError> {
 fn set_keys(t: &proto::ReportTicket) -> Vec<&'static str> {
     key_values(t)
         .into_iter()
-        .filter(|(k, v)| v.is_some() && !matches!(*k, "connection" | "partition"))
+        .filter(|(k, v)| v.is_some() && !matches!(*k, "connection" | "partition" | "max_age"))
         .map(|(k, _)| k)
         .collect()
 }
@@ -537,6 +545,7 @@ pub fn validate(
     let timeframe = timeframe_of(&t)?;
     let (hashtag, username) = names_of(&t)?;
     let connection = connection_of(&t)?;
+    let max_age = max_age_of(&t)?;
     let params = (report.spec().params)(&Keys {
         t: &t,
         today,
@@ -560,6 +569,7 @@ pub fn validate(
         page_size,
         partition: t.partition.unwrap_or(0),
         connection,
+        max_age,
         params,
         raw: t,
     })
@@ -709,6 +719,22 @@ fn limits_of(t: &proto::ReportTicket) -> Result<(Option<u64>, Option<u32>), Tick
     };
 
     Ok((limit, page_size))
+}
+
+/// `max_age` (seconds ≥ 0; anything past a year means the same as a year).
+fn max_age_of(t: &proto::ReportTicket) -> Result<Option<std::time::Duration>, TicketError> {
+    match t.max_age {
+        None => Ok(None),
+        Some(s) if s >= 0 => Ok(Some(std::time::Duration::from_secs(
+            (s as u64).min(365 * 86_400),
+        ))),
+        Some(s) => Err(invalid(
+            "max_age",
+            format!(
+                "key `max_age` must be an integer ≥ 0 (seconds; 0 asks for fresh data), got {s}"
+            ),
+        )),
+    }
 }
 
 /// `media_type` among the kinds the report has.
