@@ -292,6 +292,50 @@ async fn do_get_user_media_returns_the_simulator_media_in_order_across_pages() {
     }
 }
 
+/// A repeated DoGet on a connection is answered from its response cache: no Graph call, the same
+/// rows, `cache_hits` in the run summary; `max_age: 0` asks the Graph API again.
+#[tokio::test]
+async fn a_repeated_do_get_comes_from_the_cache_and_max_age_zero_asks_again() {
+    let sim = start_sim(SimConfig::default()).await;
+    let (_server, mut fc) = start_flight(&sim, client(&sim)).await;
+    let acc = sim.dataset().accounts[0].id.clone();
+    let t = json!({"report": "user_media", "account": acc});
+    let first = get_ok(&mut fc, t.clone()).await;
+    let calls = sim.stats().total;
+    let first_summary = first.summary.clone().unwrap();
+    assert!(
+        first_summary["graph_calls"].as_u64().unwrap() > 1,
+        "{first_summary}"
+    );
+    assert_eq!(first_summary.get("cache_hits"), None, "{first_summary}");
+
+    let again = get_ok(&mut fc, t.clone()).await;
+    assert_eq!(sim.stats().total, calls, "no Graph call for the repeat");
+    assert_eq!(again.strings("id"), first.strings("id"));
+    let s = again.summary.unwrap();
+    assert_eq!(s["graph_calls"], 0, "{s}");
+    assert_eq!(
+        s["cache_hits"], first_summary["graph_calls"],
+        "one hit per page: {s}"
+    );
+
+    let fresh = get_ok(
+        &mut fc,
+        json!({"report": "user_media", "account": acc, "max_age": 0}),
+    )
+    .await;
+    assert_eq!(fresh.strings("id"), first.strings("id"));
+    assert_eq!(sim.stats().total, 2 * calls, "max_age 0 lists again");
+    assert_eq!(fresh.summary.unwrap().get("cache_hits"), None);
+    // a max_age longer than the answers' age is served from the cache
+    get_ok(
+        &mut fc,
+        json!({"report": "user_media", "account": acc, "max_age": 3600}),
+    )
+    .await;
+    assert_eq!(sim.stats().total, 2 * calls);
+}
+
 #[tokio::test]
 async fn an_empty_report_still_sends_its_schema_and_summary() {
     let sim = start_sim(SimConfig::default()).await;
@@ -428,6 +472,11 @@ async fn bad_tickets_are_invalid_argument_without_a_graph_call() {
         ),
         (json!({"report": "hashtag_recent_media"}), "hashtag"),
         (json!({"report": "user_media", "limit": "ten"}), "limit"),
+        (json!({"report": "user_media", "max_age": -1}), "max_age"),
+        (
+            json!({"report": "user_media", "max_age": "soon"}),
+            "max_age",
+        ),
     ];
     for (t, key) in cases {
         let (_, e) = get_err(&mut fc, t.clone()).await;

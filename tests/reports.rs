@@ -831,6 +831,38 @@ async fn media_insights_reuse_the_listing_user_media_just_read() {
     assert!(a == b, "{} rows listed, {} reused", a.len(), b.len());
 }
 
+/// A full `user_stories` listing serves the next story `media_insights` of the account: no second
+/// listing call, the same rows.
+#[tokio::test]
+async fn a_stories_listing_serves_the_story_insights_that_follow() {
+    let sim = start_sim(SimConfig::default()).await;
+    let ds = sim.dataset();
+    let acc = &ds.accounts[0];
+    let insights = json!({"report":"media_insights","account":acc.id,"media_type":"story"});
+    let stories = |sim: &SimHandle| {
+        sim.stats()
+            .by_endpoint
+            .get("user/stories")
+            .copied()
+            .unwrap_or(0)
+    };
+    let fresh = ctx(&sim);
+    sim.reset_stats();
+    let listed = run_on(&fresh, insights.clone()).await.unwrap();
+    assert_eq!(stories(&sim), 1, "{:?}", sim.stats());
+
+    let warm = ctx(&sim);
+    run_on(&warm, json!({"report":"user_stories","account":acc.id}))
+        .await
+        .unwrap();
+    sim.reset_stats();
+    let reused = run_on(&warm, insights).await.unwrap();
+    assert_eq!(stories(&sim), 0, "{:?}", sim.stats());
+    assert!(reused.summary.cache_hits() >= 1);
+    let (a, b) = (media_metric_pairs(&listed), media_metric_pairs(&reused));
+    assert!(a == b, "{} rows listed, {} reused", a.len(), b.len());
+}
+
 /// Insight groups past the known conversion boundary are asked at once (the simulator sees several
 /// requests in flight), with the same rows as one after the other; and the call budget holds under
 /// that concurrency: a budget of exactly the calls the runs need suffices, one less stops the run with

@@ -360,12 +360,13 @@ pub(crate) fn media_insights(
             if let MediaItems::Single(id) = &p.media {
                 let v = get_json(&ctx, &summary, &Endpoint::media(id), &[("fields", listing_fields.clone())]).await?;
                 Box::pin(futures::stream::iter(vec![Ok(vec![v])]))
-            } else if let (Some(items), false) = (kept_listing(&ctx, ig.as_str()), p.media_type == Some(MediaKind::Story)) {
-                // the listing a user_media run just read: no call (the range is applied below)
+            } else if let Some(items) = kept_listing(&ctx, ig.as_str(), listing_edge(&p)) {
+                // the listing a user_media (user_stories) run just read: no call (the range is
+                // applied below)
                 summary.cache_hit();
                 Box::pin(futures::stream::iter(vec![Ok(items.as_ref().clone())]))
             } else {
-                let edge = if p.media_type == Some(MediaKind::Story) { Edge::Stories } else { Edge::Media };
+                let edge = listing_edge(&p);
                 let mut params = vec![("fields", listing_fields.clone())];
                 if let (MediaItems::Range(r), Edge::Media) = (&p.media, edge) {
                     let (since, until) = unix_bounds(r);
@@ -491,21 +492,18 @@ pub(crate) fn media_insights(
                         }
                         // a failure one media or one metric can cause is handled as a sequential
                         // group's (split, drop the refused metric, skip); any other ends the run
-                        Err((mut g, e)) => {
+                        Err((g, e)) => {
                             if let Some(r) = refused(&e, &g[0].metrics) {
                                 refusals.push((g, r));
                                 continue;
                             }
-                            if !matches!(&e, ReportError::Graph(ge) if splittable(ge)) {
-                                Err(e)?;
-                            }
-                            if g.len() > 1 {
-                                // one media at fault: its half is found without asking the whole again
-                                let older = g.split_off(g.len() / 2);
-                                again.push(g);
-                                again.push(older);
-                            } else {
-                                again.push(g);
+                            match e {
+                                // one media at fault: its part is found without asking the whole again
+                                ReportError::Graph(ge) if splittable(&ge) && g.len() > 1 => {
+                                    again.extend(split_failed(&ge, g));
+                                }
+                                ReportError::Graph(ge) if splittable(&ge) => again.push(g),
+                                e => Err(e)?,
                             }
                         }
                     }
@@ -532,6 +530,15 @@ pub(crate) fn media_insights(
         if !b.answered && b.without_metrics > 0 {
             Err(all_refused(&ctx, &summary, b.accepted.as_deref(), Owner::Media))?;
         }
+    }
+}
+
+/// The edge that lists the media of a `media_insights` run: the stories, or the other media.
+fn listing_edge(p: &MediaInsightsParams) -> Edge {
+    if p.media_type == Some(MediaKind::Story) {
+        Edge::Stories
+    } else {
+        Edge::Media
     }
 }
 
@@ -779,49 +786,30 @@ async fn run_group(
                     && g.iter().all(|t| t.timestamp.is_some())
                 {
                     // Every post older than the conversion fails too: binary-search the boundary with
-                    // one-media probes (their answers are kept), then ask the rest in one call.
+                    // chunks of the group (their answers are kept), no media asked twice.
                     let mut g = g;
                     g.sort_by_key(|t| std::cmp::Reverse(t.timestamp));
-                    let (first_fail, answered) =
-                        find_conversion(ctx, summary, &g, b.breakdown.as_deref()).await?;
-                    let probed: HashSet<String> =
-                        answered.iter().map(|m| m.media_id.clone()).collect();
-                    if let Some(oldest) = answered
-                        .iter()
-                        .filter_map(|m| g.iter().find(|t| t.id == m.media_id))
-                        .filter_map(|t| t.timestamp)
-                        .min()
-                    {
+                    let found = find_conversion(ctx, summary, b, g).await?;
+                    b.answered |= !found.answered.is_empty();
+                    if let Some(oldest) = found.oldest_answered {
                         b.floor = Some(b.floor.map_or(oldest, |f| f.min(oldest)));
                     }
-                    out.extend(answered);
-                    match first_fail {
-                        Some(f) => {
-                            let t = &g[f];
-                            tracing::info!(media_id = %t.id, "business conversion found: older media are skipped without calls");
-                            b.cutoff =
-                                Some(b.cutoff.map_or(t.timestamp.unwrap_or(i64::MAX), |c| {
-                                    c.max(t.timestamp.unwrap_or(c))
-                                }));
-                            let rest: Vec<Target> =
-                                g.into_iter().filter(|t| !probed.contains(&t.id)).collect();
-                            queue.push_front(rest);
-                        }
-                        None => {
-                            // not monotone after all: isolate by halves
-                            let mut rest: Vec<Target> =
-                                g.into_iter().filter(|t| !probed.contains(&t.id)).collect();
-                            let older = rest.split_off(rest.len() / 2);
-                            queue.push_front(older);
-                            queue.push_front(rest);
-                        }
+                    out.extend(found.answered);
+                    if let Some(ts) = found.first_fail {
+                        tracing::info!(
+                            before = ts,
+                            "business conversion found: older media are skipped without calls"
+                        );
+                        b.cutoff = Some(b.cutoff.map_or(ts, |c| c.max(ts)));
+                    }
+                    // the failing tail (skipped by the cutoff) and chunks that failed otherwise
+                    for rest in found.rest.into_iter().rev() {
+                        queue.push_front(rest);
                     }
                 } else {
-                    // newer half first: finding the conversion boundary there spares the older half's calls
-                    let mut g = g;
-                    let older = g.split_off(g.len() / 2);
-                    queue.push_front(older);
-                    queue.push_front(g);
+                    for part in split_failed(&e, g).into_iter().rev() {
+                        queue.push_front(part);
+                    }
                 }
             }
             Err(e) => match refused(&e, &g[0].metrics) {
@@ -842,52 +830,72 @@ async fn run_group(
     Ok(out)
 }
 
-/// Find the newest media of `g` (sorted newest first, known to hold a pre-conversion post) that fails with
-/// 2108006, by probing single media. Returns its index (verified by a failing probe) and the insights of
-/// the probes that answered; `None` when the failures turn out not to be monotone in time.
+/// What [`find_conversion`] learned.
+struct BoundarySearch {
+    /// Insights of the chunks that answered.
+    answered: Vec<MediaInsights>,
+    /// The oldest media timestamp among them.
+    oldest_answered: Option<i64>,
+    /// The timestamp of the newest media found to be from before the conversion.
+    first_fail: Option<i64>,
+    /// Media still to handle: the failing tail (older than the boundary: the cutoff skips them) and
+    /// chunks that failed for another reason one media can cause (split by halves).
+    rest: Vec<Vec<Target>>,
+}
+
+/// Binary-search the conversion boundary in `g` (sorted newest first; the whole group failed with
+/// 2108006, so its oldest media is from before the conversion — the definition of 2108006 is a post
+/// older than the conversion time). Each probe asks a chunk `g[lo..m]` of the media between the last
+/// that answered and the first known to fail: an answering chunk is kept (its media are done), a
+/// failing one moves the boundary newer. ⌈log2 n⌉ calls, and no media is asked twice.
 async fn find_conversion(
     ctx: &ReportContext,
     summary: &RunSummary,
-    g: &[Target],
-    breakdown: Option<&str>,
-) -> Result<(Option<usize>, Vec<MediaInsights>), ReportError> {
-    let mut answered = Vec::new();
-    // invariant: g[..lo] answer; g[hi] fails once `hi_fails` (and is assumed to before: the group failed)
-    let (mut lo, mut hi, mut hi_fails) = (0usize, g.len() - 1, false);
-    loop {
-        let mid = if lo < hi {
-            (lo + hi) / 2
-        } else if hi_fails {
-            return Ok((Some(lo), answered));
-        } else {
-            lo
-        };
-        let t = &g[mid];
-        let fields = insights_fields(&t.metrics, breakdown);
-        match get_json(
-            ctx,
-            summary,
-            &Endpoint::ids(),
-            &[("ids", t.id.clone()), ("fields", fields)],
-        )
-        .await
-        {
-            Ok(v) => {
-                answered.extend(group_answers(ctx, breakdown, &v, vec![t.clone()]));
-                if lo == hi {
-                    // the oldest answers: the failure was not the conversion boundary
-                    return Ok((None, answered));
-                }
-                lo = mid + 1;
+    b: &Batcher,
+    g: Vec<Target>,
+) -> Result<BoundarySearch, ReportError> {
+    let mut found = BoundarySearch {
+        answered: Vec::new(),
+        oldest_answered: None,
+        first_fail: None,
+        rest: Vec::new(),
+    };
+    // invariant: g[..lo] are handled; g[hi] is from before the conversion
+    let (mut lo, mut hi) = (0usize, g.len() - 1);
+    while lo < hi {
+        let m = lo + (hi - lo).div_ceil(2);
+        let chunk: Vec<Target> = g[lo..m].to_vec();
+        match ask_group(ctx, summary, b, chunk).await {
+            Ok(media) => {
+                found.oldest_answered = g[m - 1].timestamp.or(found.oldest_answered);
+                found.answered.extend(media);
+                lo = m;
             }
-            // counted as skipped by the cutoff afterwards
-            Err(ReportError::Graph(e)) if skip_reason(&e) == "before_business_conversion" => {
-                hi = mid;
-                hi_fails = true;
+            Err((_, ReportError::Graph(e))) if skip_reason(&e) == "before_business_conversion" => {
+                hi = m - 1;
             }
-            Err(e) => return Err(e),
+            Err((chunk, ReportError::Graph(e))) if splittable(&e) => {
+                found.rest.push(chunk);
+                lo = m;
+            }
+            Err((_, e)) => return Err(e),
         }
     }
+    found.first_fail = g[hi].timestamp;
+    found.rest.push(g[hi..].to_vec());
+    Ok(found)
+}
+
+/// The parts of a group that failed for a reason one media can cause, to ask next (not the
+/// conversion: [`find_conversion`] handles that). A few stories, one or more with too few viewers,
+/// are asked one by one: at most as many calls as halving (n ≤ 4), and fewer when several fail;
+/// others in halves, newer first (a conversion boundary found there spares the older half's calls).
+fn split_failed(e: &GraphError, mut g: Vec<Target>) -> Vec<Vec<Target>> {
+    if skip_reason(e) == "not_enough_viewers" && g.len() <= 4 {
+        return g.into_iter().map(|t| vec![t]).collect();
+    }
+    let older = g.split_off(g.len() / 2);
+    vec![g, older]
 }
 
 /// Errors one media in a multi-id call causes for all: skippable items (2108006, "Not enough viewers").

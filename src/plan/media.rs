@@ -152,8 +152,7 @@ pub(crate) fn own_media(
             pr = pr.limit(l as usize);
         }
         // a full listing with the fields media_insights lists is kept for it (ReportContext::media_listings)
-        let mut kept: Option<Vec<Value>> = (edge == Edge::Media
-            && filter.dates.is_none()
+        let mut kept: Option<Vec<Value>> = (filter.dates.is_none()
             && req.limit.is_none()
             && LISTING_FIELDS.iter().all(|f| cols.contains(f)))
         .then(Vec::new);
@@ -174,7 +173,7 @@ pub(crate) fn own_media(
         if let Some(k) = kept {
             ctx.media_listings
                 .lock()
-                .insert(ig.as_str().to_string(), (std::time::Instant::now(), Arc::new(k)));
+                .insert(listing_key(ig.as_str(), edge), (std::time::Instant::now(), Arc::new(k)));
         }
     }
 }
@@ -194,10 +193,20 @@ fn listing_item(v: &Value) -> Value {
     Value::Object(m)
 }
 
-/// The account's media listing a `user_media` run kept within [`ReportContext::MEDIA_LISTING_TTL`].
-pub(super) fn kept_listing(ctx: &ReportContext, account: &str) -> Option<Arc<Vec<Value>>> {
+/// Where a full listing of `edge` (media or stories) of an account is kept.
+fn listing_key(account: &str, edge: Edge) -> String {
+    format!("{account}/{}", edge.as_str())
+}
+
+/// The account's media (or stories) listing a `user_media` (`user_stories`) run kept within
+/// [`ReportContext::MEDIA_LISTING_TTL`] and the run's `max_age`.
+pub(super) fn kept_listing(
+    ctx: &ReportContext,
+    account: &str,
+    edge: Edge,
+) -> Option<Arc<Vec<Value>>> {
     let listings = ctx.media_listings.lock();
-    let (at, items) = listings.get(account)?;
+    let (at, items) = listings.get(&listing_key(account, edge))?;
     ctx.fresh(*at, ReportContext::MEDIA_LISTING_TTL)
         .then(|| items.clone())
 }
