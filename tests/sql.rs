@@ -408,6 +408,30 @@ async fn explain_shows_the_report_the_pushed_params_and_the_limit() {
     assert_eq!(rig.sim.stats().total, 0);
 }
 
+/// `EXPLAIN ANALYZE` shows what each report scan spent and what the connection's cache saved: a
+/// repeated query makes no Graph call and says how many answers came from the cache.
+#[tokio::test]
+async fn explain_analyze_shows_graph_calls_and_cache_hits() {
+    let rig = Rig::new().await;
+    let acc = rig.sim.dataset().accounts[0].id.clone();
+    let ctx = rig.session(None);
+    let q = format!("EXPLAIN ANALYZE SELECT id FROM user_media WHERE ig_user_id = '{acc}'");
+    let text = |b: Vec<RecordBatch>| pretty_format_batches(&b).unwrap().to_string();
+    let cold = text(sql(&ctx, &q).await.unwrap());
+    let calls = rig.sim.stats().total;
+    assert!(calls > 1, "{cold}");
+    assert!(cold.contains(&format!("graph_calls={calls}")), "{cold}");
+    assert!(cold.contains("cache_hits=0"), "{cold}");
+    let warm = text(sql(&ctx, &q).await.unwrap());
+    assert_eq!(
+        rig.sim.stats().total,
+        calls,
+        "the repeat makes no Graph call"
+    );
+    assert!(warm.contains("graph_calls=0"), "{warm}");
+    assert!(warm.contains(&format!("cache_hits={calls}")), "{warm}");
+}
+
 #[tokio::test]
 async fn group_by_and_count_equal_the_simulators_counts() {
     let rig = Rig::new().await;

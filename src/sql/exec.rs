@@ -18,6 +18,7 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::TaskContext;
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::metrics::{ExecutionPlanMetricsSet, MetricBuilder, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning,
@@ -40,6 +41,8 @@ pub struct ReportExec {
     /// Output schema (the table schema projected).
     schema: SchemaRef,
     properties: Arc<PlanProperties>,
+    /// `graph_calls` and `cache_hits` of the runs (`EXPLAIN ANALYZE` shows them).
+    metrics: ExecutionPlanMetricsSet,
 }
 
 impl ReportExec {
@@ -63,6 +66,7 @@ impl ReportExec {
             request,
             schema,
             properties,
+            metrics: ExecutionPlanMetricsSet::new(),
         }
     }
 
@@ -189,6 +193,10 @@ impl ExecutionPlan for ReportExec {
         )
     }
 
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
     fn execute(
         &self,
         partition: usize,
@@ -208,14 +216,33 @@ impl ExecutionPlan for ReportExec {
         };
         let reports = self.reports.clone();
         let out = schema.clone();
+        // what the run spent and what its caches saved, for EXPLAIN ANALYZE
+        let calls = MetricBuilder::new(&self.metrics).gauge("graph_calls", partition);
+        let hits = MetricBuilder::new(&self.metrics).gauge("cache_hits", partition);
         // Lazy: report_stream is only called (and the Graph only asked) when the stream is first polled.
         let stream = futures::stream::once(async move {
             let req = reports.final_request(req).await.map_err(external)?;
             let rs = report_stream(reports, req);
-            Ok::<_, DataFusionError>(rs.batches.map(move |b| match b {
-                Ok(b) => to_output(&b, &out),
-                Err(e) => Err(external(e)),
-            }))
+            let summary = rs.summary.clone();
+            let record = move || {
+                calls.set(summary.graph_calls() as usize);
+                hits.set(summary.cache_hits() as usize);
+            };
+            let done = record.clone();
+            Ok::<_, DataFusionError>(
+                rs.batches
+                    .map(move |b| {
+                        record();
+                        match b {
+                            Ok(b) => to_output(&b, &out),
+                            Err(e) => Err(external(e)),
+                        }
+                    })
+                    .chain(
+                        futures::stream::once(async move { done() })
+                            .filter_map(|()| async { None }),
+                    ),
+            )
         })
         .try_flatten();
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
