@@ -919,3 +919,40 @@ async fn groups_past_the_conversion_are_asked_concurrently_within_the_budget() {
     assert!(e.to_string().contains("budget"), "{e}");
     assert!(sim.stats().total < u64::from(needed), "{:?}", sim.stats());
 }
+
+/// The windows of a long user insights range are asked at once after the first (the simulator sees
+/// several in flight), with the same rows, in the same order, as one window after the other.
+#[tokio::test]
+async fn the_windows_of_a_long_range_are_asked_at_once_with_the_same_rows() {
+    let sim = start_sim(SimConfig {
+        latency: std::time::Duration::from_millis(20),
+        ..SimConfig::default()
+    })
+    .await;
+    let acc = sim.dataset().accounts[0].id.clone();
+    let t = json!({"report":"user_insights","account":acc,"metrics":["reach"],"date_from_offset":200,"date_to_offset":1});
+    let one_by_one = Arc::new(ReportContext::new(client(&sim)).with_graph_concurrency(1));
+    sim.reset_stats();
+    let seq = run_on(&one_by_one, t.clone()).await.unwrap();
+    assert_eq!(sim.stats().max_in_flight, 1, "{:?}", sim.stats());
+    let calls = sim.stats().total;
+    let at_once = ctx(&sim);
+    sim.reset_stats();
+    let par = run_on(&at_once, t).await.unwrap();
+    assert!(sim.stats().max_in_flight >= 2, "{:?}", sim.stats());
+    assert_eq!(sim.stats().total, calls, "the same calls");
+    let ends = |r: &Run| -> Vec<i64> {
+        r.batches
+            .iter()
+            .flat_map(|x| {
+                x.column_by_name("end_time")
+                    .unwrap()
+                    .as_primitive::<TimestampSecondType>()
+                    .values()
+                    .to_vec()
+            })
+            .collect()
+    };
+    assert_eq!(ends(&seq).len(), 200);
+    assert_eq!(ends(&seq), ends(&par));
+}

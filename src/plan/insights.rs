@@ -133,6 +133,46 @@ pub fn user_calls(p: &UserInsightsParams) -> Vec<UserCall> {
     calls
 }
 
+/// One window of a user insights call; a refusal drops the refused metrics (for this run: they are
+/// left out of every later call) and asks again, at most once per metric. `None` when no metric is
+/// left.
+#[allow(clippy::too_many_arguments)]
+async fn ask_window(
+    ctx: &ReportContext,
+    summary: &RunSummary,
+    path: &Endpoint,
+    call: &mut UserCall,
+    w: Option<&InsightWindow>,
+    refused_here: &mut HashSet<String>,
+    accepted: &mut Option<Vec<String>>,
+    period: &str,
+) -> Result<Option<Value>, ReportError> {
+    loop {
+        call.metrics.retain(|m| !refused_here.contains(m));
+        if call.metrics.is_empty() {
+            return Ok(None);
+        }
+        match get_json(ctx, summary, path, &call.params(w)).await {
+            Ok(v) => return Ok(Some(v)),
+            Err(e) => match refused(&e, &call.metrics) {
+                Some((metrics, refusal)) => {
+                    note_refused(ctx, summary, &metrics, &refusal, Owner::User, period);
+                    if let MetricRefusal::NotOneOf {
+                        accepted: a,
+                        complete: true,
+                        ..
+                    } = &refusal
+                    {
+                        *accepted = Some(a.clone());
+                    }
+                    refused_here.extend(metrics);
+                }
+                None => return Err(e),
+            },
+        }
+    }
+}
+
 /// Unix seconds of UTC midnight starting `day`: the `end_time` of a total value asked for a range
 /// ending that day (its date is the range's last day, like a daily value of that day).
 fn day_start(day: chrono::NaiveDate) -> i64 {
@@ -170,26 +210,44 @@ pub(crate) fn user_insights(
             } else {
                 vec![None]
             };
-            for w in windows {
-                // a refusal drops metrics and asks again: at most once per metric of the call
-                let v = loop {
-                    call.metrics.retain(|m| !refused_here.contains(m));
-                    if call.metrics.is_empty() {
-                        break None;
+            // the first window alone (a refusal found there is left out of the others), then the other
+            // windows of a long range at once (`--graph-concurrency`), their rows in order
+            let mut windows = windows.into_iter();
+            let first = windows.next();
+            let rest: Vec<Option<InsightWindow>> = windows.collect();
+            let mut answers = Vec::new();
+            if let Some(w) = first {
+                let v = ask_window(&ctx, &summary, &path, call, w.as_ref(), &mut refused_here, &mut accepted, p.period.name()).await?;
+                answers.push((w, v));
+            }
+            let at_once: Vec<_> = rest
+                .into_iter()
+                .map(|w| {
+                    let (ctx, summary, path) = (ctx.clone(), summary.clone(), path.clone());
+                    let params = (!call.metrics.is_empty()).then(|| call.params(w.as_ref()));
+                    async move {
+                        let Some(params) = params else { return (w, Ok(None)) };
+                        let r = get_json(&ctx, &summary, &path, &params).await.map(Some);
+                        (w, r)
                     }
-                    match get_json(&ctx, &summary, &path, &call.params(w.as_ref())).await {
-                        Ok(v) => break Some(v),
-                        Err(e) => match refused(&e, &call.metrics) {
-                            Some((metrics, refusal)) => {
-                                note_refused(&ctx, &summary, &metrics, &refusal, Owner::User, p.period.name());
-                                if let MetricRefusal::NotOneOf { accepted: a, complete: true, .. } = &refusal {
-                                    accepted = Some(a.clone());
-                                }
-                                refused_here.extend(metrics);
+                })
+                .collect();
+            let mut rest = futures::stream::iter(at_once).buffered(ctx.graph_concurrency);
+            loop {
+                let (w, v) = match answers.pop() {
+                    Some(first) => first,
+                    None => match rest.next().await {
+                        None => break,
+                        Some((w, Ok(v))) => (w, v),
+                        // a refusal met by a later window: that window the sequential way
+                        Some((w, Err(e))) => match refused(&e, &call.metrics) {
+                            Some(_) => {
+                                let v = ask_window(&ctx, &summary, &path, call, w.as_ref(), &mut refused_here, &mut accepted, p.period.name()).await?;
+                                (w, v)
                             }
                             None => Err(e)?,
                         },
-                    }
+                    },
                 };
                 let Some(v) = v else { continue };
                 asked_any = true;
