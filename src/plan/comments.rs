@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
-use futures::{Stream, TryStreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::media::page_size;
@@ -58,57 +58,92 @@ pub(crate) fn media_comments(
                 Err(e) => Err(e)?,
             };
             tracker.page(&summary, &page);
-            let mut rows: Vec<Value> = Vec::with_capacity(page.items.len());
+            // Each comment's row and its nested first page of replies; the comments with more replies
+            // than that are paged after, all at once when no `limit` bounds the rows
+            // (`--graph-concurrency`), else one after the other and only as far as `limit` needs.
+            let mut segments: Vec<Vec<Value>> = Vec::with_capacity(page.items.len());
+            let mut more: Vec<(usize, NodeId, String, Vec<String>)> = Vec::new();
             for mut c in page.items {
                 let replies = c.as_object_mut().and_then(|o| o.remove("replies"));
                 let cid = c["id"].as_str().unwrap_or_default().to_string();
-                rows.push(c);
-                if !include_replies {
-                    continue;
+                let mut seg = vec![c];
+                if let (true, Some(replies)) = (include_replies, replies) {
+                    let first = replies["data"].as_array().map(Vec::as_slice).unwrap_or_default();
+                    push_replies(&mut seg, first, &cid);
+                    // a comment whose id is not a Graph id: only its nested first page of replies
+                    if let (Some(next), Some(comment)) = (replies["paging"]["next"].as_str(), NodeId::parse(&cid)) {
+                        let first_ids = first.iter().filter_map(|r| r["id"].as_str().map(str::to_string)).collect();
+                        more.push((segments.len(), comment, next.to_string(), first_ids));
+                    }
                 }
-                let Some(replies) = replies else { continue };
-                let first = replies["data"].as_array().map(Vec::as_slice).unwrap_or_default();
-                push_replies(&mut rows, first, &cid);
-                let Some(next) = replies["paging"]["next"].as_str() else { continue };
-                // More replies than the nested page: page them with the pager's stop rules (page
-                // cap, repeats, empty pages, dedup against the nested page) and only as far as
-                // `limit` still needs.
-                let remaining = limit.map(|l| l.saturating_sub(emitted + rows.len()));
-                if remaining == Some(0) {
-                    break;
+                segments.push(seg);
+            }
+            if limit.is_none() {
+                let asks: Vec<_> = more
+                    .into_iter()
+                    .map(|(i, comment, next, first_ids)| {
+                        let (ctx, summary) = (ctx.clone(), summary.clone());
+                        async move { (i, more_replies(&ctx, &summary, comment, next, first_ids, None).await) }
+                    })
+                    .collect();
+                let mut answers = futures::stream::iter(asks).buffered(ctx.graph_concurrency);
+                while let Some((i, replies)) = answers.next().await {
+                    segments[i].extend(replies?);
                 }
-                let first_ids = first
-                    .iter()
-                    .filter_map(|r| r["id"].as_str().map(str::to_string));
-                // a comment whose id is not a Graph id: only its nested first page of replies
-                let Some(comment) = NodeId::parse(&cid) else { continue };
-                let mut rp = PageRequest::new(comment.edge(Edge::Replies), &[])
-                    .page_size(REPLIES_PAGE)
-                    .continue_from(next, first_ids);
-                if let Some(r) = remaining {
-                    rp = rp.limit(r);
-                }
-                let mut reply_tracker = CallTracker::new();
-                let mut reply_pages = Box::pin(ctx.graph.pages(rp));
-                loop {
-                    let more = match reply_pages.try_next().await {
-                        Ok(Some(p)) => p,
-                        Ok(None) => break,
-                        Err(e) => {
-                            summary.add_calls(1);
-                            Err(e)?
-                        }
-                    };
-                    reply_tracker.page(&summary, &more);
-                    push_replies(&mut rows, &more.items, &cid);
+            } else {
+                // only as far as `limit` still needs (the rows up to this comment's replies counted)
+                for (i, comment, next, first_ids) in more {
+                    let so_far = emitted + segments[..=i].iter().map(Vec::len).sum::<usize>();
+                    let remaining = limit.map(|l| l.saturating_sub(so_far));
+                    if remaining == Some(0) {
+                        break;
+                    }
+                    let replies = more_replies(&ctx, &summary, comment, next, first_ids, remaining).await?;
+                    segments[i].extend(replies);
                 }
             }
+            let rows: Vec<Value> = segments.into_iter().flatten().collect();
             emitted += rows.len();
             yield items_to_batch(&schema, &rows, &[], &context)?;
             if limit.is_some_and(|l| emitted >= l) {
                 break;
             }
         }
+    }
+}
+
+/// The replies of `comment` after its nested first page (`next`), paged with the pager's stop rules
+/// (page cap, repeats, empty pages, dedup against the nested page `first_ids`), at most `remaining`,
+/// as rows with `parent_id`.
+async fn more_replies(
+    ctx: &ReportContext,
+    summary: &RunSummary,
+    comment: NodeId,
+    next: String,
+    first_ids: Vec<String>,
+    remaining: Option<usize>,
+) -> Result<Vec<Value>, ReportError> {
+    let parent = comment.to_string();
+    let mut rp = PageRequest::new(comment.edge(Edge::Replies), &[])
+        .page_size(REPLIES_PAGE)
+        .continue_from(&next, first_ids);
+    if let Some(r) = remaining {
+        rp = rp.limit(r);
+    }
+    let mut tracker = CallTracker::new();
+    let mut pages = Box::pin(ctx.graph.pages(rp));
+    let mut out = Vec::new();
+    loop {
+        let more = match pages.try_next().await {
+            Ok(Some(p)) => p,
+            Ok(None) => return Ok(out),
+            Err(e) => {
+                summary.add_calls(1);
+                return Err(e.into());
+            }
+        };
+        tracker.page(summary, &more);
+        push_replies(&mut out, &more.items, &parent);
     }
 }
 
