@@ -360,8 +360,8 @@ pub struct SimulateArgs {
     /// Latency added to every response, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
-    /// Posts per own account (default: 250 and 320), for benchmarks; at most 100000.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// Posts per own account (default: 250 and 320), for benchmarks; at most 250000.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=250_000))]
     pub media: Option<u32>,
     /// Calls per token per rolling hour before the simulator answers with a throttle error.
     #[arg(long)]

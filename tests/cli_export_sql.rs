@@ -621,7 +621,7 @@ fn sql_errors_are_one_line() {
 
 #[test]
 fn simulate_media_counts_outside_the_range_are_usage_errors() {
-    for bad in ["0", "100001", "many"] {
+    for bad in ["0", "250001", "many"] {
         let out = igflight(&["simulate", "--listen", "127.0.0.1:0", "--media", bad]);
         assert_eq!(out.status.code(), Some(2), "--media {bad}");
         let err = String::from_utf8_lossy(&out.stderr);

@@ -34,6 +34,7 @@ use super::connections::{Connections, Served, access_of, header_connection};
 use super::examples::{Examples, generic_examples};
 use super::sql::{SqlService, is_sql_action, sql_command, sql_schema};
 use crate::error::ReportError;
+use crate::plan::split::plan_parts;
 use crate::plan::{ReportContext, report_stream};
 use crate::reports::catalog::ReportKind;
 use crate::reports::schema::{projected_schema, report_schema};
@@ -233,21 +234,47 @@ impl IgFlightService {
         Ok(info)
     }
 
-    fn flight_info(
+    /// `GetFlightInfo(CMD <ticket>)`: one endpoint with the ticket, or — for a big request that splits
+    /// ([`plan_parts`]: a `user_insights` range of several 30-day windows) — one endpoint per part, each
+    /// naming its account and connection, so a client fetches them in parallel and retries one alone.
+    /// No Graph call unless the request splits (then at most the version-learning call and the cached
+    /// `me/accounts`, which its run would spend anyway).
+    async fn flight_info(
         &self,
-        req: &ReportRequest,
+        served: &Served,
+        req: ReportRequest,
         descriptor: FlightDescriptor,
     ) -> Result<FlightInfo, Status> {
         let schema = projected_schema(req.report, req.fields.as_deref());
-        let endpoint = FlightEndpoint::new().with_ticket(Ticket::new(ticket::encode(&req.raw)));
-        let info = FlightInfo::new()
+        let ctx = &served.ctx;
+        let parts = plan_parts(ctx, req)
+            .await
+            .map_err(|e| e.for_connection(ctx.connection.as_deref()).to_status())?;
+        let split = parts.len() > 1;
+        let mut info = FlightInfo::new()
             .try_with_schema(&schema)
             .map_err(|e| Status::internal(format!("could not encode the schema: {e}")))?
             .with_descriptor(descriptor)
-            .with_endpoint(endpoint)
             .with_total_records(-1)
             .with_total_bytes(-1)
-            .with_ordered(true);
+            .with_ordered(!split);
+        for part in parts {
+            let mut raw = part.raw;
+            if split {
+                raw.connection = Some(served.name.clone());
+            }
+            info = info.with_endpoint(
+                FlightEndpoint::new().with_ticket(Ticket::new(ticket::encode(&raw))),
+            );
+        }
+        if split {
+            tracing::info!(
+                rpc = "GetFlightInfo",
+                endpoints = info.endpoint.len(),
+                connection = %served.name,
+                "request split into endpoints"
+            );
+        }
         Ok(info)
     }
 
@@ -581,8 +608,11 @@ impl FlightService for IgFlightService {
         tracing::info!(rpc = "GetFlightInfo", descriptor = %describe_descriptor(request.get_ref()), "rpc");
         match self.target_of(request.get_ref())? {
             Target::Request(req) => {
-                self.served_for(&req, &request)?;
-                Ok(Response::new(self.flight_info(&req, request.into_inner())?))
+                let served = self.served_for(&req, &request)?;
+                let info = self
+                    .flight_info(served, *req, request.get_ref().clone())
+                    .await?;
+                Ok(Response::new(info))
             }
             Target::Report(report) => {
                 let access = access_of(&request);

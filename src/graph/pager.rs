@@ -85,7 +85,9 @@ pub struct PageRequest {
     /// Stop after this many rows.
     pub limit: Option<usize>,
     /// Fail with [`GraphError::PageCap`] rather than fetch more pages than this (default
-    /// [`DEFAULT_MAX_PAGES`]).
+    /// [`DEFAULT_MAX_PAGES`]; left at the default, a client with a higher per-run call cap
+    /// ([`GraphClient::with_call_cap`], `--max-calls-per-request`) pages as far as that cap, which
+    /// then bounds the listing: every page is a call).
     pub max_pages: usize,
     /// Fail with [`GraphError::EmptyPages`] after this many empty pages in a row that each still
     /// point to another page (default [`DEFAULT_MAX_EMPTY_PAGES`]).
@@ -271,6 +273,14 @@ impl GraphClient {
             _ => Fetch::First,
         };
         let seen = req.seen_ids.iter().cloned().collect();
+        let mut req = req;
+        if req.max_pages == DEFAULT_MAX_PAGES
+            && let Some(cap) = self.call_cap()
+        {
+            req.max_pages = req
+                .max_pages
+                .max(usize::try_from(cap).unwrap_or(usize::MAX));
+        }
         let state = State {
             client: self.clone(),
             req,

@@ -291,6 +291,55 @@ async fn stop_rule_page_cap() {
     assert_eq!(server.hits(), 2);
 }
 
+/// A listing left at the default page cap pages as far as a higher per-run call cap allows (that cap
+/// then stops it); without a call cap, or with a lower one, the default page cap holds.
+#[tokio::test]
+async fn a_higher_call_cap_raises_the_default_page_cap() {
+    use crate::graph::DEFAULT_MAX_PAGES;
+    let counter = Arc::new(Mutex::new(0u32));
+    let n = counter.clone();
+    let server = TestServer::start(move |_: &Seen, base: &str| {
+        let mut i = n.lock();
+        *i += 1;
+        Reply::json(json!({"data": media(&[*i]), "paging": {"next": format!("{base}/v15.0/17841/media?after=p{i}")}}))
+    })
+    .await;
+    // a budget that does not bind (the default allows 200 calls an hour)
+    let c = GraphClient::builder(TOKEN)
+        .base_url(&server.base)
+        .retry(fast_retry())
+        .budget_config(crate::graph::BudgetConfig {
+            limit: 100_000,
+            ..crate::graph::BudgetConfig::default()
+        })
+        .build()
+        .unwrap();
+    let (pages, err) = collect(&c, PageRequest::new(user_media(), &[])).await;
+    assert_eq!(pages.len(), DEFAULT_MAX_PAGES);
+    assert!(
+        matches!(
+            err,
+            Some(GraphError::PageCap {
+                pages: DEFAULT_MAX_PAGES
+            })
+        ),
+        "{err:?}"
+    );
+    let cap = u32::try_from(DEFAULT_MAX_PAGES).unwrap() + 50;
+    let (pages, err) = collect(&c.with_call_cap(cap), PageRequest::new(user_media(), &[])).await;
+    assert_eq!(pages.len(), DEFAULT_MAX_PAGES + 50);
+    assert!(
+        matches!(err, Some(GraphError::PageCap { pages }) if pages == DEFAULT_MAX_PAGES + 50),
+        "stopped at the call cap: {err:?}"
+    );
+    let (pages, _) = collect(
+        &c.with_call_cap(10_000),
+        PageRequest::new(user_media(), &[]).max_pages(3),
+    )
+    .await;
+    assert_eq!(pages.len(), 3, "an explicit page cap is kept");
+}
+
 #[tokio::test]
 async fn foreign_next_url_is_refused_without_a_call() {
     let server = TestServer::script(vec![Reply::json(

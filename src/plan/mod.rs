@@ -12,6 +12,7 @@ pub(crate) mod hashtag;
 pub(crate) mod insights;
 pub(crate) mod media;
 pub(crate) mod profile;
+pub mod split;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,4 +1,7 @@
-//! `ReportExec`: the physical scan of one report, one partition, through [`report_stream`].
+//! `ReportExec`: the physical scan of one report through [`report_stream`]: one partition, or — when
+//! the request splits ([`split`]: a `user_insights` range of several 30-day windows) — one output
+//! partition per part, which DataFusion runs concurrently and merges as the query needs (ORDER BY,
+//! aggregates and LIMIT above the scan work as on one partition).
 //!
 //! Nothing happens when the plan is built or executed: the Graph calls start when the returned stream is
 //! first polled, one batch is yielded per Graph page, and dropping the stream (a `LIMIT` reached above,
@@ -27,6 +30,7 @@ use datafusion::physical_plan::{
 use futures::{StreamExt, TryStreamExt};
 
 use crate::error::ReportError;
+use crate::plan::split::{plan_parts, split};
 use crate::plan::{ReportContext, report_stream};
 use crate::reports::catalog::ReportKind;
 use crate::ticket::{ReportRequest, to_json};
@@ -43,6 +47,13 @@ pub struct ReportExec {
     properties: Arc<PlanProperties>,
     /// `graph_calls` and `cache_hits` of the runs (`EXPLAIN ANALYZE` shows them).
     metrics: ExecutionPlanMetricsSet,
+    /// Output partitions: the parts [`split`] makes of the request as planned (1 when it does not split).
+    parts: usize,
+    /// The requests the partitions run, decided once by the first partition executed
+    /// ([`plan_parts`]: the request as the connection's version takes it, split): `parts` of them, or
+    /// the whole request alone (partition 0) when the split came out otherwise or the server has too
+    /// few run slots free to run them at once.
+    planned: Arc<tokio::sync::OnceCell<Vec<ReportRequest>>>,
 }
 
 impl ReportExec {
@@ -54,9 +65,10 @@ impl ReportExec {
         request: Option<ReportRequest>,
         schema: SchemaRef,
     ) -> Self {
+        let parts = request.as_ref().map_or(1, |r| split(r).len().max(1));
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(schema.clone()),
-            Partitioning::UnknownPartitioning(1),
+            Partitioning::UnknownPartitioning(parts),
             EmissionType::Incremental,
             Boundedness::Bounded,
         ));
@@ -67,7 +79,14 @@ impl ReportExec {
             schema,
             properties,
             metrics: ExecutionPlanMetricsSet::new(),
+            parts,
+            planned: Arc::default(),
         }
+    }
+
+    /// Output partitions: one per part of the request (1 when it does not split).
+    pub fn parts(&self) -> usize {
+        self.parts
     }
 
     /// The report scanned.
@@ -132,7 +151,7 @@ impl DisplayAs for ReportExec {
                 self.graph_params().join(", "),
                 fields,
                 limit
-            ),
+            )?,
             _ => write!(
                 f,
                 "ReportExec: report={}, graph_params=[{}], fields=[{}], limit={}",
@@ -140,8 +159,17 @@ impl DisplayAs for ReportExec {
                 self.graph_params().join(", "),
                 fields,
                 limit
-            ),
+            )?,
         }
+        if self.parts > 1 {
+            let sep = if matches!(t, DisplayFormatType::TreeRender) {
+                "\n"
+            } else {
+                ", "
+            };
+            write!(f, "{sep}partitions={} (one per 30-day window)", self.parts)?;
+        }
+        Ok(())
     }
 }
 
@@ -202,9 +230,10 @@ impl ExecutionPlan for ReportExec {
         partition: usize,
         _context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
+        if partition >= self.parts {
             return Err(DataFusionError::Internal(format!(
-                "ReportExec has one partition, asked for partition {partition}"
+                "ReportExec has {} partitions, asked for partition {partition}",
+                self.parts
             )));
         }
         let schema = self.schema.clone();
@@ -219,8 +248,35 @@ impl ExecutionPlan for ReportExec {
         // what the run spent and what its caches saved, for EXPLAIN ANALYZE
         let calls = MetricBuilder::new(&self.metrics).gauge("graph_calls", partition);
         let hits = MetricBuilder::new(&self.metrics).gauge("cache_hits", partition);
+        let parts = self.parts;
+        let planned = self.planned.clone();
         // Lazy: report_stream is only called (and the Graph only asked) when the stream is first polled.
         let stream = futures::stream::once(async move {
+            let all = planned
+                .get_or_try_init(|| async {
+                    let whole = req.clone();
+                    let split = plan_parts(&reports, req).await?;
+                    let free = reports
+                        .run_slots
+                        .as_ref()
+                        .is_none_or(|s| s.available_permits() >= parts);
+                    Ok::<_, ReportError>(if split.len() == parts && free {
+                        split
+                    } else {
+                        vec![whole]
+                    })
+                })
+                .await
+                .map_err(external)?;
+            // the whole request runs on partition 0 when the parts were not kept
+            let mine = if all.len() == parts {
+                all.get(partition).cloned()
+            } else {
+                all.first().cloned().filter(|_| partition == 0)
+            };
+            let Some(req) = mine else {
+                return Ok::<_, DataFusionError>(futures::stream::empty().boxed());
+            };
             let req = reports.final_request(req).await.map_err(external)?;
             let rs = report_stream(reports, req);
             let summary = rs.summary.clone();
@@ -229,20 +285,17 @@ impl ExecutionPlan for ReportExec {
                 hits.set(summary.cache_hits() as usize);
             };
             let done = record.clone();
-            Ok::<_, DataFusionError>(
-                rs.batches
-                    .map(move |b| {
-                        record();
-                        match b {
-                            Ok(b) => to_output(&b, &out),
-                            Err(e) => Err(external(e)),
-                        }
-                    })
-                    .chain(
-                        futures::stream::once(async move { done() })
-                            .filter_map(|()| async { None }),
-                    ),
-            )
+            Ok(rs
+                .batches
+                .map(move |b| {
+                    record();
+                    match b {
+                        Ok(b) => to_output(&b, &out),
+                        Err(e) => Err(external(e)),
+                    }
+                })
+                .chain(futures::stream::once(async move { done() }).filter_map(|()| async { None }))
+                .boxed())
         })
         .try_flatten();
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))

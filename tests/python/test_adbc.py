@@ -133,3 +133,46 @@ def test_a_hashtag_query_with_its_hashtag(sql_server, accounts):
             cur.execute("SELECT count(*) FROM hashtag_recent_media WHERE hashtag = ?", (rows[0][0],))
             (n,) = cur.fetchone()
     assert n > 0
+
+
+def test_a_long_insights_range_equals_the_unsplit_report(sql_server, conn, accounts):
+    """A 90-day user_insights scan runs one partition per 30-day window on the server: its rows equal the
+    Flight report of the same range, also ordered and aggregated."""
+    import datetime
+
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    first, last = today - datetime.timedelta(days=91), today - datetime.timedelta(days=2)
+    until = last + datetime.timedelta(days=1)
+    where = (
+        f"ig_user_id = '{accounts[0]}' AND metric IN ('impressions', 'reach') "
+        f"AND end_time >= '{first}' AND end_time < '{until}'"
+    )
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT * FROM user_insights WHERE {where}")
+        got = cur.fetch_arrow_table()
+        cur.execute(f"SELECT * FROM user_insights WHERE {where} ORDER BY end_time, metric")
+        ordered = cur.fetch_arrow_table()
+        cur.execute(f"SELECT count(DISTINCT end_time) AS days, count(*) AS n FROM user_insights WHERE {where}")
+        counted = cur.fetch_arrow_table().to_pylist()[0]
+    client = flight.FlightClient(sql_server)
+    try:
+        ticket = {
+            "report": "user_insights",
+            "account": accounts[0],
+            "metrics": ["impressions", "reach"],
+            "date_from": str(first),
+            "date_to": str(last),
+        }
+        whole = client.do_get(flight.Ticket(json.dumps(ticket).encode())).read_all()
+    finally:
+        client.close()
+
+    def rows(t):
+        return sorted(tuple(r.values()) for r in t.to_pylist())
+
+    assert whole.num_rows > 0
+    assert rows(got) == rows(whole)
+    assert rows(ordered) == rows(whole)
+    keys = [(r["end_time"], r["metric"]) for r in ordered.to_pylist()]
+    assert keys == sorted(keys)
+    assert counted == {"days": 90, "n": whole.num_rows}

@@ -64,6 +64,44 @@ def test_get_flight_info_then_do_get_each_endpoint(client):
     assert rows == 7
 
 
+def rows_of(table: pa.Table) -> list:
+    """The rows as sorted tuples, for comparing row sets."""
+    return sorted(tuple(r.values()) for r in table.to_pylist())
+
+
+def test_a_long_insights_range_answers_endpoints_fetched_in_parallel(server, client):
+    """90 days of user_insights: one endpoint per 30-day window, fetched in parallel threads (each on a
+    client of its own), together the rows of the unsplit DoGet of the same ticket."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    page = next(p for p in pages(client) if p["ig_user_id"])
+    ticket = {
+        "report": "user_insights",
+        "page": page["page_name"],
+        "metrics": ["impressions", "reach", "profile_views"],
+        "date_from_offset": 91,
+        "date_to_offset": 2,
+    }
+    info = client.get_flight_info(flight.FlightDescriptor.for_command(json.dumps(ticket)))
+    assert len(info.endpoints) >= 3
+
+    def fetch(endpoint):
+        c = flight.FlightClient(server)
+        try:
+            return c.do_get(endpoint.ticket).read_all()
+        finally:
+            c.close()
+
+    with ThreadPoolExecutor(max_workers=len(info.endpoints)) as pool:
+        parts = list(pool.map(fetch, info.endpoints))
+    assert all(p.num_rows > 0 for p in parts)
+    split = pa.concat_tables(parts)
+    whole = do_get(client, ticket)
+    assert split.schema == whole.schema == info.schema
+    assert rows_of(split) == rows_of(whole)
+    assert len(set(rows_of(split))) == split.num_rows, "no row twice"
+
+
 def test_duckdb_queries_the_arrow_table_flight_returned(client):
     account = next(p["ig_user_id"] for p in pages(client) if p["ig_user_id"])
     media = do_get(client, {"report": "user_media", "account": account})
