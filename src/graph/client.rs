@@ -79,6 +79,7 @@ impl GraphConfig {
 pub struct GraphClientBuilder {
     config: GraphConfig,
     budget: Option<Arc<Budget>>,
+    ledger: Option<Arc<dyn crate::state::Ledger>>,
     stats: Option<Arc<CallStats>>,
     http: Option<reqwest::Client>,
 }
@@ -92,6 +93,7 @@ impl GraphClientBuilder {
         Self {
             config,
             budget: None,
+            ledger: None,
             stats: None,
             http: None,
         }
@@ -136,6 +138,13 @@ impl GraphClientBuilder {
     /// A budget of its own with this configuration (ignored when [`Self::shared_budget`] is set).
     pub fn budget_config(mut self, cfg: BudgetConfig) -> Self {
         self.config.budget = cfg;
+        self
+    }
+
+    /// Count the calls of its own budget in `ledger` (a file or Redis shared with other processes)
+    /// instead of in this process (ignored when [`Self::shared_budget`] is set).
+    pub fn ledger(mut self, ledger: Arc<dyn crate::state::Ledger>) -> Self {
+        self.ledger = Some(ledger);
         self
     }
 
@@ -195,9 +204,11 @@ impl GraphClientBuilder {
                 .build()
                 .map_err(|e| GraphError::Config(format!("cannot build the HTTP client: {e}")))?,
         };
-        let budget = self
-            .budget
-            .unwrap_or_else(|| Budget::shared(cfg.budget.clone()));
+        let budget = match (self.budget, self.ledger) {
+            (Some(budget), _) => budget,
+            (None, Some(ledger)) => Arc::new(Budget::with_ledger(cfg.budget.clone(), ledger)),
+            (None, None) => Budget::shared(cfg.budget.clone()),
+        };
         let stats = self.stats.unwrap_or_default();
         Ok(GraphClient {
             inner: Arc::new(Inner::new(

@@ -156,7 +156,7 @@ pub(crate) fn user_insights(
         let range = p.dates;
         let windows = insight_window_count(range.from, range.to, MAX_INSIGHT_WINDOW_DAYS);
         let needed: u64 = calls.iter().map(|c| if c.shape.ranged() { windows } else { 1 }).sum();
-        check_affordable(&ctx, &summary, needed)?;
+        check_affordable(&ctx, &summary, needed).await?;
         let (lo, hi) = unix_bounds(&range);
         let mut seen = HashSet::new();
         // the metrics the Graph API refused in this run (left out of every later call), and the
@@ -341,7 +341,7 @@ pub(crate) fn media_insights(
         // without a call, and named
         b.account = Some(ig.as_str().to_string());
         // the conversion boundary earlier runs found: no call is spent finding it again
-        let known = ctx.conversions.lock().get(ig.as_str()).copied().unwrap_or_default();
+        let known = ctx.known_conversion(ig.as_str()).await;
         b.cutoff = known.cutoff;
         b.floor = known.floor;
         b.dropped = ctx.refused_media.lock().get(ig.as_str()).cloned().unwrap_or_default();
@@ -502,7 +502,7 @@ pub(crate) fn media_insights(
                 }
                 for group in again {
                     let media = run_group(&ctx, &summary, &mut b, group).await?;
-                    remember_conversion(&ctx, &b);
+                    remember_conversion(&ctx, &b).await;
                     if !media.is_empty() {
                         yield media_insights_batch(&schema, &media)?;
                     }
@@ -518,15 +518,13 @@ pub(crate) fn media_insights(
 
 /// Keep what this run knows of the account's conversion for later runs on the connection (the cutoff
 /// only moves later, the floor only earlier).
-fn remember_conversion(ctx: &ReportContext, b: &Batcher) {
+async fn remember_conversion(ctx: &ReportContext, b: &Batcher) {
     let Some(account) = &b.account else { return };
-    let mut all = ctx.conversions.lock();
-    let c = all.entry(account.clone()).or_default();
-    c.cutoff = c.cutoff.max(b.cutoff);
-    c.floor = match (c.floor, b.floor) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, y) => x.or(y),
+    let learned = super::context::Conversion {
+        cutoff: b.cutoff,
+        floor: b.floor,
     };
+    ctx.keep_conversion(account, learned).await;
 }
 
 /// Leave out of the run the metrics a Graph refusal of group `g` names, and say what to ask next: `g`
