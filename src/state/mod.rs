@@ -157,7 +157,15 @@ pub(crate) fn redact_url(url: &str) -> String {
             u.to_string()
         }
         Err(_) => {
-            crate::telemetry::bounded(url.split('@').next_back().unwrap_or(""), 80).into_owned()
+            // not a URL: keep the scheme and what follows a user part
+            let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+            let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+            let shown = if scheme.is_empty() {
+                rest.to_string()
+            } else {
+                format!("{scheme}://{rest}")
+            };
+            crate::telemetry::bounded(&shown, 80).into_owned()
         }
     }
 }
