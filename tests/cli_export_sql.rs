@@ -446,6 +446,8 @@ async fn ctrl_c_removes_the_partial_file_graph_flags_and_token() {
     let account = first_account().await;
     let (_sim, url) = simulate(150);
     let dir = tempfile::tempdir().unwrap();
+    // the call ledger of this command, outside the folder that must end empty
+    let data = tempfile::tempdir().unwrap();
     let path = dir.path().join("media.arrow");
     let ticket = json!({"report": "user_media", "account": account, "page_size": 5});
     let mut child = Child(
@@ -460,7 +462,7 @@ async fn ctrl_c_removes_the_partial_file_graph_flags_and_token() {
                 path.to_str().unwrap(),
             ])
             .env("IGFLIGHT_ACCESS_TOKEN", "demo-token")
-            .env("IGFLIGHT_DATA_DIR", dir.path().join("data"))
+            .env("IGFLIGHT_DATA_DIR", data.path())
             .env_remove("IGFLIGHT_STATE")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
