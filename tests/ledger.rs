@@ -491,7 +491,13 @@ async fn the_demo_keeps_its_ledger_in_memory() {
     assert!(!data.exists(), "--demo wrote no ledger");
     // unless asked to
     let out = std::process::Command::new(BIN)
-        .args(["sql", "--demo", "--state", "file", "SELECT page_id FROM pages"])
+        .args([
+            "sql",
+            "--demo",
+            "--state",
+            "file",
+            "SELECT page_id FROM pages",
+        ])
         .env("IGFLIGHT_DATA_DIR", &data)
         .output()
         .unwrap();
