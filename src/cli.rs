@@ -202,6 +202,40 @@ pub struct ApiArgs {
     /// versions and metrics (default: today, UTC). 2022-11-01 serves v15.0 and its metrics.
     #[arg(long, value_name = "DATE", value_parser = parse_api_date, requires = "demo")]
     pub api_as_of: Option<chrono::NaiveDate>,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// Where the state that outlives a process is kept: the call ledger (Graph calls per token per
+/// rolling hour), the hashtag searches per account (30 per 7 days) and the business-conversion
+/// boundaries (`serve`, `sql`, `export`).
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// The data folder (the call ledger file, ledger.sqlite3). Default: $XDG_DATA_HOME/igflight, else
+    /// ~/.local/share/igflight.
+    #[arg(long, value_name = "DIR", env = crate::state::DATA_DIR_ENV)]
+    pub data_dir: Option<PathBuf>,
+    /// Where the call ledger is kept: `file` (in the data folder, shared by every igflight process of
+    /// this machine; the default), `memory` (this process only; the default with --demo), or
+    /// `redis://HOST:PORT[/DB]` (shared by every server using that Redis).
+    #[arg(long, value_name = "STORE", env = "IGFLIGHT_STATE")]
+    pub state: Option<String>,
+}
+
+impl StateArgs {
+    /// The store these flags name; `demo` (the in-process simulator) keeps its ledger in memory
+    /// unless `--state` says otherwise.
+    pub fn spec(&self, demo: bool) -> Result<crate::state::StateSpec, crate::state::StateError> {
+        let value = match self.state.as_deref().map(str::trim) {
+            Some(v) if !v.is_empty() => v,
+            _ if demo => "memory",
+            _ => "file",
+        };
+        crate::state::StateSpec::parse(value, || match &self.data_dir {
+            Some(d) if !d.as_os_str().is_empty() => Ok(d.clone()),
+            _ => crate::state::default_data_dir(),
+        })
+    }
 }
 
 /// Flags of `igflight serve`.

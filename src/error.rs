@@ -129,6 +129,9 @@ pub enum ReportError {
     /// The Graph API answered with something we cannot use.
     #[error("unexpected Graph API response: {0}")]
     Unexpected(String),
+    /// The state store (call ledger, hashtag budget, conversions: a file or Redis) failed.
+    #[error("{0}")]
+    State(#[from] crate::state::StateError),
 }
 
 /// The commands that give stored connection `name` a new token: the one wording of every reconnect
@@ -194,6 +197,7 @@ impl ReportError {
             | ReportError::NeedsCalls { .. }
             | ReportError::Busy => Code::ResourceExhausted,
             ReportError::Arrow(_) | ReportError::Unexpected(_) => Code::Internal,
+            ReportError::State(_) => Code::Unavailable,
             ReportError::Reconnect { .. } => Code::Unauthenticated,
             ReportError::Graph(g) => match g.class() {
                 ErrorClass::Reauthenticate => Code::Unauthenticated,

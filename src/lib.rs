@@ -24,5 +24,6 @@ pub mod plan;
 pub mod reports;
 pub mod sim;
 pub mod sql;
+pub mod state;
 pub mod telemetry;
 pub mod ticket;

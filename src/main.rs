@@ -13,8 +13,13 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             if let Err(e) = igflight::commands::serve::run(args).await {
+                // a refused flag or value exits 2; a failure that says so (a data folder that
+                // cannot be used, a simulator that does not start) exits with its own code
+                let code = e
+                    .downcast_ref::<igflight::commands::CliError>()
+                    .map_or(igflight::commands::EXIT_USAGE, |c| c.code);
                 eprintln!("error: {e:#}");
-                std::process::exit(2);
+                std::process::exit(code);
             }
         }
         Command::Simulate(args) => igflight::commands::simulate::run(args).await?,

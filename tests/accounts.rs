@@ -40,6 +40,9 @@ impl Env {
         let mut c = Command::new(BIN);
         c.args(args)
             .env("IGFLIGHT_CONFIG_DIR", &self.dir)
+            // the call ledger of this test only, never the user's
+            .env("IGFLIGHT_DATA_DIR", self._tmp.path().join("data"))
+            .env_remove("IGFLIGHT_STATE")
             .env("IGFLIGHT_GRAPH_URL", self.sim.base_url())
             .env_remove("IGFLIGHT_ACCESS_TOKEN")
             .env_remove("IGFLIGHT_APP_SECRET")

@@ -28,6 +28,9 @@ fn igflight(args: &[&str]) -> Output {
         .args(args)
         .env_remove("IGFLIGHT_ACCESS_TOKEN")
         .env("IGFLIGHT_CONFIG_DIR", config.path())
+        // the call ledger of this command only, never the user's
+        .env("IGFLIGHT_DATA_DIR", config.path().join("data"))
+        .env_remove("IGFLIGHT_STATE")
         .env_remove("RUST_LOG")
         .output()
         .unwrap()
@@ -443,6 +446,8 @@ async fn ctrl_c_removes_the_partial_file_graph_flags_and_token() {
     let account = first_account().await;
     let (_sim, url) = simulate(150);
     let dir = tempfile::tempdir().unwrap();
+    // the call ledger of this command, outside the folder that must end empty
+    let data = tempfile::tempdir().unwrap();
     let path = dir.path().join("media.arrow");
     let ticket = json!({"report": "user_media", "account": account, "page_size": 5});
     let mut child = Child(
@@ -457,6 +462,8 @@ async fn ctrl_c_removes_the_partial_file_graph_flags_and_token() {
                 path.to_str().unwrap(),
             ])
             .env("IGFLIGHT_ACCESS_TOKEN", "demo-token")
+            .env("IGFLIGHT_DATA_DIR", data.path())
+            .env_remove("IGFLIGHT_STATE")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -17,6 +17,7 @@ fn serve_without_a_token_says_how_to_fix_it() {
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env_remove("IGFLIGHT_ACCESS_TOKEN")
         .env("IGFLIGHT_CONFIG_DIR", config.path())
+        .env("IGFLIGHT_DATA_DIR", config.path().join("data"))
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -140,11 +140,11 @@ async fn export(
     let summary = stream.summary.clone();
     let mut writer = BatchWriter::open(format, stream.schema.clone(), output)?;
     let mut progress = Progress::new(label, progress);
-    let counts = |w: &BatchWriter, batches: u64| Counts {
+    let counts = |w: &BatchWriter, batches: u64, left: Option<u32>| Counts {
         rows: w.rows(),
         batches,
         graph_calls: summary.graph_calls(),
-        budget: Some((source.budget_left(), source.calls_per_hour)),
+        budget: left.map(|left| (left, source.calls_per_hour)),
     };
     let mut batches = stream.batches;
     let mut n = 0u64;
@@ -168,7 +168,12 @@ async fn export(
                     return Err(e.into());
                 }
                 n += 1;
-                progress.update(&counts(&writer, n));
+                let left = if progress.due() {
+                    source.budget_left().await
+                } else {
+                    None
+                };
+                progress.update(&counts(&writer, n, left));
             }
             Some(Err(e)) => {
                 progress.abandon();
@@ -177,7 +182,12 @@ async fn export(
             }
         }
     }
-    progress.finish(&counts(&writer, n));
+    let left = if progress.enabled() {
+        source.budget_left().await
+    } else {
+        None
+    };
+    progress.finish(&counts(&writer, n, left));
     let rows = writer.finish()?;
     Ok((
         rows,

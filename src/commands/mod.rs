@@ -15,10 +15,11 @@ use std::sync::Arc;
 
 use tonic::Code;
 
-use crate::cli::SourceArgs;
+use crate::cli::{ApiArgs, SourceArgs};
 use crate::error::{RECONNECT_HINT, ReportError};
 use crate::plan::ReportContext;
 use crate::sim::{SimConfig, SimHandle, Simulator};
+use crate::state::{Ledger, StateError};
 
 /// Exit code of a refused request (bad ticket, SQL or flag value), as clap uses for usage errors.
 pub const EXIT_USAGE: i32 = 2;
@@ -128,6 +129,26 @@ pub struct Source {
     sim: Option<SimHandle>,
 }
 
+/// The ledger of a command, opened on first use ([`Source::connect_on`]).
+pub type LedgerSlot = tokio::sync::OnceCell<Arc<dyn Ledger>>;
+
+/// Open the ledger the flags name (`--state`, `--data-dir`): a bad `--state` is a usage error, a data
+/// folder or store that cannot be used a failure. Logs which store counts the calls.
+pub async fn open_ledger(api: &ApiArgs) -> Result<Arc<dyn Ledger>, CliError> {
+    let spec = api.state.spec(api.demo).map_err(state_failure)?;
+    let ledger = spec.open().await.map_err(state_failure)?;
+    tracing::info!(store = %ledger.describe(), "call ledger");
+    Ok(ledger)
+}
+
+/// A state error as a command failure.
+pub fn state_failure(e: StateError) -> CliError {
+    match e {
+        StateError::BadSpec { .. } => CliError::usage(e),
+        _ => CliError::failed(e),
+    }
+}
+
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
@@ -140,6 +161,14 @@ impl Source {
     /// Start the demo simulator (`--demo`) or build the Graph client from the flags and
     /// `IGFLIGHT_ACCESS_TOKEN` or a stored connection (`--connection NAME`). A missing token is a usage error that says how to fix it.
     pub async fn connect(args: &SourceArgs) -> Result<Source, CliError> {
+        Self::connect_on(args, &LedgerSlot::new()).await
+    }
+
+    /// [`Source::connect`] with its calls counted in the ledger of `slot`, opened (`--state`,
+    /// `--data-dir`) once a token is found: one ledger for every connection of a server, and no data
+    /// folder made for a command that fails before it calls anything.
+    pub async fn connect_on(args: &SourceArgs, slot: &LedgerSlot) -> Result<Source, CliError> {
+        let ledger = || slot.get_or_try_init(|| open_ledger(&args.api));
         let mut sim = None;
         let mut connection = None;
         let graph = args.api.graph.settings();
@@ -153,8 +182,13 @@ impl Source {
             let handle = Simulator::start(config, addr).await.map_err(|e| {
                 CliError::failed(format!("could not start the simulated Graph API: {e}"))
             })?;
+            let ledger = ledger().await?.clone();
             let client = graph
-                .client(handle.token().to_string(), Some(handle.base_url()))
+                .client_on(
+                    handle.token().to_string(),
+                    Some(handle.base_url()),
+                    Some(ledger),
+                )
                 .map_err(CliError::failed)?;
             tracing::info!(base_url = %handle.base_url(), seed = args.api.seed, "demo: simulated Graph API started");
             sim = Some(handle);
@@ -164,8 +198,9 @@ impl Source {
                 .await
                 .map_err(CliError::from)?;
             connection = selected.connection.clone();
+            let ledger = ledger().await?.clone();
             graph
-                .client(selected.token.expose().to_string(), None)
+                .client_on(selected.token.expose().to_string(), None, Some(ledger))
                 .map_err(CliError::failed)?
         };
         Ok(Source {
@@ -185,10 +220,11 @@ impl Source {
         self.sim.as_ref()
     }
 
-    /// Calls left in the client's budget for its token (rolling hour).
-    pub fn budget_left(&self) -> u32 {
+    /// Calls left in the client's budget for its token (rolling hour); `None` when the ledger cannot
+    /// say.
+    pub async fn budget_left(&self) -> Option<u32> {
         let g = &self.ctx.graph;
-        g.budget().remaining_for(g.token_key())
+        g.budget().remaining_for(g.token_key()).await.ok()
     }
 
     /// Graph calls the client has made so far (HTTP attempts).

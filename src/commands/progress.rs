@@ -58,17 +58,24 @@ impl Progress {
         s
     }
 
+    /// Whether progress is printed at all.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Whether the next [`Self::update`] prints (progress lines are rate-limited).
+    pub fn due(&self) -> bool {
+        self.enabled
+            && if self.tty {
+                self.last.is_none_or(|t| t.elapsed() >= Self::TTY_EVERY)
+            } else {
+                self.last.unwrap_or(self.started).elapsed() >= Self::PLAIN_EVERY
+            }
+    }
+
     /// Report progress (rate-limited).
     pub fn update(&mut self, c: &Counts) {
-        if !self.enabled {
-            return;
-        }
-        let due = if self.tty {
-            self.last.is_none_or(|t| t.elapsed() >= Self::TTY_EVERY)
-        } else {
-            self.last.unwrap_or(self.started).elapsed() >= Self::PLAIN_EVERY
-        };
-        if !due {
+        if !self.due() {
             return;
         }
         self.last = Some(Instant::now());

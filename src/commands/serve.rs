@@ -139,6 +139,8 @@ async fn connections(args: &ServeArgs) -> anyhow::Result<(Connections, Vec<Sourc
     let slots = Arc::new(tokio::sync::Semaphore::new(
         args.max_concurrent_reports as usize,
     ));
+    // one ledger for every connection of the server
+    let ledger = super::LedgerSlot::new();
     let served = |source: &Source, name: &str| {
         let expires_at = source.ctx.connection.as_ref().and_then(|n| {
             let store = crate::accounts::store::Store::open_default().ok()?;
@@ -160,7 +162,7 @@ async fn connections(args: &ServeArgs) -> anyhow::Result<(Connections, Vec<Sourc
         }
     }
     if names.is_empty() {
-        let source = Source::connect(&source_args(None)).await?;
+        let source = Source::connect_on(&source_args(None), &ledger).await?;
         let name = if args.api.demo {
             "demo".to_string()
         } else {
@@ -179,7 +181,7 @@ async fn connections(args: &ServeArgs) -> anyhow::Result<(Connections, Vec<Sourc
         if list.iter().any(|s: &Served| &s.name == name) {
             continue;
         }
-        match Source::connect(&source_args(Some(name.clone()))).await {
+        match Source::connect_on(&source_args(Some(name.clone())), &ledger).await {
             Ok(source) => {
                 list.push(served(&source, name));
                 sources.push(source);

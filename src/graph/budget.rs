@@ -1,11 +1,17 @@
 //! The per-token call budget: a rolling window (default 200 calls per hour) checked and reserved
-//! under a mutex before every HTTP attempt, plus the slow-down the usage headers ask for.
+//! before every HTTP attempt, plus the slow-down the usage headers ask for.
+//!
+//! The calls themselves are counted in a [`Ledger`] (`crate::state`): in this process
+//! ([`Budget::new`]), in the data folder's file shared by every igflight process of the machine, or
+//! in Redis shared by several servers ([`Budget::with_ledger`]). A reservation is one atomic step of
+//! the ledger (prune, check, record), so no interleaving of tasks or processes lets an extra call
+//! through. The usage-header pacing and blocking stay in this process (they follow the answers this
+//! process received).
 //!
 //! Tokens are keyed by [`TokenKey`] (a SHA-256 prefix), never by the token itself. One [`Budget`]
-//! (behind an `Arc`) can be shared by any number of clients and tasks: a reservation is a single
-//! critical section (prune, check, push), so no interleaving lets an extra call through.
+//! (behind an `Arc`) can be shared by any number of clients and tasks.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +23,7 @@ use super::error::{GraphError, utc_after};
 use super::retry::MAX_SERVER_WAIT;
 use super::secret::{Secret, TokenKey};
 use super::usage::Usage;
+use crate::state::{Ledger, MemoryLedger, Reservation, now_ms, window_ms};
 
 #[derive(Clone, Debug)]
 pub struct BudgetConfig {
@@ -71,8 +78,6 @@ fn later(t: Instant, d: Duration) -> Instant {
 
 #[derive(Debug, Default)]
 struct TokenState {
-    /// Start instants of the calls inside the window, oldest first.
-    calls: VecDeque<Instant>,
     /// Spacing asked by the usage headers (75–100 %).
     pace: Duration,
     not_before: Option<Instant>,
@@ -86,20 +91,44 @@ struct TokenState {
 #[derive(Debug)]
 pub struct Budget {
     cfg: BudgetConfig,
+    ledger: Arc<dyn Ledger>,
     tokens: Mutex<HashMap<TokenKey, TokenState>>,
 }
 
 enum Decision {
-    Go,
     Pace(Instant),
     Full(Instant),
     Blocked(Instant, String),
 }
 
+/// What this process's usage headers say before the ledger is asked.
+enum Gate {
+    Blocked(Instant, String),
+    Pace(Instant),
+    /// Go ahead; the pace slot was taken (`set`), replacing `prev` (restored if the ledger refuses).
+    Go {
+        prev: Option<Instant>,
+        set: Option<Instant>,
+    },
+}
+
+/// The instant of unix milliseconds `at_ms`, seen at `now` (= `now_ms`).
+fn instant_at(now: Instant, now_ms: i64, at_ms: i64) -> Instant {
+    let ms = u64::try_from(at_ms.saturating_sub(now_ms)).unwrap_or(0);
+    later(now, Duration::from_millis(ms))
+}
+
 impl Budget {
+    /// A budget whose calls are counted in this process only.
     pub fn new(cfg: BudgetConfig) -> Self {
+        Self::with_ledger(cfg, Arc::new(MemoryLedger::new()))
+    }
+
+    /// A budget whose calls are counted in `ledger` (a file or Redis shared with other processes).
+    pub fn with_ledger(cfg: BudgetConfig, ledger: Arc<dyn Ledger>) -> Self {
         Self {
             cfg,
+            ledger,
             tokens: Mutex::new(HashMap::new()),
         }
     }
@@ -112,9 +141,19 @@ impl Budget {
         &self.cfg
     }
 
+    /// The ledger the calls are counted in (also the store of the hashtag budget and conversions).
+    pub fn ledger(&self) -> &Arc<dyn Ledger> {
+        &self.ledger
+    }
+
+    fn window_ms(&self) -> i64 {
+        window_ms(self.cfg.window)
+    }
+
     /// Reserve `n` calls for `key` (a batch of n items costs n). Waits for the usage-header pace,
     /// and for a full window or a throttle block only up to `max_wait`; otherwise fails with
-    /// [`GraphError::BudgetExhausted`] / [`GraphError::Throttled`] saying when it frees.
+    /// [`GraphError::BudgetExhausted`] / [`GraphError::Throttled`] saying when it frees, or with
+    /// [`GraphError::Ledger`] when the ledger cannot be read or written.
     pub async fn acquire(&self, key: &TokenKey, n: u32) -> Result<(), GraphError> {
         if n > self.cfg.limit {
             return Err(GraphError::Config(format!(
@@ -125,9 +164,39 @@ impl Budget {
         let deadline = later(Instant::now(), self.cfg.max_wait);
         loop {
             let now = Instant::now();
-            let decision = self.try_reserve(key, n, now);
+            let wall = now_ms();
+            let decision = match self.gate(key, now) {
+                Gate::Blocked(at, detail) => Decision::Blocked(at, detail),
+                Gate::Pace(at) => {
+                    // a full window is the longer wait, and a refusal
+                    let w = self
+                        .ledger
+                        .calls(key.as_str(), n, self.cfg.limit, self.window_ms(), wall)
+                        .await?;
+                    match w.fits_at_ms {
+                        Some(t) => Decision::Full(instant_at(now, wall, t)),
+                        None => Decision::Pace(at),
+                    }
+                }
+                Gate::Go { prev, set } => {
+                    let reserved = self
+                        .ledger
+                        .reserve_calls(key.as_str(), n, self.cfg.limit, self.window_ms(), wall)
+                        .await;
+                    match reserved {
+                        Ok(Reservation::Granted) => return Ok(()),
+                        Ok(Reservation::Full { frees_at_ms }) => {
+                            self.restore_pace(key, prev, set);
+                            Decision::Full(instant_at(now, wall, frees_at_ms))
+                        }
+                        Err(e) => {
+                            self.restore_pace(key, prev, set);
+                            return Err(e.into());
+                        }
+                    }
+                }
+            };
             let (until, refusal) = match decision {
-                Decision::Go => return Ok(()),
                 Decision::Pace(at) => (at, None),
                 Decision::Full(at) => (at, Some(None)),
                 Decision::Blocked(at, detail) => (at, Some(Some(detail))),
@@ -155,29 +224,35 @@ impl Budget {
         }
     }
 
-    fn try_reserve(&self, key: &TokenKey, n: u32, now: Instant) -> Decision {
+    /// The usage-header checks of this process, in one critical section: blocked, paced, or go
+    /// (taking the pace slot, so concurrent calls stay spaced).
+    fn gate(&self, key: &TokenKey, now: Instant) -> Gate {
         let mut tokens = self.tokens.lock();
         let st = tokens.entry(key.clone()).or_default();
-        prune(&mut st.calls, now, self.cfg.window);
         if let Some((until, detail)) = &st.blocked {
             if *until > now {
-                return Decision::Blocked(*until, detail.clone());
+                return Gate::Blocked(*until, detail.clone());
             }
             st.blocked = None;
         }
-        let n = n as usize;
-        let limit = self.cfg.limit as usize;
-        if st.calls.len() + n > limit {
-            // The call whose departure leaves room for n more.
-            let oldest_needed = st.calls[st.calls.len() + n - limit - 1];
-            return Decision::Full(later(oldest_needed, self.cfg.window));
-        }
         if let Some(at) = st.not_before.filter(|at| *at > now) {
-            return Decision::Pace(at);
+            return Gate::Pace(at);
         }
-        st.calls.extend(std::iter::repeat_n(now, n));
+        let prev = st.not_before;
         st.not_before = (!st.pace.is_zero()).then(|| later(now, st.pace));
-        Decision::Go
+        Gate::Go {
+            prev,
+            set: st.not_before,
+        }
+    }
+
+    /// The ledger refused: give the pace slot back (unless the usage headers changed it meanwhile).
+    fn restore_pace(&self, key: &TokenKey, prev: Option<Instant>, set: Option<Instant>) {
+        if let Some(st) = self.tokens.lock().get_mut(key)
+            && st.not_before == set
+        {
+            st.not_before = prev;
+        }
     }
 
     /// Feed the usage headers of a response: above `slowdown_from` calls are spaced out; at ≥ 100 %
@@ -211,90 +286,81 @@ impl Budget {
     }
 
     /// Calls still allowed in the current window for this token.
-    pub fn remaining(&self, token: &Secret) -> u32 {
-        self.remaining_for(&token.key())
+    pub async fn remaining(&self, token: &Secret) -> Result<u32, GraphError> {
+        self.remaining_for(&token.key()).await
     }
 
-    pub fn remaining_for(&self, key: &TokenKey) -> u32 {
-        let now = Instant::now();
-        let mut tokens = self.tokens.lock();
-        match tokens.get_mut(key) {
-            Some(st) => {
-                prune(&mut st.calls, now, self.cfg.window);
-                self.cfg.limit.saturating_sub(st.calls.len() as u32)
-            }
-            None => self.cfg.limit,
-        }
+    pub async fn remaining_for(&self, key: &TokenKey) -> Result<u32, GraphError> {
+        let w = self
+            .ledger
+            .calls(key.as_str(), 0, self.cfg.limit, self.window_ms(), now_ms())
+            .await?;
+        Ok(self.cfg.limit.saturating_sub(w.used))
     }
 
     /// How long until `n` more calls fit the window of `key` (zero when they fit now); `None` when
     /// `n` is more than the window ever allows. Does not reserve anything.
-    pub fn wait_for(&self, key: &TokenKey, n: u32) -> Option<Duration> {
+    pub async fn wait_for(&self, key: &TokenKey, n: u32) -> Result<Option<Duration>, GraphError> {
         if n > self.cfg.limit {
-            return None;
+            return Ok(None);
         }
-        let now = Instant::now();
-        let mut tokens = self.tokens.lock();
-        let Some(st) = tokens.get_mut(key) else {
-            return Some(Duration::ZERO);
+        let blocked = {
+            let now = Instant::now();
+            let tokens = self.tokens.lock();
+            tokens
+                .get(key)
+                .and_then(|st| st.blocked.as_ref())
+                .map_or(Duration::ZERO, |(until, _)| {
+                    until.saturating_duration_since(now)
+                })
         };
-        prune(&mut st.calls, now, self.cfg.window);
-        let (n, limit) = (n as usize, self.cfg.limit as usize);
-        let blocked = st.blocked.as_ref().map_or(Duration::ZERO, |(until, _)| {
-            until.saturating_duration_since(now)
+        let wall = now_ms();
+        let w = self
+            .ledger
+            .calls(key.as_str(), n, self.cfg.limit, self.window_ms(), wall)
+            .await?;
+        let frees = w.fits_at_ms.map_or(Duration::ZERO, |t| {
+            u64::try_from(t.saturating_sub(wall)).map_or(Duration::ZERO, Duration::from_millis)
         });
-        if st.calls.len() + n <= limit {
-            return Some(blocked);
-        }
-        let oldest_needed = st.calls[st.calls.len() + n - limit - 1];
-        let frees = oldest_needed
-            .checked_add(self.cfg.window)
-            .map_or(Duration::MAX, |t| t.saturating_duration_since(now));
-        Some(frees.max(blocked))
+        Ok(Some(frees.max(blocked)))
     }
 
-    pub fn snapshot(&self) -> BudgetSnapshot {
-        let now = Instant::now();
-        let mut tokens = self.tokens.lock();
-        let mut out: Vec<TokenBudgetSnapshot> = tokens
-            .iter_mut()
-            .map(|(key, st)| {
-                prune(&mut st.calls, now, self.cfg.window);
-                TokenBudgetSnapshot {
-                    token: key.clone(),
-                    used: st.calls.len() as u32,
-                    remaining: self.cfg.limit.saturating_sub(st.calls.len() as u32),
-                    frees_in_ms: st.calls.front().map(|t| {
-                        later(*t, self.cfg.window)
-                            .saturating_duration_since(now)
-                            .as_millis() as u64
-                    }),
-                    usage_percent: st.last_percent,
-                    pace_ms: st.pace.as_millis() as u64,
-                    blocked_for_ms: st
-                        .blocked
-                        .as_ref()
-                        .map(|(until, _)| until.saturating_duration_since(now).as_millis() as u64)
-                        .filter(|ms| *ms > 0),
-                    refused: st.refused,
-                }
-            })
-            .collect();
+    /// Each token this budget has seen: calls in the ledger's window, and this process's pacing.
+    pub async fn snapshot(&self) -> Result<BudgetSnapshot, GraphError> {
+        let keys: Vec<TokenKey> = self.tokens.lock().keys().cloned().collect();
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let wall = now_ms();
+            let w = self
+                .ledger
+                .calls(key.as_str(), 0, self.cfg.limit, self.window_ms(), wall)
+                .await?;
+            let now = Instant::now();
+            let tokens = self.tokens.lock();
+            let Some(st) = tokens.get(&key) else { continue };
+            out.push(TokenBudgetSnapshot {
+                token: key.clone(),
+                used: w.used,
+                remaining: self.cfg.limit.saturating_sub(w.used),
+                frees_in_ms: w
+                    .oldest_leaves_ms
+                    .map(|t| u64::try_from(t.saturating_sub(wall)).unwrap_or(0)),
+                usage_percent: st.last_percent,
+                pace_ms: st.pace.as_millis() as u64,
+                blocked_for_ms: st
+                    .blocked
+                    .as_ref()
+                    .map(|(until, _)| until.saturating_duration_since(now).as_millis() as u64)
+                    .filter(|ms| *ms > 0),
+                refused: st.refused,
+            });
+        }
         out.sort_by(|a, b| a.token.cmp(&b.token));
-        BudgetSnapshot {
+        Ok(BudgetSnapshot {
             limit: self.cfg.limit,
             window_secs: self.cfg.window.as_secs(),
             tokens: out,
-        }
-    }
-}
-
-fn prune(calls: &mut VecDeque<Instant>, now: Instant, window: Duration) {
-    while calls
-        .front()
-        .is_some_and(|t| t.checked_add(window).is_some_and(|end| end <= now))
-    {
-        calls.pop_front();
+        })
     }
 }
 
@@ -339,7 +405,7 @@ mod tests {
         for _ in 0..3 {
             b.acquire(&key, 1).await.unwrap();
         }
-        assert_eq!(b.remaining(&Secret::new("tok")), 0);
+        assert_eq!(b.remaining(&Secret::new("tok")).await.unwrap(), 0);
         let err = b.acquire(&key, 1).await.unwrap_err();
         match &err {
             GraphError::BudgetExhausted {
@@ -353,9 +419,9 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(err.to_string().contains("frees in"));
-        assert_eq!(b.snapshot().tokens[0].refused, 1);
+        assert_eq!(b.snapshot().await.unwrap().tokens[0].refused, 1);
         // Other tokens are independent.
-        assert_eq!(b.remaining(&Secret::new("other")), 3);
+        assert_eq!(b.remaining(&Secret::new("other")).await.unwrap(), 3);
     }
 
     #[tokio::test]
@@ -446,7 +512,7 @@ mod tests {
                 assert!(*frees_at <= utc_after(MAX_SERVER_WAIT), "{raw}");
                 assert!(err.to_string().contains("access returns in"), "{err}");
             }
-            let snap = b.snapshot();
+            let snap = b.snapshot().await.unwrap();
             assert!(snap.tokens[0].blocked_for_ms.unwrap() <= MAX_SERVER_WAIT.as_millis() as u64);
         }
     }
@@ -462,8 +528,8 @@ mod tests {
         });
         let key = Secret::new("tok").key();
         b.acquire(&key, 1).await.unwrap();
-        let _ = b.snapshot();
-        assert_eq!(b.remaining_for(&key), 0);
+        let _ = b.snapshot().await.unwrap();
+        assert_eq!(b.remaining_for(&key).await.unwrap(), 0);
         assert_eq!(b.config().pause_for(99.0), Duration::ZERO);
     }
 
@@ -525,7 +591,7 @@ mod tests {
             ok += usize::from(t.await.unwrap());
         }
         assert_eq!(ok, 50);
-        assert_eq!(b.remaining_for(&key), 0);
+        assert_eq!(b.remaining_for(&key).await.unwrap(), 0);
     }
 }
 
@@ -569,8 +635,8 @@ mod props {
                     prop_assert!(e.frees_at().is_some_and(|t| t <= latest), "{}", e);
                 }
             }
-            let _ = b.snapshot();
-            let _ = b.remaining_for(&key);
+            let _ = rt.block_on(b.snapshot());
+            let _ = rt.block_on(b.remaining_for(&key));
         }
     }
 }

@@ -188,6 +188,24 @@ impl CacheConfig {
     }
 }
 
+/// An answer as the shared tier (Redis) holds it: when it was kept (unix milliseconds, 8 bytes
+/// big-endian), then the body — so a process reading it knows its age.
+pub fn shared_form(body: &[u8], kept_at_ms: i64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + body.len());
+    out.extend_from_slice(&kept_at_ms.to_be_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// The body and age of a [`shared_form`] value read at `now_ms`, if it is one and is younger than
+/// `limit` (a future time counts as now; shorter than 8 bytes is not a value).
+pub fn from_shared(value: &[u8], now_ms: i64, limit: Duration) -> Option<(Bytes, Duration)> {
+    let (head, body) = value.split_first_chunk::<8>()?;
+    let kept = i64::from_be_bytes(*head);
+    let age = Duration::from_millis(u64::try_from(now_ms.saturating_sub(kept)).unwrap_or(0));
+    (age < limit).then(|| (Bytes::copy_from_slice(body), age))
+}
+
 /// `CLASS=DURATION` (`media=10m`, `settled_insights=2d`, `insights=0`) as given to `--cache-ttl`.
 pub fn parse_ttl(s: &str) -> Result<(CacheClass, Duration), String> {
     let (class, ttl) = s
@@ -335,6 +353,12 @@ impl ResponseCache {
         );
     }
 
+    /// Keep `body` that is already `age` old (an answer another process kept in the shared tier).
+    pub fn put_aged(&self, key: String, class: CacheClass, body: Bytes, age: Duration) {
+        let now = Instant::now();
+        self.put_at(key, class, body, now.checked_sub(age).unwrap_or(now));
+    }
+
     /// Forget everything (a reconnected token may see other data).
     pub fn clear(&self) {
         let mut st = self.state.lock();
@@ -443,6 +467,23 @@ mod tests {
             Bytes::from(vec![0; 1500]),
         );
         assert!(c.get(&key("http://g/v15.0/big"), None).is_none());
+    }
+
+    #[test]
+    fn shared_values_carry_their_age_and_garbage_is_not_a_value() {
+        let v = shared_form(b"{}", 1_000);
+        let (body, age) = from_shared(&v, 1_500, Duration::from_secs(1)).unwrap();
+        assert_eq!((&body[..], age), (&b"{}"[..], Duration::from_millis(500)));
+        assert!(
+            from_shared(&v, 2_500, Duration::from_secs(1)).is_none(),
+            "too old"
+        );
+        // a time in the future counts as now
+        assert_eq!(
+            from_shared(&v, 0, Duration::from_secs(1)).unwrap().1,
+            Duration::ZERO
+        );
+        assert!(from_shared(b"short", 0, Duration::from_secs(1)).is_none());
     }
 
     #[test]

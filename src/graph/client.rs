@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::budget::{Budget, BudgetConfig};
-use super::cache::{CacheClass, CacheConfig, ResponseCache};
+use super::cache::{CacheClass, CacheConfig, ResponseCache, from_shared, shared_form};
 use super::endpoint::{Endpoint, EndpointKind};
 use super::error::{ApiError, ErrorClass, GraphError, bounded_to, classify, scrub_in, utc_after};
 use super::model::{ErrorEnvelope, decode_json};
@@ -83,6 +83,7 @@ impl GraphConfig {
 pub struct GraphClientBuilder {
     config: GraphConfig,
     budget: Option<Arc<Budget>>,
+    ledger: Option<Arc<dyn crate::state::Ledger>>,
     stats: Option<Arc<CallStats>>,
     http: Option<reqwest::Client>,
     cache: Option<Arc<ResponseCache>>,
@@ -97,6 +98,7 @@ impl GraphClientBuilder {
         Self {
             config,
             budget: None,
+            ledger: None,
             stats: None,
             http: None,
             cache: None,
@@ -142,6 +144,13 @@ impl GraphClientBuilder {
     /// A budget of its own with this configuration (ignored when [`Self::shared_budget`] is set).
     pub fn budget_config(mut self, cfg: BudgetConfig) -> Self {
         self.config.budget = cfg;
+        self
+    }
+
+    /// Count the calls of its own budget in `ledger` (a file or Redis shared with other processes)
+    /// instead of in this process (ignored when [`Self::shared_budget`] is set).
+    pub fn ledger(mut self, ledger: Arc<dyn crate::state::Ledger>) -> Self {
+        self.ledger = Some(ledger);
         self
     }
 
@@ -213,9 +222,11 @@ impl GraphClientBuilder {
                 .build()
                 .map_err(|e| GraphError::Config(format!("cannot build the HTTP client: {e}")))?,
         };
-        let budget = self
-            .budget
-            .unwrap_or_else(|| Budget::shared(cfg.budget.clone()));
+        let budget = match (self.budget, self.ledger) {
+            (Some(budget), _) => budget,
+            (None, Some(ledger)) => Arc::new(Budget::with_ledger(cfg.budget.clone(), ledger)),
+            (None, None) => Budget::shared(cfg.budget.clone()),
+        };
         let stats = self.stats.unwrap_or_default();
         let cache = self
             .cache
@@ -430,25 +441,19 @@ impl GraphClient {
 
     /// A value kept under `name` for this token by [`Self::keep`] (a part of an answer, e.g. one
     /// media's insights out of a multi-id answer), within its freshness and the run's `max_age`.
-    pub fn kept(&self, name: &str) -> Option<Bytes> {
-        let cache = &self.inner.cache;
-        if !cache.enabled() {
+    pub async fn kept(&self, name: &str, class: CacheClass) -> Option<Bytes> {
+        if !self.inner.cache.enabled() {
             return None;
         }
         let key = format!("{} #{name}", self.inner.token_key);
-        let max_age = self.run.as_ref().and_then(|r| r.max_age);
-        let hit = cache.get(&key, max_age);
-        if let (Some(run), true) = (&self.run, hit.is_some()) {
-            run.hits.fetch_add(1, Ordering::Relaxed);
-        }
-        hit
+        self.cache_lookup(&key, class).await
     }
 
-    /// Keep `body` under `name` for this token, as fresh as `class`.
-    pub fn keep(&self, name: &str, class: CacheClass, body: Bytes) {
-        let cache = &self.inner.cache;
-        if cache.enabled() {
-            cache.put(format!("{} #{name}", self.inner.token_key), class, body);
+    /// Keep `body` under `name` for this token, as fresh as `class` (and in the shared tier).
+    pub async fn keep(&self, name: &str, class: CacheClass, body: Bytes) {
+        if self.inner.cache.enabled() {
+            let key = format!("{} #{name}", self.inner.token_key);
+            self.cache_store(key, class, body).await;
         }
     }
 
@@ -571,11 +576,7 @@ impl GraphClient {
                 .await;
         };
         let key = ResponseCache::key(&self.inner.token_key, &url);
-        let max_age = self.run.as_ref().and_then(|r| r.max_age);
-        if let Some(body) = cache.get(&key, max_age) {
-            if let Some(run) = &self.run {
-                run.hits.fetch_add(1, Ordering::Relaxed);
-            }
+        if let Some(body) = self.cache_lookup(&key, class).await {
             tracing::debug!(endpoint = kind.as_str(), "Graph answer from the cache");
             return Ok(GraphResponse {
                 status: 200,
@@ -589,8 +590,56 @@ impl GraphClient {
         let resp = self
             .execute(self.prepare(false, url, Vec::new(), kind, 1))
             .await?;
-        cache.put(key, class, resp.body.clone());
+        self.cache_store(key, class, resp.body.clone()).await;
         Ok(resp)
+    }
+
+    /// A fresh kept answer: this connection's, else one another process kept in the shared tier
+    /// (Redis, `--state redis://…`), within the class's freshness and the run's `max_age`. Counted
+    /// as a hit of the run. A shared tier that fails is logged and skipped (the call is made).
+    async fn cache_lookup(&self, key: &str, class: CacheClass) -> Option<Bytes> {
+        let cache = &self.inner.cache;
+        let max_age = self.run.as_ref().and_then(|r| r.max_age);
+        let mut hit = cache.get(key, max_age);
+        let ledger = self.inner.budget.ledger();
+        let ttl = cache.config().ttl_of(class);
+        let limit = max_age.map_or(ttl, |m| m.min(ttl));
+        if hit.is_none() && ledger.shares_cache() && !limit.is_zero() {
+            match ledger.cache_get(key).await {
+                Ok(Some(v)) => {
+                    let now_ms = chrono::Utc::now().timestamp_millis();
+                    if let Some((body, age)) = from_shared(&v, now_ms, limit) {
+                        cache.put_aged(key.to_string(), class, body.clone(), age);
+                        hit = Some(body);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "the shared response cache could not be read"),
+            }
+        }
+        if let (Some(run), true) = (&self.run, hit.is_some()) {
+            run.hits.fetch_add(1, Ordering::Relaxed);
+        }
+        hit
+    }
+
+    /// Keep an answer here and, with a shared tier, for the other processes too — without the
+    /// credentials the Graph API writes into `paging.next` links (they are dropped when a link is
+    /// followed anyway); a body that is not UTF-8 is not kept.
+    async fn cache_store(&self, key: String, class: CacheClass, body: Bytes) {
+        let Some(body) = self.without_secrets(body) else {
+            return;
+        };
+        let cache = &self.inner.cache;
+        let ttl = cache.config().ttl_of(class);
+        let ledger = self.inner.budget.ledger();
+        if ledger.shares_cache() && !ttl.is_zero() {
+            let v = shared_form(&body, chrono::Utc::now().timestamp_millis());
+            if let Err(e) = ledger.cache_put(&key, &v, ttl).await {
+                tracing::warn!(error = %e, "the shared response cache could not be written");
+            }
+        }
+        cache.put(key, class, body);
     }
 
     /// [`Self::get`] and decode the body as `T`.
@@ -1015,6 +1064,25 @@ impl GraphClient {
             status,
             what,
         }
+    }
+
+    /// `body` with every credential (as is, and URL-encoded) replaced by `****`; `None` when it is not
+    /// UTF-8 text.
+    fn without_secrets(&self, body: Bytes) -> Option<Bytes> {
+        let text = std::str::from_utf8(&body).ok()?;
+        let secrets = self.secrets();
+        let forms: Vec<String> = secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .flat_map(|s| [s.clone(), url::form_urlencoded::byte_serialize(s.as_bytes()).collect()])
+            .collect();
+        if !forms.iter().any(|f| text.contains(f.as_str())) {
+            return Some(body);
+        }
+        let mut clean = text.to_string();
+        let refs: Vec<&str> = forms.iter().map(String::as_str).collect();
+        scrub_in(&mut clean, &refs);
+        Some(Bytes::from(clean))
     }
 
     fn secrets(&self) -> [String; 3] {

@@ -386,6 +386,10 @@ pub enum GraphError {
     /// The client was configured or called with something unusable.
     #[error("invalid Graph client configuration or request: {0}")]
     Config(String),
+
+    /// The call ledger (the budget's store: a file, Redis) failed: no call was made.
+    #[error("{0}; no Graph call was made")]
+    Ledger(#[from] crate::state::StateError),
 }
 
 impl GraphError {
@@ -397,7 +401,7 @@ impl GraphError {
             | Self::Throttled { .. }
             | Self::ThrottledNoEstimate { .. }
             | Self::RunCallCap { .. } => ErrorClass::RateLimited,
-            Self::RetriesExhausted { .. } => ErrorClass::Unavailable,
+            Self::RetriesExhausted { .. } | Self::Ledger(_) => ErrorClass::Unavailable,
             Self::Transport { .. } => ErrorClass::Retryable,
             Self::Decode { .. }
             | Self::BodyTooLarge { .. }

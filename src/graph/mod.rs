@@ -78,7 +78,9 @@ mod windows;
 mod testutil;
 
 pub use budget::{Budget, BudgetConfig, BudgetSnapshot, TokenBudgetSnapshot};
-pub use cache::{CacheClass, CacheConfig, CacheSnapshot, ResponseCache, parse_ttl};
+pub use cache::{
+    CacheClass, CacheConfig, CacheSnapshot, ResponseCache, from_shared, parse_ttl, shared_form,
+};
 pub(crate) use client::is_version;
 pub use client::{
     API_VERSION_HEADER, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_VERSION, GraphClient,

@@ -2,7 +2,10 @@
 //! flags (`cli::GraphArgs` converts into it), so the layers that call the Graph API (accounts, the
 //! report context) never depend on the command line.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::state::Ledger;
 
 use super::{BudgetConfig, CacheConfig, GraphClient, GraphError, RetryPolicy};
 
@@ -37,6 +40,17 @@ impl GraphSettings {
         token: String,
         base_url: Option<String>,
     ) -> Result<GraphClient, GraphError> {
+        self.client_on(token, base_url, None)
+    }
+
+    /// [`Self::client`] whose calls are counted in `ledger` (the data folder's file, Redis) when given,
+    /// else in this process.
+    pub fn client_on(
+        &self,
+        token: String,
+        base_url: Option<String>,
+        ledger: Option<Arc<dyn Ledger>>,
+    ) -> Result<GraphClient, GraphError> {
         let mut b = GraphClient::builder(token)
             .base_url(base_url.unwrap_or_else(|| self.graph_url.clone()))
             .version(self.graph_version.clone())
@@ -52,6 +66,9 @@ impl GraphSettings {
             });
         if let Some(secret) = &self.app_secret {
             b = b.app_secret(secret.clone());
+        }
+        if let Some(ledger) = ledger {
+            b = b.ledger(ledger);
         }
         b.build()
     }

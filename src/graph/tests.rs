@@ -595,7 +595,7 @@ async fn retry_then_success() {
     assert_eq!(stats.by_outcome["ok"], 1);
     assert_eq!(stats.endpoint(EndpointKind::User), 3);
     assert_eq!(
-        c.budget().remaining_for(c.token_key()),
+        c.budget().remaining_for(c.token_key()).await.unwrap(),
         197,
         "retries spend budget too"
     );
@@ -750,7 +750,10 @@ async fn batch_posts_form_and_spends_one_call_per_item() {
     assert_eq!(form["access_token"], TOKEN);
     assert!(form.contains_key("appsecret_proof"));
     assert_eq!(form["batch"], batch.to_string());
-    assert_eq!(c.budget().remaining(&Secret::new(TOKEN)), 197);
+    assert_eq!(
+        c.budget().remaining(&Secret::new(TOKEN)).await.unwrap(),
+        197
+    );
     assert_eq!(c.stats().endpoint(EndpointKind::Batch), 1);
 }
 
@@ -793,7 +796,7 @@ async fn eleventh_call_is_refused_without_http() {
             && (text.contains("frees in 59m") || text.contains("frees in 1h")),
         "{text}"
     );
-    let snap = c.budget().snapshot();
+    let snap = c.budget().snapshot().await.unwrap();
     assert_eq!(snap.tokens[0].remaining, 0);
     assert_eq!(snap.tokens[0].refused, 1);
     assert_eq!(c.stats().total, 10, "refused calls are not HTTP attempts");
@@ -833,7 +836,7 @@ async fn concurrent_clients_share_one_budget() {
     }
     assert_eq!((ok, refused), (10, 20));
     assert_eq!(server.hits(), 10);
-    assert_eq!(budget.remaining(&Secret::new(TOKEN)), 0);
+    assert_eq!(budget.remaining(&Secret::new(TOKEN)).await.unwrap(), 0);
     // Another token has its own budget, and shares the stats.
     let other = clients[0].with_token("another-token");
     other.get(&user(), &[]).await.unwrap();
@@ -946,7 +949,7 @@ async fn secrets_never_reach_logs_or_errors() {
     }
     everything.push_str(&format!("{c:?}{:?}", c.stats()));
     everything.push_str(&serde_json::to_string(&c.stats()).unwrap());
-    everything.push_str(&serde_json::to_string(&c.budget().snapshot()).unwrap());
+    everything.push_str(&serde_json::to_string(&c.budget().snapshot().await.unwrap()).unwrap());
     for secret in [TOKEN, APP_SECRET, proof.as_str()] {
         assert!(!everything.contains(secret), "secret leaked:\n{everything}");
     }
@@ -1360,7 +1363,7 @@ async fn the_run_call_cap_counts_every_attempt_and_refuses_before_sending() {
     let clone = run.clone();
     clone.get(&user(), &[]).await.unwrap();
     assert_eq!(run.calls_made(), Some(3));
-    let before_budget = c.budget().remaining_for(c.token_key());
+    let before_budget = c.budget().remaining_for(c.token_key()).await.unwrap();
     let err = clone.get(&user(), &[]).await.unwrap_err();
     assert!(matches!(err, GraphError::RunCallCap { cap: 3 }), "{err:?}");
     assert_eq!(err.class(), ErrorClass::RateLimited);
@@ -1371,7 +1374,7 @@ async fn the_run_call_cap_counts_every_attempt_and_refuses_before_sending() {
     );
     assert_eq!(server.hits(), 3, "refused before sending");
     assert_eq!(
-        c.budget().remaining_for(c.token_key()),
+        c.budget().remaining_for(c.token_key()).await.unwrap(),
         before_budget,
         "and before the budget"
     );

@@ -10,6 +10,7 @@ use parking_lot::Mutex;
 use crate::error::ReportError;
 use crate::graph::{Endpoint, GraphClient, LinkedPage};
 use crate::reports::catalog::{Era, GraphVersion, MediaKind, era_on};
+use crate::state::{ConversionMark, Ledger};
 use crate::ticket::ReportRequest;
 
 /// A cache shared by every run on one connection.
@@ -22,6 +23,13 @@ pub(crate) struct Conversion {
     pub(crate) cutoff: Option<i64>,
     /// The oldest media known to be from after it.
     pub(crate) floor: Option<i64>,
+}
+
+fn mark(c: Conversion) -> ConversionMark {
+    ConversionMark {
+        cutoff: c.cutoff,
+        floor: c.floor,
+    }
 }
 
 /// A media listing kept for later runs: when it was read, and its posts.
@@ -162,6 +170,58 @@ impl ReportContext {
     pub fn with_now(mut self, now: DateTime<Utc>) -> Self {
         self.fixed_now = Some(now);
         self
+    }
+
+    /// The store of the call ledger, the hashtag budget and the conversion boundaries (the Graph
+    /// client's budget's: this process, the data folder's file, or Redis).
+    pub fn ledger(&self) -> &Arc<dyn Ledger> {
+        self.graph.budget().ledger()
+    }
+
+    /// The conversion boundary known for `account`: this connection's merged with the ledger's (earlier
+    /// processes, other servers). A ledger that cannot be read leaves this connection's, with a warning.
+    pub(crate) async fn known_conversion(&self, account: &str) -> Conversion {
+        let here = self
+            .conversions
+            .lock()
+            .get(account)
+            .copied()
+            .unwrap_or_default();
+        match self.ledger().conversion(account).await {
+            Ok(stored) => {
+                let merged = mark(here).merge(stored);
+                let c = Conversion {
+                    cutoff: merged.cutoff,
+                    floor: merged.floor,
+                };
+                if c != here {
+                    self.conversions.lock().insert(account.to_string(), c);
+                }
+                c
+            }
+            Err(e) => {
+                tracing::warn!(account, error = %e, "conversion boundary not read from the ledger");
+                here
+            }
+        }
+    }
+
+    /// Keep what a run learned of `account`'s conversion (the cutoff only moves later, the floor only
+    /// earlier) on the connection and, when it changed, in the ledger (a failure is a warning).
+    pub(crate) async fn keep_conversion(&self, account: &str, learned: Conversion) {
+        let changed = {
+            let mut all = self.conversions.lock();
+            let c = all.entry(account.to_string()).or_default();
+            let merged = mark(*c).merge(mark(learned));
+            let next = Conversion {
+                cutoff: merged.cutoff,
+                floor: merged.floor,
+            };
+            std::mem::replace(c, next) != next
+        };
+        if changed && let Err(e) = self.ledger().merge_conversion(account, mark(learned)).await {
+            tracing::warn!(account, error = %e, "conversion boundary not written to the ledger");
+        }
     }
 
     /// Now.

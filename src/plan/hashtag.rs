@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use futures::{Stream, TryStreamExt};
 
 use super::media::{DISCOVERY_MEDIA_FIELDS, needed_columns, page_size};
@@ -18,6 +18,7 @@ use crate::error::ReportError;
 use crate::graph::{Edge, Endpoint, GraphError, NodeId, PageRequest};
 use crate::reports::rows::items_to_batch;
 use crate::reports::schema::report_schema;
+use crate::state::HashtagReservation;
 use crate::ticket::{MediaFilter, ReportRequest};
 
 /// Unique hashtags an account may query in a rolling 7 days.
@@ -26,7 +27,12 @@ pub const HASHTAG_BUDGET: usize = 30;
 /// Fields hashtag media answer: the same public set as business discovery (`username` is refused).
 const HASHTAG_MEDIA_FIELDS: [&str; 10] = DISCOVERY_MEDIA_FIELDS;
 
+/// The rolling window of the hashtag budget, in milliseconds.
+const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
+
 /// Resolve a hashtag name to its id for `ig`, spending a search only for a hashtag not yet known.
+/// The 30-per-7-days slots are taken in the ledger ([`ReportContext::ledger`]), shared by every process
+/// and server that shares it; the connection keeps its own view in `hashtag_window`.
 pub(super) async fn hashtag_id(
     ctx: &ReportContext,
     summary: &RunSummary,
@@ -35,8 +41,11 @@ pub(super) async fn hashtag_id(
 ) -> Result<NodeId, ReportError> {
     let ig_key = ig.as_str();
     let now = ctx.now();
+    let now_ms = now.timestamp_millis();
     let week = Duration::days(7);
-    // Seed the account's window from what it already searched (other apps count too).
+    let ledger = ctx.ledger().clone();
+    // Seed the account's window from what it already searched (other apps count too), once per
+    // connection; the ledger keeps the first time it saw each.
     let seeded = ctx.hashtag_window.lock().contains_key(ig_key);
     if !seeded {
         let v = get_json(
@@ -49,45 +58,52 @@ pub(super) async fn hashtag_id(
             ],
         )
         .await?;
-        let mut window = HashMap::new();
-        let mut ids = ctx.hashtag_ids.lock();
-        for h in v["data"].as_array().into_iter().flatten() {
-            if let Some(n) = h["name"].as_str() {
-                // No search time is given: assume "just now", the conservative choice.
-                window.insert(n.to_lowercase(), now);
-                if let Some(id) = h["id"].as_str() {
-                    ids.insert(n.to_lowercase(), id.to_string());
+        let mut names = Vec::new();
+        {
+            let mut ids = ctx.hashtag_ids.lock();
+            for h in v["data"].as_array().into_iter().flatten().take(1000) {
+                if let Some(n) = h["name"].as_str() {
+                    // No search time is given: assume "just now", the conservative choice.
+                    names.push(n.to_lowercase());
+                    if let Some(id) = h["id"].as_str() {
+                        ids.insert(n.to_lowercase(), id.to_string());
+                    }
                 }
             }
         }
+        ledger.seed_hashtags(ig_key, &names, now_ms).await?;
+        let window: HashMap<String, DateTime<Utc>> = names.into_iter().map(|n| (n, now)).collect();
         ctx.hashtag_window
             .lock()
             .entry(ig_key.to_string())
             .or_insert(window);
     }
-    // Check and reserve the slot in one critical section: two new hashtags asked at once cannot both
-    // take the 30th slot. A reservation is given back only when the search never reached the Graph API.
-    let reserved = {
-        let mut windows = ctx.hashtag_window.lock();
-        let window = windows.entry(ig_key.to_string()).or_default();
-        window.retain(|_, first| now.signed_duration_since(*first) < week);
-        if window.contains_key(name) {
-            false
-        } else if window.len() >= HASHTAG_BUDGET {
-            let oldest = window.values().min().copied().unwrap_or(now);
+    // Check and take the slot in one atomic step of the ledger: two new hashtags asked at once (in
+    // this process or another) cannot both take the 30th slot. A reservation is given back only when
+    // the search never reached the Graph API.
+    let budget = u32::try_from(HASHTAG_BUDGET).unwrap_or(u32::MAX);
+    let reserved = match ledger
+        .reserve_hashtag(ig_key, name, budget, WEEK_MS, now_ms)
+        .await?
+    {
+        HashtagReservation::Known => false,
+        HashtagReservation::Reserved => true,
+        HashtagReservation::Full { frees_at_ms } => {
+            let frees = DateTime::<Utc>::from_timestamp_millis(frees_at_ms)
+                .unwrap_or_else(|| now.checked_add_signed(week).unwrap_or(now));
             return Err(ReportError::HashtagBudget {
                 account: ig.to_string(),
                 hashtag: name.to_string(),
-                frees_at: oldest
-                    .checked_add_signed(week)
-                    .unwrap_or(oldest)
-                    .to_rfc3339(),
+                frees_at: frees.to_rfc3339(),
             });
-        } else {
-            window.insert(name.to_string(), now);
-            true
         }
     };
+    {
+        let mut windows = ctx.hashtag_window.lock();
+        let window = windows.entry(ig_key.to_string()).or_default();
+        window.retain(|_, first| now.signed_duration_since(*first) < week);
+        window.entry(name.to_string()).or_insert(now);
+    }
     let cached = ctx.hashtag_ids.lock().get(name).cloned();
     let id = match cached {
         Some(id) => id,
@@ -106,12 +122,18 @@ pub(super) async fn hashtag_id(
                         && matches!(
                             &e,
                             ReportError::Graph(
-                                GraphError::BudgetExhausted { .. } | GraphError::RunCallCap { .. }
+                                GraphError::BudgetExhausted { .. }
+                                    | GraphError::RunCallCap { .. }
+                                    | GraphError::Ledger(_)
                             )
                         )
-                        && let Some(w) = ctx.hashtag_window.lock().get_mut(ig_key)
                     {
-                        w.remove(name);
+                        if let Some(w) = ctx.hashtag_window.lock().get_mut(ig_key) {
+                            w.remove(name);
+                        }
+                        if let Err(le) = ledger.release_hashtag(ig_key, name).await {
+                            tracing::warn!(account = ig_key, error = %le, "a hashtag slot could not be given back to the ledger");
+                        }
                     }
                     return Err(e);
                 }

@@ -196,7 +196,7 @@ pub(crate) fn user_insights(
         let range = p.dates;
         let windows = insight_window_count(range.from, range.to, MAX_INSIGHT_WINDOW_DAYS);
         let needed: u64 = calls.iter().map(|c| if c.shape.ranged() { windows } else { 1 }).sum();
-        check_affordable(&ctx, &summary, needed)?;
+        check_affordable(&ctx, &summary, needed).await?;
         let (lo, hi) = unix_bounds(&range);
         let mut seen = HashSet::new();
         // the metrics the Graph API refused in this run (left out of every later call), and the
@@ -399,7 +399,7 @@ pub(crate) fn media_insights(
         // without a call, and named
         b.account = Some(ig.as_str().to_string());
         // the conversion boundary earlier runs found: no call is spent finding it again
-        let known = ctx.conversions.lock().get(ig.as_str()).copied().unwrap_or_default();
+        let known = ctx.known_conversion(ig.as_str()).await;
         b.cutoff = known.cutoff;
         b.floor = known.floor;
         b.dropped = ctx.refused_media.lock().get(ig.as_str()).cloned().unwrap_or_default();
@@ -494,7 +494,7 @@ pub(crate) fn media_insights(
                             continue;
                         }
                         // an earlier run's answer for this media, still fresh: no call
-                        match kept_insights(&ctx, &t, b.breakdown.as_deref()) {
+                        match kept_insights(&ctx, &t, b.breakdown.as_deref()).await {
                             Some(Kept::Answer(m)) => {
                                 summary.cache_hit();
                                 b.answered = true;
@@ -577,7 +577,7 @@ pub(crate) fn media_insights(
                 }
                 for group in again {
                     let media = run_group(&ctx, &summary, &mut b, group).await?;
-                    remember_conversion(&ctx, &b);
+                    remember_conversion(&ctx, &b).await;
                     if !media.is_empty() {
                         yield media_insights_batch(&schema, &media)?;
                     }
@@ -602,15 +602,13 @@ fn listing_edge(p: &MediaInsightsParams) -> Edge {
 
 /// Keep what this run knows of the account's conversion for later runs on the connection (the cutoff
 /// only moves later, the floor only earlier).
-fn remember_conversion(ctx: &ReportContext, b: &Batcher) {
+async fn remember_conversion(ctx: &ReportContext, b: &Batcher) {
     let Some(account) = &b.account else { return };
-    let mut all = ctx.conversions.lock();
-    let c = all.entry(account.clone()).or_default();
-    c.cutoff = c.cutoff.max(b.cutoff);
-    c.floor = match (c.floor, b.floor) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, y) => x.or(y),
+    let learned = super::context::Conversion {
+        cutoff: b.cutoff,
+        floor: b.floor,
     };
+    ctx.keep_conversion(account, learned).await;
 }
 
 /// Leave out of the run the metrics a Graph refusal of group `g` names, and say what to ask next: `g`
@@ -681,28 +679,28 @@ async fn ask_group(
     )
     .await
     {
-        Ok(v) => Ok(group_answers(ctx, b.breakdown.as_deref(), &v, g)),
+        Ok(v) => Ok(group_answers(ctx, b.breakdown.as_deref(), &v, g).await),
         Err(e) => Err((g, e)),
     }
 }
 
 /// The insights of each media of `g` in a multi-id answer, each kept for later runs
 /// ([`kept_insights`]).
-fn group_answers(
+async fn group_answers(
     ctx: &ReportContext,
     breakdown: Option<&str>,
     v: &Value,
     g: Vec<Target>,
 ) -> Vec<MediaInsights> {
-    g.into_iter()
-        .map(|t| {
-            let data = v[&t.id]["insights"]["data"]
-                .as_array()
-                .map_or(&[][..], Vec::as_slice);
-            keep_insights(ctx, &t, breakdown, &serde_json::json!({ "data": data }));
-            media_answer(t, data)
-        })
-        .collect()
+    let mut out = Vec::with_capacity(g.len());
+    for t in g {
+        let data = v[&t.id]["insights"]["data"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice);
+        keep_insights(ctx, &t, breakdown, &serde_json::json!({ "data": data })).await;
+        out.push(media_answer(t, data));
+    }
+    out
 }
 
 fn media_answer(t: Target, data: &[Value]) -> MediaInsights {
@@ -726,12 +724,14 @@ fn kept_name(t: &Target, breakdown: Option<&str>) -> String {
 
 /// Keep one media's answer (`{"data":[…]}`) or why it has none (`{"skip":"not_enough_viewers"}`) in
 /// the connection's cache: a later run asks no call for it while it is fresh.
-fn keep_insights(ctx: &ReportContext, t: &Target, breakdown: Option<&str>, answer: &Value) {
-    ctx.graph.keep(
-        &kept_name(t, breakdown),
-        CacheClass::Insights,
-        answer.to_string().into(),
-    );
+async fn keep_insights(ctx: &ReportContext, t: &Target, breakdown: Option<&str>, answer: &Value) {
+    ctx.graph
+        .keep(
+            &kept_name(t, breakdown),
+            CacheClass::Insights,
+            answer.to_string().into(),
+        )
+        .await;
 }
 
 /// What an earlier run learned of one media's insights, if still fresh.
@@ -740,8 +740,11 @@ enum Kept {
     Skip(&'static str),
 }
 
-fn kept_insights(ctx: &ReportContext, t: &Target, breakdown: Option<&str>) -> Option<Kept> {
-    let body = ctx.graph.kept(&kept_name(t, breakdown))?;
+async fn kept_insights(ctx: &ReportContext, t: &Target, breakdown: Option<&str>) -> Option<Kept> {
+    let body = ctx
+        .graph
+        .kept(&kept_name(t, breakdown), CacheClass::Insights)
+        .await?;
     let v: Value = serde_json::from_slice(&body).ok()?;
     if v["skip"] == "not_enough_viewers" {
         return Some(Kept::Skip("not_enough_viewers"));
@@ -819,7 +822,7 @@ async fn run_group(
                 if let Some(oldest) = g.iter().filter_map(|t| t.timestamp).min() {
                     b.floor = Some(b.floor.map_or(oldest, |f| f.min(oldest)));
                 }
-                out.extend(group_answers(ctx, b.breakdown.as_deref(), &v, g));
+                out.extend(group_answers(ctx, b.breakdown.as_deref(), &v, g).await);
             }
             Err(ReportError::Graph(e)) if splittable(&e) => {
                 if g.len() == 1 {
@@ -833,7 +836,8 @@ async fn run_group(
                             t,
                             b.breakdown.as_deref(),
                             &serde_json::json!({ "skip": reason }),
-                        );
+                        )
+                        .await;
                     }
                     if reason == "before_business_conversion" {
                         b.cutoff = Some(b.cutoff.map_or(t.timestamp.unwrap_or(i64::MAX), |c| {

@@ -285,7 +285,7 @@ impl CallTracker {
 /// Refuse, before its first call, a run that plainly needs `needed` more Graph calls than it may spend:
 /// more than the per-request cap, more than the budget allows in a window, or more than the budget has
 /// left before the longest allowed wait. The message says how many calls and when they are available.
-pub(crate) fn check_affordable(
+pub(crate) async fn check_affordable(
     ctx: &ReportContext,
     summary: &RunSummary,
     needed: u64,
@@ -304,7 +304,7 @@ pub(crate) fn check_affordable(
     let cfg = budget.config();
     let key = ctx.graph.token_key();
     let n = u32::try_from(needed).unwrap_or(u32::MAX);
-    match budget.wait_for(key, n) {
+    match budget.wait_for(key, n).await? {
         None => Err(ReportError::NeedsCalls {
             needed,
             why: format!(
@@ -323,7 +323,7 @@ pub(crate) fn check_affordable(
                 needed,
                 why: format!(
                     "the call budget has {} of {} left in this {} s window; {needed} calls will be available at {at}",
-                    budget.remaining_for(key),
+                    budget.remaining_for(key).await?,
                     cfg.limit,
                     cfg.window.as_secs()
                 ),

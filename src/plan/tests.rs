@@ -85,9 +85,14 @@ async fn two_new_hashtags_at_once_cannot_both_take_the_last_slot() {
     let ctx = ReportContext::new(graph);
     let ig = crate::graph::NodeId::parse(&sim.dataset().accounts[0].id).unwrap();
     let now = ctx.now();
-    let used: std::collections::HashMap<String, _> = (0..hashtag::HASHTAG_BUDGET - 1)
-        .map(|i| (format!("used{i}"), now))
+    let names: Vec<String> = (0..hashtag::HASHTAG_BUDGET - 1)
+        .map(|i| format!("used{i}"))
         .collect();
+    ctx.ledger()
+        .seed_hashtags(ig.as_str(), &names, now.timestamp_millis())
+        .await
+        .unwrap();
+    let used: std::collections::HashMap<String, _> = names.into_iter().map(|n| (n, now)).collect();
     ctx.hashtag_window
         .lock()
         .insert(ig.as_str().to_string(), used);

@@ -11,6 +11,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Every igflight process these tests start keeps its call ledger in a temporary data folder, never the
+# user's (`--demo` keeps it in memory anyway): one folder for the session's servers, and one per test
+# (the autouse fixture below) for the processes a test starts itself.
+import tempfile as _tempfile
+
+_SESSION_DATA = _tempfile.TemporaryDirectory(prefix="igflight-test-data-")
+os.environ["IGFLIGHT_DATA_DIR"] = _SESSION_DATA.name
+os.environ.pop("IGFLIGHT_STATE", None)
+
+
+@pytest.fixture(autouse=True)
+def _own_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("IGFLIGHT_DATA_DIR", str(tmp_path / "igflight-data"))
+
 
 def igflight_bin() -> str:
     return os.environ.get("IGFLIGHT_BIN", str(ROOT / "target" / "debug" / "igflight"))
