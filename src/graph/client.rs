@@ -1074,7 +1074,12 @@ impl GraphClient {
         let forms: Vec<String> = secrets
             .iter()
             .filter(|s| !s.is_empty())
-            .flat_map(|s| [s.clone(), url::form_urlencoded::byte_serialize(s.as_bytes()).collect()])
+            .flat_map(|s| {
+                [
+                    s.clone(),
+                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect(),
+                ]
+            })
             .collect();
         if !forms.iter().any(|f| text.contains(f.as_str())) {
             return Some(body);
