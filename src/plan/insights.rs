@@ -536,6 +536,8 @@ pub(crate) fn media_insights(
             while !todo.is_empty() {
                 let (safe, mut unsure): (Vec<_>, Vec<_>) = todo.into_iter().partition(|g| b.past_conversion(g));
                 let mut again = Vec::new();
+                let mut next_round = Vec::new();
+                let mut failed_one = Vec::new();
                 let mut refusals = Vec::new();
                 let mut any_answered = false;
                 let mut answers = futures::stream::iter(safe.into_iter().map(|g| ask_group(&ctx, &summary, &b, g)))
@@ -556,11 +558,19 @@ pub(crate) fn media_insights(
                                 continue;
                             }
                             match e {
+                                // stories with too few viewers: their parts go in the next round,
+                                // asked at once like this one
+                                ReportError::Graph(ge)
+                                    if skip_reason(&ge) == "not_enough_viewers" && g.len() > 1 =>
+                                {
+                                    next_round.extend(split_failed(&ge, g));
+                                }
                                 // one media at fault: its part is found without asking the whole again
                                 ReportError::Graph(ge) if splittable(&ge) && g.len() > 1 => {
                                     again.extend(split_failed(&ge, g));
                                 }
-                                ReportError::Graph(ge) if splittable(&ge) => again.push(g),
+                                // one media that cannot have insights: skipped (not asked again)
+                                ReportError::Graph(ge) if splittable(&ge) => failed_one.push((g, ge)),
                                 e => Err(e)?,
                             }
                         }
@@ -571,6 +581,9 @@ pub(crate) fn media_insights(
                     again.extend(apply_refusal(&ctx, &summary, &mut b, g, metrics, &refusal));
                 }
                 b.answered |= any_answered;
+                for (g, e) in failed_one {
+                    skip_one(&ctx, &summary, &mut b, &g[0], &e).await;
+                }
                 // the failed ones, then one uncertain group, the sequential way
                 if !unsure.is_empty() {
                     again.push(unsure.remove(0));
@@ -582,7 +595,8 @@ pub(crate) fn media_insights(
                         yield media_insights_batch(&schema, &media)?;
                     }
                 }
-                todo = unsure;
+                todo = next_round;
+                todo.extend(unsure);
             }
         }
         if !b.answered && b.without_metrics > 0 {
@@ -826,24 +840,7 @@ async fn run_group(
             }
             Err(ReportError::Graph(e)) if splittable(&e) => {
                 if g.len() == 1 {
-                    let t = &g[0];
-                    let reason = skip_reason(&e);
-                    tracing::info!(media_id = %t.id, reason, "media skipped: it cannot have insights");
-                    summary.skip(reason, 1);
-                    if reason == "not_enough_viewers" {
-                        keep_insights(
-                            ctx,
-                            t,
-                            b.breakdown.as_deref(),
-                            &serde_json::json!({ "skip": reason }),
-                        )
-                        .await;
-                    }
-                    if reason == "before_business_conversion" {
-                        b.cutoff = Some(b.cutoff.map_or(t.timestamp.unwrap_or(i64::MAX), |c| {
-                            c.max(t.timestamp.unwrap_or(c))
-                        }));
-                    }
+                    skip_one(ctx, summary, b, &g[0], &e).await;
                 } else if skip_reason(&e) == "before_business_conversion"
                     && g.iter().all(|t| t.timestamp.is_some())
                 {
@@ -946,6 +943,34 @@ async fn find_conversion(
     found.first_fail = g[hi].timestamp;
     found.rest.push(g[hi..].to_vec());
     Ok(found)
+}
+
+/// One media that cannot have insights (its own call failed with `e`): skipped and counted; a story
+/// with too few viewers is remembered (no call for it while that is fresh), a post from before the
+/// conversion moves the cutoff.
+async fn skip_one(
+    ctx: &ReportContext,
+    summary: &RunSummary,
+    b: &mut Batcher,
+    t: &Target,
+    e: &GraphError,
+) {
+    let reason = skip_reason(e);
+    tracing::info!(media_id = %t.id, reason, "media skipped: it cannot have insights");
+    summary.skip(reason, 1);
+    if reason == "not_enough_viewers" {
+        keep_insights(
+            ctx,
+            t,
+            b.breakdown.as_deref(),
+            &serde_json::json!({ "skip": reason }),
+        )
+        .await;
+    }
+    if reason == "before_business_conversion" {
+        let ts = t.timestamp.unwrap_or(i64::MAX);
+        b.cutoff = Some(b.cutoff.map_or(ts, |c| c.max(ts)));
+    }
 }
 
 /// The parts of a group that failed for a reason one media can cause, to ask next (not the
