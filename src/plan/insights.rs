@@ -534,6 +534,17 @@ pub(crate) fn media_insights(
             // teaching the boundary, after which the rest may be past it.
             let mut todo = ready_groups;
             while !todo.is_empty() {
+                // media older than the known boundary: skipped without a call
+                let mut skipped = 0u64;
+                for g in &mut todo {
+                    let before = g.len();
+                    g.retain(|t| !b.before_cutoff(t));
+                    skipped += (before - g.len()) as u64;
+                }
+                if skipped > 0 {
+                    summary.skip("before_business_conversion", skipped);
+                }
+                todo.retain(|g| !g.is_empty());
                 let (safe, mut unsure): (Vec<_>, Vec<_>) = todo.into_iter().partition(|g| b.past_conversion(g));
                 let mut again = Vec::new();
                 let mut next_round = Vec::new();
@@ -584,8 +595,10 @@ pub(crate) fn media_insights(
                 for (g, e) in failed_one {
                     skip_one(&ctx, &summary, &mut b, &g[0], &e).await;
                 }
-                // the failed ones, then one uncertain group, the sequential way
-                if !unsure.is_empty() {
+                // the failed ones, then — unless the boundary is bracketed — one uncertain group, the
+                // sequential way
+                let bracketed = b.cutoff.is_some() && b.floor.is_some();
+                if !unsure.is_empty() && !bracketed {
                     again.push(unsure.remove(0));
                 }
                 for group in again {
@@ -594,6 +607,67 @@ pub(crate) fn media_insights(
                     if !media.is_empty() {
                         yield media_insights_batch(&schema, &media)?;
                     }
+                }
+                if bracketed && !unsure.is_empty() {
+                    // The boundary lies between the newest media known to fail and the oldest known to
+                    // answer: the uncertain media of every kind between them are few. One-media probes
+                    // of them in time order find it (their answers kept); then every group is wholly
+                    // after it (asked at once next round) or before it (skipped): no group is asked
+                    // in parts.
+                    let (c, f) = (b.cutoff.unwrap_or(i64::MIN), b.floor.unwrap_or(i64::MAX));
+                    let mut between: Vec<Target> = unsure
+                        .iter()
+                        .flatten()
+                        .filter(|t| t.timestamp.is_some_and(|ts| ts > c && ts < f))
+                        .cloned()
+                        .collect();
+                    between.sort_by_key(|t| std::cmp::Reverse(t.timestamp));
+                    if between.is_empty() {
+                        // nothing to probe (media without a timestamp): one group the sequential way
+                        let media = run_group(&ctx, &summary, &mut b, unsure.remove(0)).await?;
+                        if !media.is_empty() {
+                            yield media_insights_batch(&schema, &media)?;
+                        }
+                    }
+                    let mut probed = HashSet::new();
+                    let (mut lo, mut hi) = (0usize, between.len());
+                    while lo < hi {
+                        let m = lo + (hi - lo) / 2;
+                        let t = between[m].clone();
+                        match ask_group(&ctx, &summary, &b, vec![t.clone()]).await {
+                            Ok(media) => {
+                                b.answered = true;
+                                probed.insert(t.id.clone());
+                                if let Some(ts) = t.timestamp {
+                                    b.floor = Some(b.floor.map_or(ts, |x| x.min(ts)));
+                                }
+                                yield media_insights_batch(&schema, &media)?;
+                                lo = m + 1;
+                            }
+                            Err((_, ReportError::Graph(e))) if skip_reason(&e) == "before_business_conversion" => {
+                                // counted as skipped by the cutoff next round
+                                if let Some(ts) = t.timestamp {
+                                    b.cutoff = Some(b.cutoff.map_or(ts, |x| x.max(ts)));
+                                }
+                                hi = m;
+                            }
+                            // anything else: the groups go the sequential way next round
+                            Err(_) => {
+                                if let Some(g) = (!unsure.is_empty()).then(|| unsure.remove(0)) {
+                                    let media = run_group(&ctx, &summary, &mut b, g).await?;
+                                    if !media.is_empty() {
+                                        yield media_insights_batch(&schema, &media)?;
+                                    }
+                                }
+                                break;
+                            }
+                        }
+                    }
+                    remember_conversion(&ctx, &b).await;
+                    for g in &mut unsure {
+                        g.retain(|t| !probed.contains(&t.id));
+                    }
+                    unsure.retain(|g| !g.is_empty());
                 }
                 todo = next_round;
                 todo.extend(unsure);
