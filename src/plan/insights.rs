@@ -11,10 +11,13 @@
 //! `media_insights` spends about N / 100 + N / 50 calls for N media, not N: the media are listed once
 //! (100 per page), then the insights of up to 50 media that take the same metric set (the version's
 //! set for their kind) are asked in one `GET /?ids=…&fields=insights.metric(…)`. Such a call fails whole
-//! when one media cannot answer, so a failing group is split in halves to isolate the media at fault.
-//! Media that cannot have insights are skipped and counted (`RunSummary::skipped`): posts from before
-//! the business conversion (the first one found sets a cutoff: no call is spent on older media) and
-//! stories with too few viewers.
+//! when one media cannot answer. Media that cannot have insights are skipped and counted
+//! (`RunSummary::skipped`): posts from before the business conversion and stories with too few viewers.
+//! The conversion boundary is binary-searched with chunks of the first group that straddles it
+//! ([`find_conversion`]), then the few media of other kinds around it are probed one by one; after that
+//! every group is asked whole or skipped, and the boundary is kept for later runs (the ledger). Groups
+//! known to be past it are asked at once (`--graph-concurrency`). Each media's answer is kept in the
+//! connection's response cache, so a later run asks only what is new.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::sync::Arc;
