@@ -427,22 +427,7 @@ impl Ledger for FileLedger {
 
     async fn conversion(&self, account: &str) -> Result<ConversionMark, StateError> {
         let account = account.to_string();
-        self.run(move |conn| {
-            Ok(conn
-                .query_row(
-                    "SELECT cutoff, floor FROM conversions WHERE account = ?1",
-                    [&account],
-                    |r| {
-                        Ok(ConversionMark {
-                            cutoff: r.get(0)?,
-                            floor: r.get(1)?,
-                        })
-                    },
-                )
-                .optional()?
-                .unwrap_or_default())
-        })
-        .await
+        self.run(move |conn| read_conversion(conn, &account)).await
     }
 
     async fn merge_conversion(
@@ -453,19 +438,7 @@ impl Ledger for FileLedger {
         let account = account.to_string();
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let known = tx
-                .query_row(
-                    "SELECT cutoff, floor FROM conversions WHERE account = ?1",
-                    [&account],
-                    |r| {
-                        Ok(ConversionMark {
-                            cutoff: r.get(0)?,
-                            floor: r.get(1)?,
-                        })
-                    },
-                )
-                .optional()?
-                .unwrap_or_default();
+            let known = read_conversion(&tx, &account)?;
             let merged = known.merge(mark);
             tx.execute(
                 "INSERT INTO conversions (account, cutoff, floor) VALUES (?1, ?2, ?3)
@@ -477,4 +450,20 @@ impl Ledger for FileLedger {
         })
         .await
     }
+}
+
+/// What the file holds of `account`'s conversion (nothing known: the default).
+fn read_conversion(conn: &rusqlite::Connection, account: &str) -> rusqlite::Result<ConversionMark> {
+    conn.query_row(
+        "SELECT cutoff, floor FROM conversions WHERE account = ?1",
+        [account],
+        |r| {
+            Ok(ConversionMark {
+                cutoff: r.get(0)?,
+                floor: r.get(1)?,
+            })
+        },
+    )
+    .optional()
+    .map(Option::unwrap_or_default)
 }
