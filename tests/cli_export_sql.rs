@@ -644,3 +644,35 @@ fn simulate_media_counts_outside_the_range_are_usage_errors() {
         assert!(err.contains("--media"), "--media {bad}: {err}");
     }
 }
+
+/// The cache and concurrency flags refuse what they cannot read: usage errors (exit 2) naming the flag
+/// and what it accepts, before anything runs.
+#[test]
+fn cache_and_concurrency_flags_refuse_bad_values() {
+    let t = r#"{"report":"user","account":"17841400000000000"}"#;
+    let cases: [(&[&str], &str); 6] = [
+        (&["--cache-ttl", "movies=1m"], "accepted: accounts"),
+        (&["--cache-ttl", "media"], "CLASS=DURATION"),
+        (&["--cache-ttl", "media=soon"], "not a duration"),
+        (&["--cache-ttl", "media=90d"], "at most 30 days"),
+        (&["--cache-size", "12parsecs"], "not a size"),
+        (&["--graph-concurrency", "0"], "--graph-concurrency"),
+    ];
+    for (flags, says) in cases {
+        let mut args = vec![
+            "export",
+            "--demo",
+            "--ticket",
+            t,
+            "-o",
+            "/dev/null",
+            "--format",
+            "csv",
+        ];
+        args.extend_from_slice(flags);
+        let out = igflight(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {err}");
+        assert!(err.contains(says), "{flags:?}: {err}");
+    }
+}
