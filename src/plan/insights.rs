@@ -381,6 +381,16 @@ impl Batcher {
         })
     }
 
+    /// A media at `ts` answered: every newer one is past the conversion.
+    fn lower_floor(&mut self, ts: i64) {
+        self.floor = Some(self.floor.map_or(ts, |f| f.min(ts)));
+    }
+
+    /// A media at `ts` is from before the conversion: every older one is too.
+    fn raise_cutoff(&mut self, ts: i64) {
+        self.cutoff = Some(self.cutoff.map_or(ts, |c| c.max(ts)));
+    }
+
     fn before_cutoff(&self, t: &Target) -> bool {
         matches!((self.cutoff, t.timestamp), (Some(c), Some(ts)) if ts <= c)
     }
@@ -642,7 +652,7 @@ pub(crate) fn media_insights(
                                 b.answered = true;
                                 probed.insert(t.id.clone());
                                 if let Some(ts) = t.timestamp {
-                                    b.floor = Some(b.floor.map_or(ts, |x| x.min(ts)));
+                                    b.lower_floor(ts);
                                 }
                                 yield media_insights_batch(&schema, &media)?;
                                 lo = m + 1;
@@ -650,7 +660,7 @@ pub(crate) fn media_insights(
                             Err((_, ReportError::Graph(e))) if skip_reason(&e) == "before_business_conversion" => {
                                 // counted as skipped by the cutoff next round
                                 if let Some(ts) = t.timestamp {
-                                    b.cutoff = Some(b.cutoff.map_or(ts, |x| x.max(ts)));
+                                    b.raise_cutoff(ts);
                                 }
                                 hi = m;
                             }
@@ -748,8 +758,8 @@ fn apply_refusal(
     vec![g]
 }
 
-/// One call for a group past the conversion boundary ([`Batcher::past_conversion`]): its insights, or
-/// the group back with the error.
+/// One `ids=` call for a group of one metric set: its insights (each kept for later runs), or the
+/// group back with the error.
 async fn ask_group(
     ctx: &ReportContext,
     summary: &RunSummary,
@@ -894,28 +904,16 @@ async fn run_group(
                 continue;
             }
         }
-        let ids = g
-            .iter()
-            .map(|t| t.id.as_str())
-            .collect::<Vec<_>>()
-            .join(",");
-        let fields = insights_fields(&g[0].metrics, b.breakdown.as_deref());
-        match get_json(
-            ctx,
-            summary,
-            &Endpoint::ids(),
-            &[("ids", ids), ("fields", fields)],
-        )
-        .await
-        {
-            Ok(v) => {
+        let oldest = g.iter().filter_map(|t| t.timestamp).min();
+        match ask_group(ctx, summary, b, g).await {
+            Ok(media) => {
                 b.answered = true;
-                if let Some(oldest) = g.iter().filter_map(|t| t.timestamp).min() {
-                    b.floor = Some(b.floor.map_or(oldest, |f| f.min(oldest)));
+                if let Some(oldest) = oldest {
+                    b.lower_floor(oldest);
                 }
-                out.extend(group_answers(ctx, b.breakdown.as_deref(), &v, g).await);
+                out.extend(media);
             }
-            Err(ReportError::Graph(e)) if splittable(&e) => {
+            Err((g, ReportError::Graph(e))) if splittable(&e) => {
                 if g.len() == 1 {
                     skip_one(ctx, summary, b, &g[0], &e).await;
                 } else if skip_reason(&e) == "before_business_conversion"
@@ -928,7 +926,7 @@ async fn run_group(
                     let found = find_conversion(ctx, summary, b, g).await?;
                     b.answered |= !found.answered.is_empty();
                     if let Some(oldest) = found.oldest_answered {
-                        b.floor = Some(b.floor.map_or(oldest, |f| f.min(oldest)));
+                        b.lower_floor(oldest);
                     }
                     out.extend(found.answered);
                     if let Some(ts) = found.first_fail {
@@ -936,7 +934,7 @@ async fn run_group(
                             before = ts,
                             "business conversion found: older media are skipped without calls"
                         );
-                        b.cutoff = Some(b.cutoff.map_or(ts, |c| c.max(ts)));
+                        b.raise_cutoff(ts);
                     }
                     // the failing tail (skipped by the cutoff) and chunks that failed otherwise
                     for rest in found.rest.into_iter().rev() {
@@ -948,7 +946,7 @@ async fn run_group(
                     }
                 }
             }
-            Err(e) => match refused(&e, &g[0].metrics) {
+            Err((g, e)) => match refused(&e, &g[0].metrics) {
                 Some((metrics, refusal)) => {
                     // asked again without them (each refusal leaves out at least one metric), or per
                     // kind
@@ -1046,7 +1044,7 @@ async fn skip_one(
     }
     if reason == "before_business_conversion" {
         let ts = t.timestamp.unwrap_or(i64::MAX);
-        b.cutoff = Some(b.cutoff.map_or(ts, |c| c.max(ts)));
+        b.raise_cutoff(ts);
     }
 }
 
