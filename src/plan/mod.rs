@@ -7,6 +7,7 @@
 mod account;
 pub(crate) mod comments;
 pub mod context;
+pub(crate) mod conversion;
 mod dropped;
 pub(crate) mod hashtag;
 pub(crate) mod insights;
