@@ -758,7 +758,8 @@ async fn the_conversion_boundary_is_remembered_per_account() {
     let t = json!({"report":"media_insights","account":acc.id});
     sim.reset_stats();
     let first = run_on(&ctx, t.clone()).await.unwrap();
-    let first_calls = sim.stats().total;
+    let first_stats = sim.stats();
+    let first_calls = first_stats.total;
     sim.reset_stats();
     let fresh = json!({"report":"media_insights","account":acc.id,"max_age":0});
     let second = run_on(&ctx, fresh).await.unwrap();
@@ -787,6 +788,15 @@ async fn the_conversion_boundary_is_remembered_per_account() {
     );
     assert_eq!(stats.by_status.get("400"), None, "{stats:?}");
     assert!(second_calls < first_calls, "{second_calls} < {first_calls}");
+    // finding the boundary cost the first run about log2(media) calls more (plan/conversion.rs), not
+    // one per media
+    let first_ids = first_stats.by_endpoint.get("ids").copied().unwrap_or(0) as usize;
+    let search = first_ids - groups;
+    let bound = acc.media.len().ilog2() as usize + 1;
+    assert!(
+        search <= bound,
+        "the search cost {search} calls (bound {bound}): {first_stats:?}"
+    );
 }
 
 /// A full `user_media` listing serves the next `media_insights` of the account on the connection: no

@@ -52,6 +52,7 @@ pub struct Plan {
     pub probe: Option<Vec<usize>>,
 }
 
+#[cfg(test)]
 impl Plan {
     /// Nothing to ask now.
     pub fn is_empty(&self) -> bool {
@@ -152,7 +153,8 @@ fn aim(rest: &[&[usize]], lo: usize, hi: usize, per_call: usize) -> Option<Vec<u
                 continue;
             }
             let natural = c.len() == per_call.min(p.len());
-            let score = tail.abs_diff(mid) as f64 - if natural { NATURAL_BONUS * span } else { 0.0 };
+            let score =
+                tail.abs_diff(mid) as f64 - if natural { NATURAL_BONUS * span } else { 0.0 };
             if best.is_none_or(|(s, _)| score < s) {
                 best = Some((score, c));
             }

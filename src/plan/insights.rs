@@ -13,13 +13,13 @@
 //! set for their kind) are asked in one `GET /?ids=…&fields=insights.metric(…)`. Such a call fails whole
 //! when one media cannot answer. Media that cannot have insights are skipped and counted
 //! (`RunSummary::skipped`): posts from before the business conversion and stories with too few viewers.
-//! The conversion boundary is binary-searched with chunks of the first group that straddles it
-//! ([`find_conversion`]), then the few media of other kinds around it are probed one by one; after that
-//! every group is asked whole or skipped, and the boundary is kept for later runs (the ledger). Groups
-//! known to be past it are asked at once (`--graph-concurrency`). Each media's answer is kept in the
-//! connection's response cache, so a later run asks only what is new.
+//! The conversion boundary is searched across all metric sets in time order, each probe a chunk of
+//! one set whose answer is data (plan/conversion.rs: about log2 N calls more than knowing it, none when
+//! no media is from before a conversion), and kept for later runs (the ledger). Groups known to be past
+//! it, and the parts of failed groups, are asked at once (`--graph-concurrency`). Each media's answer is
+//! kept in the connection's response cache, so a later run asks only what is new.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
@@ -28,6 +28,7 @@ use chrono::NaiveTime;
 use futures::{Stream, StreamExt, TryStreamExt};
 use serde_json::Value;
 
+use super::conversion::{self, Known, Waiting};
 use super::dropped::{
     Owner, all_refused, note_refused, note_refused_before, note_removed, refused,
 };
@@ -50,6 +51,10 @@ use crate::ticket::{MediaInsightsParams, MediaItems, ReportRequest, UserInsights
 
 /// Media per multi-id insights call (the Graph API's `ids` maximum).
 pub const IDS_PER_CALL: usize = 50;
+
+/// Rounds of insights calls per listed media before a run gives up on the rest (a bound that cannot be
+/// reached: every round answers, skips, splits or narrows something).
+const ROUNDS_PER_MEDIA: usize = 4;
 
 /// One group of user metrics asked together: same shape, breakdown and timeframe (and the run's period).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,6 +287,8 @@ struct Target {
     media_type: Option<String>,
     product: Option<String>,
     timestamp: Option<i64>,
+    /// Its place in the listing (newest first): orders media posted at the same second.
+    seq: usize,
     metrics: Vec<String>,
 }
 
@@ -339,6 +346,12 @@ struct Batcher {
     answered: bool,
     /// Media left out because the Graph API refused every metric asked for their kind.
     without_metrics: u64,
+    /// Parts of failed groups, asked as they are in the next round.
+    forced: Vec<Vec<Target>>,
+    /// Media listed so far.
+    listed: usize,
+    /// The oldest of them.
+    oldest_listed: Option<i64>,
 }
 
 impl Batcher {
@@ -354,6 +367,9 @@ impl Batcher {
             accepted: None,
             answered: false,
             without_metrics: 0,
+            forced: Vec::new(),
+            listed: 0,
+            oldest_listed: None,
         }
     }
 
@@ -364,21 +380,129 @@ impl Batcher {
         metrics
     }
 
-    /// Whether every media of `g` is known to be past the business conversion (not older than the oldest
-    /// media that answered) and is asked the same metrics, none refused in this run: its call cannot
-    /// fail for the conversion, so it may be asked together with others.
-    fn past_conversion(&self, g: &[Target]) -> bool {
-        let Some(floor) = self.floor else {
-            return false;
+    /// The next calls for the waiting media (taken out of `pending`): groups that cannot fail for
+    /// the conversion, media without a timestamp (which cannot be placed) in groups of their own, and
+    /// one probe of the boundary ([`conversion::plan`]). While the listing is not `closed`, only full
+    /// groups.
+    fn next_calls(&mut self, closed: bool) -> (Vec<Vec<Target>>, Option<Vec<Target>>) {
+        let mut plain = Vec::new();
+        let mut timed = Vec::new();
+        for (metrics, list) in std::mem::take(&mut self.pending) {
+            let (t, mut untimed): (Vec<Target>, Vec<Target>) =
+                list.into_iter().partition(|t| t.timestamp.is_some());
+            timed.extend(t);
+            while untimed.len() >= IDS_PER_CALL || (closed && !untimed.is_empty()) {
+                let rest = untimed.split_off(IDS_PER_CALL.min(untimed.len()));
+                plain.push(std::mem::replace(&mut untimed, rest));
+            }
+            if !untimed.is_empty() {
+                self.pending.entry(metrics).or_default().extend(untimed);
+            }
+        }
+        timed.sort_by_key(|t| (std::cmp::Reverse(t.timestamp), t.seq));
+        let mut sets: Vec<&Vec<String>> = Vec::new();
+        let waiting: Vec<Waiting> = timed
+            .iter()
+            .map(|t| {
+                let set = sets
+                    .iter()
+                    .position(|m| **m == t.metrics)
+                    .unwrap_or_else(|| {
+                        sets.push(&t.metrics);
+                        sets.len() - 1
+                    });
+                Waiting {
+                    set,
+                    ts: t.timestamp.unwrap_or_default(),
+                }
+            })
+            .collect();
+        let plan = conversion::plan(
+            &waiting,
+            Known {
+                floor: self.floor,
+                cutoff: self.cutoff.is_some(),
+                closed,
+                per_call: IDS_PER_CALL,
+            },
+        );
+        let mut slots: Vec<Option<Target>> = timed.into_iter().map(Some).collect();
+        let mut take = |chunk: &[usize]| -> Vec<Target> {
+            chunk
+                .iter()
+                .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
+                .collect()
         };
-        let Some(first) = g.first() else {
-            return false;
-        };
-        g.iter().all(|t| {
-            t.timestamp.is_some_and(|ts| ts >= floor)
-                && t.metrics == first.metrics
-                && self.effective(t.kind, t.metrics.clone()) == t.metrics
-        })
+        plain.extend(
+            plan.certain
+                .iter()
+                .map(|c| take(c))
+                .filter(|g| !g.is_empty()),
+        );
+        let probe = plan
+            .probe
+            .as_deref()
+            .map(&mut take)
+            .filter(|g| !g.is_empty());
+        for t in slots.into_iter().flatten() {
+            self.pending.entry(t.metrics.clone()).or_default().push(t);
+        }
+        (plain, probe)
+    }
+
+    /// Media of a failed group wait for the next plan.
+    fn wait_again(&mut self, g: Vec<Target>) {
+        for t in g {
+            self.pending.entry(t.metrics.clone()).or_default().push(t);
+        }
+    }
+
+    /// The waiting media older than the known boundary, left out: how many.
+    fn drop_before_cutoff(&mut self) -> u64 {
+        let mut n = 0;
+        let cutoff = self.cutoff;
+        let before = |t: &Target| matches!((cutoff, t.timestamp), (Some(c), Some(ts)) if ts <= c);
+        for list in self.pending.values_mut().chain(self.forced.iter_mut()) {
+            let had = list.len();
+            list.retain(|t| !before(t));
+            n += (had - list.len()) as u64;
+        }
+        self.pending.retain(|_, l| !l.is_empty());
+        self.forced.retain(|g| !g.is_empty());
+        n
+    }
+
+    /// Whether the listing reached media older than the known boundary (every later one is older).
+    fn listed_past_cutoff(&self) -> bool {
+        matches!((self.cutoff, self.oldest_listed), (Some(c), Some(o)) if o <= c)
+    }
+
+    /// Every waiting media, taken out: how many.
+    fn take_all(&mut self) -> u64 {
+        let n = self
+            .pending
+            .values()
+            .chain(self.forced.iter())
+            .map(Vec::len)
+            .sum::<usize>();
+        self.pending.clear();
+        self.forced.clear();
+        n as u64
+    }
+
+    /// `g` without the metrics refused in this run, per metric set; media left with none are counted.
+    fn by_metric_set(&mut self, g: Vec<Target>, summary: &RunSummary) -> Vec<Vec<Target>> {
+        let mut by_metrics: BTreeMap<Vec<String>, Vec<Target>> = BTreeMap::new();
+        for mut t in g {
+            t.metrics = self.effective(t.kind, std::mem::take(&mut t.metrics));
+            if t.metrics.is_empty() {
+                self.without_metrics += 1;
+                summary.skip("every_metric_refused", 1);
+                continue;
+            }
+            by_metrics.entry(t.metrics.clone()).or_default().push(t);
+        }
+        by_metrics.into_values().collect()
     }
 
     /// A media at `ts` answered: every newer one is past the conversion.
@@ -464,6 +588,11 @@ pub(crate) fn media_insights(
             match listing.try_next().await? {
                 Some(items) => {
                     for v in items {
+                        let timestamp = v["timestamp"].as_str().and_then(parse_graph_timestamp);
+                        b.listed += 1;
+                        if let Some(ts) = timestamp {
+                            b.oldest_listed = Some(b.oldest_listed.map_or(ts, |o| o.min(ts)));
+                        }
                         let kind = MediaKind::classify(v["media_type"].as_str(), v["media_product_type"].as_str());
                         let Some(kind) = kind else {
                             summary.skip("unknown_media_type", 1);
@@ -472,7 +601,6 @@ pub(crate) fn media_insights(
                         if p.media_type.is_some_and(|k| k != kind) {
                             continue;
                         }
-                        let timestamp = v["timestamp"].as_str().and_then(parse_graph_timestamp);
                         if let (Some((lo, hi)), Some(t)) = (range, timestamp)
                             && (t < lo || t >= hi)
                         {
@@ -500,6 +628,7 @@ pub(crate) fn media_insights(
                             media_type: v["media_type"].as_str().map(str::to_string),
                             product: v["media_product_type"].as_str().map(str::to_string),
                             timestamp,
+                            seq: b.listed,
                             metrics: metrics.clone(),
                         };
                         if b.before_cutoff(&t) {
@@ -529,161 +658,98 @@ pub(crate) fn media_insights(
             if !kept.is_empty() {
                 yield media_insights_batch(&schema, &kept)?;
             }
-            // 3. call full groups (all groups once the listing is done)
-            let keys: Vec<Vec<String>> = b.pending.keys().cloned().collect();
-            let mut ready_groups: Vec<Vec<Target>> = Vec::new();
-            for key in keys {
-                loop {
-                    let ready = b.pending.get(&key).map_or(0, Vec::len);
-                    if ready == 0 || (!done && ready < IDS_PER_CALL) {
-                        break;
-                    }
-                    let p = b.pending.get_mut(&key).expect("key exists");
-                    ready_groups.push(p.drain(..ready.min(IDS_PER_CALL)).collect());
+            // 3. the calls the media listed so far allow (all of them once the listing is done): groups
+            // known to be past the conversion boundary and the parts of failed groups at once (at most
+            // `--graph-concurrency` calls at a time), with one probe of the boundary (plan/conversion.rs)
+            let mut rounds = 0usize;
+            loop {
+                rounds += 1;
+                if rounds > ROUNDS_PER_MEDIA.saturating_mul(b.listed).saturating_add(64) {
+                    // cannot happen (every round answers, skips, splits or narrows something): said,
+                    // not looped on
+                    let left = b.take_all();
+                    tracing::error!(left, "media insights: the search did not settle; media left out");
+                    summary.skip("search_did_not_settle", left);
+                    break;
                 }
-            }
-            // Groups wholly after the known conversion boundary cannot fail for it: they are asked
-            // together (at most `--graph-concurrency` calls at a time). The others go one at a time, each
-            // teaching the boundary, after which the rest may be past it.
-            let mut todo = ready_groups;
-            while !todo.is_empty() {
-                // media older than the known boundary: skipped without a call
-                let mut skipped = 0u64;
-                for g in &mut todo {
-                    let before = g.len();
-                    g.retain(|t| !b.before_cutoff(t));
-                    skipped += (before - g.len()) as u64;
-                }
+                let closed = done || b.listed_past_cutoff();
+                let skipped = b.drop_before_cutoff();
                 if skipped > 0 {
                     summary.skip("before_business_conversion", skipped);
                 }
-                todo.retain(|g| !g.is_empty());
-                let (safe, mut unsure): (Vec<_>, Vec<_>) = todo.into_iter().partition(|g| b.past_conversion(g));
-                let mut again = Vec::new();
-                let mut next_round = Vec::new();
-                let mut failed_one = Vec::new();
-                let mut refusals = Vec::new();
-                let mut any_answered = false;
-                let mut answers = futures::stream::iter(safe.into_iter().map(|g| ask_group(&ctx, &summary, &b, g)))
-                    .buffer_unordered(ctx.graph_concurrency);
-                while let Some(answer) = answers.next().await {
+                let mut calls: Vec<(bool, Vec<Target>)> = Vec::new();
+                for g in std::mem::take(&mut b.forced) {
+                    calls.extend(b.by_metric_set(g, &summary).into_iter().map(|g| (false, g)));
+                }
+                let (plain, probe) = b.next_calls(closed);
+                calls.extend(plain.into_iter().map(|g| (false, g)));
+                calls.extend(probe.map(|g| (true, g)));
+                if calls.is_empty() {
+                    break;
+                }
+                let mut failed = Vec::new();
+                let mut answered_at = Vec::new();
+                let mut answers = futures::stream::iter(calls.into_iter().map(|(_, g)| {
+                    let oldest = g.iter().filter_map(|t| t.timestamp).min();
+                    futures::FutureExt::map(ask_group(&ctx, &summary, &b, g), move |r| (oldest, r))
+                }))
+                .buffer_unordered(ctx.graph_concurrency);
+                while let Some((oldest, answer)) = answers.next().await {
                     match answer {
                         Ok(media) => {
-                            any_answered = true;
+                            answered_at.push(oldest);
                             if !media.is_empty() {
                                 yield media_insights_batch(&schema, &media)?;
                             }
                         }
-                        // a failure one media or one metric can cause is handled as a sequential
-                        // group's (split, drop the refused metric, skip); any other ends the run
-                        Err((g, e)) => {
-                            if let Some(r) = refused(&e, &g[0].metrics) {
-                                refusals.push((g, r));
-                                continue;
-                            }
-                            match e {
-                                // stories with too few viewers: their parts go in the next round,
-                                // asked at once like this one
-                                ReportError::Graph(ge)
-                                    if skip_reason(&ge) == "not_enough_viewers" && g.len() > 1 =>
-                                {
-                                    next_round.extend(split_failed(&ge, g));
-                                }
-                                // one media at fault: its part is found without asking the whole again
-                                ReportError::Graph(ge) if splittable(&ge) && g.len() > 1 => {
-                                    again.extend(split_failed(&ge, g));
-                                }
-                                // one media that cannot have insights: skipped (not asked again)
-                                ReportError::Graph(ge) if splittable(&ge) => failed_one.push((g, ge)),
-                                e => Err(e)?,
-                            }
-                        }
+                        Err(failure) => failed.push(failure),
                     }
                 }
                 drop(answers);
-                for (g, (metrics, refusal)) in refusals {
-                    again.extend(apply_refusal(&ctx, &summary, &mut b, g, metrics, &refusal));
+                if !answered_at.is_empty() {
+                    b.answered = true;
                 }
-                b.answered |= any_answered;
-                for (g, e) in failed_one {
-                    skip_one(&ctx, &summary, &mut b, &g[0], &e).await;
+                for ts in answered_at.into_iter().flatten() {
+                    b.lower_floor(ts);
                 }
-                // the failed ones, then — unless the boundary is bracketed — one uncertain group, the
-                // sequential way
-                let bracketed = b.cutoff.is_some() && b.floor.is_some();
-                if !unsure.is_empty() && !bracketed {
-                    again.push(unsure.remove(0));
-                }
-                for group in again {
-                    let media = run_group(&ctx, &summary, &mut b, group).await?;
-                    remember_conversion(&ctx, &b).await;
-                    if !media.is_empty() {
-                        yield media_insights_batch(&schema, &media)?;
-                    }
-                }
-                if bracketed && !unsure.is_empty() {
-                    // The boundary lies between the newest media known to fail and the oldest known to
-                    // answer: the uncertain media of every kind between them are few. One-media probes
-                    // of them in time order find it (their answers kept); then every group is wholly
-                    // after it (asked at once next round) or before it (skipped): no group is asked
-                    // in parts.
-                    let (c, f) = (b.cutoff.unwrap_or(i64::MIN), b.floor.unwrap_or(i64::MAX));
-                    let mut between: Vec<Target> = unsure
-                        .iter()
-                        .flatten()
-                        .filter(|t| t.timestamp.is_some_and(|ts| ts > c && ts < f))
-                        .cloned()
-                        .collect();
-                    between.sort_by_key(|t| std::cmp::Reverse(t.timestamp));
-                    if between.is_empty() {
-                        // nothing to probe (media without a timestamp): one group the sequential way
-                        let media = run_group(&ctx, &summary, &mut b, unsure.remove(0)).await?;
-                        if !media.is_empty() {
-                            yield media_insights_batch(&schema, &media)?;
+                for (g, e) in failed {
+                    if let Some((metrics, refusal)) = refused(&e, &g[0].metrics) {
+                        // asked again without them (each refusal leaves out at least one metric), or
+                        // per kind
+                        let mut parts = apply_refusal(&ctx, &summary, &mut b, g, metrics, &refusal);
+                        if parts.len() == 1 {
+                            // fewer metrics now: its media wait for the next plan with them
+                            for g in b.by_metric_set(parts.remove(0), &summary) {
+                                b.wait_again(g);
+                            }
+                        } else {
+                            // one part per kind, to learn which kind refuses: asked as they are
+                            b.forced.extend(parts);
                         }
+                        continue;
                     }
-                    let mut probed = HashSet::new();
-                    let (mut lo, mut hi) = (0usize, between.len());
-                    while lo < hi {
-                        let m = lo + (hi - lo) / 2;
-                        let t = between[m].clone();
-                        match ask_group(&ctx, &summary, &b, vec![t.clone()]).await {
-                            Ok(media) => {
-                                b.answered = true;
-                                probed.insert(t.id.clone());
-                                if let Some(ts) = t.timestamp {
-                                    b.lower_floor(ts);
-                                }
-                                yield media_insights_batch(&schema, &media)?;
-                                lo = m + 1;
-                            }
-                            Err((_, ReportError::Graph(e))) if skip_reason(&e) == "before_business_conversion" => {
-                                // counted as skipped by the cutoff next round
-                                if let Some(ts) = t.timestamp {
-                                    b.raise_cutoff(ts);
-                                }
-                                hi = m;
-                            }
-                            // anything else: the groups go the sequential way next round
-                            Err(_) => {
-                                if let Some(g) = (!unsure.is_empty()).then(|| unsure.remove(0)) {
-                                    let media = run_group(&ctx, &summary, &mut b, g).await?;
-                                    if !media.is_empty() {
-                                        yield media_insights_batch(&schema, &media)?;
-                                    }
-                                }
-                                break;
-                            }
+                    let ReportError::Graph(e) = e else { Err(e)? };
+                    if !splittable(&e) {
+                        Err(ReportError::Graph(e))?
+                    } else if g.len() == 1 {
+                        // one media that cannot have insights: skipped (not asked again)
+                        skip_one(&ctx, &summary, &mut b, &g[0], &e).await;
+                    } else if skip_reason(&e) == "before_business_conversion"
+                        && g.iter().all(|t| t.timestamp.is_some())
+                    {
+                        // its oldest media is from before the conversion: so is every older one; the
+                        // others wait for the next plan
+                        if let Some(oldest) = g.iter().filter_map(|t| t.timestamp).min() {
+                            b.raise_cutoff(oldest);
                         }
+                        b.wait_again(g);
+                    } else {
+                        // one media at fault (too few viewers, no timestamp to place it): its part is
+                        // found without asking the whole again
+                        b.forced.extend(split_failed(&e, g));
                     }
-                    remember_conversion(&ctx, &b).await;
-                    for g in &mut unsure {
-                        g.retain(|t| !probed.contains(&t.id));
-                    }
-                    unsure.retain(|g| !g.is_empty());
                 }
-                todo = next_round;
-                todo.extend(unsure);
+                remember_conversion(&ctx, &b).await;
             }
         }
         if !b.answered && b.without_metrics > 0 {
@@ -713,7 +779,7 @@ async fn remember_conversion(ctx: &ReportContext, b: &Batcher) {
 }
 
 /// Leave out of the run the metrics a Graph refusal of group `g` names, and say what to ask next: `g`
-/// again (its metrics are filtered at the top of [`run_group`]), or `g` per media kind when the refusal
+/// again (its media wait with fewer metrics: [`Batcher::by_metric_set`]), or `g` per media kind when the refusal
 /// may hold for one kind only and `g` mixes kinds (nothing is dropped then).
 fn apply_refusal(
     ctx: &ReportContext,
@@ -854,172 +920,6 @@ async fn kept_insights(ctx: &ReportContext, t: &Target, breakdown: Option<&str>)
     Some(Kept::Answer(media_answer(t.clone(), data)))
 }
 
-/// Ask one group's insights; split on a failure that one media can cause, skip what cannot answer.
-async fn run_group(
-    ctx: &ReportContext,
-    summary: &RunSummary,
-    b: &mut Batcher,
-    group: Vec<Target>,
-) -> Result<Vec<MediaInsights>, ReportError> {
-    let mut out = Vec::new();
-    let mut queue: VecDeque<Vec<Target>> = VecDeque::from([group]);
-    while let Some(g) = queue.pop_front() {
-        // leave out what the Graph API refused in this run; a group whose media now differ in metrics
-        // is asked per metric set
-        let mut by_metrics: BTreeMap<Vec<String>, Vec<Target>> = BTreeMap::new();
-        for mut t in g {
-            t.metrics = b.effective(t.kind, std::mem::take(&mut t.metrics));
-            if t.metrics.is_empty() {
-                b.without_metrics += 1;
-                summary.skip("every_metric_refused", 1);
-                continue;
-            }
-            by_metrics.entry(t.metrics.clone()).or_default().push(t);
-        }
-        let mut sets = by_metrics.into_values();
-        let Some(g) = sets.next() else { continue };
-        for other in sets.rev() {
-            queue.push_front(other);
-        }
-        let (before, g): (Vec<Target>, Vec<Target>) =
-            g.into_iter().partition(|t| b.before_cutoff(t));
-        if !before.is_empty() {
-            summary.skip("before_business_conversion", before.len() as u64);
-        }
-        if g.is_empty() {
-            continue;
-        }
-        // Media newer than one that answered are past the conversion: ask them apart from the uncertain
-        // ones, so a group straddling the conversion date costs one search, not one per media kind.
-        if let Some(floor) = b.floor
-            && g.len() > 1
-        {
-            let (safe, unsure): (Vec<Target>, Vec<Target>) = g
-                .iter()
-                .cloned()
-                .partition(|t| t.timestamp.is_some_and(|ts| ts >= floor));
-            if !safe.is_empty() && !unsure.is_empty() {
-                queue.push_front(unsure);
-                queue.push_front(safe);
-                continue;
-            }
-        }
-        let oldest = g.iter().filter_map(|t| t.timestamp).min();
-        match ask_group(ctx, summary, b, g).await {
-            Ok(media) => {
-                b.answered = true;
-                if let Some(oldest) = oldest {
-                    b.lower_floor(oldest);
-                }
-                out.extend(media);
-            }
-            Err((g, ReportError::Graph(e))) if splittable(&e) => {
-                if g.len() == 1 {
-                    skip_one(ctx, summary, b, &g[0], &e).await;
-                } else if skip_reason(&e) == "before_business_conversion"
-                    && g.iter().all(|t| t.timestamp.is_some())
-                {
-                    // Every post older than the conversion fails too: binary-search the boundary with
-                    // chunks of the group (their answers are kept), no media asked twice.
-                    let mut g = g;
-                    g.sort_by_key(|t| std::cmp::Reverse(t.timestamp));
-                    let found = find_conversion(ctx, summary, b, g).await?;
-                    b.answered |= !found.answered.is_empty();
-                    if let Some(oldest) = found.oldest_answered {
-                        b.lower_floor(oldest);
-                    }
-                    out.extend(found.answered);
-                    if let Some(ts) = found.first_fail {
-                        tracing::info!(
-                            before = ts,
-                            "business conversion found: older media are skipped without calls"
-                        );
-                        b.raise_cutoff(ts);
-                    }
-                    // the failing tail (skipped by the cutoff) and chunks that failed otherwise
-                    for rest in found.rest.into_iter().rev() {
-                        queue.push_front(rest);
-                    }
-                } else {
-                    for part in split_failed(&e, g).into_iter().rev() {
-                        queue.push_front(part);
-                    }
-                }
-            }
-            Err((g, e)) => match refused(&e, &g[0].metrics) {
-                Some((metrics, refusal)) => {
-                    // asked again without them (each refusal leaves out at least one metric), or per
-                    // kind
-                    for part in apply_refusal(ctx, summary, b, g, metrics, &refusal)
-                        .into_iter()
-                        .rev()
-                    {
-                        queue.push_front(part);
-                    }
-                }
-                None => return Err(e),
-            },
-        }
-    }
-    Ok(out)
-}
-
-/// What [`find_conversion`] learned.
-struct BoundarySearch {
-    /// Insights of the chunks that answered.
-    answered: Vec<MediaInsights>,
-    /// The oldest media timestamp among them.
-    oldest_answered: Option<i64>,
-    /// The timestamp of the newest media found to be from before the conversion.
-    first_fail: Option<i64>,
-    /// Media still to handle: the failing tail (older than the boundary: the cutoff skips them) and
-    /// chunks that failed for another reason one media can cause (split by halves).
-    rest: Vec<Vec<Target>>,
-}
-
-/// Binary-search the conversion boundary in `g` (sorted newest first; the whole group failed with
-/// 2108006, so its oldest media is from before the conversion — the definition of 2108006 is a post
-/// older than the conversion time). Each probe asks a chunk `g[lo..m]` of the media between the last
-/// that answered and the first known to fail: an answering chunk is kept (its media are done), a
-/// failing one moves the boundary newer. ⌈log2 n⌉ calls, and no media is asked twice.
-async fn find_conversion(
-    ctx: &ReportContext,
-    summary: &RunSummary,
-    b: &Batcher,
-    g: Vec<Target>,
-) -> Result<BoundarySearch, ReportError> {
-    let mut found = BoundarySearch {
-        answered: Vec::new(),
-        oldest_answered: None,
-        first_fail: None,
-        rest: Vec::new(),
-    };
-    // invariant: g[..lo] are handled; g[hi] is from before the conversion
-    let (mut lo, mut hi) = (0usize, g.len() - 1);
-    while lo < hi {
-        let m = lo + (hi - lo).div_ceil(2);
-        let chunk: Vec<Target> = g[lo..m].to_vec();
-        match ask_group(ctx, summary, b, chunk).await {
-            Ok(media) => {
-                found.oldest_answered = g[m - 1].timestamp.or(found.oldest_answered);
-                found.answered.extend(media);
-                lo = m;
-            }
-            Err((_, ReportError::Graph(e))) if skip_reason(&e) == "before_business_conversion" => {
-                hi = m - 1;
-            }
-            Err((chunk, ReportError::Graph(e))) if splittable(&e) => {
-                found.rest.push(chunk);
-                lo = m;
-            }
-            Err((_, e)) => return Err(e),
-        }
-    }
-    found.first_fail = g[hi].timestamp;
-    found.rest.push(g[hi..].to_vec());
-    Ok(found)
-}
-
 /// One media that cannot have insights (its own call failed with `e`): skipped and counted; a story
 /// with too few viewers is remembered (no call for it while that is fresh), a post from before the
 /// conversion moves the cutoff.
@@ -1049,7 +949,7 @@ async fn skip_one(
 }
 
 /// The parts of a group that failed for a reason one media can cause, to ask next (not the
-/// conversion: [`find_conversion`] handles that). A few stories, one or more with too few viewers,
+/// conversion of timed media: the plan searches that). A few stories, one or more with too few viewers,
 /// are asked one by one: at most as many calls as halving (n ≤ 4), and fewer when several fail;
 /// others in halves, newer first (a conversion boundary found there spares the older half's calls).
 fn split_failed(e: &GraphError, mut g: Vec<Target>) -> Vec<Vec<Target>> {
