@@ -24,6 +24,8 @@ pub const SPEC: ReportSpec = ReportSpec {
     example: r#"{"report": "hashtag_top_media", "hashtag": "coffee", "limit": 20}"#,
     sql_equalities: &[("hashtag", "hashtag")],
     sql_range: None,
+    identity: &["id"],
+    sync_date: Some("timestamp"),
     plan: |c, r, s| match r.params.clone() {
         ReportParams::Hashtag { name } => {
             crate::plan::hashtag::hashtag_media(c, r, Edge::TopMedia, name, s).boxed()

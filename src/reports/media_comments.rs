@@ -54,6 +54,8 @@ pub const SPEC: ReportSpec = ReportSpec {
     example: r#"{"report": "media_comments", "media_id": "MEDIA_ID"}"#,
     sql_equalities: &[("media_id", "media_id")],
     sql_range: None,
+    identity: &["id"],
+    sync_date: Some("timestamp"),
     plan: |c, r, s| match r.params.clone() {
         ReportParams::Comments {
             media_id,

@@ -60,6 +60,8 @@ pub const SPEC: ReportSpec = ReportSpec {
         ("breakdown", "breakdown"),
     ],
     sql_range: None,
+    identity: &["media_id", "metric", "period", "breakdown", "dimension"],
+    sync_date: None,
     plan: |c, r, s| match r.params.clone() {
         ReportParams::MediaInsights(p) => crate::plan::insights::media_insights(c, r, p, s).boxed(),
         _ => mismatch(r.report),

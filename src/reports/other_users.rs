@@ -27,6 +27,8 @@ pub const SPEC: ReportSpec = ReportSpec {
     example: r#"{"report": "other_users", "username": "bluebottle"}"#,
     sql_equalities: &[("username", "username")],
     sql_range: None,
+    identity: &["id"],
+    sync_date: None,
     plan: |c, r, s| match r.params.clone() {
         ReportParams::OtherUser { username } => {
             crate::plan::profile::other_user(c, r, username, s).boxed()

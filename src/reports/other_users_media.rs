@@ -40,6 +40,8 @@ pub const SPEC: ReportSpec = ReportSpec {
     example: r#"{"report": "other_users_media", "username": "bluebottle", "limit": 20}"#,
     sql_equalities: &[("username", "username")],
     sql_range: Some("timestamp"),
+    identity: &["id"],
+    sync_date: Some("timestamp"),
     plan: |c, r, s| match r.params.clone() {
         ReportParams::OtherUserMedia { username, dates } => {
             let filter = MediaFilter {

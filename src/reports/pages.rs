@@ -32,5 +32,7 @@ pub const SPEC: ReportSpec = ReportSpec {
     example: r#"{"report": "pages"}"#,
     sql_equalities: &[],
     sql_range: None,
+    identity: &["page_id"],
+    sync_date: None,
     plan: |c, r, s| crate::plan::profile::pages(c, r, s).boxed(),
 };

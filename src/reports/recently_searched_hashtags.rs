@@ -25,5 +25,7 @@ pub const SPEC: ReportSpec = ReportSpec {
     example: r#"{"report": "recently_searched_hashtags"}"#,
     sql_equalities: &[("ig_user_id", "account")],
     sql_range: None,
+    identity: &["id"],
+    sync_date: None,
     plan: |c, r, s| crate::plan::profile::recently_searched(c, r, s).boxed(),
 };

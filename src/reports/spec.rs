@@ -53,6 +53,11 @@ pub struct ReportSpec {
     pub sql_equalities: &'static [(&'static str, &'static str)],
     /// SQL: a range on this column becomes `date_from`/`date_to`.
     pub sql_range: Option<&'static str>,
+    /// The columns that identify a row: `igflight sync`'s `merge` upserts on them (nulls equal).
+    pub identity: &'static [&'static str],
+    /// The timestamp column whose UTC date names a row's date partition in a synced dataset
+    /// (`…/date=YYYY-MM-DD/`); `None`: the report has no date (one partition per account).
+    pub sync_date: Option<&'static str>,
     /// The plan.
     pub plan: PlanFn,
 }
@@ -159,5 +164,26 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(s.next().await.is_none());
+    }
+
+    #[test]
+    fn identity_and_sync_date_columns_exist_with_the_right_types() {
+        use arrow::datatypes::DataType;
+        for r in ReportKind::ALL {
+            let spec = r.spec();
+            let schema = (spec.schema)();
+            assert!(!spec.identity.is_empty(), "{}", spec.name);
+            for c in spec.identity {
+                assert!(schema.field_with_name(c).is_ok(), "{}: {c}", spec.name);
+            }
+            if let Some(c) = spec.sync_date {
+                let f = schema.field_with_name(c).unwrap();
+                assert!(
+                    matches!(f.data_type(), DataType::Timestamp(_, Some(_))),
+                    "{}: {c}",
+                    spec.name
+                );
+            }
+        }
     }
 }

@@ -22,5 +22,7 @@ pub const SPEC: ReportSpec = ReportSpec {
     example: r#"{"report": "user"}"#,
     sql_equalities: &[("id", "account")],
     sql_range: None,
+    identity: &["id"],
+    sync_date: None,
     plan: |c, r, s| crate::plan::profile::user(c, r, s).boxed(),
 };

@@ -58,6 +58,15 @@ pub const SPEC: ReportSpec = ReportSpec {
         ("breakdown", "breakdown"),
     ],
     sql_range: Some("end_time"),
+    identity: &[
+        "ig_user_id",
+        "metric",
+        "period",
+        "end_time",
+        "breakdown",
+        "dimension",
+    ],
+    sync_date: Some("end_time"),
     plan: |c, r, s| match r.params.clone() {
         ReportParams::UserInsights(p) => crate::plan::insights::user_insights(c, r, p, s).boxed(),
         _ => mismatch(r.report),

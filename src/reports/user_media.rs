@@ -43,6 +43,8 @@ pub const SPEC: ReportSpec = ReportSpec {
     example: r#"{"report": "user_media", "limit": 20}"#,
     sql_equalities: &[("ig_user_id", "account")],
     sql_range: Some("timestamp"),
+    identity: &["id"],
+    sync_date: Some("timestamp"),
     plan: |c, r, s| match r.params.clone() {
         ReportParams::UserMedia { filter, single } => {
             crate::plan::media::own_media(c, r, Edge::Media, filter, single, s).boxed()

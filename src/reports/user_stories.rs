@@ -24,6 +24,8 @@ pub const SPEC: ReportSpec = ReportSpec {
     example: r#"{"report": "user_stories"}"#,
     sql_equalities: &[("ig_user_id", "account")],
     sql_range: None,
+    identity: &["id"],
+    sync_date: Some("timestamp"),
     plan: |c, r, s| {
         let all = MediaFilter::default();
         crate::plan::media::own_media(c, r, Edge::Stories, all, None, s).boxed()
