@@ -25,5 +25,6 @@ pub mod reports;
 pub mod sim;
 pub mod sql;
 pub mod state;
+pub mod sync;
 pub mod telemetry;
 pub mod ticket;
