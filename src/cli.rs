@@ -51,6 +51,10 @@ pub enum Command {
     ///
     /// Use one with `igflight serve|sql|export --connection NAME`.
     Accounts(AccountsArgs),
+    /// Keep reports as Parquet datasets on a schedule (a sync file lists them).
+    ///
+    /// Example: igflight sync run --demo --sync-file sync.toml
+    Sync(SyncArgs),
 }
 
 /// Where the Graph API is and how the client treats it (shared by every command that calls it).
@@ -471,6 +475,53 @@ impl SimulateArgs {
         }
         cfg
     }
+}
+
+/// `igflight sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    pub command: SyncCommand,
+}
+
+/// The `igflight sync` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Run the datasets that are due, once (for cron and systemd timers); `--watch` keeps running
+    /// them on their schedules.
+    Run(SyncRunArgs),
+    /// Show each dataset's last run (rows, calls, duration, error), its next run and the rows held.
+    Status(SyncStatusArgs),
+}
+
+/// Flags of `igflight sync run`.
+#[derive(Debug, Args)]
+pub struct SyncRunArgs {
+    /// The sync file (TOML): `[[dataset]]` tables with name, ticket, every, method, path.
+    #[arg(long, value_name = "FILE", env = "IGFLIGHT_SYNC_FILE")]
+    pub sync_file: PathBuf,
+    /// Only this dataset (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Vec<String>,
+    /// Run the datasets now, due or not.
+    #[arg(long)]
+    pub force: bool,
+    /// Keep running: each dataset when it is due, until interrupted.
+    #[arg(long)]
+    pub watch: bool,
+    /// No progress output (the closing lines are still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// Flags of `igflight sync status`.
+#[derive(Debug, Args)]
+pub struct SyncStatusArgs {
+    /// The sync file (TOML).
+    #[arg(long, value_name = "FILE", env = "IGFLIGHT_SYNC_FILE")]
+    pub sync_file: PathBuf,
 }
 
 /// `igflight accounts`.

@@ -5,7 +5,7 @@ use igflight::cli::{Cli, Command};
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match &cli.command {
-        Command::Export(_) | Command::Sql(_) | Command::Accounts(_) => {
+        Command::Export(_) | Command::Sql(_) | Command::Accounts(_) | Command::Sync(_) => {
             igflight::commands::init_logging(cli.logging.verbose, cli.logging.log_json)
         }
         _ => igflight::telemetry::init(cli.logging.verbose, cli.logging.log_json),
@@ -34,6 +34,11 @@ async fn main() -> anyhow::Result<()> {
         },
         Command::Accounts(args) => {
             if let Err(e) = igflight::commands::accounts::run(args).await {
+                e.exit()
+            }
+        }
+        Command::Sync(args) => {
+            if let Err(e) = igflight::commands::sync::run(args).await {
                 e.exit()
             }
         }

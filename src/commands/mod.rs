@@ -10,6 +10,7 @@ mod progress;
 pub mod serve;
 pub mod simulate;
 pub mod sql;
+pub mod sync;
 
 use std::sync::Arc;
 

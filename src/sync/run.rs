@@ -51,11 +51,13 @@ pub struct RunOutcome {
     pub skipped: BTreeMap<String, u64>,
 }
 
-/// Run dataset `spec` once on `ctx`, at `now`.
+/// Run dataset `spec` once on `ctx`, at `now`. `progress` is told the rows and batches received and
+/// the Graph calls made after each batch.
 pub async fn run_dataset(
     ctx: Arc<ReportContext>,
     spec: &DatasetSpec,
     now: DateTime<Utc>,
+    progress: &mut (dyn FnMut(u64, u64, u64) + Send),
 ) -> Result<RunOutcome, SyncError> {
     let store = Store::open(&spec.name, &spec.path)?;
     let mut state = store.state()?;
@@ -94,6 +96,7 @@ pub async fn run_dataset(
     let mut parts: BTreeMap<PartKey, Vec<RecordBatch>> = BTreeMap::new();
     let mut order = Order::default();
     let mut rows = 0u64;
+    let mut received = 0u64;
     let mut batches = stream.batches;
     let mut failure = None;
     let mut stored: Option<SchemaRef> = None;
@@ -106,6 +109,8 @@ pub async fn run_dataset(
             }
         };
         rows += batch.num_rows() as u64;
+        received += 1;
+        progress(rows, received, summary.graph_calls());
         let prepared = prepare(&batch, &in_path).map_err(|e| data(spec, e))?;
         stored.get_or_insert_with(|| prepared.schema());
         match date_col {
