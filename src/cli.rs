@@ -489,7 +489,7 @@ pub struct SyncArgs {
 pub enum SyncCommand {
     /// Run the datasets that are due, once (for cron and systemd timers); `--watch` keeps running
     /// them on their schedules.
-    Run(SyncRunArgs),
+    Run(Box<SyncRunArgs>),
     /// Show each dataset's last run (rows, calls, duration, error), its next run and the rows held.
     Status(SyncStatusArgs),
 }

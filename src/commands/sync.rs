@@ -14,7 +14,7 @@ use crate::sync::{DatasetSpec, SyncError, run_dataset};
 /// Run `igflight sync`.
 pub async fn run(args: SyncArgs) -> Result<(), CliError> {
     match args.command {
-        SyncCommand::Run(a) => run_due(a).await,
+        SyncCommand::Run(a) => run_due(*a).await,
         SyncCommand::Status(a) => status(&a),
     }
 }
