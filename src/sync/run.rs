@@ -142,10 +142,14 @@ pub async fn run_dataset(
         Some(s) => s,
         None => prepared_schema(&stream.schema, &in_path),
     };
-    let stamp = state
-        .pending_stamp
-        .clone()
-        .unwrap_or_else(|| now.format("%Y%m%dT%H%M%SZ").to_string());
+    let stamp = state.pending_stamp.clone().unwrap_or_else(|| {
+        // unique per run (two runs in one second must not share file names)
+        format!(
+            "{}-{:04x}",
+            now.format("%Y%m%dT%H%M%S%.3fZ"),
+            rand::random::<u16>()
+        )
+    });
     let mut out = RunOutcome {
         name: spec.name.clone(),
         rows,
