@@ -316,3 +316,45 @@ async fn a_dataset_held_by_another_run_is_refused_and_left_as_it_was() {
     drop(holder);
     sync(&ctx, &s).await.unwrap();
 }
+
+#[tokio::test]
+async fn insights_over_more_than_the_budget_start_commit_the_finished_days_and_resume_there() {
+    let sim = start_sim(SimConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let acc = account(&sim);
+    // 90 days of daily insights: three 30-day windows, oldest first
+    let ticket = json!({"report":"user_insights","account":acc,"period":"day","metrics":["reach"],
+                        "date_from_offset":90,"date_to_offset":1});
+    let s = spec("daily", dir.path(), Method::Partition, ticket);
+    // one call per request: refused up front for a report, but a sync starts and keeps what it got
+    let short = Arc::new(ReportContext::new(client(&sim)).with_max_calls_per_request(1));
+    let e = sync(&short, &s).await.unwrap_err();
+    assert!(matches!(e, SyncError::Report { .. }), "{e:?}");
+    let state = read_state(&s.name, &s.path).unwrap();
+    let resume = state.resume_from.expect("where to resume");
+    let days = |root: &Path| -> Vec<String> {
+        let mut v: Vec<String> = read_dataset(root)
+            .into_iter()
+            .map(|(rel, _)| rel.rsplit("date=").next().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let partial = days(&s.path);
+    assert!(partial.len() >= 25, "the first window's days: {partial:?}");
+    assert!(
+        partial
+            .iter()
+            .all(|d| d.as_str() < resume.to_string().as_str())
+    );
+    // the next run asks from where it stopped, not the whole range
+    let full = ctx(&sim);
+    let next = sync(&full, &s).await.unwrap();
+    assert_eq!(next.from, Some(resume));
+    assert!(next.calls <= 3, "{} calls", next.calls);
+    let all = days(&s.path);
+    assert_eq!(all.len(), 90, "{} days", all.len());
+    let mut dedup = all.clone();
+    dedup.dedup();
+    assert_eq!(dedup, all, "one partition per day");
+}

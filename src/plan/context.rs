@@ -74,6 +74,10 @@ pub struct ReportContext {
     pub connection: Option<String>,
     /// Most Graph calls (HTTP attempts) one report run may make (`--max-calls-per-request`).
     pub max_calls_per_request: u32,
+    /// Whether a run may start when the call budget cannot cover it all, and stop part way when it
+    /// runs out, instead of being refused before its first call (`igflight sync`: it commits what it
+    /// finished and resumes later).
+    pub partial_runs: bool,
     /// Slots for report runs at once, shared by every connection of a server
     /// (`--max-concurrent-reports`); `None`: no limit.
     pub run_slots: Option<Arc<tokio::sync::Semaphore>>,
@@ -117,6 +121,7 @@ impl ReportContext {
             fixed_now: None,
             connection: None,
             max_calls_per_request: Self::DEFAULT_MAX_CALLS_PER_REQUEST,
+            partial_runs: false,
             run_slots: None,
             max_age: None,
             graph_concurrency: usize::from(Self::DEFAULT_GRAPH_CONCURRENCY),
@@ -163,6 +168,12 @@ impl ReportContext {
     /// reconnect).
     pub fn with_connection(mut self, connection: Option<String>) -> Self {
         self.connection = connection;
+        self
+    }
+
+    /// Let runs start when the budget cannot cover them and stop part way (see `partial_runs`).
+    pub fn with_partial_runs(mut self, partial: bool) -> Self {
+        self.partial_runs = partial;
         self
     }
 

@@ -60,6 +60,8 @@ pub async fn run_dataset(
     progress: &mut (dyn FnMut(u64, u64, u64) + Send),
 ) -> Result<RunOutcome, SyncError> {
     let store = Store::open(&spec.name, &spec.path)?;
+    // a sync plans within the budget it has: it starts, commits what it finished, resumes later
+    let ctx = Arc::new((*ctx).clone().with_partial_runs(true));
     let mut state = store.state()?;
     let today = now.date_naive();
     let report_err = |source: ReportError| SyncError::Report {
@@ -174,7 +176,10 @@ pub async fn run_dataset(
             .filter(|(k, _)| k.date.is_some_and(|d| order.finished(d)))
             .collect();
         commit(&finished, &mut out)?;
-        state.resume_from = match (state.resume_from, from.or(covered.map(|c| c.0))) {
+        // insight days come oldest first: the next run starts at the first day not finished;
+        // media come newest first: it asks the run's range again
+        let restart = order.resume_point().or(from).or(covered.map(|c| c.0));
+        state.resume_from = match (state.resume_from, restart) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
@@ -505,6 +510,15 @@ impl Order {
             Some(_) => {}
             None => self.nulls = true,
         }
+    }
+
+    /// Where a run that stopped should start again when the dates came oldest first: the last date
+    /// seen (not finished). `None` for any other order.
+    fn resume_point(&self) -> Option<NaiveDate> {
+        let asc = self.seen.windows(2).all(|w| w[0] < w[1]);
+        (asc && self.seen.len() > 1 && !self.nulls)
+            .then(|| self.seen.last().copied())
+            .flatten()
     }
 
     /// Whether partition `d` is finished: the dates arrived in one direction, and a date past `d`
