@@ -297,7 +297,7 @@ impl AppState {
             Err(out) => return out,
         };
         let now = self.now();
-        let data = self.data_at(now);
+        let data = self.data_now(now);
         let ctx = Ctx {
             data: &data,
             tags: &self.tags,

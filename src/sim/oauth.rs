@@ -178,7 +178,7 @@ impl AppState {
             );
         };
         let now = self.now();
-        let data = self.data_at(now);
+        let data = self.data_now(now);
         let valid = info.expires_at.is_none_or(|e| e > now);
         let page_ids: Vec<&str> = data.pages.iter().map(|p| p.id.as_str()).collect();
         let ig_ids: Vec<&str> = data.accounts.iter().map(|a| a.id.as_str()).collect();

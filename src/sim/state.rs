@@ -132,28 +132,37 @@ impl AppState {
         self.clock.lock().start()
     }
 
-    /// The data set at the current clock.
+    /// The data set at the current clock (taken again, and kept, once the one kept no longer holds).
     pub fn data(&self) -> Arc<Dataset> {
-        let now = self.now();
-        self.data_at(now)
+        self.data_now(self.now())
     }
 
-    /// The data set at `clock`: the one kept when it holds at `clock`, else taken from the timeline (and
-    /// kept when `clock` is later than the one kept).
-    pub fn data_at(&self, clock: DateTime<Utc>) -> Arc<Dataset> {
+    /// [`AppState::data`] for `now`, the current clock just read.
+    pub fn data_now(&self, now: DateTime<Utc>) -> Arc<Dataset> {
         let mut view = self.view.lock();
-        if clock >= view.data.now && clock < view.until {
+        if now >= view.data.now && now < view.until {
             return view.data.clone();
         }
-        let (data, until) = self.timeline.view(clock);
+        let (data, until) = self.timeline.view(now);
         let data = Arc::new(data);
-        if clock > view.data.now {
+        if now > view.data.now {
             *view = View {
                 data: data.clone(),
                 until,
             };
         }
         data
+    }
+
+    /// The data set at `clock`: the one kept when it holds at `clock`, else taken from the timeline.
+    pub fn data_at(&self, clock: DateTime<Utc>) -> Arc<Dataset> {
+        {
+            let view = self.view.lock();
+            if clock >= view.data.now && clock < view.until {
+                return view.data.clone();
+            }
+        }
+        Arc::new(self.timeline.view(clock).0)
     }
 
     /// Move the clock to `t` (not back); the data set is taken at exactly `t`.
