@@ -334,9 +334,9 @@ pub const DISCOVERY_USERNAMES: &[&str] = &[
 pub const BIG_THREAD_MEDIA: usize = 2;
 
 impl Dataset {
-    /// The data set for `seed` at clock `now` (the start of its [`Timeline`]; see [`Dataset::at`] for
-    /// later clocks). The parts are drawn from one random stream, in this order (changing the order
-    /// changes every data set).
+    /// The data set for `seed` at clock `now`, the start of its timeline ([`Dataset::at`]: at later
+    /// clocks). What exists at the start is drawn from one random stream, in the generator's order
+    /// (changing the order changes every data set).
     pub fn generate(seed: u64, now: DateTime<Utc>) -> Dataset {
         Dataset::generate_with(seed, now, None)
     }
@@ -353,7 +353,7 @@ impl Dataset {
 const SETTLE: Duration = Duration::hours(72);
 /// Time between two posts of an account after the start clock (plus a jitter of up to half of it):
 /// about 2.4 posts a day.
-pub(super) const POST_STEP_SECS: i64 = 10 * 3600;
+const POST_STEP_SECS: i64 = 10 * 3600;
 /// No post or story is posted in the first hour after the start clock.
 const FIRST_AFTER_START_SECS: i64 = 3600;
 /// Counters of the media and comment ids of what is posted after the start clock: far above those of
