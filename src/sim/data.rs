@@ -147,9 +147,11 @@ pub struct Media {
     pub shortcode: String,
     /// Creation time.
     pub timestamp: DateTime<Utc>,
-    /// Omitted when the owner hid like counts (and on stories).
+    /// Omitted when the owner hid like counts (and on stories). At the clock: its share of the final
+    /// count ([`engagement_share`]).
     pub like_count: Option<u64>,
-    /// Comments + replies (equals the stored comments + replies on owned media); omitted on stories.
+    /// Comments + replies (equals the stored comments + replies on owned media: those made by the
+    /// clock; on business-discovery media its share of the final count); omitted on stories.
     pub comments_count: Option<u64>,
     /// Comments enabled.
     pub is_comment_enabled: bool,
@@ -161,7 +163,7 @@ pub struct Media {
     pub owner_id: String,
     /// Carousel children (empty otherwise).
     pub children: Vec<Child>,
-    /// Top-level comments, newest first (owned media only).
+    /// Top-level comments made by the clock, newest first (owned media only).
     pub comments: Vec<Comment>,
     /// Stories only: insights answer `(#10) Not enough viewers for the media to show insights`.
     pub low_viewers: bool,
