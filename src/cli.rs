@@ -419,6 +419,16 @@ pub struct SimulateArgs {
     /// Require `appsecret_proof` on every call.
     #[arg(long)]
     pub require_appsecret_proof: bool,
+    /// The data clock at start (RFC 3339, e.g. 2026-12-03T10:00:00Z; default: now). It runs with the
+    /// wall clock and moves forward with `POST /__sim/clock`.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_sim_now)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn parse_sim_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("`{s}` is not a time; accepted: RFC 3339, e.g. 2026-12-03T10:00:00Z"))
 }
 
 fn parse_throttle_code(s: &str) -> Result<u32, String> {
@@ -468,6 +478,7 @@ impl SimulateArgs {
             slow_delay: Duration::from_millis(self.slow_ms),
             require_appsecret_proof: self.require_appsecret_proof,
             media_per_account: self.media.map(|n| n as usize),
+            now: self.now.unwrap_or_else(chrono::Utc::now),
             ..SimConfig::default()
         };
         if !self.faults.is_empty() {

@@ -421,15 +421,15 @@ impl Drop for Child {
 
 /// Start `igflight simulate` on a free port with `latency_ms`; returns the process and its base URL.
 fn simulate(latency_ms: u64) -> (Child, String) {
+    simulate_with(&["--latency-ms", &latency_ms.to_string()])
+}
+
+/// Start `igflight simulate` on a free port with the flags `more`; returns the process and its base URL.
+fn simulate_with(more: &[&str]) -> (Child, String) {
     let mut child = Child(
         Command::new(BIN)
-            .args([
-                "simulate",
-                "--listen",
-                "127.0.0.1:0",
-                "--latency-ms",
-                &latency_ms.to_string(),
-            ])
+            .args(["simulate", "--listen", "127.0.0.1:0"])
+            .args(more)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -643,6 +643,52 @@ fn simulate_media_counts_outside_the_range_are_usage_errors() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("--media"), "--media {bad}: {err}");
     }
+}
+
+/// `simulate --now` sets the start of the data clock, which `POST /__sim/clock` moves forward; a time
+/// that is not RFC 3339 is a usage error.
+#[tokio::test]
+async fn simulate_starts_its_clock_at_now_and_the_admin_endpoint_moves_it() {
+    let (_sim, url) = simulate_with(&["--now", "2026-12-03T10:00:00Z"]);
+    let http = reqwest::Client::new();
+    let clock: Value = http
+        .get(format!("{url}/__sim/clock"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clock["start"], "2026-12-03T10:00:00Z");
+    let media_count = |url: String| async move {
+        let me: Value = reqwest::get(format!(
+            "{url}/v15.0/me/accounts?fields=instagram_business_account%7Bmedia_count%7D&access_token=demo-token"
+        ))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        me["data"][0]["instagram_business_account"]["media_count"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = media_count(url.clone()).await;
+    let r = http
+        .post(format!("{url}/__sim/clock"))
+        .json(&json!({"now": "2026-12-05T10:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let moved: Value = r.json().await.unwrap();
+    assert_eq!(moved["now"], "2026-12-05T10:00:00Z");
+    assert!(media_count(url.clone()).await > before);
+
+    let out = igflight(&["simulate", "--listen", "127.0.0.1:0", "--now", "tomorrow"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--now") && err.contains("RFC 3339"), "{err}");
 }
 
 /// The cache and concurrency flags refuse what they cannot read: usage errors (exit 2) naming the flag

@@ -21,6 +21,10 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
     );
     println!("  call stats: http://{addr}/__stats");
     println!(
+        "  data clock: {} (runs with the wall clock; GET/POST http://{addr}/__sim/clock, simulator only)",
+        config.now.format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    println!(
         "  Graph API as of {}: {} served",
         config.api_as_of,
         versions.join(", ")

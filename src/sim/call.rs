@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use super::auth::needed_scope;
 use super::catalog::EDGES;
 use super::ctx::Ctx;
-use super::data::ObjRef;
+use super::data::{Dataset, ObjRef};
 use super::error::GraphError;
 use super::faults::Injected;
 use super::routes::{GraphRequest, build_response};
@@ -181,20 +181,21 @@ impl AppState {
         }
     }
 
-    /// The IG account an object belongs to.
-    fn owner(&self, r: Option<ObjRef>) -> Option<String> {
+    /// The IG account an object of `data` belongs to.
+    fn owner(data: &Dataset, r: Option<ObjRef>) -> Option<String> {
         match r? {
             ObjRef::Account(a)
             | ObjRef::Media(a, _)
             | ObjRef::Story(a, _)
             | ObjRef::Child(a, _, _)
-            | ObjRef::Comment(a, _, _, _) => Some(self.data.accounts[a].id.clone()),
+            | ObjRef::Comment(a, _, _, _) => Some(data.accounts[a].id.clone()),
             _ => None,
         }
     }
 
     fn classify_node(&self, id: &str, params: &[(String, String)]) -> (String, Option<String>) {
-        let r = self.data.lookup(id);
+        let data = self.data();
+        let r = data.lookup(id);
         let kind = match r {
             Some(ObjRef::FbUser) => "me",
             Some(ObjRef::Page(_)) => "page",
@@ -211,7 +212,7 @@ impl AppState {
             None if self.tags.lock().virtual_tags.contains_key(id) => "hashtag",
             None => "unknown",
         };
-        (kind.into(), self.owner(r))
+        (kind.into(), Self::owner(&data, r))
     }
 
     fn classify_edge(
@@ -220,7 +221,8 @@ impl AppState {
         edge: &str,
         params: &[(String, String)],
     ) -> (String, Option<String>) {
-        let r = self.data.lookup(id);
+        let data = self.data();
+        let r = data.lookup(id);
         let base = match r {
             Some(ObjRef::Account(_)) => "user",
             Some(ObjRef::Media(..)) | Some(ObjRef::Story(..)) | Some(ObjRef::Child(..)) => "media",
@@ -235,7 +237,7 @@ impl AppState {
         } else {
             format!("{base}/{edge}")
         };
-        let ig = self.owner(r).or_else(|| {
+        let ig = Self::owner(&data, r).or_else(|| {
             if base == "hashtag" {
                 param(params, "user_id")
             } else {
@@ -294,8 +296,10 @@ impl AppState {
             Ok(granted) => granted,
             Err(out) => return out,
         };
+        let now = self.now();
+        let data = self.data_now(now);
         let ctx = Ctx {
-            data: &self.data,
+            data: &data,
             tags: &self.tags,
             base: base.to_string(),
             api: Api {
@@ -306,7 +310,7 @@ impl AppState {
             params,
             token,
             proof,
-            now: self.now(),
+            now,
             ig_user: Default::default(),
         };
         let result = ctx.answer();

@@ -12,7 +12,9 @@ pub struct SimConfig {
     pub seed: u64,
     /// The user access token accepted (default `demo-token`).
     pub token: String,
-    /// The data set clock (default now).
+    /// The start of the data clock (default now; whole seconds are kept). The clock then runs with the
+    /// wall clock and can be moved forward ([`SimHandle::set_now`](super::SimHandle::set_now),
+    /// `POST /__sim/clock`).
     pub now: chrono::DateTime<chrono::Utc>,
     /// The API's date, separate from the data set's clock: which Graph API versions are served and
     /// which metrics they have (see [`versions`](super::versions)). Default 2022-11-01, the seed's API

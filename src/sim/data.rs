@@ -1,7 +1,23 @@
 //! The simulated data model: the types of the data set (pages, accounts, media, stories, carousel
 //! children, comments and replies, hashtags, business-discovery accounts), the id index and the lookups,
-//! and the Graph time helpers. The data set is generated once from the seed by the generator (`generate.rs`)
-//! (timestamps relative to `now`) and is read-only afterwards.
+//! and the Graph time helpers. A [`Dataset`] is what is true at one clock: the generator (`generate.rs`)
+//! draws the timeline once from the seed (timestamps relative to the start clock, posts after it drawn
+//! on demand) and `timeline.rs` takes the data set at a clock from it ([`Dataset::at`]). Each data set is
+//! read-only.
+//!
+//! # The data set at a clock
+//! * Media (posts and Reels) with `timestamp` ≤ clock; after the start clock each account posts about
+//!   2.4 times a day (from an hour after the start). `media_count` counts them. What exists keeps its
+//!   id, timestamp, caption, URLs and children at any later clock.
+//! * Comments and replies with `timestamp` ≤ clock: on posts made after the start they come over the
+//!   72 hours after the post; `comments_count` of an own media counts those shown.
+//! * `like_count` (and `comments_count` of a business-discovery media) is a share of its final value
+//!   that grows with the media's age ([`engagement_share`]) and is final from 72 hours on; so do the
+//!   media's insight values. User insight day values are a share of their final value until the day
+//!   ended 48 hours ago ([`day_share`]). Ages are taken at the clock's last full hour, so values change
+//!   only on the hour.
+//! * Stories of the 24 hours before the clock (each own account posts 4 or 3 a day).
+//! * Hashtag media do not move with the clock.
 //!
 //! Everything a test needs to compute expected rows is public here, including the insight value functions
 //! [`Dataset::user_insight`], [`Dataset::media_insight`], [`Dataset::user_total`],
@@ -9,11 +25,14 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Timelike, Utc};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, DurationRound, NaiveDate, TimeZone, Timelike, Utc};
 use chrono_tz::America::Los_Angeles;
 
 pub use super::generate::{BIG_THREAD_MEDIA, DISCOVERY_USERNAMES, HASHTAGS};
 use super::rng::hash_str;
+use super::timeline::Timeline;
 
 /// `media_type` of an IG Media.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,9 +147,11 @@ pub struct Media {
     pub shortcode: String,
     /// Creation time.
     pub timestamp: DateTime<Utc>,
-    /// Omitted when the owner hid like counts (and on stories).
+    /// Omitted when the owner hid like counts (and on stories). At the clock: its share of the final
+    /// count ([`engagement_share`]).
     pub like_count: Option<u64>,
-    /// Comments + replies (equals the stored comments + replies on owned media); omitted on stories.
+    /// Comments + replies (equals the stored comments + replies on owned media: those made by the
+    /// clock; on business-discovery media its share of the final count); omitted on stories.
     pub comments_count: Option<u64>,
     /// Comments enabled.
     pub is_comment_enabled: bool,
@@ -142,7 +163,7 @@ pub struct Media {
     pub owner_id: String,
     /// Carousel children (empty otherwise).
     pub children: Vec<Child>,
-    /// Top-level comments, newest first (owned media only).
+    /// Top-level comments made by the clock, newest first (owned media only).
     pub comments: Vec<Comment>,
     /// Stories only: insights answer `(#10) Not enough viewers for the media to show insights`.
     pub low_viewers: bool,
@@ -179,13 +200,13 @@ pub struct IgAccount {
     pub followers_count: u64,
     /// Follows.
     pub follows_count: u64,
-    /// Equals `media.len()`.
+    /// Equals `media.len()` (the media posted up to the clock).
     pub media_count: u64,
     /// The linked Facebook page (own accounts).
     pub page_id: Option<String>,
-    /// Media in API order (newest first), stories excluded.
+    /// Media posted up to the clock in API order (newest first), stories excluded.
     pub media: Vec<Media>,
-    /// Live stories (last 24 h), newest first. Empty for discovery accounts.
+    /// Live stories (the 24 h before the clock), newest first. Empty for discovery accounts.
     pub stories: Vec<Media>,
     /// Business conversion time: media strictly older fail insights with 100/2108006.
     pub conversion_time: DateTime<Utc>,
@@ -273,13 +294,17 @@ pub enum InsightError {
     NotEnoughViewers,
 }
 
-/// The complete simulated data set.
+/// The simulated data set at one clock ([`Dataset::now`]): what the simulator answers at that clock.
 #[derive(Debug)]
 pub struct Dataset {
     /// Seed it was generated from.
     pub seed: u64,
-    /// The data set clock (whole seconds).
+    /// The clock this data set is taken at. The simulator's current data set is taken at its start
+    /// clock (whole seconds), at each clock it is moved to, and again whenever what it shows changes
+    /// as the clock runs (a post, comment or story appears, a story expires, an hour begins).
     pub now: DateTime<Utc>,
+    /// The start clock of the timeline (whole seconds): tokens expire relative to it.
+    pub start: DateTime<Utc>,
     /// The token's Facebook user.
     pub user: FbUser,
     /// Pages, in `/me/accounts` order.
@@ -292,6 +317,39 @@ pub struct Dataset {
     pub discovery: Vec<IgAccount>,
     /// Every id readable with the user token (built by [`Dataset::build_index`]).
     pub(super) index: HashMap<String, ObjRef>,
+    /// What the data set at another clock is taken from.
+    pub(super) timeline: Arc<Timeline>,
+}
+
+/// The share (‰) of its final value an engagement count or a media insight value has reached at
+/// `clock` for a media posted at `posted`: 300‰ when posted, growing fast then slower, 1000‰ from 72
+/// hours on. The age is taken in whole hours at the clock's last full hour (so it changes only on the
+/// hour); a media posted after that hour counts as just posted.
+pub fn engagement_share(posted: DateTime<Utc>, clock: DateTime<Utc>) -> u64 {
+    let h = age_hours(posted, clock);
+    if h >= 72 {
+        return 1000;
+    }
+    let left = (72 - h) as u64;
+    1000 - 700 * left * left / (72 * 72)
+}
+
+/// The share (‰) of its final value a user-insight day value has reached at `clock` for the day ending
+/// at `end_time`: 850‰ when the day has just ended, 1000‰ from 48 hours after its end on (hours as in
+/// [`engagement_share`]).
+pub fn day_share(end_time: DateTime<Utc>, clock: DateTime<Utc>) -> u64 {
+    let h = age_hours(end_time, clock);
+    if h >= 48 {
+        1000
+    } else {
+        850 + 150 * h as u64 / 48
+    }
+}
+
+/// Whole hours from `t` to the last full hour of `clock` (0 when `t` is later).
+fn age_hours(t: DateTime<Utc>, clock: DateTime<Utc>) -> i64 {
+    let hour = clock.duration_trunc(Duration::hours(1)).unwrap_or(clock);
+    (hour - t).num_hours().max(0)
 }
 
 /// Graph timestamp format: `2024-05-04T07:00:00+0000`.

@@ -1,7 +1,11 @@
-//! The data set generator: everything in [`Dataset`] comes from the seed (a SplitMix64 stream), with
-//! timestamps relative to the clock `now`, so the same seed gives the same data on every machine.
+//! The data set generator: everything in the [`Timeline`] comes from the seed, with timestamps relative
+//! to the start clock, so the same seed gives the same data on every machine. What exists up to the
+//! start clock (pages, accounts with their posts, comments and live stories, hashtags, business-discovery
+//! accounts) is drawn from one SplitMix64 stream, in a fixed order; what is posted after it (post `j` of
+//! an account, story `j` of an own account) is drawn from a stream of its own, seeded by (seed, account,
+//! `j`), so it is the same whatever the clock and whenever it is first asked for.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -9,7 +13,8 @@ use super::data::{
     Child, Comment, Dataset, FbUser, Hashtag, IgAccount, Media, MediaType, Page, ProductType,
     hashtag_id_for,
 };
-use super::rng::{Rng, hash_str};
+use super::rng::{Rng, hash, hash_str};
+use super::timeline::{Slot, Timeline};
 
 const CAPTION_BITS: &[&str] = &[
     "Morning pour-over ☕️",
@@ -329,15 +334,41 @@ pub const DISCOVERY_USERNAMES: &[&str] = &[
 pub const BIG_THREAD_MEDIA: usize = 2;
 
 impl Dataset {
-    /// Generate the data set for `seed` at clock `now`. The parts are drawn from one random stream, in
-    /// this order (changing the order changes every data set).
+    /// The data set for `seed` at clock `now`, the start of its timeline ([`Dataset::at`]: at later
+    /// clocks). What exists at the start is drawn from one random stream, in the generator's order
+    /// (changing the order changes every data set).
     pub fn generate(seed: u64, now: DateTime<Utc>) -> Dataset {
         Dataset::generate_with(seed, now, None)
     }
 
-    /// [`Dataset::generate`] with `media` posts per own account instead of the default (250 and 320;
-    /// for benchmarks: `simulate --media N`).
+    /// [`Dataset::generate`] with `media` posts per own account before the start clock instead of the
+    /// default (250 and 320; for benchmarks: `simulate --media N`).
     pub fn generate_with(seed: u64, now: DateTime<Utc>, media: Option<usize>) -> Dataset {
+        let timeline = Arc::new(Timeline::generate(seed, now, media));
+        timeline.view(timeline.start).0
+    }
+}
+
+/// How long after it is posted a media keeps getting comments (and its counts keep growing).
+const SETTLE: Duration = Duration::hours(72);
+/// Time between two posts of an account after the start clock (plus a jitter of up to half of it):
+/// about 2.4 posts a day.
+const POST_STEP_SECS: i64 = 10 * 3600;
+/// No post or story is posted in the first hour after the start clock.
+const FIRST_AFTER_START_SECS: i64 = 3600;
+/// Counters of the media and comment ids of what is posted after the start clock: far above those of
+/// the start's stream, one range of 10 million per [`Slot`].
+const FUTURE_COUNTER: u64 = 100_000_000;
+
+/// Live stories of own account `ai` at the start, and its stories per day after it.
+fn stories_per_day(ai: usize) -> usize {
+    if ai == 0 { 4 } else { 3 }
+}
+
+impl Timeline {
+    /// Everything that exists at clock `now` (whole seconds) for `seed`; what is posted later is drawn
+    /// on demand ([`Timeline::post`], [`Timeline::story`]).
+    pub(super) fn generate(seed: u64, now: DateTime<Utc>, media: Option<usize>) -> Timeline {
         let now = Utc
             .timestamp_opt(now.timestamp(), 0)
             .single()
@@ -356,18 +387,76 @@ impl Dataset {
         let hashtags = g.hashtags(now);
         initial_searches(&mut accounts, now);
         let discovery = g.discovery_accounts(now);
-        let mut ds = Dataset {
+        Timeline {
             seed,
-            now,
+            start: now,
             user,
             pages,
             accounts,
             hashtags,
             discovery,
-            index: HashMap::new(),
-        };
-        ds.build_index();
-        ds
+        }
+    }
+
+    /// The account of `slot` as it was at the start.
+    pub(super) fn account_of(&self, slot: Slot) -> &IgAccount {
+        match slot {
+            Slot::Own(a) => &self.accounts[a],
+            Slot::Discovery(d) => &self.discovery[d],
+        }
+    }
+
+    /// A generator for item `j` of stream `code` (see [`Slot::code`]).
+    fn gen_for(&self, code: u64, j: u64) -> Gen {
+        let base = FUTURE_COUNTER + code * 10_000_000;
+        Gen {
+            rng: Rng::new(hash(&[self.seed, 0xF0_7E, code, j])),
+            media_counter: base + j * 8,
+            comment_counter: base + j * 1000,
+        }
+    }
+
+    /// When post `j` after the start (0, 1, …) of `slot` is posted: from an hour after the start,
+    /// every [`POST_STEP_SECS`] plus a jitter of up to half of it (so strictly increasing in `j`).
+    pub(super) fn post_time(&self, slot: Slot, j: u64) -> DateTime<Utc> {
+        let step = POST_STEP_SECS as u64;
+        let jitter = hash(&[self.seed, 0x7153, slot.code(), j]) % (step / 2);
+        self.start + Duration::seconds(FIRST_AFTER_START_SECS + (j * step + jitter) as i64)
+    }
+
+    /// Post `j` after the start of `slot`, with its final counts and, on an own account, its comments
+    /// and replies (spread over the [`SETTLE`] time after it is posted).
+    pub(super) fn post(&self, slot: Slot, j: u64) -> Media {
+        let acc = self.account_of(slot);
+        let mut g = self.gen_for(slot.code(), j);
+        let ts = self.post_time(slot, j);
+        let k = g.kind();
+        let mut m = g.media(k, ts, &acc.username, &acc.id);
+        match slot {
+            Slot::Own(_) => g.comment_thread(&mut m, false, ts + SETTLE),
+            Slot::Discovery(_) => m.comments_count = Some(g.rng.range(0, 400)),
+        }
+        m
+    }
+
+    /// Time between two stories of own account `a` after the start.
+    pub(super) fn story_step(&self, a: usize) -> i64 {
+        86_400 / stories_per_day(a) as i64
+    }
+
+    /// When story `j` after the start of own account `a` is posted (as [`Timeline::post_time`], every
+    /// [`Timeline::story_step`]).
+    pub(super) fn story_time(&self, a: usize, j: u64) -> DateTime<Utc> {
+        let step = self.story_step(a) as u64;
+        let jitter = hash(&[self.seed, 0x5707, a as u64, j]) % (step / 2);
+        self.start + Duration::seconds(FIRST_AFTER_START_SECS + (j * step + jitter) as i64)
+    }
+
+    /// Story `j` after the start of own account `a` (every other one has too few viewers).
+    pub(super) fn story(&self, a: usize, j: u64) -> Media {
+        let acc = &self.accounts[a];
+        let mut g = self.gen_for(Slot::story_code(a), j);
+        g.story(&acc.username, &acc.id, self.story_time(a, j), j % 2 == 1)
     }
 }
 
@@ -392,7 +481,7 @@ impl Gen {
             for (mi, m) in a.media.iter_mut().enumerate() {
                 self.comment_thread(m, ai == 0 && mi == BIG_THREAD_MEDIA, now);
             }
-            a.stories = self.stories(u, &a.id, if ai == 0 { 4 } else { 3 }, now);
+            a.stories = self.stories(u, &a.id, stories_per_day(ai), now);
             a.views_only_on_reels = ai == 1;
             accounts.push(a);
         }
@@ -440,21 +529,32 @@ impl Gen {
         let mut stories = Vec::new();
         for si in 0..n {
             let ts = now - Duration::seconds(self.rng.range(600, 23 * 3600) as i64);
-            let k = if self.rng.chance(0.6) { 0 } else { 1 };
-            let mut s = self.media(k, ts, username, owner_id);
-            s.media_product_type = ProductType::Story;
-            s.permalink = format!("https://instagram.com/stories/{username}/{}/", s.ig_id);
-            s.like_count = None;
-            s.comments_count = None;
-            s.is_shared_to_feed = None;
-            if s.caption.is_some() && self.rng.chance(0.5) {
-                s.caption = None;
-            }
-            s.low_viewers = si % 2 == 1;
-            stories.push(s);
+            stories.push(self.story(username, owner_id, ts, si % 2 == 1));
         }
         stories.sort_by_key(|x| std::cmp::Reverse(x.timestamp));
         stories
+    }
+
+    /// One story posted at `ts`; `low_viewers`: its insights answer `Not enough viewers`.
+    fn story(
+        &mut self,
+        username: &str,
+        owner_id: &str,
+        ts: DateTime<Utc>,
+        low_viewers: bool,
+    ) -> Media {
+        let k = if self.rng.chance(0.6) { 0 } else { 1 };
+        let mut s = self.media(k, ts, username, owner_id);
+        s.media_product_type = ProductType::Story;
+        s.permalink = format!("https://instagram.com/stories/{username}/{}/", s.ig_id);
+        s.like_count = None;
+        s.comments_count = None;
+        s.is_shared_to_feed = None;
+        if s.caption.is_some() && self.rng.chance(0.5) {
+            s.caption = None;
+        }
+        s.low_viewers = low_viewers;
+        s
     }
 
     /// The pages: one per own account (linked both ways) and one without an IG account.

@@ -1,4 +1,6 @@
-//! Insight values: deterministic functions of the seed, the account or media, the metric and the day.
+//! Insight values: deterministic functions of the seed, the account or media, the metric, the day and
+//! the clock of the data set (values of recent media and days grow to their final value:
+//! [`engagement_share`], [`day_share`]).
 //! Which metric a call may ask for is in [`catalog`](super::catalog) (by era); the `/insights` edges
 //! are in `insights.rs`. Breakdown results add up to their total: a generic breakdown splits the
 //! total by weights drawn from the seed (the remainder goes to the first results), a demographic adds
@@ -14,8 +16,8 @@ use super::catalog::{
     user_metric_supports,
 };
 use super::data::{
-    Dataset, IgAccount, InsightError, Media, MediaType, ObjRef, ProductType, is_pacific_midnight,
-    pacific_end_times,
+    Dataset, IgAccount, InsightError, Media, MediaType, ObjRef, ProductType, day_share,
+    engagement_share, is_pacific_midnight, pacific_end_times,
 };
 use super::rng::{hash, hash_str};
 use super::versions::Api;
@@ -120,17 +122,21 @@ impl Dataset {
         Ok(json!(self.media_value(m, metric)))
     }
 
-    /// The lifetime value of media metric `metric` for `m` (whatever the era; 0 for unknown names).
+    /// The lifetime value of media metric `metric` for `m` at the data set's clock (whatever the era;
+    /// 0 for unknown names): the counts (reach, saves, shares, …) are their share of the final value
+    /// ([`engagement_share`]), likes and comments are `m`'s counts.
     pub fn media_value(&self, m: &Media, metric: &str) -> u64 {
+        let share = engagement_share(m.timestamp, self.now);
         let h = |k: &str| hash(&[self.seed, hash_str(&m.id), hash_str(k)]);
+        let grown = |k: &str, span: u64| h(k) % span * share / 1000;
         let kind = media_kind(m);
-        let likes = m.like_count.unwrap_or(h("likes") % 900);
+        let likes = m.like_count.unwrap_or_else(|| grown("likes", 900));
         let comments = m.comments_count.unwrap_or(0);
-        let reach = 150 + h("reach") % 6_000;
+        let reach = (150 + h("reach") % 6_000) * share / 1000;
         let impressions = reach + reach * (h("impr") % 60) / 100;
-        let saved = h("saved") % 120;
-        let shares = h("shares") % 90;
-        let replies = h("replies") % 12;
+        let saved = grown("saved", 120);
+        let shares = grown("shares", 90);
+        let replies = grown("replies", 12);
         let plays = reach * (120 + h("plays") % 200) / 100;
         let album_views = if m.children.iter().any(|c| c.media_type == MediaType::Video) {
             reach * (20 + h("vv") % 50) / 100
@@ -159,14 +165,14 @@ impl Dataset {
             "taps_forward" => reach * (40 + h("tf") % 40) / 100,
             "taps_back" => reach * (h("tb") % 15) / 100,
             "navigation" => self.media_breakdown(m, metric).iter().map(|(_, v)| v).sum(),
-            "follows" => h("follows") % 40,
-            "profile_visits" => h("visits") % 200,
-            "profile_activity" => h("activity") % 60,
+            "follows" => grown("follows", 40),
+            "profile_visits" => grown("visits", 200),
+            "profile_activity" => grown("activity", 60),
             "ig_reels_avg_watch_time" => watch_time,
             "ig_reels_video_view_total_time" => plays * watch_time,
             "clips_replays_count" => plays.saturating_sub(reach),
             "ig_reels_aggregated_all_plays_count" => plays + reach * (h("fbplays") % 30) / 100,
-            _ => h(metric) % 100,
+            _ => grown(metric, 100),
         }
     }
 
@@ -201,14 +207,34 @@ impl Dataset {
         }
     }
 
-    /// The daily value of a user metric at one Pacific day end (time series and total-value metrics).
+    /// The daily value of a user metric at one Pacific day end (time series and total-value metrics) at
+    /// the data set's clock: its share of the final value ([`day_share`]); sums are sums of their
+    /// parts.
     fn daily(&self, account: &IgAccount, metric: &str, end_time: DateTime<Utc>) -> u64 {
+        let parts: &[&str] = match metric {
+            "total_interactions" => &["likes", "comments", "shares", "saves", "replies"],
+            "profile_links_taps" => &[
+                "email_contacts",
+                "phone_call_clicks",
+                "text_message_clicks",
+                "get_directions_clicks",
+            ],
+            _ => {
+                let v = self.daily_final(account, metric, end_time);
+                return v * day_share(end_time, self.now) / 1000;
+            }
+        };
+        parts.iter().map(|m| self.daily(account, m, end_time)).sum()
+    }
+
+    /// The final daily value of a user metric at one Pacific day end (not the sums: [`Self::daily`]).
+    fn daily_final(&self, account: &IgAccount, metric: &str, end_time: DateTime<Utc>) -> u64 {
         let day = end_time.timestamp().div_euclid(86_400) as u64;
         let h = hash(&[self.seed, hash_str(&account.id), hash_str(metric), day]);
         let weekday_boost = [100u64, 92, 95, 97, 105, 125, 130][(day % 7) as usize];
         let base = account.followers_count / 12 * weekday_boost / 100;
         let noise = |lo: u64, span: u64| lo + h % span;
-        let of = |m: &str| self.daily(account, m, end_time);
+        let of = |m: &str| self.daily_final(account, m, end_time);
         match metric {
             "impressions" | "views" => base * noise(60, 80) / 100 + 50,
             "reach" => of("impressions") * noise(55, 25) / 100,
@@ -225,20 +251,7 @@ impl Dataset {
             "shares" => of("likes") * noise(2, 10) / 100,
             "saves" => of("likes") * noise(5, 15) / 100,
             "replies" => noise(0, 9),
-            "total_interactions" => ["likes", "comments", "shares", "saves", "replies"]
-                .iter()
-                .map(|m| of(m))
-                .sum(),
             "follows_and_unfollows" => of("follower_count") + noise(0, 12),
-            "profile_links_taps" => [
-                "email_contacts",
-                "phone_call_clicks",
-                "text_message_clicks",
-                "get_directions_clicks",
-            ]
-            .iter()
-            .map(|m| of(m))
-            .sum(),
             _ => 0,
         }
     }
@@ -292,7 +305,7 @@ impl Dataset {
     /// One user-insight time-series value (the seed's API catalog). `end_time` is a Pacific midnight
     /// for `day`/`week`/`days_28` and for `online_followers`; it is ignored (pass `None`) for the
     /// `audience_*` metrics. `None` when the account, metric/period pair or end time has no data:
-    /// day/week/days_28 values exist for end times in the last 2 years (≤ now), `follower_count` and
+    /// day/week/days_28 values exist for end times in the 2 years up to the clock, `follower_count` and
     /// `online_followers` for the last 30 days only.
     pub fn user_insight(
         &self,

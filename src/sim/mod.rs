@@ -5,7 +5,8 @@
 //! `plan`, …): it is what the product is tested against, so it is written from the Graph API reference
 //! alone, including its own [`catalog`] of metrics, fields and permissions.
 //!
-//! * `routes`: the axum `Router` (`/{version}?/{node}/{edge}`, `ids=`, batch, OAuth, `/__stats`).
+//! * `routes`: the axum `Router` (`/{version}?/{node}/{edge}`, `ids=`, batch, OAuth, `/__stats`,
+//!   `/__sim/clock`).
 //! * `call`: one call from route to answer — endpoint kind, faults and latency, then the token,
 //!   `appsecret_proof`, budget and permission checks. `auth`, `oauth`, `budget`, `faults`, `batch`:
 //!   those concerns. `state`: the shared state and counters.
@@ -13,11 +14,33 @@
 //! * `ctx`: an authenticated call's nodes and edges; `render`: node rendering with `fields` selection
 //!   and nested expansion; `edges`: list edges and their links; `insights`: the `/insights` edges;
 //!   `insight_values`: the insight values; `hashtags`: hashtag search and media.
-//! * [`data`]: the data model (tests read it through [`SimHandle::dataset`]); `generate`: the data set
-//!   from a seed (pages, accounts, media, stories, comments, hashtags, business-discovery accounts).
+//! * [`data`]: the data model at one clock (tests read it through [`SimHandle::dataset`]); `generate`:
+//!   the timeline from a seed (pages, accounts, media, stories, comments, hashtags, business-discovery
+//!   accounts, and what is posted after the start); `timeline`: the data set at a clock; `clock`: the
+//!   clock.
 //! * [`catalog`]: the simulator's own catalog (metrics by era, periods, breakdowns, fields, edges,
 //!   permissions).
 //! * [`fields`]: the `fields` parser. [`paging`]: cursors and the paging quirks. [`error`]: error bodies.
+//!
+//! # The data clock
+//! The simulator's clock starts at [`SimConfig::now`] (whole seconds) and runs with the wall clock. It
+//! can be moved forward, never back: [`SimHandle::set_now`], [`SimHandle::advance`], or, out of
+//! process, the admin endpoint below. Every answer is what is true at the clock: the posts made by then
+//! (new ones appear as it moves, about 2.4 a day per account), the stories of the last 24 hours, the
+//! user-insight days ended by then, counts and insight values of recent media and days still growing
+//! (the rules: [`data`]). What exists at a clock keeps its id, timestamp and content at any later clock.
+//! [`SimHandle::dataset`] gives the data set at the current clock, [`SimHandle::dataset_at`] at any.
+//! Tokens expire at fixed times relative to the start clock (the configured token 59 days after it),
+//! so moving the clock past that expires them; the hourly call budget counts wall-clock time.
+//!
+//! # Admin endpoint (simulator only: the Graph API has nothing like it)
+//! `GET /__sim/clock` answers `{"now": "2026-12-03T10:00:00Z", "start": "2026-12-01T09:00:00Z"}` (RFC
+//! 3339, UTC, fractions of a second when there are some). `POST /__sim/clock` with a JSON body
+//! `{"now": "<RFC 3339 time>"}` or `{"advance_secs": <whole seconds ≥ 0>}` moves the clock and answers
+//! the same object with the new clock; anything else (bad JSON, another key, both keys, a time earlier
+//! than the clock or more than [`MAX_AHEAD_DAYS`] past the start) is refused with HTTP 400 and
+//! `{"error": {"message": "…", "accepted": […]}}`. Like `/__stats` it needs no token and is neither
+//! counted, rate limited nor faulted.
 //!
 //! # Tokens
 //! The configured user token (default `demo-token`, every permission); `expired-token` (expired in
@@ -45,6 +68,7 @@ mod batch;
 mod budget;
 mod call;
 pub mod catalog;
+mod clock;
 mod config;
 mod ctx;
 pub mod data;
@@ -64,6 +88,7 @@ mod routes;
 mod state;
 #[cfg(test)]
 mod tests;
+mod timeline;
 pub mod versions;
 
 use std::collections::BTreeMap;
@@ -72,7 +97,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 pub use auth::BASIC_TOKEN;
+pub use clock::{ClockError, MAX_AHEAD_DAYS};
 pub use config::SimConfig;
 pub use data::Dataset;
 pub use error::GraphError;
@@ -160,9 +188,32 @@ impl SimHandle {
     pub fn token(&self) -> &str {
         &self.state.cfg.token
     }
-    /// The data set (read-only).
+    /// The data set at the current clock (read-only): what the simulator answers now. Its
+    /// [`Dataset::now`] is the clock it was taken at (after [`SimHandle::set_now`]: exactly that time).
     pub fn dataset(&self) -> Arc<Dataset> {
-        self.state.data.clone()
+        self.state.data()
+    }
+    /// The data set at `clock` (any clock; meaningful from the start clock on): what the simulator
+    /// answers (or answered) at that clock.
+    pub fn dataset_at(&self, clock: DateTime<Utc>) -> Arc<Dataset> {
+        self.state.data_at(clock)
+    }
+    /// The current clock (it runs with the wall clock).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.state.now()
+    }
+    /// The start clock ([`SimConfig::now`], whole seconds).
+    pub fn start_clock(&self) -> DateTime<Utc> {
+        self.state.start()
+    }
+    /// Move the clock to `t`, from where it runs on. Refused when `t` is earlier than the clock or more
+    /// than [`MAX_AHEAD_DAYS`] past the start. Returns `t`.
+    pub fn set_now(&self, t: DateTime<Utc>) -> Result<DateTime<Utc>, ClockError> {
+        self.state.set_now(t)
+    }
+    /// Move the clock forward by `by` (refused when negative or too far). Returns the new clock.
+    pub fn advance(&self, by: chrono::Duration) -> Result<DateTime<Utc>, ClockError> {
+        self.state.advance(by)
     }
     /// Same content as `GET /__stats`.
     pub fn stats(&self) -> StatsSnapshot {

@@ -178,9 +178,10 @@ impl AppState {
             );
         };
         let now = self.now();
+        let data = self.data_now(now);
         let valid = info.expires_at.is_none_or(|e| e > now);
-        let page_ids: Vec<&str> = self.data.pages.iter().map(|p| p.id.as_str()).collect();
-        let ig_ids: Vec<&str> = self.data.accounts.iter().map(|a| a.id.as_str()).collect();
+        let page_ids: Vec<&str> = data.pages.iter().map(|p| p.id.as_str()).collect();
+        let ig_ids: Vec<&str> = data.accounts.iter().map(|a| a.id.as_str()).collect();
         let granular: Vec<Value> = GRANULAR_PERMISSIONS
             .iter()
             .filter(|s| info.scopes.iter().any(|g| g == *s))
@@ -203,7 +204,7 @@ impl AppState {
             "issued_at": info.issued_at.timestamp(),
             "scopes": info.scopes,
             "granular_scopes": granular,
-            "user_id": self.data.user.id,
+            "user_id": data.user.id,
         });
         if let TokenKind::Page(pid) = &info.kind {
             d["profile_id"] = json!(pid);

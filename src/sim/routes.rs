@@ -3,6 +3,7 @@
 //! | route                          | answered by                                        |
 //! |--------------------------------|----------------------------------------------------|
 //! | `GET /__stats`, `POST /__stats/reset` | the counters ([`StatsSnapshot`](super::StatsSnapshot)) |
+//! | `GET`/`POST /__sim/clock`      | the data clock (the module docs of `sim`)         |
 //! | `POST /` (`batch=[…]`)         | [`batch`](super::batch)                            |
 //! | `/` (`ids=a,b`)                | the nodes by id                                    |
 //! | `/ig_hashtag_search`           | [`hashtags`](super::hashtags)                      |
@@ -23,6 +24,8 @@ use axum::http::{Method, StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
 use url::form_urlencoded;
 
 use super::call::{Call, Target};
@@ -34,6 +37,7 @@ pub(crate) fn router(st: Arc<AppState>) -> Router {
         // the simulator's own endpoints (not Graph calls: never versioned, never counted)
         .route("/__stats", get(stats_get))
         .route("/__stats/reset", post(stats_reset))
+        .route("/__sim/clock", get(clock_get).post(clock_post))
         .fallback_service(versioned(graph_routes(st.clone())))
         .with_state(st)
 }
@@ -235,6 +239,76 @@ async fn stats_get(State(st): St) -> Response {
 async fn stats_reset(State(st): St) -> Response {
     st.reset_stats();
     axum::Json(st.snapshot()).into_response()
+}
+
+/// What `POST /__sim/clock` accepts, for its refusals.
+const CLOCK_ACCEPTED: [&str; 2] = [
+    r#"{"now": "2026-12-03T10:00:00Z"}: an RFC 3339 time, not earlier than the clock"#,
+    r#"{"advance_secs": 86400}: whole seconds, 0 or more"#,
+];
+
+/// A move of the clock asked for by `POST /__sim/clock`.
+enum ClockMove {
+    To(DateTime<Utc>),
+    By(chrono::Duration),
+}
+
+/// Read a `POST /__sim/clock` body: one of the [`CLOCK_ACCEPTED`] objects.
+fn clock_move(body: &[u8]) -> Result<ClockMove, String> {
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("the body is not JSON ({e}); send a JSON object"))?;
+    let Value::Object(o) = v else {
+        return Err("the body must be a JSON object".into());
+    };
+    if let Some(k) = o.keys().find(|k| *k != "now" && *k != "advance_secs") {
+        return Err(format!("unknown key `{k}`"));
+    }
+    match (o.get("now"), o.get("advance_secs")) {
+        (Some(_), Some(_)) => Err("give `now` or `advance_secs`, not both".into()),
+        (None, None) => Err("give `now` or `advance_secs`".into()),
+        (Some(t), None) => t
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| ClockMove::To(t.with_timezone(&Utc)))
+            .ok_or_else(|| format!("`now` must be an RFC 3339 time as a string, not {t}")),
+        (None, Some(n)) => n
+            .as_u64()
+            .and_then(|n| i64::try_from(n).ok())
+            .and_then(chrono::Duration::try_seconds)
+            .map(ClockMove::By)
+            .ok_or_else(|| format!("`advance_secs` must be whole seconds, 0 or more, not {n}")),
+    }
+}
+
+/// The clock as the admin endpoint answers it.
+fn clock_body(st: &AppState, now: DateTime<Utc>) -> Value {
+    let ts = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    json!({"now": ts(now), "start": ts(st.start())})
+}
+
+async fn clock_get(State(st): St) -> Response {
+    axum::Json(clock_body(&st, st.now())).into_response()
+}
+
+async fn clock_post(State(st): St, body: Bytes) -> Response {
+    let moved = clock_move(&body).and_then(|m| {
+        match m {
+            ClockMove::To(t) => st.set_now(t),
+            ClockMove::By(d) => st.advance(d),
+        }
+        .map_err(|e| e.to_string())
+    });
+    match moved {
+        Ok(now) => {
+            tracing::info!(now = %now, "sim clock moved");
+            axum::Json(clock_body(&st, now)).into_response()
+        }
+        Err(message) => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": {"message": message, "accepted": CLOCK_ACCEPTED}})),
+        )
+            .into_response(),
+    }
 }
 
 /// The HTTP response of an answer; `drop_body`: send half the body, then fail the connection.

@@ -1,5 +1,5 @@
-//! The simulator's shared state (configuration, data set, hashtag searches, tokens, budget, counters)
-//! and what answering one call produces ([`Out`]).
+//! The simulator's shared state (configuration, timeline, clock and the data set at the clock, hashtag
+//! searches, tokens, budget, counters) and what answering one call produces ([`Out`]).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -12,10 +12,12 @@ use parking_lot::Mutex;
 use serde_json::Value;
 
 use super::auth::TokenStore;
+use super::clock::{Clock, ClockError};
 use super::data::Dataset;
 use super::error::GraphError;
 use super::hashtags::HashtagState;
 use super::rng::hash;
+use super::timeline::Timeline;
 use super::{SimConfig, StatsSnapshot};
 
 #[derive(Debug, Default)]
@@ -40,12 +42,23 @@ impl Drop for InFlight {
     }
 }
 
+/// The data set at the clock, kept until something in it changes.
+#[derive(Debug)]
+struct View {
+    data: Arc<Dataset>,
+    /// The data set is the same for clocks in `[data.now, until)`.
+    until: DateTime<Utc>,
+}
+
 /// Shared server state.
 #[derive(Debug)]
 pub(crate) struct AppState {
     pub cfg: SimConfig,
-    pub data: Arc<Dataset>,
+    timeline: Arc<Timeline>,
+    clock: Mutex<Clock>,
+    view: Mutex<View>,
     pub addr: SocketAddr,
+    /// When the simulator started (wall clock).
     pub(super) started: Instant,
     pub(super) tags: Mutex<HashtagState>,
     pub(super) tokens: Mutex<TokenStore>,
@@ -89,16 +102,16 @@ pub(super) fn param(params: &[(String, String)], k: &str) -> Option<String> {
 
 impl AppState {
     pub fn new(cfg: SimConfig, addr: SocketAddr) -> Self {
-        let data = Arc::new(Dataset::generate_with(
-            cfg.seed,
-            cfg.now,
-            cfg.media_per_account,
-        ));
+        let timeline = Arc::new(Timeline::generate(cfg.seed, cfg.now, cfg.media_per_account));
+        let (data, until) = timeline.view(timeline.start);
+        let data = Arc::new(data);
         AppState {
             tags: Mutex::new(HashtagState::from_dataset(&data)),
             tokens: Mutex::new(TokenStore::initial(&cfg.token, &data)),
+            clock: Mutex::new(Clock::new(timeline.start)),
+            view: Mutex::new(View { data, until }),
+            timeline,
             cfg,
-            data,
             addr,
             started: Instant::now(),
             usage: Mutex::new(HashMap::new()),
@@ -108,10 +121,72 @@ impl AppState {
         }
     }
 
-    /// The simulator clock: the data set's `now` plus the time since start.
+    /// The simulator clock: the start clock plus the time since start, or the clock it was last moved
+    /// to plus the time since.
     pub fn now(&self) -> DateTime<Utc> {
-        self.data.now
-            + Duration::from_std(self.started.elapsed()).unwrap_or_else(|_| Duration::zero())
+        self.clock.lock().now()
+    }
+
+    /// The start clock.
+    pub fn start(&self) -> DateTime<Utc> {
+        self.clock.lock().start()
+    }
+
+    /// The data set at the current clock (taken again, and kept, once the one kept no longer holds).
+    pub fn data(&self) -> Arc<Dataset> {
+        self.data_now(self.now())
+    }
+
+    /// [`AppState::data`] for `now`, the current clock just read.
+    pub fn data_now(&self, now: DateTime<Utc>) -> Arc<Dataset> {
+        let mut view = self.view.lock();
+        if now >= view.data.now && now < view.until {
+            return view.data.clone();
+        }
+        let (data, until) = self.timeline.view(now);
+        let data = Arc::new(data);
+        if now > view.data.now {
+            *view = View {
+                data: data.clone(),
+                until,
+            };
+        }
+        data
+    }
+
+    /// The data set at `clock`: the one kept when it holds at `clock`, else taken from the timeline.
+    pub fn data_at(&self, clock: DateTime<Utc>) -> Arc<Dataset> {
+        {
+            let view = self.view.lock();
+            if clock >= view.data.now && clock < view.until {
+                return view.data.clone();
+            }
+        }
+        Arc::new(self.timeline.view(clock).0)
+    }
+
+    /// Move the clock to `t` (not back); the data set is taken at exactly `t`.
+    pub fn set_now(&self, t: DateTime<Utc>) -> Result<DateTime<Utc>, ClockError> {
+        self.move_clock(|c| c.set(t))
+    }
+
+    /// Move the clock forward by `by`; the data set is taken at exactly the new clock.
+    pub fn advance(&self, by: Duration) -> Result<DateTime<Utc>, ClockError> {
+        self.move_clock(|c| c.advance(by))
+    }
+
+    fn move_clock(
+        &self,
+        how: impl FnOnce(&mut Clock) -> Result<DateTime<Utc>, ClockError>,
+    ) -> Result<DateTime<Utc>, ClockError> {
+        let mut clock = self.clock.lock();
+        let t = how(&mut clock)?;
+        let (data, until) = self.timeline.view(t);
+        *self.view.lock() = View {
+            data: Arc::new(data),
+            until,
+        };
+        Ok(t)
     }
 
     /// A new `x-fb-trace-id` / `fbtrace_id` (deterministic per seed and answer number).

@@ -8,6 +8,7 @@ use super::*;
 mod auth;
 mod batch;
 mod budget;
+mod clock;
 mod edges;
 mod eras;
 mod faults;
