@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{Array, AsArray, RecordBatch};
+use chrono::DurationRound;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use futures::TryStreamExt;
 use igflight::plan::{ReportContext, report_stream};
@@ -357,4 +358,145 @@ async fn insights_over_more_than_the_budget_start_commit_the_finished_days_and_r
     let mut dedup = all.clone();
     dedup.dedup();
     assert_eq!(dedup, all, "one partition per day");
+}
+
+/// Rows of a report at the simulator's current clock, keyed by `key` columns, valued by `value`.
+async fn truth(
+    sim: &SimHandle,
+    ticket: &Value,
+    key: &[&str],
+    value: &str,
+) -> BTreeMap<Vec<String>, String> {
+    let ctx = Arc::new(ReportContext::new(client(sim)).with_now(sim.now()));
+    let req = decode(
+        ticket.to_string().as_bytes(),
+        ctx.today(),
+        ctx.api_version(),
+    )
+    .unwrap();
+    let batches: Vec<RecordBatch> = report_stream(ctx, req).batches.try_collect().await.unwrap();
+    keyed(batches.iter(), key, value)
+}
+
+fn keyed<'a>(
+    batches: impl Iterator<Item = &'a RecordBatch>,
+    key: &[&str],
+    value: &str,
+) -> BTreeMap<Vec<String>, String> {
+    let mut m = BTreeMap::new();
+    for b in batches {
+        let keys: Vec<Vec<String>> = key.iter().map(|k| strings(b, k)).collect();
+        let vals = strings(b, value);
+        for (i, v) in vals.into_iter().enumerate() {
+            let k: Vec<String> = keys.iter().map(|c| c[i].clone()).collect();
+            assert!(m.insert(k.clone(), v).is_none(), "{k:?} twice");
+        }
+    }
+    m
+}
+
+/// Several simulated days of syncs, one dataset per update method: after each run every dataset
+/// equals what the simulator served, for its method (replace: the latest run; append: every
+/// snapshot; merge: the latest values fetched; partition: the right days), and a daily incremental
+/// refresh of media + media insights costs a handful of calls.
+#[tokio::test]
+async fn days_of_syncs_keep_every_method_equal_to_the_simulators_truth() {
+    // a clock well inside an hour (values change on the hour)
+    let start = (chrono::Utc::now() - chrono::Duration::days(1))
+        .duration_trunc(chrono::TimeDelta::hours(1))
+        .unwrap()
+        + chrono::Duration::minutes(10);
+    let sim = start_sim(SimConfig {
+        now: start,
+        ..SimConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let acc = account(&sim);
+    let media_t = json!({"report":"user_media","account":acc});
+    let replace = spec("replace", dir.path(), Method::Replace, media_t.clone());
+    let merge = spec("merge", dir.path(), Method::Merge, media_t.clone());
+    let insights_t = json!({"report":"media_insights","account":acc});
+    let insights = spec("insights", dir.path(), Method::Merge, insights_t.clone());
+    let profile_t = json!({"report":"user","account":acc});
+    let append = spec("append", dir.path(), Method::Append, profile_t.clone());
+    let days_t = json!({"report":"user_insights","account":acc,"period":"day","metrics":["reach"],
+                        "date_from_offset":20,"date_to_offset":1});
+    let partition = spec("partition", dir.path(), Method::Partition, days_t);
+    let mut snapshots: Vec<String> = Vec::new();
+    for day in 0..4 {
+        if day > 0 {
+            sim.advance(chrono::Duration::days(1)).unwrap();
+        }
+        // each day a fresh process: no cached answer
+        let ctx = Arc::new(ReportContext::new(client(&sim)).with_now(sim.now()));
+        let now = sim.now();
+        let run = |s: &DatasetSpec| {
+            let ctx = ctx.clone();
+            let s = s.clone();
+            async move { run_dataset(ctx, &s, now, &mut |_, _, _| {}).await.unwrap() }
+        };
+        let m = run(&merge).await;
+        let i = run(&insights).await;
+        if day > 0 {
+            assert!(
+                m.calls + i.calls < 10,
+                "day {day}: refresh of media + insights: {} + {} calls",
+                m.calls,
+                i.calls
+            );
+        }
+        run(&replace).await;
+        run(&append).await;
+        run(&partition).await;
+
+        // replace and merge: the media as served now, with their like counts
+        let media = truth(&sim, &media_t, &["id"], "like_count").await;
+        assert!(media.len() >= 250 + day, "new posts appear");
+        for s in [&replace, &merge] {
+            let held = keyed(
+                read_dataset(&s.path).iter().map(|(_, b)| b),
+                &["id"],
+                "like_count",
+            );
+            assert_eq!(held, media, "day {day}: {}", s.name);
+        }
+        // merge of insights: the values as served now (settled ones were fetched settled)
+        let want = truth(&sim, &insights_t, &["media_id", "metric"], "value").await;
+        let held = keyed(
+            read_dataset(&insights.path).iter().map(|(_, b)| b),
+            &["media_id", "metric"],
+            "value",
+        );
+        assert_eq!(held, want, "day {day}: insights");
+        // append: one snapshot per run, each what was served then
+        let now_profile = truth(&sim, &profile_t, &["id"], "media_count").await;
+        snapshots.push(now_profile.values().next().unwrap().clone());
+        let mut held: Vec<(String, String)> = read_dataset(&append.path)
+            .iter()
+            .flat_map(|(_, b)| {
+                strings(b, "_synced_at")
+                    .into_iter()
+                    .zip(strings(b, "media_count"))
+            })
+            .collect();
+        held.sort();
+        let counts: Vec<String> = held.into_iter().map(|(_, c)| c).collect();
+        assert_eq!(counts, snapshots, "day {day}: append");
+        // partition: the days of the ticket's range as served now, one partition each
+        let want = truth(
+            &sim,
+            &json!({"report":"user_insights","account":acc,"period":"day","metrics":["reach"],
+                    "date_from_offset":20 + day,"date_to_offset":1}),
+            &["end_time"],
+            "value",
+        )
+        .await;
+        let held = keyed(
+            read_dataset(&partition.path).iter().map(|(_, b)| b),
+            &["end_time"],
+            "value",
+        );
+        assert_eq!(held, want, "day {day}: partition");
+    }
 }
