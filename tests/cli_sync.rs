@@ -254,3 +254,45 @@ async fn a_run_killed_between_partition_writes_leaves_whole_files_and_the_next_r
     assert!(!igflight::sync::store::staging_dir(&root).exists());
     sim.shutdown().await;
 }
+
+#[test]
+fn watch_runs_what_is_due_and_stops_cleanly_on_ctrl_c() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let f = sync_file(dir.path(), "17841168502017485", "replace");
+    let mut child = command(dir.path())
+        .args([
+            "sync",
+            "run",
+            "--demo",
+            "-q",
+            "--watch",
+            "--sync-file",
+            f.to_str().unwrap(),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push(line.clone());
+        if line.starts_with("synced media:") {
+            break;
+        }
+    }
+    assert!(
+        seen.iter().any(|l| l.starts_with("synced media: 250 rows")),
+        "{seen:?}"
+    );
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let code = child.wait().unwrap();
+    assert!(code.success(), "{code:?} {rest:?}");
+    assert!(rest.iter().any(|l| l == "sync: stopped"), "{rest:?}");
+}
