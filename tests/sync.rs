@@ -414,15 +414,64 @@ async fn days_of_syncs_keep_every_method_equal_to_the_simulators_truth() {
     let dir = tempfile::tempdir().unwrap();
     let acc = account(&sim);
     let media_t = json!({"report":"user_media","account":acc});
-    let replace = spec("replace", dir.path(), Method::Replace, media_t.clone());
-    let merge = spec("merge", dir.path(), Method::Merge, media_t.clone());
     let insights_t = json!({"report":"media_insights","account":acc});
-    let insights = spec("insights", dir.path(), Method::Merge, insights_t.clone());
     let profile_t = json!({"report":"user","account":acc});
-    let append = spec("append", dir.path(), Method::Append, profile_t.clone());
-    let days_t = json!({"report":"user_insights","account":acc,"period":"day","metrics":["reach"],
-                        "date_from_offset":20,"date_to_offset":1});
-    let partition = spec("partition", dir.path(), Method::Partition, days_t);
+    // one dataset per update method, from a sync file
+    let text = format!(
+        r#"
+[[dataset]]
+name = "replace"
+ticket = {{ report = "user_media", account = "{acc}" }}
+every = "24h"
+method = "replace"
+path = "replace"
+
+[[dataset]]
+name = "merge"
+ticket = {{ report = "user_media", account = "{acc}" }}
+every = "24h"
+method = "merge"
+path = "merge"
+
+[[dataset]]
+name = "insights"
+ticket = {{ report = "media_insights", account = "{acc}" }}
+at = "00:05"
+timezone = "America/Los_Angeles"
+method = "merge"
+path = "insights"
+
+[[dataset]]
+name = "append"
+ticket = {{ report = "user", account = "{acc}" }}
+every = "1h"
+method = "append"
+path = "append"
+
+[[dataset]]
+name = "partition"
+ticket = {{ report = "user_insights", account = "{acc}", period = "day", metrics = ["reach"], date_from_offset = 20, date_to_offset = 1 }}
+every = "24h"
+method = "partition"
+path = "partition"
+"#
+    );
+    let specs = igflight::sync::file::parse(&text, dir.path(), |t| {
+        Ok(igflight::reports::catalog::ReportKind::ALL
+            .into_iter()
+            .find(|r| r.name() == t["report"])
+            .unwrap())
+    })
+    .unwrap();
+    let [replace, merge, insights, append, partition] =
+        <[DatasetSpec; 5]>::try_from(specs).unwrap();
+    for s in [&replace, &merge, &insights, &append, &partition] {
+        assert!(
+            s.schedule.is_due(None, sim.now()),
+            "{}: never ran, due",
+            s.name
+        );
+    }
     let mut snapshots: Vec<String> = Vec::new();
     for day in 0..4 {
         if day > 0 {
