@@ -373,6 +373,10 @@ pub struct SqlArgs {
     /// Write the result to this file (written to a temporary file next to it, then renamed).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// A sync file (TOML, as `igflight sync` reads): each of its datasets is the table
+    /// `synced.<name>`, read from its Parquet files (no Graph call).
+    #[arg(long, value_name = "FILE")]
+    pub sync_file: Option<PathBuf>,
     #[command(flatten)]
     pub limits: SqlLimitArgs,
     #[command(flatten)]
