@@ -1,13 +1,15 @@
 //! Synced datasets as SQL tables (`synced.<name>`): a dataset run with `run_dataset` against the
 //! in-process simulator reads back through the SQL session with the report's rows, its folder names as
 //! typed columns (`ig_user_id` text, `date` a date) and no Graph call; a dataset without files is an
-//! empty table; a bad sync file is refused naming the problem.
+//! empty table; a bad sync file is refused naming the problem; the server's schedule runs a dataset
+//! that never ran, and stops.
 
 mod common;
 
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
+use std::time::Duration;
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Int64Type};
@@ -17,6 +19,8 @@ use igflight::plan::{ReportContext, report_stream};
 use igflight::sim::{SimConfig, SimHandle};
 use igflight::sql::SqlEngine;
 use igflight::sync::file::load_checked;
+use igflight::sync::scheduler::Scheduler;
+use igflight::sync::store::read_state;
 use igflight::sync::{DatasetSpec, SyncError, run_dataset};
 use serde_json::json;
 
@@ -264,5 +268,44 @@ async fn a_bad_sync_file_is_refused_naming_the_problem() {
     assert!(
         stderr.contains("bad.toml") && stderr.contains("method `upsert`"),
         "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn the_schedule_runs_a_dataset_that_never_ran_then_stops() {
+    let sim = start_sim(SimConfig::default()).await;
+    let reports = ctx(&sim);
+    let acc = &sim.dataset().accounts[0];
+    let dir = tempfile::tempdir().unwrap();
+    let specs = sync_file(
+        dir.path(),
+        &dataset("media", "user_media", &acc.id, "merge"),
+    )
+    .unwrap();
+    let spec = specs[0].clone();
+    let scheduler = Scheduler::start(reports.clone(), specs.clone());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let run = loop {
+        if let Some(r) = read_state(&spec.name, &spec.path).unwrap().last_run {
+            break r;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the schedule did not run the dataset"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(run.complete, "{run:?}");
+    assert_eq!(run.rows, acc.media.len() as u64);
+    let calls = sim.stats().total;
+    // not due again for 15 minutes: stopping is immediate, and nothing more was asked
+    let stopped = tokio::time::timeout(Duration::from_secs(5), scheduler.stop()).await;
+    assert!(stopped.is_ok(), "the schedule stops when asked");
+    assert_eq!(sim.stats().total, calls);
+    let engine = SqlEngine::default().with_synced(specs);
+    let (_, b) = query(&engine, &reports, "SELECT count(*) FROM synced.media").await;
+    assert_eq!(
+        b[0].column(0).as_primitive::<Int64Type>().value(0),
+        acc.media.len() as i64
     );
 }
