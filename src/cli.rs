@@ -316,6 +316,11 @@ pub struct ServeArgs {
     pub stall_timeout_secs: u64,
     #[command(flatten)]
     pub sql: SqlLimitArgs,
+    /// A sync file (TOML, as `igflight sync` reads): each of its datasets is the Flight SQL table
+    /// `synced.<name>` (read from its Parquet files, no Graph call), and the server runs each dataset
+    /// when it is due, on its default connection.
+    #[arg(long, value_name = "FILE")]
+    pub sync_file: Option<PathBuf>,
 }
 
 /// A credential flag's value, kept secret: it is checked when `serve` starts, with an error that does
@@ -373,6 +378,10 @@ pub struct SqlArgs {
     /// Write the result to this file (written to a temporary file next to it, then renamed).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// A sync file (TOML, as `igflight sync` reads): each of its datasets is the table
+    /// `synced.<name>`, read from its Parquet files (no Graph call).
+    #[arg(long, value_name = "FILE")]
+    pub sync_file: Option<PathBuf>,
     #[command(flatten)]
     pub limits: SqlLimitArgs,
     #[command(flatten)]

@@ -1,5 +1,6 @@
 //! `igflight serve`: build the Graph client (or start the demo simulator), then serve Flight until
-//! Ctrl-C.
+//! Ctrl-C; with `--sync-file`, the synced datasets as SQL tables and their schedule
+//! ([`crate::sync::scheduler`]) on the default connection.
 
 use std::sync::Arc;
 
@@ -13,12 +14,18 @@ use crate::flight::auth::{
 use crate::flight::connections::{Connections, DEFAULT_NAME, Served};
 use crate::flight::{IgFlightService, ServeOptions, TlsOptions, demo_examples, serve_with};
 use crate::graph::Secret;
+use crate::sync::scheduler::Scheduler;
 
 use crate::accounts::TOKEN_ENV;
 
 /// Run `igflight serve` until Ctrl-C.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let (options, credentials) = serve_options(&args)?;
+    // a wrong sync file is a usage error, found before any connection is made
+    let synced = match &args.sync_file {
+        Some(path) => super::sync::load(path, &args.api.graph.graph_version)?,
+        None => Vec::new(),
+    };
     let (conns, sources) = connections(&args).await?;
     // a credential limited to a connection this server does not serve is a mistake in the auth file
     for c in &credentials {
@@ -46,11 +53,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(connections = %conns.names(), "serving Graph connections");
     let checks = watch_tokens(&args, &conns);
     println!("igflight connections: {}", conns.names());
+    // the schedule runs on the default connection
+    let sync_ctx = conns.first().ctx.clone();
     let mut service = IgFlightService::with_connections(conns)
         .with_stall_timeout(std::time::Duration::from_secs(args.stall_timeout_secs))
         .with_sql_limits(args.sql.limits());
     if let Some(examples) = examples {
         service = service.with_examples(examples);
+    }
+    if !synced.is_empty() {
+        service = service.with_synced(synced.clone());
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -68,7 +80,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
              read the reports; add --auth-token or --auth-user"
         );
     }
-    serve_with(
+    let scheduler = (!synced.is_empty()).then(|| {
+        let names: Vec<String> = synced
+            .iter()
+            .map(|d| format!("synced.{} ({})", d.name, d.schedule))
+            .collect();
+        println!("igflight sync: {}", names.join(", "));
+        Scheduler::start(sync_ctx, synced)
+    });
+    let served = serve_with(
         service,
         listener,
         async {
@@ -77,7 +97,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         options,
     )
-    .await?;
+    .await;
+    if let Some(s) = scheduler {
+        s.stop().await;
+    }
+    served?;
     checks.abort();
     for source in sources {
         source.shutdown().await;

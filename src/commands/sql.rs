@@ -1,5 +1,6 @@
-//! `igflight sql`: a query over the report tables ([`crate::sql::session`]), printed as a table or
-//! streamed as CSV / JSON lines (stdout or a file) or Parquet / Arrow IPC (a file).
+//! `igflight sql`: a query over the report tables ([`crate::sql::session`]) and, with `--sync-file`,
+//! the synced datasets (`synced.<name>`, [`crate::sync::table`]), printed as a table or streamed as
+//! CSV / JSON lines (stdout or a file) or Parquet / Arrow IPC (a file).
 
 use std::io::{BufWriter, IsTerminal, Write};
 use std::time::Instant;
@@ -62,8 +63,13 @@ pub async fn run(args: SqlArgs) -> Result<Option<String>, CliError> {
         }
         _ => {}
     }
+    let mut engine = SqlEngine::new(limits);
+    if let Some(path) = &args.sync_file {
+        let datasets = super::sync::load(path, &args.source.api.graph.graph_version)?;
+        engine = engine.with_synced(datasets);
+    }
     let source = Source::connect(&args.source).await?;
-    let result = query(&source, &args, &SqlEngine::new(limits)).await;
+    let result = query(&source, &args, &engine).await;
     source.shutdown().await;
     result
 }

@@ -19,21 +19,10 @@ pub async fn run(args: SyncArgs) -> Result<(), CliError> {
     }
 }
 
-/// The datasets of a sync file, each ticket checked as a Flight ticket is (against the configured
-/// version's catalog, or the newest: the version that answers is not known yet).
+/// The datasets of a sync file, each ticket checked as a Flight ticket is
+/// ([`crate::sync::file::load_checked`]); a wrong file exits 2.
 pub fn load(path: &Path, graph_version: &str) -> Result<Vec<DatasetSpec>, CliError> {
-    use crate::reports::catalog::{Era, GraphVersion};
-    let today = Utc::now().date_naive();
-    let version = GraphVersion::parse(graph_version).unwrap_or_default();
-    crate::sync::file::load(path, |ticket| {
-        let bytes = serde_json::to_vec(ticket).map_err(|e| e.to_string())?;
-        let decode = |v| crate::ticket::decode(&bytes, today, v);
-        decode(version)
-            .or_else(|e| decode(Era::NEWEST.since()).map_err(|_| e))
-            .map(|r| r.report)
-            .map_err(|e| e.to_string())
-    })
-    .map_err(sync_failure)
+    crate::sync::file::load_checked(path, graph_version).map_err(sync_failure)
 }
 
 /// A sync error as a command failure: a wrong sync file or ticket exits 2, the rest 1.

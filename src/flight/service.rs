@@ -95,7 +95,15 @@ impl IgFlightService {
 
     /// Run SQL within these limits (`--sql-memory`, `--sql-timeout`).
     pub fn with_sql_limits(mut self, limits: crate::sql::SqlLimits) -> Self {
-        self.sql = SqlService::with_limits(self.conns.clone(), limits);
+        let synced = self.sql.synced().clone();
+        self.sql = SqlService::with_limits(self.conns.clone(), limits).with_synced(synced);
+        self
+    }
+
+    /// Serve these synced datasets as the Flight SQL tables `synced.<name>` (read from their Parquet
+    /// files, no Graph call). Running them on a schedule is [`crate::sync::scheduler`]'s part.
+    pub fn with_synced(mut self, datasets: impl Into<Arc<[crate::sync::DatasetSpec]>>) -> Self {
+        self.sql = self.sql.with_synced(datasets);
         self
     }
 

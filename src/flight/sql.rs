@@ -58,6 +58,7 @@ use super::auth::Access;
 use super::connections::{Connections, Served, access_of, header_connection};
 use super::xdbc::{XDBC_TYPES, foreign_keys_schema, primary_keys_schema};
 use crate::sql::{SqlEngine, SqlLimits, sql_for_log, to_status};
+use crate::sync::DatasetSpec;
 
 /// The request header naming the default Instagram account of a SQL session.
 pub const ACCOUNT_HEADER: &str = "x-igflight-account";
@@ -243,6 +244,18 @@ impl SqlService {
     /// The limits of the queries.
     pub fn limits(&self) -> &SqlLimits {
         self.engine.limits()
+    }
+
+    /// This service with `datasets` as the tables `synced.<name>` of every session (listed by the
+    /// catalog calls; read from their files, no Graph call).
+    pub fn with_synced(mut self, datasets: impl Into<Arc<[DatasetSpec]>>) -> Self {
+        self.engine = self.engine.with_synced(datasets);
+        self
+    }
+
+    /// The synced datasets of the sessions.
+    pub fn synced(&self) -> &Arc<[DatasetSpec]> {
+        self.engine.synced()
     }
 
     /// The connection a statement runs on: the one `requested` (handle or header), else the client's

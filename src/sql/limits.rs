@@ -33,6 +33,8 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
 use tokio::time::Instant;
 
+use crate::sync::DatasetSpec;
+
 /// The flag that sets [`SqlLimits::memory_bytes`].
 pub const MEMORY_FLAG: &str = "--sql-memory";
 /// The flag that sets [`SqlLimits::query_timeout`].
@@ -206,12 +208,15 @@ impl MemoryPool for NamedPool {
 pub struct SqlEngine {
     limits: SqlLimits,
     runtime: Arc<RuntimeEnv>,
+    /// The synced datasets each session registers as `synced.<name>`.
+    synced: Arc<[DatasetSpec]>,
 }
 
 impl fmt::Debug for SqlEngine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SqlEngine")
             .field("limits", &self.limits)
+            .field("synced", &self.synced.len())
             .finish_non_exhaustive()
     }
 }
@@ -241,9 +246,27 @@ impl SqlEngine {
             .with_disk_manager_builder(
                 DiskManagerBuilder::default().with_mode(DiskManagerMode::Disabled),
             )
+            // no cached listings: a synced dataset's files change between queries (a run commits)
+            .with_object_list_cache_limit(0)
             .build_arc()
             .expect("a runtime without disk manager builds");
-        SqlEngine { limits, runtime }
+        SqlEngine {
+            limits,
+            runtime,
+            synced: Arc::from(Vec::new()),
+        }
+    }
+
+    /// This engine (same limits and memory pool) with `datasets` registered in each session as
+    /// `synced.<name>` ([`crate::sync::table`]).
+    pub fn with_synced(mut self, datasets: impl Into<Arc<[DatasetSpec]>>) -> Self {
+        self.synced = datasets.into();
+        self
+    }
+
+    /// The synced datasets of the sessions.
+    pub fn synced(&self) -> &Arc<[DatasetSpec]> {
+        &self.synced
     }
 
     /// The limits.

@@ -70,7 +70,8 @@ pub fn session(reports: Arc<ReportContext>, default_account: Option<String>) -> 
 
 impl SqlEngine {
     /// A session like [`session`], within this engine's limits: its memory pool, and the size-checked
-    /// value-building functions ([`capped`]).
+    /// value-building functions ([`capped`]); with the engine's synced datasets as `synced.<name>`
+    /// ([`SqlEngine::with_synced`]).
     pub fn session(
         &self,
         reports: Arc<ReportContext>,
@@ -95,6 +96,8 @@ impl SqlEngine {
         }
         register_reports(&ctx, reports, default_account)
             .expect("registering tables in a fresh in-memory catalog cannot fail");
+        crate::sync::table::register(&ctx, self.synced())
+            .expect("registering synced tables in a fresh in-memory catalog cannot fail");
         ctx
     }
 }

@@ -146,6 +146,23 @@ pub fn load(
     parse(&text, base, check).map_err(bad)
 }
 
+/// Read and check the sync file at `path`, each ticket checked as a Flight ticket is: against the
+/// catalog of `graph_version`, or the newest one (the version that answers is not known yet). What
+/// `igflight sync`, `igflight sql --sync-file` and `igflight serve --sync-file` read.
+pub fn load_checked(path: &Path, graph_version: &str) -> Result<Vec<DatasetSpec>, SyncError> {
+    use crate::reports::catalog::{Era, GraphVersion};
+    let today = chrono::Utc::now().date_naive();
+    let version = GraphVersion::parse(graph_version).unwrap_or_default();
+    load(path, |ticket| {
+        let bytes = serde_json::to_vec(ticket).map_err(|e| e.to_string())?;
+        let decode = |v| crate::ticket::decode(&bytes, today, v);
+        decode(version)
+            .or_else(|e| decode(Era::NEWEST.since()).map_err(|_| e))
+            .map(|r| r.report)
+            .map_err(|e| e.to_string())
+    })
+}
+
 /// Parse sync-file text; dataset paths are joined to `base`.
 pub fn parse(
     text: &str,

@@ -8,13 +8,17 @@
 //! - [`run`]: one run of one dataset — the ticket narrowed to what is new plus a lookback, the rows
 //!   of the one report-stream function (`plan::report_stream`, as Flight and SQL use), split by
 //!   partition and committed with the dataset's update method.
+//! - [`table`]: a dataset as the SQL table `synced.<name>` (a listing table over its files).
+//! - [`scheduler`]: the schedule inside `igflight serve`: each dataset run when it is due.
 //!
 //! Nothing here imports the command layer: `commands::sync` parses flags and prints.
 
 pub mod file;
 pub mod run;
 pub mod schedule;
+pub mod scheduler;
 pub mod store;
+pub mod table;
 
 pub use file::{DatasetSpec, Method};
 pub use run::{RunOutcome, run_dataset};

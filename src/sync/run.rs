@@ -70,7 +70,7 @@ pub async fn run_dataset(
     };
     // the account, once (a page name or the token's one account is resolved here, not per run)
     let original = decode(&ctx, &spec.ticket, today).map_err(report_err)?;
-    let by_account = spec.report != ReportKind::Pages;
+    let by_account = by_account(spec.report);
     let account = if by_account {
         let s = RunSummary::default();
         Some(
@@ -90,11 +90,7 @@ pub async fn run_dataset(
     let stream = report_stream(ctx.clone(), req);
     let summary = stream.summary.clone();
     let date_col = spec.report.spec().sync_date;
-    let in_path: Vec<&str> = if by_account {
-        vec!["ig_user_id"]
-    } else {
-        Vec::new()
-    };
+    let in_path = in_path(spec.report);
     let mut parts: BTreeMap<PartKey, Vec<RecordBatch>> = BTreeMap::new();
     let mut order = Order::default();
     let mut rows = 0u64;
@@ -113,7 +109,7 @@ pub async fn run_dataset(
         rows += batch.num_rows() as u64;
         received += 1;
         progress(rows, received, summary.graph_calls());
-        let prepared = prepare(&batch, &in_path).map_err(|e| data(spec, e))?;
+        let prepared = prepare(&batch, in_path).map_err(|e| data(spec, e))?;
         stored.get_or_insert_with(|| prepared.schema());
         match date_col {
             None => parts
@@ -142,7 +138,7 @@ pub async fn run_dataset(
     drop(batches);
     let schema = match stored {
         Some(s) => s,
-        None => prepared_schema(&stream.schema, &in_path),
+        None => prepared_schema(&stream.schema, in_path),
     };
     let stamp = state.pending_stamp.clone().unwrap_or_else(|| {
         // unique per run (two runs in one second must not share file names)
@@ -408,8 +404,47 @@ pub fn prepare(batch: &RecordBatch, drop: &[&str]) -> Result<RecordBatch, String
     .map_err(|e| e.to_string())
 }
 
+/// Whether a report's dataset has an `ig_user_id=…` folder level (every report but `pages`, which is
+/// not about one account).
+pub fn by_account(report: ReportKind) -> bool {
+    report != ReportKind::Pages
+}
+
+/// The report columns a dataset keeps in its folder names, not in its files.
+pub fn in_path(report: ReportKind) -> &'static [&'static str] {
+    if by_account(report) {
+        &["ig_user_id"]
+    } else {
+        &[]
+    }
+}
+
+/// The schema of a dataset's Parquet files: the report's schema as stored ([`prepare`]: seconds
+/// timestamps as milliseconds, without the columns of the folder names), plus [`SYNCED_AT`] for
+/// `append` datasets.
+pub fn file_schema(spec: &DatasetSpec) -> SchemaRef {
+    let stored = prepared_schema(
+        &crate::reports::schema::report_schema(spec.report),
+        in_path(spec.report),
+    );
+    if spec.method != Method::Append {
+        return stored;
+    }
+    let mut fields: Vec<Field> = stored.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(synced_at_field());
+    Arc::new(Schema::new(fields))
+}
+
+fn synced_at_field() -> Field {
+    Field::new(
+        SYNCED_AT,
+        DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+        false,
+    )
+}
+
 /// The stored schema of a report schema (see [`prepare`]).
-fn prepared_schema(schema: &SchemaRef, drop: &[&str]) -> SchemaRef {
+pub fn prepared_schema(schema: &SchemaRef, drop: &[&str]) -> SchemaRef {
     let fields: Vec<Field> = schema
         .fields()
         .iter()
@@ -482,11 +517,7 @@ fn with_synced_at(batch: &RecordBatch, at: DateTime<Utc>) -> Result<RecordBatch,
         .iter()
         .map(|f| f.as_ref().clone())
         .collect();
-    fields.push(Field::new(
-        SYNCED_AT,
-        DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
-        false,
-    ));
+    fields.push(synced_at_field());
     let mut cols = batch.columns().to_vec();
     cols.push(Arc::new(
         TimestampMillisecondArray::from(vec![at.timestamp_millis(); batch.num_rows()])
