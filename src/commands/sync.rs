@@ -170,14 +170,26 @@ async fn run_one(source: &Source, spec: &DatasetSpec, now: DateTime<Utc>, progre
     }
 }
 
+/// `writeln!` to the status output; a closed pipe (`| head`) ends the listing quietly.
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {
+        if writeln!($out, $($arg)*).is_err() {
+            return Ok(());
+        }
+    };
+}
+
 fn status(args: &SyncStatusArgs) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
     // the tickets are not decoded again here beyond the file's own checks
     let specs = load(&args.sync_file, "v15.0")?;
     let now = Utc::now();
     for spec in &specs {
         let state = read_state(&spec.name, &spec.path).map_err(sync_failure)?;
         let (rows, files) = rows_held(&spec.path);
-        println!(
+        say!(
+            out,
             "{}  {} ({}, {})  {}",
             spec.name,
             spec.report.name(),
@@ -186,7 +198,7 @@ fn status(args: &SyncStatusArgs) -> Result<(), CliError> {
             spec.path.display()
         );
         match &state.last_run {
-            None => println!("  last run: never"),
+            None => say!(out, "  last run: never"),
             Some(r) => {
                 let took = match (r.started, r.finished) {
                     (Some(a), Some(b)) => {
@@ -205,7 +217,8 @@ fn status(args: &SyncStatusArgs) -> Result<(), CliError> {
                             .map_or("the start".to_string(), |d| d.to_string())
                     )
                 };
-                println!(
+                say!(
+                    out,
                     "  last run: {} — {} rows, {} partitions, {} Graph calls{took}; {how}",
                     r.started.map(fmt_time).unwrap_or_default(),
                     r.rows,
@@ -220,8 +233,8 @@ fn status(args: &SyncStatusArgs) -> Result<(), CliError> {
             Some(t) if t <= now => format!("due now (since {})", fmt_time(t)),
             Some(t) => fmt_time(t),
         };
-        println!("  next run: {next}");
-        println!("  held: {rows} rows in {files} files");
+        say!(out, "  next run: {next}");
+        say!(out, "  held: {rows} rows in {files} files");
     }
     Ok(())
 }

@@ -156,6 +156,12 @@ pub async fn run_dataset(
         skipped: summary.skipped(),
         ..RunOutcome::default()
     };
+    if spec.method == Method::Append && state.pending_stamp.is_none() {
+        // named before the first file is written: a run killed between its files is completed by
+        // the next under the same names, not left as a partial snapshot
+        state.pending_stamp = Some(stamp.clone());
+        store.save_state(&state)?;
+    }
     let commit = |parts: &BTreeMap<PartKey, Vec<RecordBatch>>,
                   out: &mut RunOutcome|
      -> Result<(), SyncError> {
@@ -179,9 +185,6 @@ pub async fn run_dataset(
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        if spec.method == Method::Append {
-            state.pending_stamp = Some(stamp.clone());
-        }
         state.last_run = Some(RunRecord {
             started: Some(now),
             finished: Some(Utc::now()),
