@@ -270,7 +270,11 @@ fn clock_move(body: &[u8]) -> Result<ClockMove, String> {
             .as_str()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| ClockMove::To(t.with_timezone(&Utc)))
-            .ok_or_else(|| format!("`now` must be an RFC 3339 time as a string, not {t}")),
+            .ok_or_else(|| {
+                let t = t.to_string();
+                let shown = crate::telemetry::bounded(&t, crate::telemetry::LOG_VALUE_CHARS);
+                format!("`now` must be an RFC 3339 time as a string, not {shown}")
+            }),
         (None, Some(n)) => n
             .as_u64()
             .and_then(|n| i64::try_from(n).ok())

@@ -185,16 +185,7 @@ pub async fn run_dataset(
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        state.last_run = Some(RunRecord {
-            started: Some(now),
-            finished: Some(Utc::now()),
-            rows,
-            calls: out.calls,
-            partitions: out.partitions,
-            complete: false,
-            error: Some(e.to_string()),
-            from,
-        });
+        state.last_run = Some(record(now, &out, Some(e.to_string())));
         store.save_state(&state)?;
         store.finish();
         return Err(report_err(e));
@@ -227,19 +218,24 @@ pub async fn run_dataset(
     state.last_complete = Some(now);
     state.resume_from = None;
     state.pending_stamp = None;
-    state.last_run = Some(RunRecord {
-        started: Some(now),
-        finished: Some(Utc::now()),
-        rows,
-        calls: out.calls,
-        partitions: out.partitions,
-        complete: true,
-        error: None,
-        from,
-    });
+    state.last_run = Some(record(now, &out, None));
     store.save_state(&state)?;
     store.finish();
     Ok(out)
+}
+
+/// What a run that started at `started` did; `error`: why it stopped early.
+fn record(started: DateTime<Utc>, out: &RunOutcome, error: Option<String>) -> RunRecord {
+    RunRecord {
+        started: Some(started),
+        finished: Some(Utc::now()),
+        rows: out.rows,
+        calls: out.calls,
+        partitions: out.partitions,
+        complete: error.is_none(),
+        error,
+        from: out.from,
+    }
 }
 
 fn data(spec: &DatasetSpec, e: impl std::fmt::Display) -> SyncError {
@@ -268,9 +264,12 @@ pub fn incremental_from(spec: &DatasetSpec, state: &State, today: NaiveDate) -> 
     if !spec.method.incremental() || !takes_dates || single {
         return None;
     }
-    let since_last = state
-        .last_complete
-        .map(|t| t.date_naive() - chrono::Days::new(u64::from(spec.lookback_days)));
+    let since_last = state.last_complete.map(|t| {
+        let d = t.date_naive();
+        // the state file is read from disk: a date at the calendar's edge must not overflow
+        d.checked_sub_days(chrono::Days::new(u64::from(spec.lookback_days)))
+            .unwrap_or(d)
+    });
     let from = match (since_last, state.resume_from) {
         (Some(a), Some(b)) => a.min(b),
         (a, b) => a.or(b)?,
@@ -626,6 +625,20 @@ mod tests {
         // a report without a date range
         let s = spec(ReportKind::User, Method::Merge, json!({"report":"user"}));
         assert_eq!(incremental_from(&s, &state, today), None);
+        // a state file holding the calendar's first day does not overflow
+        let s = spec(
+            ReportKind::UserMedia,
+            Method::Merge,
+            json!({"report":"user_media"}),
+        );
+        let edge = State {
+            last_complete: Some(DateTime::<Utc>::MIN_UTC),
+            ..State::default()
+        };
+        assert_eq!(
+            incremental_from(&s, &edge, today),
+            Some(DateTime::<Utc>::MIN_UTC.date_naive())
+        );
     }
 
     #[test]
