@@ -253,14 +253,9 @@ pub struct ServeArgs {
     /// Serve the stored connection NAME (`igflight accounts`); repeatable: one server for several
     /// connections, the first being the default. A client picks one with the ticket key `connection`
     /// or the call header `x-igflight-connection`. Without this flag: IGFLIGHT_ACCESS_TOKEN (served as
-    /// connection `default`), else every stored connection. (`--account NAME` is the same flag; on
-    /// `sql`, `--account` names the Instagram account id instead.)
-    #[arg(
-        long = "connection",
-        visible_alias = "account",
-        value_name = "NAME",
-        conflicts_with = "demo"
-    )]
+    /// connection `default`), else every stored connection. (An Instagram account is named per
+    /// request: the ticket key `account`, or `--account ID` on `sql`.)
+    #[arg(long = "connection", value_name = "NAME", conflicts_with = "demo")]
     pub connections: Vec<String>,
     /// A bearer token Flight clients must send (`authorization: Bearer TOKEN`); repeatable. Also read,
     /// comma separated, from IGFLIGHT_AUTH_TOKENS. Reads every served connection (limit a token with
@@ -350,7 +345,7 @@ pub struct ExportArgs {
     pub ticket: String,
     /// Output format; default: from the extension of --output (.parquet, .arrow/.feather/.ipc,
     /// .csv, .json/.jsonl/.ndjson).
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = file_format())]
     pub format: Option<Format>,
     /// The file to write. It appears only when the export succeeds (written to a temporary file
     /// next to it, then renamed).
@@ -363,18 +358,35 @@ pub struct ExportArgs {
     pub source: SourceArgs,
 }
 
+/// The formats a file can be written in (`export --format`): every [`Format`] but `table`, so
+/// `--help` and clap's errors list only those.
+fn file_format() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::ValueEnum;
+    use clap::builder::TypedValueParser;
+    let names: Vec<clap::builder::PossibleValue> = Format::value_variants()
+        .iter()
+        .filter(|f| f.is_file_format())
+        .filter_map(ValueEnum::to_possible_value)
+        .collect();
+    clap::builder::PossibleValuesParser::new(names).try_map(|name| Format::from_str(&name, true))
+}
+
 /// Flags of `igflight sql`.
 #[derive(Debug, Args)]
 pub struct SqlArgs {
-    /// The query, e.g. "SELECT media_type, count(*) FROM user_media GROUP BY 1". Tables are the
-    /// report names; required parameters are columns (`WHERE hashtag = 'coffee'`).
+    /// The query, e.g. "SELECT media_type, count(*) FROM user_media GROUP BY 1"; `-` reads it from
+    /// stdin, `@FILE` from a file. Several statements separated by `;` run in order (e.g. `CREATE
+    /// VIEW …; SELECT …`), each result printed after the other. Tables are the report names; required
+    /// parameters are columns (`WHERE hashtag = 'coffee'`).
     pub query: String,
-    /// The default Instagram business account of the tables (when the query names no `ig_user_id`).
-    #[arg(long)]
+    /// The Instagram business account id the tables read when the query names no `ig_user_id`
+    /// (the token is chosen with --connection).
+    #[arg(long, value_name = "IG_USER_ID")]
     pub account: Option<String>,
-    /// Output format. parquet and arrow need --output; csv and json go to stdout without it.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format; default: a table on a terminal, tsv when stdout is not one. parquet and arrow
+    /// need --output; the others go to stdout without it.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Write the result to this file (written to a temporary file next to it, then renamed).
     #[arg(long, short)]
     pub output: Option<PathBuf>,

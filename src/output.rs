@@ -35,6 +35,9 @@ pub enum Format {
     Table,
     /// CSV with a header line; nested values as JSON text.
     Csv,
+    /// Tab-separated values with a header line, one row per line (nulls as NULL; tab, newline,
+    /// carriage return and backslash in values written \t \n \r \\, as PostgreSQL's text format).
+    Tsv,
     /// Newline-delimited JSON, one object per row.
     Json,
     /// Apache Parquet (zstd; timestamps in milliseconds).
@@ -49,10 +52,16 @@ impl Format {
         match self {
             Format::Table => "table",
             Format::Csv => "csv",
+            Format::Tsv => "tsv",
             Format::Json => "json",
             Format::Parquet => "parquet",
             Format::Arrow => "arrow",
         }
+    }
+
+    /// Whether a file can be written in this format (all but `table`).
+    pub fn is_file_format(self) -> bool {
+        !matches!(self, Format::Table)
     }
 
     /// Binary formats need a file (`--output`).
@@ -87,7 +96,7 @@ pub enum OutputError {
         io: Option<std::io::Error>,
     },
     /// The format cannot be written as a stream (`table`).
-    #[error("format `{0}` cannot be written to a file; accepted: csv, json, parquet, arrow")]
+    #[error("format `{0}` cannot be written to a file; accepted: csv, tsv, json, parquet, arrow")]
     Unsupported(&'static str),
 }
 
@@ -164,6 +173,7 @@ fn write_err(format: Format, last: &IoSlot, e: impl std::fmt::Display) -> Output
 
 enum Inner<W: Write + Send> {
     Csv(arrow::csv::Writer<W>),
+    Tsv(W),
     Json(arrow::json::LineDelimitedWriter<W>),
     /// The writer, and the schema it writes (timestamps in seconds become milliseconds).
     Parquet(ArrowWriter<W>, SchemaRef),
@@ -201,6 +211,7 @@ impl<W: Write + Send> FormatWriter<W> {
         let inner = match format {
             Format::Table => return Err(OutputError::Unsupported("table")),
             Format::Csv => Inner::Csv(arrow::csv::WriterBuilder::new().with_header(true).build(w)),
+            Format::Tsv => Inner::Tsv(w),
             Format::Json => Inner::Json(arrow::json::LineDelimitedWriter::new(w)),
             Format::Parquet => {
                 let props = WriterProperties::builder()
@@ -253,6 +264,7 @@ impl<W: Write + Send> FormatWriter<W> {
         self.last_io_error.lock().take();
         match &mut self.inner {
             Inner::Csv(w) => csv_flat(batch).and_then(|b| w.write(&b)),
+            Inner::Tsv(w) => csv_flat(batch).and_then(|b| write_tsv(w, &b, self.batches == 0)),
             Inner::Json(w) => w.write(batch),
             Inner::Parquet(w, stored) => parquet_batch(batch, stored)
                 .and_then(|b| w.write(&b).map_err(|e| ArrowError::ExternalError(e.into()))),
@@ -277,7 +289,7 @@ impl<W: Write + Send> FormatWriter<W> {
     /// Write the footer (Parquet, Arrow) and return the flushed writer.
     pub fn finish(mut self) -> Result<W, OutputError> {
         let format = self.format;
-        if self.batches == 0 && format == Format::Csv {
+        if self.batches == 0 && matches!(format, Format::Csv | Format::Tsv) {
             // the header, even for an empty result
             let empty = RecordBatch::new_empty(self.schema.clone());
             self.write(&empty)?;
@@ -286,6 +298,7 @@ impl<W: Write + Send> FormatWriter<W> {
         let fail = |e: &dyn std::fmt::Display| write_err(format, &last, e);
         let mut w = match self.inner {
             Inner::Csv(w) => w.into_inner(),
+            Inner::Tsv(w) => w,
             Inner::Json(mut w) => {
                 w.finish().map_err(|e| fail(&e))?;
                 w.into_inner()
@@ -359,6 +372,59 @@ fn csv_flat(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
         fields[i] = Arc::new(Field::new(fields[i].name(), DataType::Utf8, true));
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+}
+
+/// `batch` as TSV lines ([`Format::Tsv`]), after a header line when `header`: each value as arrow
+/// displays it, nulls as `NULL`, the four special characters escaped.
+fn write_tsv<W: Write>(w: &mut W, batch: &RecordBatch, header: bool) -> Result<(), ArrowError> {
+    use arrow::util::display::{ArrayFormatter, FormatOptions};
+    let options = FormatOptions::default()
+        .with_null("NULL")
+        .with_display_error(true);
+    let mut line = String::new();
+    let put = |line: &mut String, value: &str| {
+        for c in value.chars() {
+            match c {
+                '\\' => line.push_str("\\\\"),
+                '\t' => line.push_str("\\t"),
+                '\n' => line.push_str("\\n"),
+                '\r' => line.push_str("\\r"),
+                c => line.push(c),
+            }
+        }
+    };
+    let io = |e: std::io::Error| ArrowError::IoError(e.to_string(), e);
+    if header {
+        for (i, f) in batch.schema().fields().iter().enumerate() {
+            if i > 0 {
+                line.push('\t');
+            }
+            put(&mut line, f.name());
+        }
+        line.push('\n');
+        w.write_all(line.as_bytes()).map_err(io)?;
+    }
+    let formatters = batch
+        .columns()
+        .iter()
+        .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut cell = String::new();
+    for row in 0..batch.num_rows() {
+        line.clear();
+        for (i, f) in formatters.iter().enumerate() {
+            if i > 0 {
+                line.push('\t');
+            }
+            cell.clear();
+            use std::fmt::Write as _;
+            let _ = write!(cell, "{}", f.value(row));
+            put(&mut line, &cell);
+        }
+        line.push('\n');
+        w.write_all(line.as_bytes()).map_err(io)?;
+    }
+    Ok(())
 }
 
 /// Each value of `array` as JSON text (null stays null), written once by arrow-json's encoder for
@@ -564,6 +630,33 @@ mod tests {
             ],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn tsv_is_one_line_per_row_with_escapes_and_nulls() {
+        let mut w = FormatWriter::new(Format::Tsv, schema(), Vec::new()).unwrap();
+        w.write(&batch(0, 2)).unwrap();
+        // a second batch adds rows, not a second header
+        w.write(&batch(2, 1)).unwrap();
+        let text = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(
+            text,
+            "id\tlike_count\ttimestamp\tchildren\n\
+             m0\tNULL\t2023-11-14T22:13:20Z\t[\"c0a\",\"c0b\"]\n\
+             m1\t1\t2023-11-14T22:13:21Z\tNULL\n\
+             m2\t2\t2023-11-14T22:13:22Z\t[\"c2a\",\"c2b\"]\n"
+        );
+        // the four special characters, in values and names
+        let schema = Arc::new(Schema::new(vec![Field::new("a\tb", DataType::Utf8, true)]));
+        let values = StringArray::from(vec![Some("x\ty\nz\r\\"), None, Some("")]);
+        let b = RecordBatch::try_new(schema.clone(), vec![Arc::new(values)]).unwrap();
+        let mut w = FormatWriter::new(Format::Tsv, schema.clone(), Vec::new()).unwrap();
+        w.write(&b).unwrap();
+        let text = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(text, "a\\tb\nx\\ty\\nz\\r\\\\\nNULL\n\n");
+        // an empty result still has its header
+        let w = FormatWriter::new(Format::Tsv, schema, Vec::new()).unwrap();
+        assert_eq!(String::from_utf8(w.finish().unwrap()).unwrap(), "a\\tb\n");
     }
 
     fn write_file(format: Format, path: &Path, batches: &[RecordBatch]) -> u64 {

@@ -327,7 +327,7 @@ fn a_refused_ticket_exits_non_zero_without_a_file() {
         assert!(err.starts_with("error: ticket refused"), "{err}");
         assert!(files(dir.path()).is_empty(), "{ticket}");
     }
-    // `table` is not a file format
+    // `table` is not a file format: refused, and not listed as a possible value (nor in --help)
     let out = igflight(&[
         "export",
         "--demo",
@@ -338,9 +338,16 @@ fn a_refused_ticket_exits_non_zero_without_a_file() {
         "--output",
         path.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("parquet, arrow, csv, json"));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("[possible values: csv, tsv, json, parquet, arrow]"),
+        "{err}"
+    );
     assert!(files(dir.path()).is_empty());
+    let help = String::from_utf8_lossy(&igflight(&["export", "--help"]).stdout).to_string();
+    assert!(help.contains("parquet"), "{help}");
+    assert!(!help.contains("- table"), "{help}");
 }
 
 #[test]
@@ -531,8 +538,8 @@ async fn sql_prints_a_table_and_writes_files() {
         "SELECT media_type, count(*) AS n FROM user_media WHERE ig_user_id = '{account}' GROUP BY 1 ORDER BY 1"
     );
 
-    // table (default)
-    let out = igflight(&["sql", "--demo", &q]);
+    // a table when asked (a terminal's default)
+    let out = igflight(&["sql", "--demo", &q, "--format", "table"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("| media_type"), "{text}");
@@ -542,6 +549,14 @@ async fn sql_prints_a_table_and_writes_files() {
             "{t} {n}: {text}"
         );
     }
+    // TSV when stdout is not a terminal (the default here: a pipe)
+    let out = igflight(&["sql", "--demo", &q]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut want_tsv = String::from("media_type\tn\n");
+    for (t, n) in &by_type {
+        want_tsv.push_str(&format!("{t}\t{n}\n"));
+    }
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), want_tsv);
 
     // csv and json to stdout
     let out = igflight(&["sql", "--demo", &q, "--format", "csv"]);
@@ -591,6 +606,114 @@ async fn sql_prints_a_table_and_writes_files() {
         );
     }
     assert_eq!(files(dir.path()), ["types.arrow", "types.parquet"]);
+}
+
+/// `igflight sql` with stdin piped in.
+fn igflight_stdin(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let config = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("IGFLIGHT_ACCESS_TOKEN")
+        .env("IGFLIGHT_CONFIG_DIR", config.path())
+        .env("IGFLIGHT_DATA_DIR", config.path().join("data"))
+        .env_remove("IGFLIGHT_STATE")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn sql_reads_statements_from_stdin_and_files_and_prints_tsv() {
+    // several statements from stdin: a view, then two results, each with its header; nulls, tabs,
+    // newlines and backslashes in values come out one row per line
+    let script = "CREATE VIEW v AS SELECT page_name FROM pages;\n\
+                  SELECT count(*) AS n FROM v;\n\
+                  SELECT 1 AS a, CAST(NULL AS VARCHAR) AS b, concat('x', chr(9), 'y', chr(10), 'z\\') AS c;";
+    let out = igflight_stdin(&["sql", "--demo", "-"], script);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let pages = text.lines().nth(1).unwrap().parse::<u64>().unwrap();
+    assert!(pages > 0, "{text}");
+    assert_eq!(
+        text,
+        format!("n\n{pages}\n\na\tb\tc\n1\tNULL\tx\\ty\\nz\\\\\n")
+    );
+    // @FILE, and the plural of one row on the closing line of --output
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("q.sql");
+    std::fs::write(&file, "CREATE VIEW v AS SELECT 7 AS seven; SELECT * FROM v").unwrap();
+    let csv = dir.path().join("out.csv");
+    let out = igflight(&[
+        "sql",
+        "--demo",
+        &format!("@{}", file.display()),
+        "--output",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), "seven\n7\n");
+    assert!(
+        stderr(&out).starts_with("wrote 1 row to "),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("(0 Graph calls"), "{}", stderr(&out));
+}
+
+#[test]
+fn sql_input_errors_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.sql");
+    let out_file = dir.path().join("x.csv");
+    let missing_arg = format!("@{}", missing.display());
+    for (args, stdin, needle) in [
+        (
+            vec![missing_arg.as_str()],
+            "",
+            "could not read the query from",
+        ),
+        (vec!["-"], "  ;  ", "no SQL statement to run"),
+        (vec![";"], "", "no SQL statement to run"),
+        (
+            vec!["SELECT 1; SELECT 2", "--output", out_file.to_str().unwrap()],
+            "",
+            "--output writes the result of the last statement; statement 1 of 2 returns rows",
+        ),
+        (
+            vec!["SELECT 1", "--output", "result.unknown"],
+            "",
+            "cannot tell the format from `result.unknown`",
+        ),
+    ] {
+        let mut full = vec!["sql", "--demo"];
+        full.extend(args.iter().copied());
+        let out = igflight_stdin(&full, stdin);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    assert!(files(dir.path()).is_empty());
+}
+
+#[test]
+fn serve_names_stored_connections_with_connection_only() {
+    // `--account` is an Instagram account id (sql); on serve it is not a connection's other name
+    let out = igflight(&["serve", "--account", "work"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("unexpected argument '--account'"), "{err}");
 }
 
 #[test]

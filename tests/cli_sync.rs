@@ -134,7 +134,7 @@ fn run_not_due_force_and_status() {
     assert!(out.status.success());
     let s = text(&out.stdout);
     assert!(s.contains("media  user_media (merge, every 15m)"), "{s}");
-    assert!(s.contains("Graph calls") && s.contains("; ok"), "{s}");
+    assert!(s.contains(" Graph call") && s.contains("; ok"), "{s}");
     assert!(s.contains("held: 250 rows"), "{s}");
     assert!(s.contains("next run: 20"), "{s}");
     // usage errors exit 2 and say what is wrong

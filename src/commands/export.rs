@@ -21,6 +21,7 @@ pub fn format_from_extension(path: &Path) -> Option<Format> {
         "parquet" | "pq" => Format::Parquet,
         "arrow" | "feather" | "ipc" | "arrows" => Format::Arrow,
         "csv" => Format::Csv,
+        "tsv" | "tab" => Format::Tsv,
         "json" | "jsonl" | "ndjson" => Format::Json,
         _ => return None,
     })
@@ -41,16 +42,11 @@ pub async fn run(args: ExportArgs) -> Result<String, CliError> {
         Some(f) => f,
         None => format_from_extension(&args.output).ok_or_else(|| {
             CliError::usage(format!(
-                "cannot tell the format from `{}`: add --format; accepted: parquet, arrow, csv, json",
+                "cannot tell the format from `{}`: add --format; accepted: parquet, arrow, csv, tsv, json",
                 args.output.display()
             ))
         })?,
     };
-    if format == Format::Table {
-        return Err(CliError::usage(
-            "invalid value 'table' for '--format <FORMAT>': export writes files; accepted: parquet, arrow, csv, json",
-        ));
-    }
     let text = ticket_text(&args.ticket)?;
     let today = chrono::Utc::now().date_naive();
     // checked before any connection is made, against the configured version's catalog or the newest
@@ -97,9 +93,11 @@ pub async fn run(args: ExportArgs) -> Result<String, CliError> {
     source.shutdown().await;
     let (rows, calls, skipped, dropped) = result?;
     let mut line = format!(
-        "exported {rows} rows of {} to {} ({calls} Graph calls",
+        "exported {} of {} to {} ({}",
+        super::count(rows, "row"),
         report.name(),
-        args.output.display()
+        args.output.display(),
+        super::count(calls, "Graph call")
     );
     if !skipped.is_empty() {
         let list: Vec<String> = skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();

@@ -29,6 +29,17 @@ pub const EXIT_FAILED: i32 = 1;
 /// Exit code after Ctrl-C.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
+/// `n` and the noun, singular for one: `count(1, "row")` is "1 row", `count(2, "batch")` "2 batches"
+/// (the progress and closing lines; their nouns take `es` after ch, s and x, else `s`).
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        return format!("1 {noun}");
+    }
+    let es = ["ch", "s", "x"].iter().any(|e| noun.ends_with(e));
+    format!("{n} {noun}{}", if es { "es" } else { "s" })
+}
+
 /// A command's failure: one line for stderr and the exit code.
 #[derive(Debug)]
 pub struct CliError {

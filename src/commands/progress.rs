@@ -48,8 +48,11 @@ impl Progress {
 
     fn line(&self, c: &Counts) -> String {
         let mut s = format!(
-            "{}: {} rows, {} batches, {} Graph calls",
-            self.label, c.rows, c.batches, c.graph_calls
+            "{}: {}, {}, {}",
+            self.label,
+            super::count(c.rows, "row"),
+            super::count(c.batches, "batch"),
+            super::count(c.graph_calls, "Graph call")
         );
         if let Some((left, limit)) = c.budget {
             s.push_str(&format!(", budget {left}/{limit} left"));

@@ -132,13 +132,15 @@ async fn run_one(source: &Source, spec: &DatasetSpec, now: DateTime<Utc>, progre
     match result {
         Ok(o) => {
             let mut line = format!(
-                "synced {}: {} rows, {} partitions written",
-                o.name, o.rows, o.partitions
+                "synced {}: {}, {} written",
+                o.name,
+                super::count(o.rows, "row"),
+                super::count(o.partitions, "partition")
             );
             if o.removed > 0 {
                 line.push_str(&format!(", {} removed", o.removed));
             }
-            line.push_str(&format!(", {} Graph calls", o.calls));
+            line.push_str(&format!(", {}", super::count(o.calls, "Graph call")));
             if let Some(from) = o.from {
                 line.push_str(&format!(", from {from}"));
             }
@@ -219,11 +221,11 @@ fn status(args: &SyncStatusArgs) -> Result<(), CliError> {
                 };
                 say!(
                     out,
-                    "  last run: {} — {} rows, {} partitions, {} Graph calls{took}; {how}",
+                    "  last run: {} — {}, {}, {}{took}; {how}",
                     r.started.map(fmt_time).unwrap_or_default(),
-                    r.rows,
-                    r.partitions,
-                    r.calls
+                    super::count(r.rows, "row"),
+                    super::count(r.partitions, "partition"),
+                    super::count(r.calls, "Graph call")
                 );
             }
         }
@@ -234,7 +236,12 @@ fn status(args: &SyncStatusArgs) -> Result<(), CliError> {
             Some(t) => fmt_time(t),
         };
         say!(out, "  next run: {next}");
-        say!(out, "  held: {rows} rows in {files} files");
+        say!(
+            out,
+            "  held: {} in {}",
+            super::count(rows, "row"),
+            super::count(files, "file")
+        );
     }
     Ok(())
 }

@@ -117,7 +117,13 @@ def test_sql_csv_to_stdout_and_table(client):
                          convert_options=pacsv.ConvertOptions(column_types={"id": pa.string()}))
     assert got.num_rows == 5
     assert got.column_names == ["id", "like_count"]
+    # a pipe gets TSV, the same rows
     proc = run("sql", "--demo", q)
+    tsv = pacsv.read_csv(io.BytesIO(proc.stdout.encode()),
+                         parse_options=pacsv.ParseOptions(delimiter="\t"),
+                         convert_options=pacsv.ConvertOptions(column_types={"id": pa.string()}))
+    assert tsv.equals(got)
+    proc = run("sql", "--demo", q, "--format", "table")
     assert "| id" in proc.stdout and got.column("id")[0].as_py() in proc.stdout
     proc = run("sql", "--demo", "SELECT * FROM media_comments", check=False)
     assert proc.returncode == 2
