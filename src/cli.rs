@@ -629,12 +629,14 @@ pub struct AccountsTokenArgs {
 pub struct AccountsLoginArgs {
     /// The connection's name (letters, digits, `-`, `_`, `.`); an existing one is reconnected.
     pub name: String,
-    /// The Facebook app id (the app's "Facebook Login" must allow the redirect
-    /// http://127.0.0.1:PORT/callback).
+    /// The Facebook app id (the app's "Facebook Login" settings must list the redirect
+    /// http://127.0.0.1:PORT/callback among its Valid OAuth Redirect URIs).
     #[arg(long, env = "IGFLIGHT_APP_ID")]
     pub app_id: String,
-    /// Local port of the redirect listener on 127.0.0.1 (0: any free port).
-    #[arg(long, default_value_t = 0)]
+    /// Port of the redirect listener on 127.0.0.1. Facebook matches redirect URIs exactly, so it is
+    /// fixed: register http://127.0.0.1:8765/callback once (or your --port) in the app settings.
+    /// 0 picks any free port (only for apps that accept any redirect, such as the simulator).
+    #[arg(long, env = "IGFLIGHT_LOGIN_PORT", default_value_t = crate::accounts::login::DEFAULT_PORT)]
     pub port: u16,
     /// Do not try to open a browser; only print the address.
     #[arg(long)]

@@ -47,6 +47,7 @@ impl Env {
             .env_remove("IGFLIGHT_ACCESS_TOKEN")
             .env_remove("IGFLIGHT_APP_SECRET")
             .env_remove("IGFLIGHT_APP_ID")
+            .env_remove("IGFLIGHT_LOGIN_PORT")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .kill_on_drop(true);
@@ -350,6 +351,48 @@ async fn adding_an_expired_token_says_to_get_a_new_one() {
     env.assert_no_token(&["expired-token"]);
 }
 
+/// The redirect listener's port is fixed by default (Facebook matches redirect URIs exactly); a busy
+/// one fails at once, saying how to pick another.
+#[tokio::test]
+async fn login_listens_on_a_fixed_port_and_says_so_when_it_is_busy() {
+    let env = Env::new(SimConfig::default()).await;
+    let help = env
+        .command(&["accounts", "login", "--help"])
+        .output()
+        .await
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    assert!(
+        help.contains("http://127.0.0.1:8765/callback") && help.contains("[default: 8765]"),
+        "{help}"
+    );
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    let out = env
+        .command(&[
+            "accounts",
+            "login",
+            "main",
+            "--app-id",
+            "demo-app",
+            "--app-secret",
+            "demo-secret",
+            "--no-browser",
+            "--port",
+            &port,
+        ])
+        .output()
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("could not listen on 127.0.0.1:{port}"))
+            && err.contains("pass --port N"),
+        "{err}"
+    );
+}
+
 /// The login, with the test as the browser: GET the printed dialog URL and follow the redirect to the
 /// local listener. Every call must carry appsecret_proof (the simulator requires it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -373,6 +416,9 @@ async fn login_end_to_end_then_sql_with_the_connection() {
         &base,
         "--timeout-secs",
         "60",
+        // any free port: the simulator accepts any redirect, and tests run in parallel
+        "--port",
+        "0",
     ]);
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();

@@ -16,6 +16,10 @@ use super::check::{App, Issued};
 use crate::graph::GraphSettings;
 use crate::graph::Secret;
 
+/// The default port of the login redirect listener: fixed, because Facebook matches the redirect URI
+/// exactly and the app settings must list it (`http://127.0.0.1:8765/callback`).
+pub const DEFAULT_PORT: u16 = 8765;
+
 /// The permissions asked for: what the reports need.
 pub const SCOPES: &str = "instagram_basic,instagram_manage_insights,pages_show_list,pages_read_engagement,instagram_manage_comments";
 
@@ -111,7 +115,9 @@ pub async fn login(
         .await
         .map_err(|e| {
             AccountsError::Failed(format!(
-                "could not listen on 127.0.0.1:{} for the login redirect: {e}",
+                "could not listen on 127.0.0.1:{} for the login redirect: {e}; free the port, or \
+                 pass --port N and list http://127.0.0.1:N/callback in the app's Valid OAuth \
+                 Redirect URIs",
                 opts.port
             ))
         })?;
