@@ -22,6 +22,7 @@ pub struct Cli {
 
 /// Logging flags shared by every command.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Logging")]
 pub struct LoggingArgs {
     /// More log output (-v debug, -vv trace). `RUST_LOG` overrides it.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -31,10 +32,32 @@ pub struct LoggingArgs {
     pub log_json: bool,
 }
 
+/// Examples and environment variables, after `igflight serve --help`.
+const SERVE_AFTER_HELP: &str = "\
+Examples:
+  igflight serve --demo
+      the simulated Graph API with its demo data: no token, no network
+  IGFLIGHT_ACCESS_TOKEN=EAAG... igflight serve
+      one Graph token, served as connection `default` on 127.0.0.1:50051
+  igflight serve --connection work --connection shop --listen 0.0.0.0:50051 \\
+      --auth-file clients.txt --tls-cert cert.pem --tls-key key.pem
+      two stored connections (igflight accounts), beyond loopback with client credentials and TLS
+
+Environment:
+  IGFLIGHT_ACCESS_TOKEN  the Graph access token, when no --connection is given
+  IGFLIGHT_CONFIG_DIR    the stored connections (default ~/.config/igflight)
+  IGFLIGHT_DATA_DIR      the data folder: the call ledger (--data-dir)
+  IGFLIGHT_STATE         where the call ledger is kept (--state)
+  IGFLIGHT_GRAPH_URL     the Graph API's base URL (--graph-url)
+  IGFLIGHT_APP_SECRET    the app secret (--app-secret)
+  IGFLIGHT_AUTH_TOKENS   client bearer tokens, comma separated (--auth-token)
+  RUST_LOG               log filter, e.g. igflight=debug (overrides -v)";
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the reports over Arrow Flight (gRPC).
+    #[command(after_help = SERVE_AFTER_HELP)]
     Serve(ServeArgs),
     /// Run the simulated Graph API alone, as an HTTP server (for demos, tests and benchmarks).
     Simulate(SimulateArgs),
@@ -60,6 +83,7 @@ pub enum Command {
 /// Where the Graph API is and how the client treats it (shared by every command that calls it).
 /// The access token is read from the environment (`IGFLIGHT_ACCESS_TOKEN`), never from a flag.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Graph API")]
 pub struct GraphArgs {
     /// Base URL of the Graph API (scheme, host, port).
     #[arg(
@@ -142,6 +166,7 @@ impl GraphArgs {
 
 /// Limits of SQL queries (`serve` and `sql`).
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Limits")]
 pub struct SqlLimitArgs {
     /// Memory all SQL queries may hold at once in operators that buffer (sorts, joins, aggregations),
     /// e.g. 512MiB or 2GiB; a query past it fails with RESOURCE_EXHAUSTED.
@@ -193,6 +218,7 @@ fn parse_size(s: &str) -> Result<usize, String> {
 /// The Graph API a command calls: the one the Graph flags describe or, with `--demo`, the simulated
 /// one (`serve` and the one-shot commands).
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Graph API")]
 pub struct ApiArgs {
     #[command(flatten)]
     pub graph: GraphArgs,
@@ -214,6 +240,7 @@ pub struct ApiArgs {
 /// rolling hour), the hashtag searches per account (30 per 7 days) and the business-conversion
 /// boundaries (`serve`, `sql`, `export`).
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "State (call ledger)")]
 pub struct StateArgs {
     /// The data folder (the call ledger file, ledger.sqlite3). Default: $XDG_DATA_HOME/igflight, else
     /// ~/.local/share/igflight.
@@ -255,13 +282,19 @@ pub struct ServeArgs {
     /// or the call header `x-igflight-connection`. Without this flag: IGFLIGHT_ACCESS_TOKEN (served as
     /// connection `default`), else every stored connection. (An Instagram account is named per
     /// request: the ticket key `account`, or `--account ID` on `sql`.)
-    #[arg(long = "connection", value_name = "NAME", conflicts_with = "demo")]
+    #[arg(
+        long = "connection",
+        value_name = "NAME",
+        conflicts_with = "demo",
+        help_heading = "Graph API"
+    )]
     pub connections: Vec<String>,
     /// A bearer token Flight clients must send (`authorization: Bearer TOKEN`); repeatable. Also read,
     /// comma separated, from IGFLIGHT_AUTH_TOKENS. Reads every served connection (limit a token with
     /// --auth-file). Without any --auth-* flag no client credentials are needed.
     #[arg(
         long = "auth-token",
+        help_heading = "Clients and authentication",
         value_name = "TOKEN",
         env = "IGFLIGHT_AUTH_TOKENS",
         value_delimiter = ',',
@@ -270,23 +303,28 @@ pub struct ServeArgs {
     )]
     pub auth_tokens: Vec<Secret>,
     /// A file of accepted bearer tokens, one per line (blank lines and `#` comments ignored).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Clients and authentication")]
     pub auth_token_file: Option<PathBuf>,
     /// A file of client credentials, each optionally limited to named connections, one per line:
     /// `token TOKEN [CONN,…]` or `user NAME:PASSWORD [CONN,…]` (blank lines and `#` comment lines
     /// ignored). Keeps secrets off the command line; make it readable by you only.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Clients and authentication")]
     pub auth_file: Option<PathBuf>,
     /// A user for the Flight Basic handshake (ADBC username/password, pyarrow
     /// authenticate_basic_token), which answers with a session bearer token; repeatable. Reads every
     /// served connection (limit a user with --auth-file).
-    #[arg(long = "auth-user", value_name = "NAME:PASSWORD", value_parser = secret_value)]
+    #[arg(
+        long = "auth-user",
+        value_name = "NAME:PASSWORD",
+        value_parser = secret_value,
+        help_heading = "Clients and authentication"
+    )]
     pub auth_users: Vec<Secret>,
     /// TLS certificate chain (PEM) for the Flight server; needs --tls-key.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    #[arg(long, value_name = "FILE", requires = "tls_key", help_heading = "TLS")]
     pub tls_cert: Option<PathBuf>,
     /// TLS private key (PEM) for the Flight server; needs --tls-cert.
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    #[arg(long, value_name = "FILE", requires = "tls_cert", help_heading = "TLS")]
     pub tls_key: Option<PathBuf>,
     /// How often (seconds) a running server checks its stored connections: it adopts a token stored
     /// meanwhile (`accounts reconnect`), renews an old one (with --app-secret), and warns under 7 days.
@@ -294,27 +332,27 @@ pub struct ServeArgs {
     pub token_check_secs: u64,
     /// CA certificate (PEM) that client certificates must chain to (mutual TLS); needs --tls-cert and
     /// --tls-key.
-    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"])]
+    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"], help_heading = "TLS")]
     pub tls_client_ca: Option<PathBuf>,
     /// Reports (DoGet streams and SQL scans) running at once over all clients; one more is refused
     /// with RESOURCE_EXHAUSTED.
-    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000), help_heading = "Limits")]
     pub max_concurrent_reports: u32,
     /// Requests one client connection may have in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10_000), help_heading = "Limits")]
     pub max_requests_per_connection: u32,
     /// Seconds a unary call (GetFlightInfo, GetSchema, actions) may take before it fails.
-    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400), help_heading = "Limits")]
     pub request_timeout_secs: u64,
     /// Seconds a DoGet stream waits for a client that stopped reading before it stops the report.
-    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400), help_heading = "Limits")]
     pub stall_timeout_secs: u64,
     #[command(flatten)]
     pub sql: SqlLimitArgs,
     /// A sync file (TOML, as `igflight sync` reads): each of its datasets is the Flight SQL table
     /// `synced.<name>` (read from its Parquet files, no Graph call), and the server runs each dataset
     /// when it is due, on its default connection.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Sync")]
     pub sync_file: Option<PathBuf>,
 }
 
@@ -327,6 +365,7 @@ fn secret_value(s: &str) -> Result<Secret, String> {
 /// Where the reports come from, for the one-shot commands (`export`, `sql`): the Graph API (flags and
 /// `IGFLIGHT_ACCESS_TOKEN`) or, with `--demo`, the simulated Graph API started in-process.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Graph API")]
 pub struct SourceArgs {
     #[command(flatten)]
     pub api: ApiArgs,
@@ -345,14 +384,14 @@ pub struct ExportArgs {
     pub ticket: String,
     /// Output format; default: from the extension of --output (.parquet, .arrow/.feather/.ipc,
     /// .csv, .json/.jsonl/.ndjson).
-    #[arg(long, value_parser = file_format())]
+    #[arg(long, value_parser = file_format(), help_heading = "Output")]
     pub format: Option<Format>,
     /// The file to write. It appears only when the export succeeds (written to a temporary file
     /// next to it, then renamed).
-    #[arg(long, short)]
+    #[arg(long, short, help_heading = "Output")]
     pub output: PathBuf,
     /// No progress output (the final line is still printed).
-    #[arg(long, short)]
+    #[arg(long, short, help_heading = "Output")]
     pub quiet: bool,
     #[command(flatten)]
     pub source: SourceArgs,
@@ -385,10 +424,10 @@ pub struct SqlArgs {
     pub account: Option<String>,
     /// Output format; default: a table on a terminal, tsv when stdout is not one. parquet and arrow
     /// need --output; the others go to stdout without it.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Output")]
     pub format: Option<Format>,
     /// Write the result to this file (written to a temporary file next to it, then renamed).
-    #[arg(long, short)]
+    #[arg(long, short, help_heading = "Output")]
     pub output: Option<PathBuf>,
     /// A sync file (TOML, as `igflight sync` reads): each of its datasets is the table
     /// `synced.<name>`, read from its Parquet files (no Graph call).
@@ -671,4 +710,50 @@ pub struct AccountsNameArgs {
 pub struct AccountsRemoveArgs {
     /// The connection's name.
     pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_help_groups_its_flags_and_names_the_environment() {
+        let mut cmd = Cli::command();
+        // the global flags (logging) reach the subcommands when the command is built
+        cmd.build();
+        let serve = cmd.find_subcommand_mut("serve").unwrap();
+        let help = serve.render_help().to_string();
+        let mut at = 0;
+        for heading in [
+            "Graph API:",
+            "State (call ledger):",
+            "Clients and authentication:",
+            "TLS:",
+            "Limits:",
+            "Sync:",
+            "Logging:",
+            "Examples:",
+            "Environment:",
+        ] {
+            let found = help[at..].find(heading).map(|i| i + at);
+            assert!(found.is_some(), "{heading} after byte {at}: {help}");
+            at = found.unwrap_or(at);
+        }
+        assert!(
+            help.contains("IGFLIGHT_ACCESS_TOKEN  the Graph access token"),
+            "{help}"
+        );
+        // each flag under its topic
+        let tls = &help[help.find("TLS:").unwrap()..help.find("Limits:").unwrap()];
+        assert!(tls.contains("--tls-client-ca"), "{tls}");
+        let auth = &help[help.find("Clients and authentication:").unwrap()..];
+        assert!(auth.find("--auth-user").unwrap() < auth.find("TLS:").unwrap());
+    }
 }
