@@ -16,8 +16,21 @@ use crate::sim::{FaultKind, SimConfig};
 pub struct Cli {
     #[command(flatten)]
     pub logging: LoggingArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The config file ([`crate::cli_config`]), for every command.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Config")]
+pub struct ConfigArgs {
+    /// A config file (TOML) with the same keys as the flags, at the top level or in a table per
+    /// command (`[serve]`); flags and environment variables override it. Default:
+    /// igflight.toml in the config folder (IGFLIGHT_CONFIG_DIR, else ~/.config/igflight) when present.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
 }
 
 /// Logging flags shared by every command.
@@ -45,7 +58,8 @@ Examples:
 
 Environment:
   IGFLIGHT_ACCESS_TOKEN  the Graph access token, when no --connection is given
-  IGFLIGHT_CONFIG_DIR    the stored connections (default ~/.config/igflight)
+  IGFLIGHT_CONFIG_DIR    the stored connections and igflight.toml, the config file read when
+                         present (default ~/.config/igflight; --config names another file)
   IGFLIGHT_DATA_DIR      the data folder: the call ledger (--data-dir)
   IGFLIGHT_STATE         where the call ledger is kept (--state)
   IGFLIGHT_GRAPH_URL     the Graph API's base URL (--graph-url)
@@ -317,6 +331,7 @@ pub struct ServeArgs {
         long = "auth-user",
         value_name = "NAME:PASSWORD",
         value_parser = secret_value,
+        hide_env_values = true,
         help_heading = "Clients and authentication"
     )]
     pub auth_users: Vec<Secret>,
@@ -354,6 +369,10 @@ pub struct ServeArgs {
     /// when it is due, on its default connection.
     #[arg(long, value_name = "FILE", help_heading = "Sync")]
     pub sync_file: Option<PathBuf>,
+    /// Print the effective settings (command line, environment, config file, defaults; secrets
+    /// redacted) as a config file, and exit.
+    #[arg(long, help_heading = "Config")]
+    pub print_config: bool,
 }
 
 /// A credential flag's value, kept secret: it is checked when `serve` starts, with an error that does

@@ -15,6 +15,7 @@
 
 pub mod accounts;
 pub mod cli;
+pub mod cli_config;
 pub mod commands;
 pub mod error;
 pub mod flight;

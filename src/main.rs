@@ -1,9 +1,16 @@
-use clap::Parser;
-use igflight::cli::{Cli, Command};
+use igflight::cli::Command;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    // the command line, with the config file where it is silent
+    let parsed = igflight::cli_config::parse();
+    if let Command::Serve(args) = &parsed.cli.command
+        && args.print_config
+    {
+        print!("{}", igflight::cli_config::effective(&parsed));
+        return Ok(());
+    }
+    let cli = parsed.cli;
     match &cli.command {
         Command::Export(_) | Command::Sql(_) | Command::Accounts(_) | Command::Sync(_) => {
             igflight::commands::init_logging(cli.logging.verbose, cli.logging.log_json)
