@@ -92,6 +92,31 @@ pub enum Command {
     ///
     /// Example: igflight sync run --demo --sync-file sync.toml
     Sync(SyncArgs),
+    /// Print a shell completion script.
+    ///
+    /// Example: igflight completions bash > ~/.local/share/bash-completion/completions/igflight
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command to a folder.
+    ///
+    /// Example: igflight man | man -l -
+    Man(ManArgs),
+}
+
+/// Flags of `igflight completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Flags of `igflight man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write igflight.1 and a page per command (igflight-serve.1, …) to this folder instead of
+    /// printing igflight.1.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// Where the Graph API is and how the client treats it (shared by every command that calls it).

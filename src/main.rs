@@ -49,6 +49,16 @@ async fn main() -> anyhow::Result<()> {
                 e.exit()
             }
         }
+        Command::Completions(args) => {
+            if let Err(e) = igflight::commands::docs::completions(&args) {
+                e.exit()
+            }
+        }
+        Command::Man(args) => {
+            if let Err(e) = igflight::commands::docs::man(&args) {
+                e.exit()
+            }
+        }
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! arrive, and fail with one line on stderr and a non-zero exit ([`CliError`]).
 
 pub mod accounts;
+pub mod docs;
 pub mod export;
 mod progress;
 pub mod serve;
