@@ -167,60 +167,6 @@ async fn without_auth_the_handshake_answers_ok_and_rpcs_need_no_credentials() {
 
 // ---- TLS ----
 
-/// Test certificates made in the test (`rcgen`): a CA, a server certificate for localhost/127.0.0.1
-/// and a client certificate, both signed by it (PEM).
-struct Certs {
-    ca: String,
-    server: String,
-    server_key: String,
-    client: String,
-    client_key: String,
-}
-
-fn make_certs() -> Certs {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
-        KeyPair, KeyUsagePurpose,
-    };
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(DnType::CommonName, "igflight test CA");
-    ca.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-    ];
-    let ca_key = KeyPair::generate().unwrap();
-    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
-    let issuer = Issuer::new(ca, ca_key);
-    let leaf = |names: Vec<String>, who: &str, usage: ExtendedKeyUsagePurpose| {
-        let mut params = CertificateParams::new(names).unwrap();
-        params.distinguished_name.push(DnType::CommonName, who);
-        params.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
-        params.extended_key_usages = vec![usage];
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &issuer).unwrap();
-        (cert.pem(), key.serialize_pem())
-    };
-    let (server, server_key) = leaf(
-        vec!["localhost".into(), "127.0.0.1".into()],
-        "server",
-        ExtendedKeyUsagePurpose::ServerAuth,
-    );
-    let (client, client_key) = leaf(vec![], "client", ExtendedKeyUsagePurpose::ClientAuth);
-    Certs {
-        ca: ca_pem,
-        server,
-        server_key,
-        client,
-        client_key,
-    }
-}
-
 async fn tls_channel(
     server: &FlightServerHandle,
     config: ClientTlsConfig,
@@ -244,7 +190,7 @@ async fn tls_rows(server: &FlightServerHandle, config: ClientTlsConfig) -> Resul
 
 #[tokio::test]
 async fn tls_client_with_the_ca_reads_rows_and_one_without_fails() {
-    let certs = make_certs();
+    let certs = common::make_certs();
     let sim = start_sim(SimConfig::default()).await;
     let options = ServeOptions {
         auth: None,
@@ -279,7 +225,7 @@ async fn tls_client_with_the_ca_reads_rows_and_one_without_fails() {
 
 #[tokio::test]
 async fn mutual_tls_requires_a_client_certificate_and_auth_works_over_tls() {
-    let certs = make_certs();
+    let certs = common::make_certs();
     let sim = start_sim(SimConfig::default()).await;
     let mut options = auth_options();
     options.tls = Some(TlsOptions {

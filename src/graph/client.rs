@@ -923,11 +923,20 @@ impl GraphClient {
         let record =
             |outcome: &'static str| inner.stats.record(req.endpoint, &inner.token_key, outcome);
         let transport = |e: reqwest::Error| {
-            record(ErrorClass::Retryable.as_str());
             let timeout = e.is_timeout();
+            let untrusted = is_certificate_error(&e);
             let mut message = error_chain(e.without_url());
             let secrets = self.secrets();
             scrub_in(&mut message, &secrets.each_ref().map(String::as_str));
+            if untrusted {
+                record(ErrorClass::Fatal.as_str());
+                return GraphError::UntrustedCertificate {
+                    endpoint: req.endpoint,
+                    url: req.redacted.clone(),
+                    message: bounded_to(&message, 500),
+                };
+            }
+            record(ErrorClass::Retryable.as_str());
             GraphError::Transport {
                 endpoint: req.endpoint,
                 url: req.redacted.clone(),
@@ -1202,6 +1211,27 @@ fn redact_location(location: &str) -> String {
         }
         Err(_) => redact_url(location),
     }
+}
+
+/// Whether a request failed because the server's certificate was refused: rustls's
+/// `InvalidCertificate` among the error's causes. An `io::Error` hides the error it wraps from
+/// `source()` (hyper wraps rustls's error in two of them), so each is opened with `get_ref`; the depth
+/// is bounded.
+fn is_certificate_error(err: &reqwest::Error) -> bool {
+    fn refused(e: &(dyn std::error::Error + 'static), depth: u8) -> bool {
+        if depth == 0 {
+            return false;
+        }
+        if let Some(rustls::Error::InvalidCertificate(_)) = e.downcast_ref::<rustls::Error>() {
+            return true;
+        }
+        let wrapped = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .is_some_and(|inner| refused(inner, depth - 1));
+        wrapped || e.source().is_some_and(|s| refused(s, depth - 1))
+    }
+    refused(err, 16)
 }
 
 fn error_chain(err: reqwest::Error) -> String {

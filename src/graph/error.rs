@@ -356,6 +356,19 @@ pub enum GraphError {
         timeout: bool,
     },
 
+    /// The TLS certificate of the Graph URL is not trusted or not valid for its name: retrying cannot
+    /// help (a TLS-inspecting proxy whose CA the machine does not trust, a wrong --graph-url).
+    #[error(
+        "the TLS certificate of the Graph URL is not trusted on {endpoint} ({url}): {message}; behind a \
+         TLS-inspecting proxy, add its CA certificate to the system's certificate store or set \
+         SSL_CERT_FILE to a PEM file that holds it"
+    )]
+    UntrustedCertificate {
+        endpoint: EndpointKind,
+        url: String,
+        message: String,
+    },
+
     /// A response that is JSON but not of the expected shape.
     #[error("could not decode the Graph API response of {endpoint} at `{path}`: {message}")]
     Decode {
@@ -406,6 +419,7 @@ impl GraphError {
             Self::Decode { .. }
             | Self::BodyTooLarge { .. }
             | Self::NotGraphApi { .. }
+            | Self::UntrustedCertificate { .. }
             | Self::PageCap { .. }
             | Self::EmptyPages { .. }
             | Self::ForeignNextUrl { .. }

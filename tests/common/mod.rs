@@ -99,3 +99,57 @@ pub async fn start_flight_with(
     .await
     .expect("start Flight server")
 }
+
+/// Test certificates made in the test (`rcgen`): a CA, a server certificate for localhost/127.0.0.1
+/// and a client certificate, both signed by it (PEM).
+pub struct Certs {
+    pub ca: String,
+    pub server: String,
+    pub server_key: String,
+    pub client: String,
+    pub client_key: String,
+}
+
+pub fn make_certs() -> Certs {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "igflight test CA");
+    ca.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+    ];
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+    let issuer = Issuer::new(ca, ca_key);
+    let leaf = |names: Vec<String>, who: &str, usage: ExtendedKeyUsagePurpose| {
+        let mut params = CertificateParams::new(names).unwrap();
+        params.distinguished_name.push(DnType::CommonName, who);
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
+        params.extended_key_usages = vec![usage];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &issuer).unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let (server, server_key) = leaf(
+        vec!["localhost".into(), "127.0.0.1".into()],
+        "server",
+        ExtendedKeyUsagePurpose::ServerAuth,
+    );
+    let (client, client_key) = leaf(vec![], "client", ExtendedKeyUsagePurpose::ClientAuth);
+    Certs {
+        ca: ca_pem,
+        server,
+        server_key,
+        client,
+        client_key,
+    }
+}
