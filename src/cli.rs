@@ -321,6 +321,10 @@ pub struct ServeArgs {
     /// when it is due, on its default connection.
     #[arg(long, value_name = "FILE")]
     pub sync_file: Option<PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR/metrics (Graph calls, budget left, report runs and
+    /// rows, …; see the README). Off by default; keep it on loopback or a private network.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// A credential flag's value, kept secret: it is checked when `serve` starts, with an error that does
