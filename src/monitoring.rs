@@ -217,7 +217,7 @@ pub fn days_left(expires_at: i64, now: i64) -> f64 {
 pub async fn refresh_connection(served: &Served) {
     let ctx = &served.ctx;
     refresh_budget(ctx).await;
-    let name = ctx.served_name().to_string();
+    let name = served.name.clone();
     metrics::gauge!(HASHTAG_SEARCHES_USED, "connection" => name.clone())
         .set(crate::plan::hashtag_searches_used(ctx, ctx.now()) as f64);
     if let Some(at) = served.expires_at() {

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use arrow_flight::Ticket;
 use futures::{StreamExt, TryStreamExt};
+use igflight::flight::connections::Served;
+use igflight::plan::ReportContext;
 use igflight::reports::catalog::ReportKind;
 use igflight::sim::SimConfig;
 
@@ -209,6 +211,53 @@ async fn report_runs_are_counted_and_logged_once_each() {
     assert_eq!(runs.len(), 3, "{runs:?}");
     assert_eq!(runs[2]["fields"]["outcome"], "cancelled");
     assert!(runs[2]["fields"]["rows"].as_u64().unwrap() >= first.num_rows() as u64);
+    // a hashtag search takes one of the account's 30 weekly slots: the gauge shows it
+    let tags = examples[&ReportKind::HashtagRecentMedia].clone();
+    let _: Vec<_> = fc
+        .do_get(ticket(&tags))
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let text = handle.render();
+    assert!(
+        value(
+            &text,
+            r#"igflight_hashtag_searches_used{connection="default"}"#
+        )
+        .is_some_and(|n| n >= 1.0),
+        "{text}"
+    );
+
+    // the gauges `serve` refreshes on its timer, for a served connection named `shop`
+    let served = Served::new(Arc::new(ReportContext::new(graph.clone())))
+        .named("shop")
+        .expiring(Some(chrono::Utc::now().timestamp() + 3 * 86_400 + 60));
+    assert_eq!(served.ctx.served_name(), "shop");
+    igflight::monitoring::refresh_connection(&served).await;
+    let text = handle.render();
+    let days = value(&text, r#"igflight_token_days_left{connection="shop"}"#).unwrap();
+    assert!((3.0..3.01).contains(&days), "{text}");
+    let left = graph
+        .budget()
+        .remaining_for(graph.token_key())
+        .await
+        .unwrap();
+    assert_eq!(
+        value(&text, r#"igflight_graph_budget_left{connection="shop"}"#),
+        Some(f64::from(left)),
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            &text,
+            r#"igflight_hashtag_searches_used{connection="shop"}"#
+        ),
+        Some(0.0),
+        "{text}"
+    );
+
     // no label holds a token or its key
     assert!(!text.contains(sim.token()), "{text}");
     assert!(!text.contains(graph.token_key().as_str()), "{text}");

@@ -184,10 +184,7 @@ async fn connections(args: &ServeArgs) -> anyhow::Result<(Connections, Vec<Sourc
             let store = crate::accounts::store::Store::open_default().ok()?;
             store.get(n).and_then(|c| c.expires_at)
         });
-        let ctx = (*source.ctx)
-            .clone()
-            .with_run_slots(slots.clone())
-            .with_served_name(name);
+        let ctx = (*source.ctx).clone().with_run_slots(slots.clone());
         Served::new(Arc::new(ctx)).named(name).expiring(expires_at)
     };
     let mut names = args.connections.clone();
