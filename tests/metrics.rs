@@ -13,11 +13,12 @@ use std::time::Duration;
 use arrow_flight::Ticket;
 use futures::{StreamExt, TryStreamExt};
 use igflight::flight::connections::Served;
+use igflight::graph::Endpoint;
 use igflight::plan::ReportContext;
 use igflight::reports::catalog::ReportKind;
-use igflight::sim::SimConfig;
+use igflight::sim::{FaultKind, SimConfig};
 
-use common::{client, start_flight, start_sim};
+use common::{client, client_with, start_flight, start_sim};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -255,6 +256,34 @@ async fn report_runs_are_counted_and_logged_once_each() {
             r#"igflight_hashtag_searches_used{connection="shop"}"#
         ),
         Some(0.0),
+        "{text}"
+    );
+
+    // a Graph API that fails every call: each attempt counted under its error class, each retry counted
+    let failing = start_sim(SimConfig {
+        fault_rate: 1.0,
+        faults: vec![FaultKind::Http500Code2],
+        ..SimConfig::default()
+    })
+    .await;
+    let flaky = client_with(&failing, failing.token(), 1000, 3);
+    let attempts = r#"igflight_graph_calls_total{endpoint="me",outcome="retryable"}"#;
+    let retries = r#"igflight_graph_retries_total{endpoint="me",reason="retryable"}"#;
+    let before = handle.render();
+    let count = |text: &str, series: &str| value(text, series).unwrap_or(0.0);
+    flaky
+        .get(&Endpoint::me(), &[("fields", "id".to_string())])
+        .await
+        .unwrap_err();
+    let text = handle.render();
+    assert_eq!(
+        count(&text, attempts) - count(&before, attempts),
+        3.0,
+        "{text}"
+    );
+    assert_eq!(
+        count(&text, retries) - count(&before, retries),
+        2.0,
         "{text}"
     );
 
