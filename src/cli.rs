@@ -394,6 +394,10 @@ pub struct ServeArgs {
     /// when it is due, on its default connection.
     #[arg(long, value_name = "FILE", help_heading = "Sync")]
     pub sync_file: Option<PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR/metrics (Graph calls, budget left, report runs and
+    /// rows, …; see the README). Off by default; keep it on loopback or a private network.
+    #[arg(long, value_name = "ADDR", help_heading = "Monitoring")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Print the effective settings (command line, environment, config file, defaults; secrets
     /// redacted) as a config file, and exit.
     #[arg(long, help_heading = "Config")]

@@ -20,6 +20,7 @@ pub mod commands;
 pub mod error;
 pub mod flight;
 pub mod graph;
+pub mod monitoring;
 pub mod output;
 pub mod plan;
 pub mod reports;

@@ -1,5 +1,7 @@
 //! Logging setup: `tracing` with an `EnvFilter` (`RUST_LOG` wins over `-v`).
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// Install the global subscriber for a long-running command (`serve`, `simulate`): info by default.
@@ -38,8 +40,11 @@ pub fn default_filter(verbosity: u8, quiet_level: &str) -> String {
 pub fn init_with_default(verbosity: u8, json: bool, quiet_level: &str) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(default_filter(verbosity, quiet_level)));
+    // colours only for a person at a terminal: redirected logs (a file, journald, docker) get no
+    // escape codes
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = if json {
         builder.json().try_init()

@@ -845,3 +845,36 @@ fn cache_and_concurrency_flags_refuse_bad_values() {
         assert!(err.contains(says), "{flags:?}: {err}");
     }
 }
+
+#[test]
+fn redirected_logs_have_no_colour_codes_and_one_run_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pages.csv");
+    // -v: debug lines too; stderr is a pipe here, as when a service manager or a file takes it
+    let out = igflight(&[
+        "-v",
+        "export",
+        "--demo",
+        "--ticket",
+        r#"{"report":"pages"}"#,
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("DEBUG"), "{err}");
+    assert!(!err.contains("\x1b["), "{err}");
+    let runs: Vec<&str> = err.lines().filter(|l| l.contains("report done")).collect();
+    assert_eq!(runs.len(), 1, "{err}");
+    for field in [
+        "report=\"pages\"",
+        "connection=default",
+        "outcome=\"ok\"",
+        "rows=3",
+        "graph_calls=1",
+        "cache_hits=0",
+        "elapsed_ms=",
+    ] {
+        assert!(runs[0].contains(field), "{field} in {}", runs[0]);
+    }
+}

@@ -1,6 +1,7 @@
 //! `igflight serve`: build the Graph client (or start the demo simulator), then serve Flight until
 //! Ctrl-C; with `--sync-file`, the synced datasets as SQL tables and their schedule
-//! ([`crate::sync::scheduler`]) on the default connection.
+//! ([`crate::sync::scheduler`]) on the default connection; with `--metrics-listen`, Prometheus
+//! metrics ([`crate::monitoring`]).
 
 use std::sync::Arc;
 
@@ -26,6 +27,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Some(path) => super::sync::load(path, &args.api.graph.graph_version)?,
         None => Vec::new(),
     };
+    // a taken metrics address fails before any connection is made (exit 1, naming the address)
+    if let Some(addr) = args.metrics_listen {
+        crate::monitoring::serve(addr).map_err(super::CliError::failed)?;
+        println!("igflight metrics on http://{addr}/metrics");
+        tracing::info!(%addr, "metrics listening");
+    }
     let (conns, sources) = connections(&args).await?;
     // a credential limited to a connection this server does not serve is a mistake in the auth file
     for c in &credentials {
@@ -52,6 +59,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!(connections = %conns.names(), "serving Graph connections");
     let checks = watch_tokens(&args, &conns);
+    let gauges = args
+        .metrics_listen
+        .is_some()
+        .then(|| crate::monitoring::watch(&conns));
     println!("igflight connections: {}", conns.names());
     // the schedule runs on the default connection
     let sync_ctx = conns.first().ctx.clone();
@@ -103,6 +114,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     served?;
     checks.abort();
+    if let Some(g) = gauges {
+        g.abort();
+    }
     for source in sources {
         source.shutdown().await;
     }

@@ -43,21 +43,24 @@ impl Served {
         })
     }
 
-    /// A served connection named after the context's stored connection (else [`DEFAULT_NAME`]).
+    /// A served connection named after the context's served name ([`ReportContext::served_name`]:
+    /// its stored connection, else [`DEFAULT_NAME`]).
     pub fn new(ctx: Arc<ReportContext>) -> Self {
         Served {
-            name: ctx
-                .connection
-                .clone()
-                .unwrap_or_else(|| DEFAULT_NAME.to_string()),
+            name: ctx.served_name().to_string(),
             ctx,
             expires_at: Arc::default(),
         }
     }
 
-    /// With this name.
+    /// With this name, which its context's runs also carry (the `connection` of their metrics and
+    /// log lines).
     pub fn named(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
+        if self.ctx.served_name() != self.name {
+            // a clone shares the caches, budget and run slots
+            self.ctx = Arc::new((*self.ctx).clone().with_served_name(self.name.clone()));
+        }
         self
     }
 

@@ -441,7 +441,8 @@ pub fn do_get_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> BoxedStream
                 Ok(data) => yield Ok(data),
                 Err(e) => {
                     let status = with_summary(Status::from(e), &summary.to_json());
-                    tracing::info!(
+                    // the run's one summary line is the report layer's `report done`
+                    tracing::debug!(
                         report = report.name(),
                         code = ?status.code(),
                         rows = summary.rows(),
@@ -454,7 +455,7 @@ pub fn do_get_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> BoxedStream
             }
         }
         let json = summary.to_json();
-        tracing::info!(report = report.name(), summary = %json, "DoGet done");
+        tracing::debug!(report = report.name(), summary = %json, "DoGet done");
         // A status with code OK ends the stream normally; its metadata become the trailers.
         yield Err(with_summary(Status::ok(""), &json));
     };

@@ -617,6 +617,9 @@ impl GraphClient {
                 Err(e) => tracing::warn!(error = %e, "the shared response cache could not be read"),
             }
         }
+        if hit.is_some() {
+            metrics::counter!(crate::monitoring::CACHE_HITS, "class" => class.name()).increment(1);
+        }
         if let (Some(run), true) = (&self.run, hit.is_some()) {
             run.hits.fetch_add(1, Ordering::Relaxed);
         }
@@ -837,6 +840,8 @@ impl GraphClient {
                             "Graph API throttles: waiting once for access to return"
                         );
                         waited_for_throttle = true;
+                        metrics::counter!(crate::monitoring::GRAPH_RETRIES, "endpoint" => req.endpoint.as_str(), "reason" => ErrorClass::RateLimited.as_str())
+                            .increment(1);
                         tokio::time::sleep(wait).await;
                         continue;
                     }
@@ -861,6 +866,8 @@ impl GraphClient {
                         url = %req.redacted,
                         "Graph call failed, retrying"
                     );
+                    metrics::counter!(crate::monitoring::GRAPH_RETRIES, "endpoint" => req.endpoint.as_str(), "reason" => class.as_str())
+                        .increment(1);
                     tokio::time::sleep(delay).await;
                 }
                 Err(final_err) => {

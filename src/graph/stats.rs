@@ -17,7 +17,11 @@ pub struct CallStats {
 impl CallStats {
     /// Record one HTTP attempt; `outcome` is `ok` or an [`super::ErrorClass`] name (`transport`
     /// failures count as `retryable`).
+    /// Also counted in [`crate::monitoring::GRAPH_CALLS`] (by endpoint and outcome: the token is
+    /// never a label).
     pub fn record(&self, endpoint: EndpointKind, token: &TokenKey, outcome: &'static str) {
+        metrics::counter!(crate::monitoring::GRAPH_CALLS, "endpoint" => endpoint.as_str(), "outcome" => outcome)
+            .increment(1);
         *self
             .counts
             .lock()

@@ -72,6 +72,9 @@ pub struct ReportContext {
     pub(crate) fixed_now: Option<DateTime<Utc>>,
     /// The stored connection (`igflight accounts`) the token came from, named in reconnect hints.
     pub connection: Option<String>,
+    /// The name `serve` serves this connection under (`demo`, `default` or the stored name), the
+    /// `connection` label of metrics and run log lines; `None`: see [`ReportContext::served_name`].
+    pub served_as: Option<String>,
     /// Most Graph calls (HTTP attempts) one report run may make (`--max-calls-per-request`).
     pub max_calls_per_request: u32,
     /// Whether a run may start when the call budget cannot cover it all, and stop part way when it
@@ -120,6 +123,7 @@ impl ReportContext {
             version_probe: Arc::default(),
             fixed_now: None,
             connection: None,
+            served_as: None,
             max_calls_per_request: Self::DEFAULT_MAX_CALLS_PER_REQUEST,
             partial_runs: false,
             run_slots: None,
@@ -169,6 +173,21 @@ impl ReportContext {
     pub fn with_connection(mut self, connection: Option<String>) -> Self {
         self.connection = connection;
         self
+    }
+
+    /// Serve this connection as `name` (the `connection` label of its metrics and run log lines).
+    pub fn with_served_name(mut self, name: impl Into<String>) -> Self {
+        self.served_as = Some(name.into());
+        self
+    }
+
+    /// The connection's name in metrics and logs: the served name, else the stored connection's,
+    /// else `default` (a token from the environment). Configured names only, so label values stay few.
+    pub fn served_name(&self) -> &str {
+        self.served_as
+            .as_deref()
+            .or(self.connection.as_deref())
+            .unwrap_or(crate::flight::connections::DEFAULT_NAME)
     }
 
     /// Let runs start when the budget cannot cover them and stop part way (see `partial_runs`).

@@ -104,6 +104,8 @@ pub(super) async fn hashtag_id(
         window.retain(|_, first| now.signed_duration_since(*first) < week);
         window.entry(name.to_string()).or_insert(now);
     }
+    metrics::gauge!(crate::monitoring::HASHTAG_SEARCHES_USED, "connection" => ctx.served_name().to_string())
+        .set(hashtag_searches_used(ctx, now) as f64);
     let cached = ctx.hashtag_ids.lock().get(name).cloned();
     let id = match cached {
         Some(id) => id,
@@ -148,6 +150,23 @@ pub(super) async fn hashtag_id(
         }
     };
     graph_id(&id, "ig_hashtag_search")
+}
+
+/// Unique hashtags the connection's busiest account searched in the 7 days before `now`, as this
+/// connection saw them: the account closest to the limit of [`HASHTAG_BUDGET`] is the one to watch
+/// (a per-account figure would make account ids metric labels).
+pub fn hashtag_searches_used(ctx: &ReportContext, now: DateTime<Utc>) -> usize {
+    let week = Duration::days(7);
+    ctx.hashtag_window
+        .lock()
+        .values()
+        .map(|w| {
+            w.values()
+                .filter(|first| now.signed_duration_since(**first) < week)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// An id from a Graph answer, checked before it becomes a request path.

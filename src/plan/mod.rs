@@ -28,6 +28,7 @@ use serde_json::Value;
 
 pub use account::{list_pages, resolve_account};
 pub use context::ReportContext;
+pub use hashtag::hashtag_searches_used;
 
 use crate::error::ReportError;
 use crate::graph::{Endpoint, PageOut};
@@ -172,11 +173,12 @@ pub fn report_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> ReportStrea
     let ctx = Arc::new(ctx.for_run(req.max_age));
     let ctx_connection = ctx.connection.clone();
     let slots = ctx.run_slots.clone();
+    let run_ctx = ctx.clone();
     let inner = (report.spec().plan)(ctx, req, s);
     let connection = ctx_connection.clone();
-    let batches = finish(inner, schema.clone(), limit, summary.clone(), report, slots)
-        .map(move |r| r.map_err(|e| e.for_connection(connection.as_deref()).for_report(report)))
-        .boxed();
+    let batches = finish(inner, schema.clone(), limit, summary.clone(), slots)
+        .map(move |r| r.map_err(|e| e.for_connection(connection.as_deref()).for_report(report)));
+    let batches = recorded(batches, run_ctx, summary.clone(), report).boxed();
     ReportStream {
         schema,
         batches,
@@ -185,13 +187,12 @@ pub fn report_stream(ctx: Arc<ReportContext>, req: ReportRequest) -> ReportStrea
 }
 
 /// Project to the output schema, cut at `limit` (and stop polling — no further Graph call), count rows,
-/// drop empty batches, and log the run when it ends.
+/// drop empty batches.
 fn finish(
     inner: BoxStream<'static, Result<RecordBatch, ReportError>>,
     schema: SchemaRef,
     limit: Option<u64>,
     summary: Arc<RunSummary>,
-    report: ReportKind,
     slots: Option<Arc<tokio::sync::Semaphore>>,
 ) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
     async_stream::try_stream! {
@@ -201,7 +202,6 @@ fn finish(
             Some(s) => Some(s.clone().try_acquire_owned().map_err(|_| ReportError::Busy)?),
         };
         let mut inner = inner;
-        let started = std::time::Instant::now();
         let mut remaining = limit.unwrap_or(u64::MAX);
         while remaining > 0 {
             let Some(batch) = inner.next().await else { break };
@@ -217,15 +217,108 @@ fn finish(
             summary.batches.fetch_add(1, Ordering::Relaxed);
             yield batch;
         }
-        drop(inner);
+    }
+}
+
+/// Record the run (metrics and its one `report done` log line, see [`RunRecord`]) around its
+/// batches: started at the first poll, recorded when the stream ends or fails — before the reader
+/// sees the end or the error — or, when the reader goes away first, when the stream is dropped.
+fn recorded(
+    batches: impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static,
+    ctx: Arc<ReportContext>,
+    summary: Arc<RunSummary>,
+    report: ReportKind,
+) -> impl Stream<Item = Result<RecordBatch, ReportError>> + Send + 'static {
+    async_stream::stream! {
+        let mut run = RunRecord::start(report, ctx.served_name(), summary);
+        let mut batches = std::pin::pin!(batches);
+        loop {
+            let item = batches.next().await;
+            if !matches!(item, Some(Ok(_))) {
+                // the calls the run made changed its connection's budget
+                crate::monitoring::refresh_budget(&ctx).await;
+            }
+            match item {
+                None => {
+                    run.record(Ok(()));
+                    break;
+                }
+                Some(Err(e)) => {
+                    run.record(Err(&e));
+                    yield Err(e);
+                    break;
+                }
+                Some(Ok(batch)) => yield Ok(batch),
+            }
+        }
+    }
+}
+
+/// One report run while it lasts: counted in [`crate::monitoring::REPORTS_ACTIVE`]; recorded once
+/// (outcome, rows, duration, and the run's one summary line) when it ends, fails, or is dropped
+/// unfinished (the client went away: `cancelled`).
+struct RunRecord {
+    report: ReportKind,
+    connection: String,
+    summary: Arc<RunSummary>,
+    started: std::time::Instant,
+    recorded: bool,
+}
+
+impl RunRecord {
+    fn start(report: ReportKind, connection: &str, summary: Arc<RunSummary>) -> Self {
+        metrics::gauge!(crate::monitoring::REPORTS_ACTIVE).increment(1.0);
+        RunRecord {
+            report,
+            connection: connection.to_string(),
+            summary,
+            started: std::time::Instant::now(),
+            recorded: false,
+        }
+    }
+
+    /// Record the run as ended (`Ok`) or failed; `None`: dropped unfinished. Only the first call counts.
+    fn record_outcome(&mut self, result: Option<Result<(), &ReportError>>) {
+        use crate::monitoring::{REPORT_DURATION, REPORT_ROWS, REPORT_RUNS, REPORTS_ACTIVE};
+        if std::mem::replace(&mut self.recorded, true) {
+            return;
+        }
+        let elapsed = self.started.elapsed();
+        let (outcome, error) = match result {
+            None => ("cancelled", None),
+            Some(Ok(())) => ("ok", None),
+            Some(Err(e)) => (crate::monitoring::code_label(e.code()), Some(e.to_string())),
+        };
+        let report = self.report.name();
+        let s = &self.summary;
+        metrics::gauge!(REPORTS_ACTIVE).decrement(1.0);
+        metrics::counter!(REPORT_RUNS, "report" => report, "connection" => self.connection.clone(), "outcome" => outcome)
+            .increment(1);
+        metrics::counter!(REPORT_ROWS, "report" => report, "connection" => self.connection.clone())
+            .increment(s.rows());
+        metrics::histogram!(REPORT_DURATION, "report" => report).record(elapsed.as_secs_f64());
         tracing::info!(
-            report = report.name(),
-            rows = summary.rows(),
-            graph_calls = summary.graph_calls(),
-            skipped = ?summary.skipped(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
+            report,
+            connection = %self.connection,
+            outcome,
+            rows = s.rows(),
+            graph_calls = s.graph_calls(),
+            cache_hits = s.cache_hits(),
+            skipped = ?s.skipped(),
+            elapsed_ms = elapsed.as_millis() as u64,
+            error,
             "report done"
         );
+    }
+
+    fn record(&mut self, result: Result<(), &ReportError>) {
+        self.record_outcome(Some(result));
+    }
+}
+
+impl Drop for RunRecord {
+    fn drop(&mut self) {
+        self.record_outcome(None);
     }
 }
 

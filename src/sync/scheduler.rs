@@ -151,9 +151,16 @@ fn next_wait(
         .clamp(Duration::from_secs(1), MAX_WAIT)
 }
 
-/// The one log line of a run.
+/// The one log line of a run, and its count in [`crate::monitoring::SYNC_RUNS`].
 fn log_run(spec: &DatasetSpec, result: &Result<super::RunOutcome, SyncError>, took: Duration) {
     let duration_ms = took.as_millis() as u64;
+    let outcome = match result {
+        Ok(_) => "ok",
+        Err(SyncError::Busy { .. }) => "busy",
+        Err(_) => "error",
+    };
+    metrics::counter!(crate::monitoring::SYNC_RUNS, "dataset" => spec.name.clone(), "outcome" => outcome)
+        .increment(1);
     match result {
         Ok(o) => tracing::info!(
             dataset = %spec.name,
