@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::Source;
+use super::{CliError, Source};
 use crate::cli::{ServeArgs, SourceArgs};
 use crate::flight::auth::{
     AUTH_FILE_SYNTAX, Access, Authenticator, Credential, parse_auth_file, parse_user,
@@ -18,8 +18,10 @@ use crate::sync::scheduler::Scheduler;
 
 use crate::accounts::TOKEN_ENV;
 
-/// Run `igflight serve` until Ctrl-C.
+/// Run `igflight serve` until SIGTERM or SIGINT (Ctrl-C), then drain within `--shutdown-grace`.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    // before anything else: a SIGTERM from now on drains instead of killing the process
+    let stop = StopSignals::install()?;
     let (options, credentials) = serve_options(&args)?;
     // a wrong sync file is a usage error, found before any connection is made
     let synced = match &args.sync_file {
@@ -64,9 +66,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if !synced.is_empty() {
         service = service.with_synced(synced.clone());
     }
+    // a busy or forbidden address is a failure of the run, not of the flags (exit 1)
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("could not listen on {}", args.listen))?;
+        .map_err(|e| CliError::failed(listen_error(args.listen, &e)))?;
     let addr = listener.local_addr()?;
     let tls = options.tls.is_some();
     let auth = options.auth.is_some();
@@ -92,8 +95,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         service,
         listener,
         async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down");
+            let signal = stop.recv().await;
+            tracing::info!(signal, "shutting down");
         },
         options,
     )
@@ -101,12 +104,74 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(s) = scheduler {
         s.stop().await;
     }
-    served?;
     checks.abort();
+    let stopped = served.map_err(|e| CliError::failed(format!("the Flight server failed: {e}")))?;
+    if stopped.streams_cut > 0 {
+        eprintln!(
+            "igflight: stopped; {} stream(s) still running after --shutdown-grace were cut",
+            stopped.streams_cut
+        );
+    }
     for source in sources {
         source.shutdown().await;
     }
     Ok(())
+}
+
+/// What `could not listen on ADDR` says: the address, the reason, and for a busy port what to do.
+pub fn listen_error(addr: std::net::SocketAddr, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "could not listen on {addr}: the address is in use (another igflight or another \
+             program); stop it or choose another --listen"
+        ),
+        _ => format!("could not listen on {addr}: {e}"),
+    }
+}
+
+/// The signals that stop the server: SIGTERM (`docker stop`, `systemctl stop`) and SIGINT (Ctrl-C)
+/// on Unix, Ctrl-C elsewhere. Installed at start, so a SIGTERM that comes while the server is still
+/// starting drains it instead of killing it.
+struct StopSignals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let term = signal(SignalKind::terminate()).map_err(|e| {
+                CliError::failed(format!("could not install the SIGTERM handler: {e}"))
+            })?;
+            let int = signal(SignalKind::interrupt()).map_err(|e| {
+                CliError::failed(format!("could not install the SIGINT handler: {e}"))
+            })?;
+            Ok(StopSignals { term, int })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    /// The name of the first signal that comes.
+    async fn recv(self) -> &'static str {
+        #[cfg(unix)]
+        {
+            let StopSignals { mut term, mut int } = self;
+            tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
 }
 
 /// While serving, check the stored connections every `--token-check-secs`
@@ -137,9 +202,14 @@ fn watch_tokens(args: &ServeArgs, conns: &Connections) -> tokio::task::JoinHandl
                     continue;
                 };
                 match crate::accounts::refresh_served(&graph, &dir, name, &s.ctx.graph).await {
-                    Ok(expires_at) => {
-                        if expires_at.is_some() {
-                            s.set_expires_at(expires_at);
+                    Ok(refreshed) => {
+                        if refreshed.new_token {
+                            // the refusal was the old token's: the health service says SERVING
+                            // again (until the new one is refused or expires)
+                            s.token_replaced();
+                        }
+                        if refreshed.expires_at.is_some() {
+                            s.set_expires_at(refreshed.expires_at);
                         }
                     }
                     Err(e) => {
@@ -331,7 +401,15 @@ fn serve_options(args: &ServeArgs) -> anyhow::Result<(ServeOptions, Vec<Credenti
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
         ..crate::flight::ServerLimits::default()
     };
-    Ok((ServeOptions { auth, tls, limits }, credentials))
+    Ok((
+        ServeOptions {
+            auth,
+            tls,
+            limits,
+            shutdown_grace: args.shutdown_grace,
+        },
+        credentials,
+    ))
 }
 
 /// Warn when a credentials file can be read by other users.
