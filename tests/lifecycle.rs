@@ -275,6 +275,36 @@ async fn a_stream_longer_than_the_grace_ends_with_an_error_and_the_server_exits_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_signal_cuts_the_streams_at_once() {
+    let account = first_account().await;
+    let (_sim, url) = simulate(&["--latency-ms", "200", "--media", "100"]);
+    let mut server = Server::start(
+        &["--graph-url", &url, "--shutdown-grace", "10m"],
+        Some("demo-token"),
+    );
+    let mut client = FlightClient::new(server.channel().await);
+    let mut stream = client.do_get(slow_ticket(&account)).await.unwrap();
+    stream.next().await.unwrap().unwrap();
+    server.child.signal("TERM");
+    std::thread::sleep(Duration::from_millis(300));
+    server.child.signal("INT");
+    let error = loop {
+        match stream.next().await {
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => break e,
+            None => panic!("the stream ended without an error"),
+        }
+    };
+    assert!(
+        format!("{error:?}").contains("it was stopped at once"),
+        "{error:?}"
+    );
+    let (exit, err) = server.exit_within(Duration::from_secs(15));
+    assert_eq!(exit.code(), Some(0), "{err}");
+    assert!(err.contains("second signal"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_drains_too() {
     let mut server = Server::start(&["--demo"], None);
     let mut health = HealthClient::new(server.channel().await);
@@ -332,10 +362,10 @@ async fn a_refused_token_takes_only_its_connection_out_until_a_new_token() {
         .build()
         .unwrap();
     let old = Served::new(Arc::new(ReportContext::new(old_client))).named("old");
-    // a connection whose stored expiry passes in 2 s
+    // a connection whose stored expiry passes in 4 s
     let soon = Served::new(Arc::new(ReportContext::new(common::client(&sim))))
         .named("soon")
-        .expiring(Some(chrono::Utc::now().timestamp() + 2));
+        .expiring(Some(chrono::Utc::now().timestamp() + 4));
     let service = IgFlightService::with_connections(
         Connections::new(vec![shop.clone(), old.clone(), soon.clone()]).unwrap(),
     );

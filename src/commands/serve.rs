@@ -1,5 +1,5 @@
 //! `igflight serve`: build the Graph client (or start the demo simulator), then serve Flight until
-//! Ctrl-C; with `--sync-file`, the synced datasets as SQL tables and their schedule
+//! SIGTERM or SIGINT (Ctrl-C) and drain ([`crate::flight::serve_with`]); with `--sync-file`, the synced datasets as SQL tables and their schedule
 //! ([`crate::sync::scheduler`]) on the default connection.
 
 use std::sync::Arc;
@@ -91,12 +91,25 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         println!("igflight sync: {}", names.join(", "));
         Scheduler::start(sync_ctx, synced)
     });
+    let drain = service.drain().clone();
+    let mut stop = stop;
     let served = serve_with(
         service,
         listener,
-        async {
+        async move {
             let signal = stop.recv().await;
             tracing::info!(signal, "shutting down");
+            // a second signal does not wait for the grace: an operator who presses Ctrl-C again
+            // means now
+            tokio::spawn(async move {
+                let signal = stop.recv().await;
+                let cut = drain.cut(std::time::Duration::ZERO);
+                tracing::warn!(
+                    signal,
+                    streams_cut = cut,
+                    "second signal: running streams cut now"
+                );
+            });
         },
         options,
     )
@@ -156,14 +169,13 @@ impl StopSignals {
         Ok(StopSignals {})
     }
 
-    /// The name of the first signal that comes.
-    async fn recv(self) -> &'static str {
+    /// The name of the next signal that comes.
+    async fn recv(&mut self) -> &'static str {
         #[cfg(unix)]
         {
-            let StopSignals { mut term, mut int } = self;
             tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = int.recv() => "SIGINT",
+                _ = self.term.recv() => "SIGTERM",
+                _ = self.int.recv() => "SIGINT",
             }
         }
         #[cfg(not(unix))]

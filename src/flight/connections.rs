@@ -161,7 +161,7 @@ impl Served {
         };
         if self.ok_calls() > at {
             self.token_replaced();
-            tracing::info!(connection = %self.name, "a Graph call succeeded on the connection again: its health is SERVING");
+            tracing::info!(connection = %self.name, "a Graph call succeeded on the connection again: its token is no longer taken as refused");
         }
     }
 

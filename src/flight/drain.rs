@@ -48,10 +48,16 @@ impl Drop for Active {
 
 /// The status a stream cut by the shutdown ends with.
 pub fn cut_status(grace: std::time::Duration) -> Status {
+    let why = if grace.is_zero() {
+        "it was stopped at once".to_string()
+    } else {
+        format!(
+            "its shutdown grace of {} is over",
+            humantime::format_duration(grace)
+        )
+    };
     Status::unavailable(format!(
-        "the server shut down before this stream ended (its shutdown grace of {} is over): \
-         the result is incomplete; ask again",
-        humantime::format_duration(grace)
+        "the server shut down before this stream ended ({why}): the result is incomplete; ask again"
     ))
 }
 
@@ -97,8 +103,10 @@ impl Drain {
 
     /// End every running stream (the grace, `grace`, is over); returns how many were running.
     pub fn cut(&self, grace: std::time::Duration) -> usize {
+        // counted before the signal: a cut stream stops counting as soon as it has said so
+        let running = self.active();
         self.inner.cut.send_replace(Some(grace));
-        self.active()
+        running
     }
 }
 

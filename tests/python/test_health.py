@@ -30,7 +30,7 @@ def check(stub, service):
     return stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=5).status
 
 
-def wait_for(stub, service, status, limit=20):
+def wait_for(stub, service, status, limit=30):
     deadline = time.time() + limit
     while True:
         now = check(stub, service)
@@ -60,7 +60,7 @@ def rig(tmp_path_factory):
                 "connections": [
                     {"name": "shop", "token": "demo-token", "expires_at": now + 40 * 86400, "issued_at": now},
                     {"name": "old", "token": "expired-token", "expires_at": now + 40 * 86400, "issued_at": now},
-                    {"name": "soon", "token": "demo-token", "expires_at": now + 8, "issued_at": now},
+                    {"name": "soon", "token": "demo-token", "expires_at": now + 15, "issued_at": now},
                 ],
             }
         )
