@@ -316,7 +316,7 @@ pub struct ServeArgs {
     pub stall_timeout_secs: u64,
     /// On SIGTERM or SIGINT (Ctrl-C) the server stops accepting, says NOT_SERVING on its health
     /// service, and lets running DoGet streams finish for this long (e.g. 30s, 2m, 0s); streams still
-    /// running then end with UNAVAILABLE, and the server exits 0.
+    /// running then end with UNAVAILABLE, and the server exits 0. A second signal cuts them at once.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_grace)]
     pub shutdown_grace: std::time::Duration,
     #[command(flatten)]
