@@ -1,4 +1,5 @@
-//! The Arrow Flight server: [`service::IgFlightService`] (the RPCs), [`serve`] (the tonic server) and
+//! The Arrow Flight server: [`service::IgFlightService`] (the RPCs), [`serve`] (the tonic server, with
+//! the gRPC health service of [`health`] and the graceful drain of [`drain`]) and
 //! [`FlightServerHandle`] (a server on a free port, for tests and embedding).
 
 pub mod auth;
