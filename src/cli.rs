@@ -72,7 +72,7 @@ Environment:
 pub enum Command {
     /// Serve the reports over Arrow Flight (gRPC).
     #[command(after_help = SERVE_AFTER_HELP)]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the simulated Graph API alone, as an HTTP server (for demos, tests and benchmarks).
     Simulate(SimulateArgs),
     /// Export one report to a file (Parquet, Arrow IPC, CSV or JSON lines), streaming page by page.
@@ -387,6 +387,11 @@ pub struct ServeArgs {
     /// Seconds a DoGet stream waits for a client that stopped reading before it stops the report.
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400), help_heading = "Limits")]
     pub stall_timeout_secs: u64,
+    /// On SIGTERM or SIGINT (Ctrl-C) the server stops accepting, says NOT_SERVING on its health
+    /// service, and lets running DoGet streams finish for this long (e.g. 30s, 2m, 0s); streams still
+    /// running then end with UNAVAILABLE, and the server exits 0. A second signal cuts them at once.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_grace)]
+    pub shutdown_grace: std::time::Duration,
     #[command(flatten)]
     pub sql: SqlLimitArgs,
     /// A sync file (TOML, as `igflight sync` reads): each of its datasets is the Flight SQL table
@@ -402,6 +407,17 @@ pub struct ServeArgs {
     /// redacted) as a config file, and exit.
     #[arg(long, help_heading = "Config")]
     pub print_config: bool,
+}
+
+/// `--shutdown-grace`: a `humantime` duration, at most an hour (a stop that takes longer is killed by
+/// any supervisor anyway).
+fn parse_grace(s: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|_| format!("`{s}` is not a duration; accepted: e.g. 30s, 2m, 0s"))?;
+    if d > std::time::Duration::from_secs(3600) {
+        return Err(format!("`{s}` is longer than the accepted 1h"));
+    }
+    Ok(d)
 }
 
 /// A credential flag's value, kept secret: it is checked when `serve` starts, with an error that does

@@ -19,9 +19,10 @@ async fn main() -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Serve(args) => {
-            if let Err(e) = igflight::commands::serve::run(args).await {
+            if let Err(e) = igflight::commands::serve::run(*args).await {
                 // a refused flag or value exits 2; a failure that says so (a data folder that
-                // cannot be used, a simulator that does not start) exits with its own code
+                // cannot be used, a simulator that does not start, a busy port, a server that
+                // failed) exits with its own code (1)
                 let code = e
                     .downcast_ref::<igflight::commands::CliError>()
                     .map_or(igflight::commands::EXIT_USAGE, |c| c.code);
@@ -29,16 +30,32 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(code);
             }
         }
-        Command::Simulate(args) => igflight::commands::simulate::run(args).await?,
-        Command::Export(args) => match igflight::commands::export::run(args).await {
-            Ok(line) => eprintln!("{line}"),
-            Err(e) => e.exit(),
-        },
-        Command::Sql(args) => match igflight::commands::sql::run(args).await {
-            Ok(Some(line)) => eprintln!("{line}"),
-            Ok(None) => {}
-            Err(e) => e.exit(),
-        },
+        Command::Simulate(args) => {
+            // flags were checked by clap (exit 2): what fails here is the run, a busy port included
+            if let Err(e) = igflight::commands::simulate::run(args).await {
+                eprintln!("error: {e:#}");
+                std::process::exit(igflight::commands::EXIT_FAILED);
+            }
+        }
+        Command::Export(args) => {
+            match igflight::commands::or_terminated(igflight::commands::export::run(args))
+                .await
+                .and_then(|r| r)
+            {
+                Ok(line) => eprintln!("{line}"),
+                Err(e) => e.exit(),
+            }
+        }
+        Command::Sql(args) => {
+            match igflight::commands::or_terminated(igflight::commands::sql::run(args))
+                .await
+                .and_then(|r| r)
+            {
+                Ok(Some(line)) => eprintln!("{line}"),
+                Ok(None) => {}
+                Err(e) => e.exit(),
+            }
+        }
         Command::Accounts(args) => {
             if let Err(e) = igflight::commands::accounts::run(args).await {
                 e.exit()

@@ -259,6 +259,41 @@ async fn mutual_tls_requires_a_client_certificate_and_auth_works_over_tls() {
     assert!(rows(&mut c).await.unwrap() > 0);
 }
 
+#[tokio::test]
+async fn health_over_tls_needs_no_bearer_token() {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::health_client::HealthClient;
+    let certs = common::make_certs();
+    let sim = start_sim(SimConfig::default()).await;
+    let mut options = auth_options();
+    options.tls = Some(TlsOptions {
+        cert_pem: certs.server.clone().into_bytes(),
+        key_pem: certs.server_key.clone().into_bytes(),
+        client_ca_pem: None,
+    });
+    let server = start_flight_with(&sim, client(&sim), options).await;
+    let tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(&certs.ca))
+        .domain_name("localhost");
+    let ch = tls_channel(&server, tls).await.unwrap();
+    // no `authorization` header: the health service answers, Flight refuses
+    let mut health = HealthClient::new(ch.clone());
+    for service in ["", "igflight.connection.default"] {
+        let status = health
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .status;
+        assert_eq!(status, ServingStatus::Serving as i32, "{service:?}");
+    }
+    let e = rows(&mut FlightClient::new(ch)).await.unwrap_err();
+    assert_eq!(code_of(&e), Code::Unauthenticated);
+}
+
 // ---- logs ----
 
 #[derive(Clone, Default)]

@@ -284,11 +284,11 @@ pub async fn refresh_served(
     dir: &Path,
     name: &str,
     client: &crate::graph::GraphClient,
-) -> Result<Option<i64>, AccountsError> {
+) -> Result<Refreshed, AccountsError> {
     let store = Store::open(dir)?;
     let Some(conn) = store.get(name).cloned() else {
         tracing::warn!(connection = %name, "the served connection was removed from the store; serving its last token");
-        return Ok(None);
+        return Ok(Refreshed::default());
     };
     let now = now();
     let in_use = if client.uses_token(&conn.token) {
@@ -297,10 +297,12 @@ pub async fn refresh_served(
         Secret::new("")
     };
     let mut expires_at = conn.expires_at;
+    let mut new_token = false;
     match refresh_action(&conn, &in_use, now, graph.app_secret.is_some()) {
         Refresh::Keep => {}
         Refresh::Adopt => {
             client.replace_token(conn.token.clone());
+            new_token = true;
             tracing::info!(connection = %name, "using the connection's new stored token");
         }
         Refresh::Renew => {
@@ -309,11 +311,24 @@ pub async fn refresh_served(
             {
                 client.replace_token(c.token);
                 expires_at = c.expires_at;
+                new_token = true;
             }
         }
     }
     warn_if_expiring(name, expires_at, now);
-    Ok(expires_at)
+    Ok(Refreshed {
+        expires_at,
+        new_token,
+    })
+}
+
+/// What [`refresh_served`] found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Refreshed {
+    /// The token's expiry (unix seconds), when known.
+    pub expires_at: Option<i64>,
+    /// Whether the client now uses another token (adopted from the store, or renewed).
+    pub new_token: bool,
 }
 
 /// [`renew`], logging the outcome; `None` when it failed (the current token stays in use).

@@ -27,8 +27,11 @@ use crate::state::{Ledger, StateError};
 pub const EXIT_USAGE: i32 = 2;
 /// Exit code of a failed run (Graph API, report or file error).
 pub const EXIT_FAILED: i32 = 1;
-/// Exit code after Ctrl-C.
+/// Exit code after Ctrl-C (SIGINT).
 pub const EXIT_INTERRUPTED: i32 = 130;
+/// Exit code of `export`, `sql` and `sync` after SIGTERM: 128 + 15, what a shell reports for a
+/// process the signal ended (`serve` drains and exits 0 instead).
+pub const EXIT_TERMINATED: i32 = 143;
 
 /// `n` and the noun, singular for one: `count(1, "row")` is "1 row", `count(2, "batch")` "2 batches"
 /// (the progress and closing lines; their nouns take `es` after ch, s and x, else `s`).
@@ -89,6 +92,11 @@ impl CliError {
         Self::new(EXIT_INTERRUPTED, "interrupted")
     }
 
+    /// Ended by SIGTERM.
+    pub fn terminated() -> Self {
+        Self::new(EXIT_TERMINATED, "terminated")
+    }
+
     /// Print `error: …` on stderr and exit.
     pub fn exit(self) -> ! {
         eprintln!("error: {}", self.message);
@@ -100,6 +108,23 @@ impl From<crate::output::OutputError> for CliError {
     fn from(e: crate::output::OutputError) -> Self {
         CliError::failed(e)
     }
+}
+
+/// `run`, or [`CliError::terminated`] when SIGTERM comes first (Unix). `run` is dropped then, as on
+/// Ctrl-C: its writer removes the temporary file, so no partial output is left behind — without a
+/// handler SIGTERM would kill the process where it stands and leave it.
+pub async fn or_terminated<T>(run: impl std::future::Future<Output = T>) -> Result<T, CliError> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                out = run => return Ok(out),
+                _ = term.recv() => return Err(CliError::terminated()),
+            }
+        }
+    }
+    Ok(run.await)
 }
 
 /// The message a user sees for a report error (as the Flight status message, without logging it):

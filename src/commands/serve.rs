@@ -1,13 +1,13 @@
 //! `igflight serve`: build the Graph client (or start the demo simulator), then serve Flight until
-//! Ctrl-C; with `--sync-file`, the synced datasets as SQL tables and their schedule
-//! ([`crate::sync::scheduler`]) on the default connection; with `--metrics-listen`, Prometheus
-//! metrics ([`crate::monitoring`]).
+//! SIGTERM or SIGINT (Ctrl-C) and drain ([`crate::flight::serve_with`]); with `--sync-file`, the
+//! synced datasets as SQL tables and their schedule ([`crate::sync::scheduler`]) on the default
+//! connection; with `--metrics-listen`, Prometheus metrics ([`crate::monitoring`]).
 
 use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::Source;
+use super::{CliError, Source};
 use crate::cli::{ServeArgs, SourceArgs};
 use crate::flight::auth::{
     AUTH_FILE_SYNTAX, Access, Authenticator, Credential, parse_auth_file, parse_user,
@@ -19,8 +19,10 @@ use crate::sync::scheduler::Scheduler;
 
 use crate::accounts::TOKEN_ENV;
 
-/// Run `igflight serve` until Ctrl-C.
+/// Run `igflight serve` until SIGTERM or SIGINT (Ctrl-C), then drain within `--shutdown-grace`.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    // before anything else: a SIGTERM from now on drains instead of killing the process
+    let stop = StopSignals::install()?;
     let (options, credentials) = serve_options(&args)?;
     // a wrong sync file is a usage error, found before any connection is made
     let synced = match &args.sync_file {
@@ -75,9 +77,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if !synced.is_empty() {
         service = service.with_synced(synced.clone());
     }
+    // a busy or forbidden address is a failure of the run, not of the flags (exit 1)
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("could not listen on {}", args.listen))?;
+        .map_err(|e| CliError::failed(listen_error(args.listen, &e)))?;
     let addr = listener.local_addr()?;
     let tls = options.tls.is_some();
     let auth = options.auth.is_some();
@@ -99,12 +102,25 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         println!("igflight sync: {}", names.join(", "));
         Scheduler::start(sync_ctx, synced)
     });
+    let drain = service.drain().clone();
+    let mut stop = stop;
     let served = serve_with(
         service,
         listener,
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down");
+        async move {
+            let signal = stop.recv().await;
+            tracing::info!(signal, "shutting down");
+            // a second signal does not wait for the grace: an operator who presses Ctrl-C again
+            // means now
+            tokio::spawn(async move {
+                let signal = stop.recv().await;
+                let cut = drain.cut(std::time::Duration::ZERO);
+                tracing::warn!(
+                    signal,
+                    streams_cut = cut,
+                    "second signal: running streams cut now"
+                );
+            });
         },
         options,
     )
@@ -112,15 +128,76 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(s) = scheduler {
         s.stop().await;
     }
-    served?;
     checks.abort();
     if let Some(g) = gauges {
         g.abort();
+    }
+    let stopped = served.map_err(|e| CliError::failed(format!("the Flight server failed: {e}")))?;
+    if stopped.streams_cut > 0 {
+        eprintln!(
+            "igflight: stopped; cut {} still running after --shutdown-grace",
+            super::count(stopped.streams_cut as u64, "stream")
+        );
     }
     for source in sources {
         source.shutdown().await;
     }
     Ok(())
+}
+
+/// What `could not listen on ADDR` says: the address, the reason, and for a busy port what to do.
+pub fn listen_error(addr: std::net::SocketAddr, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "could not listen on {addr}: the address is in use (another igflight or another \
+             program); stop it or choose another --listen"
+        ),
+        _ => format!("could not listen on {addr}: {e}"),
+    }
+}
+
+/// The signals that stop the server: SIGTERM (`docker stop`, `systemctl stop`) and SIGINT (Ctrl-C)
+/// on Unix, Ctrl-C elsewhere. Installed at start, so a SIGTERM that comes while the server is still
+/// starting drains it instead of killing it.
+struct StopSignals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let term = signal(SignalKind::terminate()).map_err(|e| {
+                CliError::failed(format!("could not install the SIGTERM handler: {e}"))
+            })?;
+            let int = signal(SignalKind::interrupt()).map_err(|e| {
+                CliError::failed(format!("could not install the SIGINT handler: {e}"))
+            })?;
+            Ok(StopSignals { term, int })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    /// The name of the next signal that comes.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => "SIGTERM",
+                _ = self.int.recv() => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
 }
 
 /// While serving, check the stored connections every `--token-check-secs`
@@ -151,9 +228,14 @@ fn watch_tokens(args: &ServeArgs, conns: &Connections) -> tokio::task::JoinHandl
                     continue;
                 };
                 match crate::accounts::refresh_served(&graph, &dir, name, &s.ctx.graph).await {
-                    Ok(expires_at) => {
-                        if expires_at.is_some() {
-                            s.set_expires_at(expires_at);
+                    Ok(refreshed) => {
+                        if refreshed.new_token {
+                            // the refusal was the old token's: the health service says SERVING
+                            // again (until the new one is refused or expires)
+                            s.token_replaced();
+                        }
+                        if refreshed.expires_at.is_some() {
+                            s.set_expires_at(refreshed.expires_at);
                         }
                     }
                     Err(e) => {
@@ -345,7 +427,15 @@ fn serve_options(args: &ServeArgs) -> anyhow::Result<(ServeOptions, Vec<Credenti
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
         ..crate::flight::ServerLimits::default()
     };
-    Ok((ServeOptions { auth, tls, limits }, credentials))
+    Ok((
+        ServeOptions {
+            auth,
+            tls,
+            limits,
+            shutdown_grace: args.shutdown_grace,
+        },
+        credentials,
+    ))
 }
 
 /// Warn when a credentials file can be read by other users.

@@ -5,7 +5,9 @@ use crate::cli::SimulateArgs;
 /// Serve the simulated Graph API until the process ends; prints its base URL, token and stats URL.
 pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let config = args.to_config();
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!(super::serve::listen_error(args.listen, &e)))?;
     let addr = listener.local_addr()?;
     println!("igflight simulated Graph API listening on http://{addr}");
     let versions = crate::sim::served_versions(config.api_as_of);

@@ -29,8 +29,31 @@ pub struct Served {
     pub name: String,
     /// Its report context (Graph client, budget, caches).
     pub ctx: Arc<ReportContext>,
-    /// When its token expires (unix seconds), when known; updated when the token is renewed.
-    expires_at: Arc<parking_lot::Mutex<Option<i64>>>,
+    /// Its token's expiry and whether the Graph API refused it: shared by clones, and watched by the
+    /// health service ([`super::health`]), which says NOT_SERVING for this connection alone.
+    token: Arc<tokio::sync::watch::Sender<TokenState>>,
+}
+
+/// What the server knows of a connection's token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenState {
+    /// When it expires (unix seconds), when known; updated when the token is renewed or replaced.
+    pub expires_at: Option<i64>,
+    /// Set when a report failed because the Graph API refused the token (code 190/102: expired,
+    /// revoked, password changed): the client's count of successful Graph calls at that moment, so
+    /// a later successful call — whoever made it — shows the token works again.
+    pub refused_at_ok_calls: Option<u64>,
+}
+
+/// A connection's token as the health service reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenHealth {
+    /// Usable as far as the server knows.
+    Usable,
+    /// Past its expiry.
+    Expired,
+    /// Refused by the Graph API, and no Graph call has succeeded since.
+    Refused,
 }
 
 impl Served {
@@ -49,7 +72,7 @@ impl Served {
         Served {
             name: ctx.served_name().to_string(),
             ctx,
-            expires_at: Arc::default(),
+            token: Arc::new(tokio::sync::watch::Sender::new(TokenState::default())),
         }
     }
 
@@ -72,12 +95,89 @@ impl Served {
 
     /// When its token expires (unix seconds), when known.
     pub fn expires_at(&self) -> Option<i64> {
-        *self.expires_at.lock()
+        self.token.borrow().expires_at
     }
 
     /// Its token's new expiry (after a renewal); clones share it.
     pub fn set_expires_at(&self, expires_at: Option<i64>) {
-        *self.expires_at.lock() = expires_at;
+        self.token
+            .send_if_modified(|t| std::mem::replace(&mut t.expires_at, expires_at) != expires_at);
+    }
+
+    /// What is known of its token (a snapshot).
+    pub fn token_state(&self) -> TokenState {
+        *self.token.borrow()
+    }
+
+    /// Changes of [`Self::token_state`] (expiry, refusal, a new token), for the health service.
+    pub fn watch_token(&self) -> tokio::sync::watch::Receiver<TokenState> {
+        self.token.subscribe()
+    }
+
+    /// Successful Graph calls its client has made (HTTP attempts answered with data).
+    fn ok_calls(&self) -> u64 {
+        let key = self.ctx.graph.token_key();
+        self.ctx
+            .graph
+            .stats()
+            .calls
+            .iter()
+            .filter(|c| &c.token == key && c.outcome == "ok")
+            .map(|c| c.count)
+            .sum()
+    }
+
+    /// A report on this connection failed with `status`: an `UNAUTHENTICATED` one (only a Graph
+    /// refusal of the token has that code in the service; client credentials are checked before it)
+    /// marks the token refused.
+    pub fn observe(&self, status: &tonic::Status) {
+        if status.code() == tonic::Code::Unauthenticated {
+            self.mark_refused();
+        }
+    }
+
+    /// The Graph API refused the token: NOT_SERVING for this connection until a Graph call succeeds
+    /// or a new token is adopted.
+    pub fn mark_refused(&self) {
+        let ok = self.ok_calls();
+        let newly = self.token.send_if_modified(|t| {
+            let newly = t.refused_at_ok_calls.is_none();
+            t.refused_at_ok_calls = Some(ok);
+            newly
+        });
+        if newly {
+            tracing::warn!(connection = %self.name, "the Graph API refused the connection's token: its health is NOT_SERVING until a call succeeds or a new token is adopted");
+        }
+    }
+
+    /// A new token is in use (`accounts reconnect`, a renewal): forget the refusal of the old one.
+    pub fn token_replaced(&self) {
+        self.token
+            .send_if_modified(|t| t.refused_at_ok_calls.take().is_some());
+    }
+
+    /// Forget a refusal once a Graph call has succeeded since it (a report, SQL or sync run on this
+    /// connection). Cheap when there is no refusal.
+    pub fn recheck(&self) {
+        let Some(at) = self.token.borrow().refused_at_ok_calls else {
+            return;
+        };
+        if self.ok_calls() > at {
+            self.token_replaced();
+            tracing::info!(connection = %self.name, "a Graph call succeeded on the connection again: its token is no longer taken as refused");
+        }
+    }
+
+    /// Its token's health at `now` (unix seconds).
+    pub fn token_health(&self, now: i64) -> TokenHealth {
+        let t = self.token_state();
+        if t.refused_at_ok_calls.is_some() {
+            TokenHealth::Refused
+        } else if t.expires_at.is_some_and(|at| at <= now) {
+            TokenHealth::Expired
+        } else {
+            TokenHealth::Usable
+        }
     }
 
     /// Its token's expiry as JSON: when, days left, and a warning under 7 days.

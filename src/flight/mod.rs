@@ -1,9 +1,12 @@
-//! The Arrow Flight server: [`service::IgFlightService`] (the RPCs), [`serve`] (the tonic server) and
+//! The Arrow Flight server: [`service::IgFlightService`] (the RPCs), [`serve`] (the tonic server, with
+//! the gRPC health service of [`health`] and the graceful drain of [`drain`]) and
 //! [`FlightServerHandle`] (a server on a free port, for tests and embedding).
 
 pub mod auth;
 pub mod connections;
+pub mod drain;
 pub mod examples;
+pub mod health;
 pub mod service;
 pub mod sql;
 pub mod xdbc;
@@ -23,7 +26,9 @@ use auth::AuthService;
 
 pub use auth::{Access, Authenticator};
 pub use connections::{CONNECTION_HEADER, Connections, Served};
+pub use drain::Drain;
 pub use examples::{Examples, demo_examples, generic_examples};
+pub use health::{ServerHealth, connection_service};
 pub use service::IgFlightService;
 
 /// Largest gRPC message accepted or sent (Flight batches are split well below this).
@@ -40,8 +45,15 @@ pub fn flight_server(service: IgFlightService) -> FlightServiceServer<IgFlightSe
         .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }
 
-/// How the server admits clients: optional authentication and TLS.
-#[derive(Debug, Clone, Default)]
+/// Default of [`ServeOptions::shutdown_grace`] (`--shutdown-grace`).
+pub const DEFAULT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// After the grace, how long the server waits for its connections to close once their streams were
+/// cut (a unary call still running, a client that does not answer the GOAWAY) before it stops anyway.
+const AFTER_CUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How the server admits clients (optional authentication and TLS) and how it stops.
+#[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// When set (and not empty), every RPC but `Handshake` needs `authorization: Bearer …`.
     pub auth: Option<Arc<Authenticator>>,
@@ -49,6 +61,27 @@ pub struct ServeOptions {
     pub tls: Option<TlsOptions>,
     /// What one client can hold of the server.
     pub limits: ServerLimits,
+    /// Once shutdown begins, how long running `DoGet` streams may go on before they are cut
+    /// (`--shutdown-grace`).
+    pub shutdown_grace: std::time::Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            auth: None,
+            tls: None,
+            limits: ServerLimits::default(),
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+        }
+    }
+}
+
+/// How a server stopped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stopped {
+    /// `DoGet` streams still running when the shutdown grace was over, ended with `UNAVAILABLE`.
+    pub streams_cut: usize,
 }
 
 /// What one client can hold of the server: requests in flight per connection, how long a unary call
@@ -126,17 +159,19 @@ pub async fn serve(
     service: IgFlightService,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), tonic::transport::Error> {
+) -> Result<Stopped, tonic::transport::Error> {
     serve_with(service, listener, shutdown, ServeOptions::default()).await
 }
 
-/// Serve Flight on `listener` until `shutdown` completes, with authentication and TLS as configured.
+/// Serve Flight and the gRPC health service on `listener`, with authentication and TLS as
+/// configured, until `shutdown` completes; then drain: health NOT_SERVING, no new connection or
+/// call, running `DoGet` streams go on for [`ServeOptions::shutdown_grace`] and are cut after it.
 pub async fn serve_with(
     service: IgFlightService,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
     options: ServeOptions,
-) -> Result<(), tonic::transport::Error> {
+) -> Result<Stopped, tonic::transport::Error> {
     let limits = &options.limits;
     let mut builder = tonic::transport::Server::builder()
         .concurrency_limit_per_connection(limits.requests_per_connection)
@@ -148,21 +183,57 @@ pub async fn serve_with(
     if let Some(tls) = &options.tls {
         builder = builder.tls_config(tls.server_config())?;
     }
+    let drain = service.drain().clone();
+    let (health, health_service) = ServerHealth::start(service.connections()).await;
+    // The health service sits beside the authentication layer, not behind it: probes carry no
+    // credentials.
+    let router = builder.add_service(health_service);
+    let router = match options.auth.filter(|a| !a.is_empty()) {
+        Some(auth) => router.add_service(AuthService::new(flight_server(service), auth)),
+        None => router.add_service(flight_server(service)),
+    };
+    let (begun, draining) = oneshot::channel::<()>();
+    let health = std::sync::Arc::new(health);
+    let signal = {
+        let health = health.clone();
+        async move {
+            shutdown.await;
+            // NOT_SERVING first, while the server still answers: a watching balancer learns it
+            // before the port closes
+            health.drain().await;
+            let _ = begun.send(());
+        }
+    };
     let incoming = TcpListenerStream::new(listener);
-    match options.auth.filter(|a| !a.is_empty()) {
-        Some(auth) => {
-            builder
-                .add_service(AuthService::new(flight_server(service), auth))
-                .serve_with_incoming_shutdown(incoming, shutdown)
-                .await
-        }
-        None => {
-            builder
-                .add_service(flight_server(service))
-                .serve_with_incoming_shutdown(incoming, shutdown)
-                .await
-        }
+    let serve = router.serve_with_incoming_shutdown(incoming, signal);
+    tokio::pin!(serve);
+    tokio::select! {
+        served = &mut serve => return served.map(|()| Stopped::default()),
+        _ = draining => {}
     }
+    // tonic now accepts no connection and no new call, and waits for the running ones without a
+    // bound: the grace is the bound
+    let grace = options.shutdown_grace;
+    tracing::info!(
+        streams = drain.active(),
+        grace = %humantime::format_duration(grace),
+        "draining: running streams may finish within the shutdown grace"
+    );
+    if let Ok(served) = tokio::time::timeout(grace, &mut serve).await {
+        tracing::info!("drained: every stream finished");
+        return served.map(|()| Stopped::default());
+    }
+    let streams_cut = drain.cut(grace);
+    tracing::warn!(
+        streams_cut,
+        grace = %humantime::format_duration(grace),
+        "shutdown grace over: running streams cut"
+    );
+    match tokio::time::timeout(AFTER_CUT, &mut serve).await {
+        Ok(served) => served?,
+        Err(_) => tracing::warn!("connections still open after the grace: closing them"),
+    }
+    Ok(Stopped { streams_cut })
 }
 
 /// A Flight server running in a tokio task; dropping the handle shuts it down.
@@ -171,7 +242,7 @@ pub struct FlightServerHandle {
     addr: SocketAddr,
     scheme: &'static str,
     shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), tonic::transport::Error>>>,
+    task: Option<JoinHandle<Result<Stopped, tonic::transport::Error>>>,
 }
 
 impl FlightServerHandle {

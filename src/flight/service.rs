@@ -68,6 +68,8 @@ pub struct IgFlightService {
     examples: Arc<Examples>,
     /// How long a `DoGet` stream waits for a client that stopped reading before it stops the report.
     stall_timeout: std::time::Duration,
+    /// The running `DoGet` streams, cut when the shutdown grace is over.
+    drain: super::drain::Drain,
 }
 
 /// Default of [`IgFlightService::with_stall_timeout`].
@@ -90,6 +92,7 @@ impl IgFlightService {
             conns,
             examples: Arc::new(generic_examples()),
             stall_timeout: DEFAULT_STALL_TIMEOUT,
+            drain: super::drain::Drain::new(),
         }
     }
 
@@ -135,6 +138,12 @@ impl IgFlightService {
     /// The served connections.
     pub fn connections(&self) -> &Arc<Connections> {
         &self.conns
+    }
+
+    /// Its running `DoGet` streams (shared by clones; [`super::serve_with`] cuts them after the
+    /// shutdown grace).
+    pub fn drain(&self) -> &super::drain::Drain {
+        &self.drain
     }
 
     /// Decode and validate ticket bytes (JSON or protobuf), without a call
@@ -212,7 +221,8 @@ impl IgFlightService {
                 let summary = crate::plan::RunSummary::default();
                 let pages = crate::plan::list_pages(&ctx, &summary)
                     .await
-                    .map_err(|e| e.for_connection(ctx.connection.as_deref()).to_status())?;
+                    .map_err(|e| e.for_connection(ctx.connection.as_deref()).to_status())
+                    .inspect_err(|s| served.observe(s))?;
                 for ig in pages.iter().filter_map(|p| p.ig_user_id.as_deref()) {
                     tickets.push(proto::ReportTicket {
                         report: report.name().into(),
@@ -257,7 +267,8 @@ impl IgFlightService {
         let ctx = &served.ctx;
         let parts = plan_parts(ctx, req)
             .await
-            .map_err(|e| e.for_connection(ctx.connection.as_deref()).to_status())?;
+            .map_err(|e| e.for_connection(ctx.connection.as_deref()).to_status())
+            .inspect_err(|s| served.observe(s))?;
         let split = parts.len() > 1;
         let mut info = FlightInfo::new()
             .try_with_schema(&schema)
@@ -333,7 +344,9 @@ impl IgFlightService {
             .batches
             .try_collect()
             .await
-            .map_err(|e: ReportError| e.to_status())?;
+            .map_err(|e: ReportError| e.to_status())
+            .inspect_err(|s| served.observe(s))?;
+        served.recheck();
         let rows = batches_to_json(&batches)?;
         let accounts: Vec<Value> = rows
             .iter()
@@ -670,7 +683,8 @@ impl FlightService for IgFlightService {
         request: Request<Ticket>,
     ) -> Result<Response<Self::DoGetStream>, Status> {
         if sql_command(&request.get_ref().ticket).is_some() {
-            return FlightService::do_get(&self.sql, request).await;
+            let response = FlightService::do_get(&self.sql, request).await?;
+            return Ok(response.map(|s| self.drain.guard(s)));
         }
         let req = self
             .request_from_ticket(&request.get_ref().ticket)
@@ -686,6 +700,7 @@ impl FlightService for IgFlightService {
             .await
             .map_err(Status::from)
             .inspect_err(|s| {
+                served.observe(s);
                 tracing::info!(rpc = "DoGet", code = ?s.code(), "ticket refused");
             })?;
         tracing::info!(
@@ -694,10 +709,11 @@ impl FlightService for IgFlightService {
             connection = %served.name,
             "rpc"
         );
-        Ok(Response::new(guard_stall(
-            do_get_stream(served.ctx.clone(), req),
+        // every DoGet stream, report or SQL, counts as running for the shutdown grace
+        Ok(Response::new(self.drain.guard(guard_stall(
+            super::health::watch_refusals(served.clone(), do_get_stream(served.ctx.clone(), req)),
             self.stall_timeout,
-        )))
+        ))))
     }
 
     async fn do_put(

@@ -367,7 +367,10 @@ impl SqlService {
         served: &Served,
         descriptor: FlightDescriptor,
     ) -> Result<Response<FlightInfo>, Status> {
-        let schema = self.schema_of(&handle, served).await?;
+        let schema = self
+            .schema_of(&handle, served)
+            .await
+            .inspect_err(|s| served.observe(s))?;
         let ticket = TicketStatementQuery {
             statement_handle: handle.encode(),
         };
@@ -388,7 +391,8 @@ impl SqlService {
                 let df = self.plan(&handle, served).await?;
                 df.execute_stream().await.map_err(df_status)
             })
-            .await?;
+            .await
+            .inspect_err(|s| served.observe(s))?;
         let stream = self.engine.with_deadline(stream, deadline);
         let schema = stream.schema();
         let batches = stream.map_err(|e| FlightError::Tonic(Box::new(to_status(&e))));
@@ -396,7 +400,11 @@ impl SqlService {
             .with_schema(schema)
             .build(batches)
             .map_err(Status::from);
-        Ok(Response::new(Box::pin(data)))
+        // a Graph refusal of the token marks the connection NOT_SERVING (crate::flight::health)
+        Ok(Response::new(super::health::watch_refusals(
+            served.clone(),
+            Box::pin(data),
+        )))
     }
 
     /// `DoPut` with a Flight SQL command (`cmd`, from the first message's descriptor; `data` holds
