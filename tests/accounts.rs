@@ -179,10 +179,11 @@ async fn add_list_reconnect_remove() {
     assert!(s.contains("expires in"), "{s}");
     assert!(s.contains("Stored connection `work`"), "{s}");
 
-    // Private, atomic: 0600 file in a 0700 folder, no temporary file left, valid JSON.
+    // Private, atomic: 0600 file in a 0700 folder, no temporary file left (only the lock file), valid
+    // JSON.
     assert_eq!(mode(&env.path()), 0o600);
     assert_eq!(mode(&env.dir), 0o700);
-    assert_eq!(files(&env.dir), vec!["accounts.json"]);
+    assert_eq!(files(&env.dir), vec![".accounts.lock", "accounts.json"]);
     let c = env.conn("work");
     assert_eq!(c["token"], "demo-token");
     assert_eq!(c["user_name"], "Demo Owner");
@@ -295,7 +296,7 @@ async fn add_list_reconnect_remove() {
     let out = env.run(&["accounts", "list"]).await;
     assert!(!stdout(&out).contains("second"));
     assert!(stdout(&out).contains("work"));
-    assert_eq!(files(&env.dir), vec!["accounts.json"]);
+    assert_eq!(files(&env.dir), vec![".accounts.lock", "accounts.json"]);
     assert_eq!(mode(&env.path()), 0o600);
 
     // A bad name is refused before anything else.
@@ -645,7 +646,7 @@ async fn renewal_replaces_an_old_token() {
     assert!(a["issued_at"].as_i64().unwrap() >= now() - 60);
     assert!(a["expires_at"].as_i64().unwrap() > now() + 59 * DAY);
     assert_eq!(mode(&env.path()), 0o600);
-    assert_eq!(files(&env.dir), vec!["accounts.json"]);
+    assert_eq!(files(&env.dir), vec![".accounts.lock", "accounts.json"]);
 
     // Without the app secret nothing is renewed at start (and the proof-requiring simulator refuses).
     let ig = env.first_ig();

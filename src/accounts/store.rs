@@ -14,7 +14,6 @@
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -27,6 +26,9 @@ use crate::graph::Secret;
 pub const CONFIG_DIR_ENV: &str = "IGFLIGHT_CONFIG_DIR";
 /// The store's file name inside the config folder.
 pub const STORE_FILE: &str = "accounts.json";
+
+/// The lock file next to it, locked while the store is read, changed and written.
+const LOCK_FILE: &str = ".accounts.lock";
 const STORE_VERSION: u32 = 1;
 
 /// Why the store could not be read or written.
@@ -209,7 +211,7 @@ impl Store {
             Err(e) => return Err(io("read", &path)(e)),
         };
         if let Ok(meta) = fs::metadata(&path)
-            && meta.permissions().mode() & 0o077 != 0
+            && open_to_others(&meta)
         {
             tracing::warn!(
                 path = %path.display(),
@@ -261,9 +263,16 @@ impl Store {
         E: From<StoreError>,
     {
         ensure_dir(dir)?;
-        // An exclusive lock on the folder itself (no extra file), held for the read-modify-write.
-        let lock = File::open(dir).map_err(io("open", dir))?;
-        lock.lock().map_err(io("lock", dir))?;
+        // An exclusive lock on a lock file in the folder, held for the read-modify-write (a lock file
+        // rather than the folder itself: a folder cannot be opened as a file on Windows).
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io("open", &lock_path))?;
+        lock.lock().map_err(io("lock", &lock_path))?;
         let mut store = Store::open(dir)?;
         let out = f(&mut store.connections)?;
         store.save()?;
@@ -288,7 +297,6 @@ impl Store {
         // renamed over the store: a file or symlink planted under a predictable name is never followed.
         let mut tmp = tempfile::Builder::new()
             .prefix(&format!(".{STORE_FILE}.tmp-"))
-            .permissions(fs::Permissions::from_mode(0o600))
             .tempfile_in(&self.dir)
             .map_err(io("create a temporary file in", &self.dir))?;
         let tmp_path = tmp.path().to_path_buf();
@@ -297,7 +305,8 @@ impl Store {
         // on failure the temporary file is removed when `tmp` is dropped
         tmp.persist(&path)
             .map_err(|e| io("replace", &path)(e.error))?;
-        // The rename is durable once the folder is synced.
+        // The rename is durable once the folder is synced (Unix: a folder opens as a file there).
+        #[cfg(unix)]
         if let Ok(d) = File::open(&self.dir) {
             let _ = d.sync_all();
         }
@@ -351,13 +360,41 @@ fn without_strings(text: &str) -> String {
     out
 }
 
+/// Whether a file's or folder's permissions let users other than its owner in. Unix modes only:
+/// elsewhere (Windows) the folder's ACLs decide, which this does not read (false).
+pub fn open_to_others(meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o077 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
+/// Make a folder its owner's only (0700 on Unix; elsewhere it keeps the ACLs it inherited).
+fn make_private(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
 /// Create the config folder (0700) if needed.
 fn ensure_dir(dir: &Path) -> Result<(), StoreError> {
     match fs::metadata(dir) {
         Ok(m) if m.is_dir() => {
-            if m.permissions().mode() & 0o077 != 0 {
-                fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-                    .map_err(io("make private", dir))?;
+            if open_to_others(&m) {
+                make_private(dir).map_err(io("make private", dir))?;
             }
             Ok(())
         }
@@ -366,17 +403,21 @@ fn ensure_dir(dir: &Path) -> Result<(), StoreError> {
             path: dir.to_path_buf(),
             source: std::io::Error::other("not a folder"),
         }),
-        Err(_) => fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(io("create", dir)),
+        Err(_) => {
+            let mut builder = fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(dir).map_err(io("create", dir))
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
+    use std::os::unix::fs::PermissionsExt;
 
     fn conn(name: &str) -> Connection {
         Connection {
@@ -399,6 +440,7 @@ mod tests {
         assert!(!d.contains("secretvalue"), "{d}");
     }
 
+    #[cfg(unix)]
     #[test]
     fn round_trip_private_and_atomic() {
         let dir = tempfile::tempdir().unwrap();
@@ -422,6 +464,7 @@ mod tests {
         assert!(names.iter().all(|n| !n.contains("tmp")), "{names:?}");
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_planted_temporary_file_is_never_followed() {
         let dir = tempfile::tempdir().unwrap();

@@ -440,19 +440,13 @@ fn serve_options(args: &ServeArgs) -> anyhow::Result<(ServeOptions, Vec<Credenti
 
 /// Warn when a credentials file can be read by other users.
 fn warn_if_readable_by_others(path: &std::path::Path) {
-    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path)
+        && crate::accounts::store::open_to_others(&meta)
     {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            tracing::warn!(file = %path.display(), "a credentials file is readable by other users");
-            eprintln!(
-                "warning: {} can be read by other users; it holds credentials: chmod 600 it",
-                path.display()
-            );
-        }
+        tracing::warn!(file = %path.display(), "a credentials file is readable by other users");
+        eprintln!(
+            "warning: {} can be read by other users; it holds credentials: chmod 600 it",
+            path.display()
+        );
     }
-    #[cfg(not(unix))]
-    let _ = path;
 }
