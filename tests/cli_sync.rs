@@ -257,6 +257,16 @@ async fn a_run_killed_between_partition_writes_leaves_whole_files_and_the_next_r
 
 #[test]
 fn watch_runs_what_is_due_and_stops_cleanly_on_ctrl_c() {
+    watch_stops_cleanly_on("-INT");
+}
+
+#[test]
+fn watch_stops_cleanly_on_sigterm() {
+    // `systemctl stop` / `docker stop` of a `sync run --watch` service
+    watch_stops_cleanly_on("-TERM");
+}
+
+fn watch_stops_cleanly_on(signal: &str) {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let f = sync_file(dir.path(), "17841168502017485", "replace");
@@ -287,7 +297,7 @@ fn watch_runs_what_is_due_and_stops_cleanly_on_ctrl_c() {
         "{seen:?}"
     );
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());

@@ -471,6 +471,16 @@ fn serve_on_a_busy_port_exits_1_naming_the_address() {
 }
 
 #[test]
+fn simulate_ends_cleanly_on_sigterm_and_sigint() {
+    for signal in ["TERM", "INT"] {
+        let (mut sim, _url) = simulate(&[]);
+        sim.signal(signal);
+        let status = sim.exit_within(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "SIG{signal}: {status:?}");
+    }
+}
+
+#[test]
 fn simulate_on_a_busy_port_exits_1_naming_the_address() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();

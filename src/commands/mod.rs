@@ -127,6 +127,33 @@ pub async fn or_terminated<T>(run: impl std::future::Future<Output = T>) -> Resu
     Ok(run.await)
 }
 
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM (`systemctl stop`, `docker stop`): what a
+/// long-running command other than `serve` (which drains, [`serve`]) waits for to stop cleanly
+/// (`sync run --watch`, `simulate`).
+///
+/// The handlers are installed when this is called, not when the future is first polled: a signal that
+/// comes between (while the command starts) is not lost to the default action, which would kill it.
+pub fn stop_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let handlers = {
+        use tokio::signal::unix::{SignalKind, signal};
+        signal(SignalKind::terminate())
+            .and_then(|term| Ok((term, signal(SignalKind::interrupt())?)))
+            .ok()
+    };
+    async move {
+        #[cfg(unix)]
+        if let Some((mut term, mut int)) = handlers {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 /// The message a user sees for a report error (as the Flight status message, without logging it):
 /// a token problem says how to reconnect.
 pub fn report_message(e: &ReportError) -> String {

@@ -2,8 +2,9 @@
 
 use crate::cli::SimulateArgs;
 
-/// Serve the simulated Graph API until the process ends; prints its base URL, token and stats URL.
+/// Serve the simulated Graph API until Ctrl-C or SIGTERM; prints its base URL, token and stats URL.
 pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
+    let stop = super::stop_signal();
     let config = args.to_config();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -31,6 +32,10 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
         config.api_as_of,
         versions.join(", ")
     );
-    crate::sim::serve_forever(config, listener).await?;
+    // Ctrl-C or SIGTERM ends it cleanly (exit 0)
+    tokio::select! {
+        served = crate::sim::serve_forever(config, listener) => served?,
+        _ = stop => eprintln!("simulate: stopped"),
+    }
     Ok(())
 }

@@ -58,7 +58,16 @@ async fn run_due(args: SyncRunArgs) -> Result<(), CliError> {
     let source = Source::connect(&args.source).await?;
     let mut failed = 0usize;
     let mut force = args.force;
-    loop {
+    // --watch runs as a service: Ctrl-C or SIGTERM stops it cleanly, also during a run (the run is
+    // dropped: its staged files are never committed, and the next run does it again). A single run
+    // keeps the default signal handling.
+    let stop: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> = if args.watch {
+        Box::pin(super::stop_signal())
+    } else {
+        Box::pin(std::future::pending())
+    };
+    let mut stop = stop;
+    'watch: loop {
         for spec in &chosen {
             let last = read_state(&spec.name, &spec.path)
                 .ok()
@@ -76,7 +85,14 @@ async fn run_due(args: SyncRunArgs) -> Result<(), CliError> {
                 }
                 continue;
             }
-            if !run_one(&source, spec, now, !args.quiet).await {
+            let ok = tokio::select! {
+                ok = run_one(&source, spec, now, !args.quiet) => ok,
+                _ = &mut stop => {
+                    eprintln!("sync: stopped during {}; its next run does it again", spec.name);
+                    break 'watch;
+                }
+            };
+            if !ok {
                 failed += 1;
             }
         }
@@ -98,7 +114,7 @@ async fn run_due(args: SyncRunArgs) -> Result<(), CliError> {
             .clamp(Duration::from_secs(1), Duration::from_secs(60));
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = tokio::signal::ctrl_c() => {
+            _ = &mut stop => {
                 eprintln!("sync: stopped");
                 break;
             }
