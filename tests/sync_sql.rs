@@ -309,3 +309,62 @@ async fn the_schedule_runs_a_dataset_that_never_ran_then_stops() {
         acc.media.len() as i64
     );
 }
+
+/// A scheduled run that the Graph API refuses for its token calls the scheduler's hook (which `serve`
+/// uses to turn the connection's health NOT_SERVING), and only for a refused token.
+#[tokio::test]
+async fn a_scheduled_run_with_a_refused_token_calls_the_hook() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let sim = start_sim(SimConfig::default()).await;
+    let acc = &sim.dataset().accounts[0];
+    let dir = tempfile::tempdir().unwrap();
+    let specs = sync_file(
+        dir.path(),
+        &dataset("media", "user_media", &acc.id, "merge"),
+    )
+    .unwrap();
+    let count = |token: &str| {
+        let reports = Arc::new(ReportContext::new(common::client_with(
+            &sim, token, 1000, 1,
+        )));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = calls.clone();
+        let hook: igflight::sync::scheduler::TokenRefused = Arc::new(move || {
+            seen.fetch_add(1, Ordering::SeqCst);
+        });
+        (reports, calls, hook)
+    };
+    let (reports, refused, hook) = count("expired-token");
+    let scheduler = Scheduler::start_with(reports, specs.clone(), Some(hook));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while refused.load(Ordering::SeqCst) == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the hook was not called"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    scheduler.stop().await;
+    assert_eq!(refused.load(Ordering::SeqCst), 1);
+    // a good token: the run succeeds and the hook stays silent (a dataset of its own: the refused run
+    // counts as the other's last run, so it is not due again)
+    let (reports, refused, hook) = count("demo-token");
+    let dir2 = tempfile::tempdir().unwrap();
+    let specs = sync_file(
+        dir2.path(),
+        &dataset("media", "user_media", &acc.id, "merge"),
+    )
+    .unwrap();
+    let spec = specs[0].clone();
+    let scheduler = Scheduler::start_with(reports, specs, Some(hook));
+    while read_state(&spec.name, &spec.path)
+        .unwrap()
+        .last_run
+        .is_none_or(|r| !r.complete)
+    {
+        assert!(tokio::time::Instant::now() < deadline + Duration::from_secs(30));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    scheduler.stop().await;
+    assert_eq!(refused.load(Ordering::SeqCst), 0);
+}

@@ -67,7 +67,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .then(|| crate::monitoring::watch(&conns));
     println!("igflight connections: {}", conns.names());
     // the schedule runs on the default connection
-    let sync_ctx = conns.first().ctx.clone();
+    let sync_served = conns.first().clone();
     let mut service = IgFlightService::with_connections(conns)
         .with_stall_timeout(std::time::Duration::from_secs(args.stall_timeout_secs))
         .with_sql_limits(args.sql.limits());
@@ -100,7 +100,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .map(|d| format!("synced.{} ({})", d.name, d.schedule))
             .collect();
         println!("igflight sync: {}", names.join(", "));
-        Scheduler::start(sync_ctx, synced)
+        // a run refused by the Graph API turns the connection's health NOT_SERVING, as a request does
+        let ctx = sync_served.ctx.clone();
+        let refused: crate::sync::scheduler::TokenRefused =
+            Arc::new(move || sync_served.mark_refused());
+        Scheduler::start_with(ctx, synced, Some(refused))
     });
     let drain = service.drain().clone();
     let mut stop = stop;

@@ -78,6 +78,12 @@ pub enum SyncError {
 }
 
 impl SyncError {
+    /// Whether the run failed because the Graph API refused the token (expired, revoked):
+    /// `UNAUTHENTICATED`, as Flight would answer it.
+    pub fn token_refused(&self) -> bool {
+        matches!(self, SyncError::Report { source, .. } if source.code() == tonic::Code::Unauthenticated)
+    }
+
     /// Whether the user can fix it by changing the sync file or the ticket.
     pub fn is_usage(&self) -> bool {
         match self {

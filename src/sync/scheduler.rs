@@ -30,6 +30,9 @@ pub const MAX_WAIT: Duration = Duration::from_secs(60);
 /// How long a run in progress may go on once the scheduler is asked to stop.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
 
+/// Called when a scheduled run fails because the Graph API refused the token.
+pub type TokenRefused = Arc<dyn Fn() + Send + Sync>;
+
 /// The schedule task of a server ([`Scheduler::start`]); dropping the handle aborts it.
 #[derive(Debug)]
 pub struct Scheduler {
@@ -41,8 +44,18 @@ impl Scheduler {
     /// Start the schedule of `datasets` on `ctx` (a task of the current tokio runtime). A dataset
     /// that never ran is run at once.
     pub fn start(ctx: Arc<ReportContext>, datasets: Vec<DatasetSpec>) -> Scheduler {
+        Scheduler::start_with(ctx, datasets, None)
+    }
+
+    /// [`Scheduler::start`], calling `on_token_refused` when a run fails because the Graph API
+    /// refused the token (`serve` marks the connection's health NOT_SERVING with it).
+    pub fn start_with(
+        ctx: Arc<ReportContext>,
+        datasets: Vec<DatasetSpec>,
+        on_token_refused: Option<TokenRefused>,
+    ) -> Scheduler {
         let (stop, rx) = watch::channel(false);
-        let task = tokio::spawn(run_schedule(ctx, datasets, rx));
+        let task = tokio::spawn(run_schedule(ctx, datasets, rx, on_token_refused));
         Scheduler {
             stop,
             task: Some(task),
@@ -77,6 +90,7 @@ pub async fn run_schedule(
     ctx: Arc<ReportContext>,
     datasets: Vec<DatasetSpec>,
     stop: watch::Receiver<bool>,
+    on_token_refused: Option<TokenRefused>,
 ) {
     let stop = Stop(stop);
     // when this task last tried each dataset (runs that could not record themselves)
@@ -112,6 +126,11 @@ pub async fn run_schedule(
                 }
             };
             log_run(spec, &result, started.elapsed());
+            if let (Err(e), Some(refused)) = (&result, &on_token_refused)
+                && e.token_refused()
+            {
+                refused();
+            }
             if stop.is_stopped() {
                 break 'outer;
             }
