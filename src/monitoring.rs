@@ -3,7 +3,8 @@
 //!
 //! Library code records through the [`metrics`] facade at the one place each thing happens; without
 //! an installed recorder (every command but `serve --metrics-listen`) the macros do nothing, so the
-//! library always records. The exporter is `metrics-exporter-prometheus` with its own HTTP listener.
+//! library always records. The exporter is `metrics-exporter-prometheus` (its recorder and its text
+//! format), served by our own axum listener ([`serve`]).
 //!
 //! | series | kind | labels | recorded in |
 //! | --- | --- | --- | --- |
@@ -32,7 +33,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tonic::Code;
 
 use crate::flight::connections::{Connections, Served};
@@ -98,20 +99,51 @@ fn builder() -> Result<PrometheusBuilder, MetricsError> {
         .map_err(|e| MetricsError::Exporter(e.to_string()))
 }
 
-/// Serve `/metrics` on `addr` (the exporter's own HTTP listener, on the current Tokio runtime) and
-/// install the recorder for the whole process. A taken address is [`MetricsError::Listen`].
-pub fn serve(addr: SocketAddr) -> Result<(), MetricsError> {
-    builder()?
-        .with_http_listener(addr)
-        .install()
-        .map_err(|e| match e {
-            BuildError::FailedToCreateHTTPListener(message) => {
-                MetricsError::Listen { addr, message }
+/// How often the recorder's histograms are drained into what a scrape reads (the exporter's own
+/// listener would do it; ours is axum's, see [`serve`]).
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Serve `GET /metrics` on `addr` and install the recorder for the whole process; returns the address
+/// bound (the port, for `:0`). The text is the exporter's ([`PrometheusHandle::render`]); the listener
+/// is ours (axum, as the simulator's), bound before the recorder is installed, so a taken address is
+/// [`MetricsError::Listen`] and the server prints the port it really got.
+pub async fn serve(addr: SocketAddr) -> Result<SocketAddr, MetricsError> {
+    let listen = |e: std::io::Error| MetricsError::Listen {
+        addr,
+        message: e.to_string(),
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(listen)?;
+    let bound = listener.local_addr().map_err(listen)?;
+    let handle = install_recorder()?;
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(UPKEEP_EVERY);
+        loop {
+            tick.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let text = handle.render();
+            async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    text,
+                )
             }
-            other => MetricsError::Exporter(other.to_string()),
-        })?;
-    installed();
-    Ok(())
+        }),
+    );
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::warn!(error = %e, "the metrics listener stopped");
+        }
+    });
+    Ok(bound)
 }
 
 /// Install the recorder without a listener and return its handle (`handle.render()` is the text a

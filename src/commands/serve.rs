@@ -31,7 +31,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     // a taken metrics address fails before any connection is made (exit 1, naming the address)
     if let Some(addr) = args.metrics_listen {
-        crate::monitoring::serve(addr).map_err(super::CliError::failed)?;
+        let addr = crate::monitoring::serve(addr)
+            .await
+            .map_err(super::CliError::failed)?;
         println!("igflight metrics on http://{addr}/metrics");
         tracing::info!(%addr, "metrics listening");
     }

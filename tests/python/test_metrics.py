@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import threading
+import time
 import urllib.request
 
 import pyarrow.flight as flight
@@ -129,3 +130,32 @@ def test_a_taken_metrics_port_is_a_runtime_error_naming_it():
     assert r.returncode == 1, r.stderr
     assert f"error: could not serve metrics on {addr}:" in r.stderr
     assert "igflight serving Flight" not in r.stdout
+
+
+def test_port_0_prints_the_port_it_got_and_serves_there():
+    port = free_port()
+    proc = start_listening(
+        ["serve", "--demo", "--listen", f"127.0.0.1:{port}", "--metrics-listen", "127.0.0.1:0"],
+        port,
+    )
+    try:
+        got = None
+        for line in proc.stdout:
+            m = re.match(r"igflight metrics on http://127\.0\.0\.1:(\d+)/metrics$", line.strip())
+            if m:
+                got = int(m.group(1))
+                break
+            if "serving Flight" in line:
+                break
+        assert got and got != 0
+        # the connection gauges are set by the server's refresh task once it has started
+        deadline, text = time.time() + 20, ""
+        while 'igflight_graph_budget_left{connection="demo"}' not in text:
+            assert time.time() < deadline, text
+            with urllib.request.urlopen(f"http://127.0.0.1:{got}/metrics", timeout=10) as r:
+                assert r.status == 200
+                assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+                text = r.read().decode()
+            time.sleep(0.1)
+    finally:
+        stop(proc)
