@@ -102,39 +102,29 @@ pub fn parse_from(args: Vec<OsString>) -> Result<Parsed, Failure> {
         Some(p) => (Some(p), true),
         None => (default_file(), false),
     };
-    let file = match path {
-        Some(p) if explicit || p.is_file() => Some(p),
-        _ => None,
-    };
-    let table = match &file {
-        Some(p) => Some(read(p).map_err(Failure::Config)?),
-        None => None,
-    };
-    let Some(table) = table else {
+    // without a file (or when the command line itself is wrong) clap parses as usual
+    let plain = |file: Option<PathBuf>| -> Result<Parsed, Failure> {
         let matches = Cli::command()
             .try_get_matches_from(&args)
             .map_err(Failure::Clap)?;
-        return finish(matches, None, Vec::new());
+        finish(matches, file, Vec::new())
     };
-    let path = file.clone().unwrap_or_default();
+    let Some(path) = path.filter(|p| explicit || p.is_file()) else {
+        return plain(None);
+    };
+    let table = read(&path).map_err(Failure::Config)?;
     // learn the command and where its values came from; errors wait for the real parse
-    let lenient = Cli::command()
+    let Ok(lenient) = Cli::command()
         .ignore_errors(true)
-        .try_get_matches_from(&args);
-    let Ok(lenient) = lenient else {
-        let matches = Cli::command()
-            .try_get_matches_from(&args)
-            .map_err(Failure::Clap)?;
-        return finish(matches, file, Vec::new());
+        .try_get_matches_from(&args)
+    else {
+        return plain(Some(path));
     };
     let mut root = Cli::command();
     root.build();
     let (names, leaf_matches) = leaf(&lenient);
     let Some(leaf_cmd) = find(&root, &names) else {
-        let matches = Cli::command()
-            .try_get_matches_from(&args)
-            .map_err(Failure::Clap)?;
-        return finish(matches, file, Vec::new());
+        return plain(Some(path));
     };
     let settings = settings_for(&table, &root, &names, leaf_cmd, &path).map_err(Failure::Config)?;
     let mut added: Vec<OsString> = Vec::new();
@@ -157,7 +147,7 @@ pub fn parse_from(args: Vec<OsString>) -> Result<Parsed, Failure> {
     full.extend(added);
     full.extend_from_slice(&args[at..]);
     match Cli::command().try_get_matches_from(&full) {
-        Ok(matches) => finish(matches, file, from_file),
+        Ok(matches) => finish(matches, Some(path), from_file),
         Err(e) if !from_file.is_empty() && e.use_stderr() => {
             // clap names the flag; say the value may be the file's
             Err(Failure::Config(ConfigError::Invalid {

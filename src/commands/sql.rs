@@ -118,7 +118,7 @@ fn output_format(args: &SqlArgs) -> Result<Format, CliError> {
 /// to stdout or the file. Returns a summary line for stderr (only shown on a terminal) or nothing.
 pub async fn run(args: SqlArgs) -> Result<Option<String>, CliError> {
     let limits = args.limits.limits();
-    output_format(&args)?;
+    let format = output_format(&args)?;
     let text = query_text(&args.query)?;
     let mut engine = SqlEngine::new(limits);
     if let Some(path) = &args.sync_file {
@@ -126,7 +126,7 @@ pub async fn run(args: SqlArgs) -> Result<Option<String>, CliError> {
         engine = engine.with_synced(datasets);
     }
     let source = Source::connect(&args.source).await?;
-    let result = query(&source, &args, &text, &engine).await;
+    let result = query(&source, &args, format, &text, &engine).await;
     source.shutdown().await;
     result
 }
@@ -140,16 +140,16 @@ enum Written {
 }
 
 /// Run the statements of `sql` (`args.query` read) on `engine`, in order, each planned and executed
-/// within the engine's time limit, and write each result as `args` says.
+/// within the engine's time limit, and write each result in `format` where `args` says.
 pub async fn query(
     source: &Source,
     args: &SqlArgs,
+    format: Format,
     sql: &str,
     engine: &SqlEngine,
 ) -> Result<Option<String>, CliError> {
     let started = Instant::now();
     let calls_before = source.graph_calls();
-    let format = output_format(args)?;
     tracing::debug!(sql = %sql_for_log(sql), "SQL query");
     let ctx = engine.session(source.ctx.clone(), args.account.clone());
     let deadline = engine.deadline();
