@@ -577,6 +577,20 @@ mod tests {
             };
             assert!(e.contains(needle) && e.contains(&path), "{text}: {e}");
         }
+        // a file past 1 MiB is refused before it is parsed
+        let (_d, path) = write(&format!("# {}\n", "x".repeat(1 << 20)));
+        match parse_from(args(&["serve", "--config", &path])) {
+            Err(Failure::Config(e @ ConfigError::TooLarge { .. })) => {
+                assert!(e.to_string().contains("larger than 1 MiB"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // a count past what -v means is refused, not repeated a billion times
+        let (_d, path) = write("verbose = 1000000000\n");
+        match parse_from(args(&["serve", "--config", &path])) {
+            Err(Failure::Config(e)) => assert!(e.to_string().contains("count from 0 to 3"), "{e}"),
+            other => panic!("{other:?}"),
+        }
         // a key of another command is not an error (`format` is sql's and export's)
         let (_d, path) = write("format = \"csv\"\n");
         assert!(parse_from(args(&["serve", "--config", &path])).is_ok());

@@ -677,6 +677,10 @@ fn sql_input_errors_are_usage_errors() {
     let missing = dir.path().join("missing.sql");
     let out_file = dir.path().join("x.csv");
     let missing_arg = format!("@{}", missing.display());
+    // a query file past 16 MiB is refused before it is parsed (a comment, so only the size is wrong)
+    let big = dir.path().join("big.sql");
+    std::fs::write(&big, format!("-- {}", "x".repeat(16 << 20))).unwrap();
+    let big_arg = format!("@{}", big.display());
     for (args, stdin, needle) in [
         (
             vec![missing_arg.as_str()],
@@ -684,6 +688,7 @@ fn sql_input_errors_are_usage_errors() {
             "could not read the query from",
         ),
         (vec!["-"], "  ;  ", "no SQL statement to run"),
+        (vec![big_arg.as_str()], "", "is longer than 16 MiB"),
         (vec![";"], "", "no SQL statement to run"),
         (
             vec!["SELECT 1; SELECT 2", "--output", out_file.to_str().unwrap()],
@@ -704,6 +709,7 @@ fn sql_input_errors_are_usage_errors() {
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
     }
+    std::fs::remove_file(&big).unwrap();
     assert!(files(dir.path()).is_empty());
 }
 
